@@ -1,0 +1,72 @@
+/* rnnrt_forward: argument checks, the state (or a zero one), then the forward pass. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dispatch.h"
+#include "error.h"
+#include "forward.h"
+#include "state.h"
+#include "threads.h"
+
+static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
+                                    const float *x, int seq_len, int batch, const int *lengths,
+                                    const float *y)
+{
+    if (!m)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: model is NULL");
+    if (!x)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: x is NULL");
+    if (!y)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: y is NULL");
+    if (seq_len < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: seq_len must be >= 1, got %d",
+                          seq_len);
+    if (batch < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: batch must be >= 1, got %d", batch);
+    size_t width = (size_t)(m->input_size > m->directions * m->h_size
+                                ? m->input_size : m->directions * m->h_size);
+    if ((size_t)seq_len * batch > SIZE_MAX / sizeof(float) / 2 / width)
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_forward: seq_len %d x batch %d x %zu floats is too large",
+                          seq_len, batch, width);
+    if (lengths)
+        for (int b = 0; b < batch; b++)
+            if (lengths[b] < 1 || lengths[b] > seq_len)
+                return rnnrt_fail(RNNRT_E_INVALID,
+                                  "rnnrt_forward: lengths[%d] = %d, expected 1..seq_len (%d)",
+                                  b, lengths[b], seq_len);
+    if (state) {
+        rnnrt_status s = rnnrt_state_check(state, m);
+        if (s)
+            return s;
+        if (state->batch != batch)
+            return rnnrt_fail(RNNRT_E_INVALID,
+                              "rnnrt_forward: the state holds %d sequences but batch is %d",
+                              state->batch, batch);
+    }
+    return RNNRT_OK;
+}
+
+rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,
+                           int seq_len, int batch, const int *lengths, float *y)
+{
+    rnnrt_clear_error();
+    rnnrt_status s = check_arguments(m, state, x, seq_len, batch, lengths, y);
+    if (s)
+        return s;
+    float *h = state ? state->h : calloc(rnnrt_state_h_count(m, batch), sizeof(float));
+    float *c = state ? state->c : NULL;
+    size_t nc = rnnrt_state_c_count(m, batch);
+    if (!state && nc)
+        c = calloc(nc, sizeof(float));
+    if (!h || (nc && !c))
+        s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a zero state");
+    else
+        s = rnnrt_forward_reference(m, rnnrt_active_kernels(), h, c, x, seq_len, batch,
+                                    lengths, y, rnnrt_threads_for_forward());
+    if (!state) {
+        free(h);
+        free(c);
+    }
+    return s;
+}

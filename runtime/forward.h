@@ -1,0 +1,17 @@
+/* Forward-pass implementations behind rnnrt_forward(). Arguments are already validated. */
+#ifndef RNNRT_FORWARD_H
+#define RNNRT_FORWARD_H
+
+#include "kernels.h"
+#include "model.h"
+
+/* The reference: plain loops, one sequence at a time, dot products accumulated in double,
+ * gate math from kernel set `k`. It is the oracle every faster path is checked against.
+ * h, c: the state arrays of rnnrt_state (c NULL for GRU), updated in place.
+ * Threads split the batch (sequences are independent), so results do not depend on the
+ * thread count. Returns RNNRT_E_NOMEM if its workspace cannot be allocated. */
+rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
+                                     float *c, const float *x, int seq_len, int batch,
+                                     const int *lengths, float *y, int threads);
+
+#endif

@@ -1,0 +1,132 @@
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "forward.h"
+
+/* out[r] = bias[r] + sum_c w[r][c] * v[c], accumulated in double so the oracle's rounding
+ * error stays far below the tolerance that fast paths are held to. */
+static void matvec(int rows, int cols, const float *w, const float *v, const float *bias,
+                   float *out)
+{
+    for (int r = 0; r < rows; r++) {
+        const float *wr = w + (size_t)r * cols;
+        double acc = bias ? bias[r] : 0.0;
+        for (int j = 0; j < cols; j++)
+            acc += (double)wr[j] * v[j];
+        out[r] = (float)acc;
+    }
+}
+
+/* Per-thread scratch for one cell step. */
+typedef struct scratch {
+    float *gi;    /* [gates*hidden] W_ih x + b_ih, then the summed pre-activations */
+    float *gh;    /* [gates*hidden] W_hh h + b_hh */
+    float *h_out; /* [hidden] o * tanh(c) before the projection */
+} scratch;
+
+/* One time step of one sequence: h (h_size) and c (hidden) are updated in place. */
+static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const rnnrt_kernels *k,
+                      const float *x, float *h, float *c, const scratch *s)
+{
+    const int H = m->hidden, gh_rows = m->gates * H;
+    matvec(gh_rows, w->in_size, w->w_ih, x, w->b_ih, s->gi);
+    matvec(gh_rows, m->h_size, w->w_hh, h, w->b_hh, s->gh);
+    float *g = s->gi;
+    if (m->cell == RNNRT_CELL_GRU) {
+        /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
+        for (int j = 0; j < 2 * H; j++)
+            g[j] += s->gh[j];
+        k->gru_gates((size_t)H, g, g + H, g + 2 * H, s->gh + 2 * H, h, h);
+        return;
+    }
+    for (int j = 0; j < gh_rows; j++)
+        g[j] += s->gh[j];
+    float *h_cell = m->proj ? s->h_out : h;
+    switch (m->cell) {
+    case RNNRT_CELL_LSTM:
+        k->lstm_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, c, c, h_cell);
+        break;
+    case RNNRT_CELL_LSTM_PEEPHOLE:
+        k->lstm_peephole_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, w->p_i, w->p_f,
+                               w->p_o, c, c, h_cell);
+        break;
+    case RNNRT_CELL_LSTM_COUPLED:
+        k->lstm_coupled_gates((size_t)H, g, g + H, g + 2 * H, c, c, h_cell);
+        break;
+    case RNNRT_CELL_GRU:
+        break;
+    }
+    if (m->proj)
+        matvec(m->proj, H, w->w_hr, s->h_out, NULL, h);
+}
+
+typedef struct layer_io {
+    const float *in;  /* [seq_len][batch][in_size] */
+    float *out;       /* [seq_len][batch][directions * h_size] */
+    int seq_len, batch;
+    const int *lengths;
+} layer_io;
+
+/* Runs sequence b through one layer in one direction: forward from step 0, or backward from
+ * its own last step; zeros its outputs past its end. */
+static void run_sequence(const rnnrt_model *m, const rnnrt_kernels *k, int layer, int dir,
+                         const layer_io *io, int b, float *h, float *c, const scratch *s)
+{
+    const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
+    const int len = io->lengths ? io->lengths[b] : io->seq_len;
+    const size_t out_width = (size_t)m->directions * m->h_size;
+    for (int step = 0; step < len; step++) {
+        int t = dir == 0 ? step : len - 1 - step;
+        const float *x = io->in + ((size_t)t * io->batch + b) * w->in_size;
+        cell_step(m, w, k, x, h, c, s);
+        memcpy(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, h,
+               (size_t)m->h_size * sizeof *h);
+    }
+    for (int t = len; t < io->seq_len; t++)
+        memset(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, 0,
+               (size_t)m->h_size * sizeof *h);
+}
+
+rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
+                                     float *c, const float *x, int seq_len, int batch,
+                                     const int *lengths, float *y, int threads)
+{
+    const size_t out_width = (size_t)m->directions * m->h_size;
+    const size_t scratch_size = 2 * (size_t)m->gates * m->hidden + m->hidden;
+    const size_t layer_out = (size_t)seq_len * batch * out_width;
+    if (threads > batch)
+        threads = batch;
+    float *scratch_all = malloc((size_t)threads * scratch_size * sizeof(float));
+    float *between = m->layers > 1 ? malloc(2 * layer_out * sizeof(float)) : NULL;
+    if (!scratch_all || (m->layers > 1 && !between)) {
+        free(scratch_all);
+        free(between);
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
+    }
+
+    for (int layer = 0; layer < m->layers; layer++) {
+        layer_io io = {
+            .in = layer == 0 ? x : between + (size_t)((layer - 1) % 2) * layer_out,
+            .out = layer == m->layers - 1 ? y : between + (size_t)(layer % 2) * layer_out,
+            .seq_len = seq_len, .batch = batch, .lengths = lengths,
+        };
+        for (int dir = 0; dir < m->directions; dir++) {
+            size_t unit = (size_t)layer * m->directions + dir;
+            float *h_unit = h + unit * batch * m->h_size;
+            float *c_unit = c ? c + unit * batch * m->hidden : NULL;
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+            for (int b = 0; b < batch; b++) {
+                float *base = scratch_all + (size_t)omp_get_thread_num() * scratch_size;
+                scratch s = {base, base + (size_t)m->gates * m->hidden,
+                             base + 2 * (size_t)m->gates * m->hidden};
+                run_sequence(m, k, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
+                             c_unit ? c_unit + (size_t)b * m->hidden : NULL, &s);
+            }
+        }
+    }
+    free(scratch_all);
+    free(between);
+    return RNNRT_OK;
+}

@@ -1,0 +1,71 @@
+/* Public queries of a loaded model and freeing it. */
+#include <stdlib.h>
+
+#include "model.h"
+
+void rnnrt_model_free(rnnrt_model *m)
+{
+    if (!m)
+        return;
+    free(m->arena);
+    free(m->w);
+    free(m);
+}
+
+int rnnrt_model_input_size(const rnnrt_model *m)
+{
+    return m ? m->input_size : -1;
+}
+
+int rnnrt_model_output_size(const rnnrt_model *m)
+{
+    return m ? m->directions * m->h_size : -1;
+}
+
+rnnrt_cell rnnrt_model_cell(const rnnrt_model *m)
+{
+    return m ? m->cell : (rnnrt_cell)-1;
+}
+
+const char *rnnrt_model_cell_name(const rnnrt_model *m)
+{
+    if (!m)
+        return "";
+    switch (m->cell) {
+    case RNNRT_CELL_LSTM: return "lstm";
+    case RNNRT_CELL_GRU: return "gru";
+    case RNNRT_CELL_LSTM_PEEPHOLE: return "lstm_peephole";
+    case RNNRT_CELL_LSTM_COUPLED: return "lstm_coupled";
+    }
+    return "";
+}
+
+int rnnrt_model_num_layers(const rnnrt_model *m)
+{
+    return m ? m->layers : -1;
+}
+
+int rnnrt_model_num_directions(const rnnrt_model *m)
+{
+    return m ? m->directions : -1;
+}
+
+int rnnrt_model_hidden_size(const rnnrt_model *m)
+{
+    return m ? m->hidden : -1;
+}
+
+int rnnrt_model_proj_size(const rnnrt_model *m)
+{
+    return m ? m->proj : -1;
+}
+
+int rnnrt_model_state_h_size(const rnnrt_model *m)
+{
+    return m ? m->h_size : -1;
+}
+
+int rnnrt_model_has_bias(const rnnrt_model *m)
+{
+    return m ? m->has_bias : -1;
+}

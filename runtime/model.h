@@ -1,0 +1,54 @@
+/* The loaded model: float32 weights per layer and direction, in PyTorch's layouts. */
+#ifndef RNNRT_MODEL_H
+#define RNNRT_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rnnrt.h"
+
+/* Largest accepted dimension (hidden, input, projection size, layers): far above any
+ * real RNN, low enough that sizes computed from a few of them cannot overflow size_t. */
+#define RNNRT_MAX_DIM (1 << 24)
+#define RNNRT_MAX_LAYERS 1024
+
+/* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;
+ * f g o for the coupled LSTM), each `hidden` rows long. */
+typedef struct rnnrt_layer_weights {
+    int in_size;        /* columns of w_ih */
+    const float *w_ih;  /* [gates*hidden][in_size] */
+    const float *w_hh;  /* [gates*hidden][h_size] */
+    const float *b_ih;  /* [gates*hidden], zeros for bias=False models */
+    const float *b_hh;  /* [gates*hidden], zeros for bias=False models */
+    const float *w_hr;  /* [proj][hidden], NULL without projection */
+    const float *p_i, *p_f, *p_o; /* [hidden] peepholes; p_i is NULL for the coupled cell */
+} rnnrt_layer_weights;
+
+struct rnnrt_model {
+    rnnrt_cell cell;
+    int gates;          /* gate blocks: 4 LSTM and peephole, 3 GRU and coupled */
+    int layers, directions;
+    int input_size, hidden, proj;
+    int h_size;         /* width of h: proj if > 0, else hidden */
+    bool has_bias;
+    rnnrt_layer_weights *w; /* [layers * directions], layer-major */
+    float *arena;        /* owns every weight array */
+};
+
+static inline const rnnrt_layer_weights *rnnrt_weights(const rnnrt_model *m, int layer,
+                                                       int direction)
+{
+    return &m->w[layer * m->directions + direction];
+}
+
+/* Floats in a state's h and c arrays for `batch` sequences. */
+static inline size_t rnnrt_state_h_count(const rnnrt_model *m, int batch)
+{
+    return (size_t)m->layers * m->directions * batch * m->h_size;
+}
+static inline size_t rnnrt_state_c_count(const rnnrt_model *m, int batch)
+{
+    return m->cell == RNNRT_CELL_GRU ? 0 : (size_t)m->layers * m->directions * batch * m->hidden;
+}
+
+#endif

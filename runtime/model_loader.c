@@ -1,0 +1,480 @@
+/* From a safetensors file to a model: find the recurrent tensors (a PyTorch nn.LSTM/nn.GRU
+ * state_dict under any prefix), infer the architecture, check every shape against it, then
+ * convert the weights to float32. Nothing is allocated for weights until all checks pass. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "half.h"
+#include "model.h"
+#include "safetensors.h"
+
+enum tensor_kind { W_IH, W_HH, B_IH, B_HH, W_HR, P_I, P_F, P_O, KINDS };
+static const char *const kind_names[KINDS] = {
+    "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr",
+    "weight_ci", "weight_cf", "weight_co",
+};
+
+typedef struct loader {
+    const rnnrt_st_file *file;
+    const char *prefix;
+    size_t prefix_len;
+    int layers, directions;
+    const rnnrt_st_tensor **found; /* [layers][directions][KINDS] */
+} loader;
+
+static const rnnrt_st_tensor **slot(loader *ld, int layer, int dir, int kind)
+{
+    return &ld->found[((size_t)layer * ld->directions + dir) * KINDS + kind];
+}
+
+/* --- Finding the tensors ------------------------------------------------------------- */
+
+static rnnrt_status find_prefix(loader *ld)
+{
+    static const char key[] = "weight_ih_l0";
+    const char *forced = rnnrt_st_metadata(ld->file, "rnnrt.prefix");
+    const char *found = NULL;
+    size_t found_len = 0;
+    for (size_t k = 0; k < ld->file->count; k++) {
+        const char *name = ld->file->tensors[k].name;
+        size_t len = strlen(name);
+        if (len < sizeof key - 1 || strcmp(name + len - (sizeof key - 1), key))
+            continue;
+        size_t plen = len - (sizeof key - 1);
+        if (forced && (strlen(forced) != plen || strncmp(name, forced, plen)))
+            continue;
+        if (found && (found_len != plen || strncmp(found, name, plen)))
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "ambiguous model: both '%s' and '%s' hold a recurrent layer; set "
+                              "the metadata key rnnrt.prefix to the one to load",
+                              found, name);
+        found = name;
+        found_len = plen;
+    }
+    if (!found)
+        return forced ? rnnrt_fail(RNNRT_E_FORMAT,
+                                   "metadata rnnrt.prefix='%.64s' but no tensor '%.64sweight_ih_l0'"
+                                   " exists", forced, forced)
+                      : rnnrt_fail(RNNRT_E_FORMAT,
+                                   "no recurrent layer found: no tensor named weight_ih_l0 "
+                                   "(under any prefix)");
+    ld->prefix = found;
+    ld->prefix_len = found_len;
+    return RNNRT_OK;
+}
+
+/* "weight_hh_l12_reverse" -> kind W_HH, layer 12, reverse 1. Returns 0 if not such a name. */
+static int parse_suffix(const char *s, int *kind, int *layer, int *reverse)
+{
+    for (int k = 0; k < KINDS; k++) {
+        size_t n = strlen(kind_names[k]);
+        if (strncmp(s, kind_names[k], n) || strncmp(s + n, "_l", 2))
+            continue;
+        const char *p = s + n + 2;
+        if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+            return 0;
+        long v = 0;
+        while (*p >= '0' && *p <= '9' && v < RNNRT_MAX_LAYERS)
+            v = v * 10 + (*p++ - '0');
+        if (v >= RNNRT_MAX_LAYERS)
+            return 0;
+        if (*p && strcmp(p, "_reverse"))
+            return 0;
+        *kind = k;
+        *layer = (int)v;
+        *reverse = *p != '\0';
+        return 1;
+    }
+    return 0;
+}
+
+/* A tensor belongs to the recurrent stack if it starts with the prefix and the rest has no
+ * '.', so "fc.weight" next to "weight_ih_l0" is another module's and is ignored. */
+static const char *own_suffix(const loader *ld, const char *name)
+{
+    if (strncmp(name, ld->prefix, ld->prefix_len))
+        return NULL;
+    const char *rest = name + ld->prefix_len;
+    return strchr(rest, '.') ? NULL : rest;
+}
+
+/* The layers are the run weight_ih_l0, weight_ih_l1, ... of the forward direction; any
+ * tensor past that run is reported by name rather than as a missing layer. */
+static int count_layers(const loader *ld)
+{
+    char name[512];
+    int layers = 0;
+    while (layers < RNNRT_MAX_LAYERS) {
+        snprintf(name, sizeof name, "%.*sweight_ih_l%d", (int)ld->prefix_len, ld->prefix, layers);
+        if (!rnnrt_st_find(ld->file, name))
+            break;
+        layers++;
+    }
+    return layers;
+}
+
+static rnnrt_status collect_tensors(loader *ld)
+{
+    int kind, layer, reverse, any_reverse = 0;
+    ld->layers = count_layers(ld);
+    for (size_t k = 0; k < ld->file->count; k++) {
+        const char *name = ld->file->tensors[k].name;
+        const char *rest = own_suffix(ld, name);
+        if (!rest)
+            continue;
+        if (!parse_suffix(rest, &kind, &layer, &reverse))
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "unexpected tensor '%s' next to the recurrent layers (expected "
+                              "weight_ih/weight_hh/bias_ih/bias_hh/weight_hr/weight_c{i,f,o}"
+                              "_l<k>[_reverse])", name);
+        if (layer >= ld->layers)
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "unexpected tensor '%s': the model has %d layer(s), from "
+                              "weight_ih_l0 to weight_ih_l%d", name, ld->layers, ld->layers - 1);
+        any_reverse |= reverse;
+    }
+    ld->directions = any_reverse ? 2 : 1;
+    ld->found = calloc((size_t)ld->layers * ld->directions * KINDS, sizeof *ld->found);
+    if (!ld->found)
+        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory indexing the tensors");
+    for (size_t k = 0; k < ld->file->count; k++) {
+        const char *rest = own_suffix(ld, ld->file->tensors[k].name);
+        if (rest && parse_suffix(rest, &kind, &layer, &reverse))
+            *slot(ld, layer, reverse, kind) = &ld->file->tensors[k];
+    }
+    return RNNRT_OK;
+}
+
+/* --- Checking the architecture ------------------------------------------------------- */
+
+static rnnrt_status missing(const loader *ld, int kind, int layer, int dir)
+{
+    return rnnrt_fail(RNNRT_E_FORMAT, "missing tensor '%.*s%s_l%d%s'", (int)ld->prefix_len,
+                      ld->prefix, kind_names[kind], layer, dir ? "_reverse" : "");
+}
+
+static rnnrt_status unexpected(const rnnrt_st_tensor *t, const char *why)
+{
+    return rnnrt_fail(RNNRT_E_FORMAT, "unexpected tensor '%s': %s", t->name, why);
+}
+
+static rnnrt_status check_dim(const rnnrt_st_tensor *t, int axis, uint64_t v)
+{
+    if (v < 1 || v > RNNRT_MAX_DIM)
+        return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s': dimension %d is %llu, outside [1, %d]",
+                          t->name, axis, (unsigned long long)v, RNNRT_MAX_DIM);
+    return RNNRT_OK;
+}
+
+static rnnrt_status expect_shape(const rnnrt_st_tensor *t, int ndim, uint64_t d0, uint64_t d1)
+{
+    if (t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1))
+        return RNNRT_OK;
+    char got[96] = "", want[48];
+    size_t used = 0;
+    for (int k = 0; k < t->ndim && used < sizeof got - 24; k++)
+        used += (size_t)snprintf(got + used, sizeof got - used, "%s%llu", k ? ", " : "",
+                                 (unsigned long long)t->shape[k]);
+    if (ndim == 1)
+        snprintf(want, sizeof want, "[%llu]", (unsigned long long)d0);
+    else
+        snprintf(want, sizeof want, "[%llu, %llu]", (unsigned long long)d0,
+                 (unsigned long long)d1);
+    return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has shape [%s], expected %s", t->name, got,
+                      want);
+}
+
+static rnnrt_status parse_cell(const rnnrt_st_file *f, int *declared, rnnrt_cell *cell)
+{
+    static const struct { const char *name; rnnrt_cell cell; } cells[] = {
+        {"lstm", RNNRT_CELL_LSTM}, {"gru", RNNRT_CELL_GRU},
+        {"lstm_peephole", RNNRT_CELL_LSTM_PEEPHOLE}, {"lstm_coupled", RNNRT_CELL_LSTM_COUPLED},
+    };
+    const char *v = rnnrt_st_metadata(f, "rnnrt.cell");
+    *declared = v != NULL;
+    if (!v)
+        return RNNRT_OK;
+    for (size_t k = 0; k < sizeof cells / sizeof cells[0]; k++)
+        if (!strcmp(v, cells[k].name)) {
+            *cell = cells[k].cell;
+            return RNNRT_OK;
+        }
+    return rnnrt_fail(RNNRT_E_FORMAT,
+                      "metadata rnnrt.cell='%.32s' is not one of lstm, gru, lstm_peephole, "
+                      "lstm_coupled", v);
+}
+
+/* Hidden and projection sizes and the cell, from layer 0's forward tensors. */
+static rnnrt_status infer_architecture(const loader *ld, rnnrt_model *m)
+{
+    const rnnrt_st_tensor *w_ih = *slot((loader *)ld, 0, 0, W_IH);
+    const rnnrt_st_tensor *w_hh = *slot((loader *)ld, 0, 0, W_HH);
+    const rnnrt_st_tensor *w_hr = *slot((loader *)ld, 0, 0, W_HR);
+    rnnrt_status s;
+    int declared;
+    if (!w_hh)
+        return missing(ld, W_HH, 0, 0);
+    if (w_ih->ndim != 2)
+        return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' must be 2-D, has %d dimensions",
+                          w_ih->name, w_ih->ndim);
+    if (w_hh->ndim != 2)
+        return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' must be 2-D, has %d dimensions",
+                          w_hh->name, w_hh->ndim);
+    if ((s = check_dim(w_ih, 1, w_ih->shape[1])) || (s = check_dim(w_hh, 1, w_hh->shape[1])))
+        return s;
+    m->input_size = (int)w_ih->shape[1];
+    m->hidden = (int)w_hh->shape[1];
+    m->proj = 0;
+    if (w_hr) {
+        if (w_hr->ndim != 2)
+            return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' must be 2-D, has %d dimensions",
+                              w_hr->name, w_hr->ndim);
+        if ((s = check_dim(w_hr, 1, w_hr->shape[1])))
+            return s;
+        if (w_hr->shape[0] != w_hh->shape[1])
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "tensor '%s' projects to %llu units but '%s' has %llu columns",
+                              w_hr->name, (unsigned long long)w_hr->shape[0], w_hh->name,
+                              (unsigned long long)w_hh->shape[1]);
+        m->proj = (int)w_hr->shape[0];
+        m->hidden = (int)w_hr->shape[1];
+    }
+    /* The gate count comes from weight_ih_l0's rows; weight_hh's are checked later. */
+    if ((s = check_dim(w_ih, 0, w_ih->shape[0])))
+        return s;
+    uint64_t rows = w_ih->shape[0], h = (uint64_t)m->hidden;
+    if ((s = parse_cell(ld->file, &declared, &m->cell)))
+        return s;
+    if (!declared) {
+        if (rows == 4 * h)
+            m->cell = RNNRT_CELL_LSTM;
+        else if (rows == 3 * h && !w_hr)
+            m->cell = RNNRT_CELL_GRU;
+        else if (w_hr)
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "tensor '%s' has %llu rows: expected 4*%d, an LSTM (only LSTMs "
+                              "have a projection like '%s')", w_ih->name,
+                              (unsigned long long)rows, m->hidden, w_hr->name);
+        else
+            return rnnrt_fail(RNNRT_E_FORMAT,
+                              "tensor '%s' has %llu rows: expected 4*%d (LSTM) or 3*%d (GRU), "
+                              "hidden size %d being the width of '%s'", w_ih->name,
+                              (unsigned long long)rows, m->hidden, m->hidden, m->hidden,
+                              w_hh->name);
+    }
+    m->gates = m->cell == RNNRT_CELL_LSTM || m->cell == RNNRT_CELL_LSTM_PEEPHOLE ? 4 : 3;
+    if (m->cell == RNNRT_CELL_GRU && w_hr)
+        return unexpected(w_hr, "a GRU has no projection");
+    if (rows != (uint64_t)m->gates * h)
+        return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has %llu rows, expected %d*%d for the "
+                          "declared cell '%s'", w_ih->name, (unsigned long long)rows, m->gates,
+                          m->hidden, rnnrt_model_cell_name(m));
+    m->h_size = m->proj ? m->proj : m->hidden;
+    m->layers = ld->layers;
+    m->directions = ld->directions;
+    m->has_bias = *slot((loader *)ld, 0, 0, B_IH) != NULL;
+    return RNNRT_OK;
+}
+
+/* Every tensor of one layer and direction: present exactly when the architecture needs it,
+ * with the shape it implies. */
+static rnnrt_status check_layer(loader *ld, const rnnrt_model *m, int layer, int dir)
+{
+    uint64_t gh = (uint64_t)m->gates * m->hidden, h = (uint64_t)m->hidden;
+    uint64_t in = layer == 0 ? (uint64_t)m->input_size : (uint64_t)m->directions * m->h_size;
+    bool peephole = m->cell == RNNRT_CELL_LSTM_PEEPHOLE;
+    bool needed[KINDS] = {true, true, m->has_bias, m->has_bias, m->proj > 0,
+                          peephole, peephole, peephole};
+    const uint64_t shape[KINDS][2] = {{gh, in}, {gh, (uint64_t)m->h_size}, {gh, 0}, {gh, 0},
+                                      {(uint64_t)m->proj, h}, {h, 0}, {h, 0}, {h, 0}};
+    const int ndim[KINDS] = {2, 2, 1, 1, 2, 1, 1, 1};
+    for (int k = 0; k < KINDS; k++) {
+        const rnnrt_st_tensor *t = *slot(ld, layer, dir, k);
+        if (!t && needed[k])
+            return missing(ld, k, layer, dir);
+        if (t && !needed[k])
+            return unexpected(t, k == B_IH || k == B_HH
+                                     ? "layer 0 has no biases, so no layer may have them"
+                                 : k == W_HR ? "layer 0 has no projection (weight_hr_l0)"
+                                             : "peephole weights need rnnrt.cell=lstm_peephole");
+        rnnrt_status s;
+        if (t && (s = expect_shape(t, ndim[k], shape[k][0], shape[k][1])))
+            return s;
+        if (t && t->dtype != RNNRT_ST_F32 && t->dtype != RNNRT_ST_F16 &&
+            t->dtype != RNNRT_ST_BF16)
+            return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                              "tensor '%s' has dtype %s; rnnrt reads F32, F16 and BF16",
+                              t->name, rnnrt_st_dtype_name(t->dtype));
+    }
+    return RNNRT_OK;
+}
+
+/* --- Converting ---------------------------------------------------------------------- */
+
+static void convert(const rnnrt_st_tensor *t, float *dst)
+{
+    const unsigned char *p = t->data;
+    for (uint64_t k = 0; k < t->count; k++) {
+        switch (t->dtype) {
+        case RNNRT_ST_F32: memcpy(&dst[k], p + 4 * k, 4); break;
+        case RNNRT_ST_F16: dst[k] = rnnrt_f16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8)); break;
+        default: dst[k] = rnnrt_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8)); break;
+        }
+    }
+}
+
+/* One arena for every array; bias-free models get zero biases so the forward pass has a
+ * single path. Sizes are bounded by RNNRT_MAX_DIM and RNNRT_MAX_LAYERS, so no overflow. */
+static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
+{
+    size_t gh = (size_t)m->gates * m->hidden, total = 0;
+    int units = m->layers * m->directions;
+    for (int u = 0; u < units; u++) {
+        for (int k = 0; k < KINDS; k++) {
+            const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
+            total += t ? (size_t)t->count : 0;
+        }
+        total += m->has_bias ? 0 : 2 * gh;
+    }
+    m->w = calloc((size_t)units, sizeof *m->w);
+    m->arena = calloc(total ? total : 1, sizeof *m->arena);
+    if (!m->w || !m->arena)
+        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu weights", total);
+    float *next = m->arena;
+    for (int u = 0; u < units; u++) {
+        const float *arrays[KINDS] = {0};
+        for (int k = 0; k < KINDS; k++) {
+            const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
+            if (t) {
+                convert(t, next);
+                arrays[k] = next;
+                next += t->count;
+            } else if (k == B_IH || k == B_HH) {
+                arrays[k] = next; /* zeros from calloc */
+                next += gh;
+            }
+        }
+        rnnrt_layer_weights *w = &m->w[u];
+        w->in_size = u / m->directions == 0 ? m->input_size : m->directions * m->h_size;
+        w->w_ih = arrays[W_IH];
+        w->w_hh = arrays[W_HH];
+        w->b_ih = arrays[B_IH];
+        w->b_hh = arrays[B_HH];
+        w->w_hr = arrays[W_HR];
+        w->p_i = arrays[P_I];
+        w->p_f = arrays[P_F];
+        w->p_o = arrays[P_O];
+    }
+    return RNNRT_OK;
+}
+
+static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out)
+{
+    loader ld = {.file = file};
+    rnnrt_model *m = calloc(1, sizeof *m);
+    rnnrt_status s = m ? RNNRT_OK : rnnrt_fail(RNNRT_E_NOMEM, "out of memory for the model");
+    if (!s)
+        s = find_prefix(&ld);
+    if (!s)
+        s = collect_tensors(&ld);
+    if (!s)
+        s = infer_architecture(&ld, m);
+    for (int layer = 0; !s && layer < m->layers; layer++)
+        for (int dir = 0; !s && dir < m->directions; dir++)
+            s = check_layer(&ld, m, layer, dir);
+    if (!s)
+        s = build_weights(&ld, m);
+    free(ld.found);
+    if (s) {
+        rnnrt_model_free(m);
+        return s;
+    }
+    *out = m;
+    return RNNRT_OK;
+}
+
+rnnrt_status rnnrt_model_load_memory(const void *data, size_t size, rnnrt_model **out)
+{
+    rnnrt_clear_error();
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: out is NULL");
+    if (!data)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: data is NULL");
+    if (size == 0)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: size is 0");
+    rnnrt_st_file file;
+    rnnrt_status s = rnnrt_st_parse(data, size, &file);
+    if (s)
+        return s;
+    s = model_from_file(&file, out);
+    rnnrt_st_free(&file);
+    return s;
+}
+
+static rnnrt_status read_file(const char *path, unsigned char **data, size_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return rnnrt_fail(RNNRT_E_IO, "cannot open '%s': %s", path, strerror(errno));
+    struct stat st;
+    rnnrt_status s = RNNRT_OK;
+    unsigned char *buf = NULL;
+    if (fstat(fd, &st) != 0)
+        s = rnnrt_fail(RNNRT_E_IO, "cannot stat '%s': %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        s = rnnrt_fail(RNNRT_E_IO, "'%s' is not a regular file", path);
+    else if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1)))
+        s = rnnrt_fail(RNNRT_E_NOMEM, "out of memory reading '%s' (%lld bytes)", path,
+                       (long long)st.st_size);
+    size_t got = 0;
+    while (!s && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            s = rnnrt_fail(RNNRT_E_IO, "cannot read '%s': %s", path,
+                           n < 0 ? strerror(errno) : "file shrank while reading");
+        else
+            got += (size_t)n;
+    }
+    close(fd);
+    if (s) {
+        free(buf);
+        return s;
+    }
+    *data = buf;
+    *size = got;
+    return RNNRT_OK;
+}
+
+rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
+{
+    rnnrt_clear_error();
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load: out is NULL");
+    if (!path)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load: path is NULL");
+    unsigned char *data = NULL;
+    size_t size = 0;
+    rnnrt_status s = read_file(path, &data, &size);
+    if (s)
+        return s;
+    if (size == 0) {
+        free(data);
+        return rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
+    }
+    rnnrt_st_file file;
+    s = rnnrt_st_parse(data, size, &file);
+    if (!s) {
+        s = model_from_file(&file, out);
+        rnnrt_st_free(&file);
+    }
+    free(data);
+    return s;
+}

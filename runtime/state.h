@@ -1,0 +1,19 @@
+#ifndef RNNRT_STATE_H
+#define RNNRT_STATE_H
+
+#include "model.h"
+
+/* A state remembers the shape of the model it was made for (not the model itself, which
+ * may be freed first) so that forward calls can check they match. */
+struct rnnrt_state {
+    rnnrt_cell cell;
+    int layers, directions, hidden, h_size;
+    int batch;
+    float *h; /* [layers*directions][batch][h_size] */
+    float *c; /* [layers*directions][batch][hidden], NULL for GRU */
+};
+
+/* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message. */
+rnnrt_status rnnrt_state_check(const rnnrt_state *s, const rnnrt_model *m);
+
+#endif

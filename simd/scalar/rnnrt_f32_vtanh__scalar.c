@@ -1,0 +1,8 @@
+/* rnnrt_f32_vtanh__scalar: libm element by element; the fallback set and the benchmarks' baseline. */
+#include "scalar_kernels.h"
+
+void rnnrt_f32_vtanh__scalar(size_t n, const float *x, float *y)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = tanhf(x[j]);
+}

@@ -1,0 +1,33 @@
+/* Declarations of the scalar kernel set (signatures from simd/kernels.h). */
+#ifndef RNNRT_SIMD_SCALAR_KERNELS_H
+#define RNNRT_SIMD_SCALAR_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+
+/* 1 / (1 + e^-x), written so that neither branch overflows: for x < 0, e^x is in (0, 1]. */
+static inline float rnnrt_sigmoidf(float x)
+{
+    if (x >= 0.0f)
+        return 1.0f / (1.0f + expf(-x));
+    float e = expf(x);
+    return e / (1.0f + e);
+}
+
+void rnnrt_f32_vexp__scalar(size_t n, const float *x, float *y);
+void rnnrt_f32_vsigmoid__scalar(size_t n, const float *x, float *y);
+void rnnrt_f32_vtanh__scalar(size_t n, const float *x, float *y);
+
+void rnnrt_f32_lstm_gates__scalar(size_t n, const float *i, const float *f, const float *g,
+                                  const float *o, const float *c_prev, float *c, float *h);
+void rnnrt_f32_lstm_peephole_gates__scalar(size_t n, const float *i, const float *f,
+                                           const float *g, const float *o, const float *p_i,
+                                           const float *p_f, const float *p_o,
+                                           const float *c_prev, float *c, float *h);
+void rnnrt_f32_lstm_coupled_gates__scalar(size_t n, const float *f, const float *g,
+                                          const float *o, const float *c_prev, float *c,
+                                          float *h);
+void rnnrt_f32_gru_gates__scalar(size_t n, const float *r, const float *z, const float *xn,
+                                 const float *hn, const float *h_prev, float *h);
+
+#endif

@@ -1,0 +1,172 @@
+/* The .npy reader/writer and the `rnnrt` tool: `rnnrt run` on a golden model gives the
+ * library's own output, honours --lengths, and rejects bad inputs with a non-zero exit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "npy.h"
+#include "test_util.h"
+
+static const char *tool = "tools/rnnrt";
+static char tmpdir[64];
+
+static int run_tool(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' %s >/dev/null 2>&1", tool, args);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* A v1 .npy of int64 values, written by hand (the library writer only does float32). */
+static void write_i64_npy(const char *path, const int64_t *v, int n)
+{
+    char dict[128];
+    int len = snprintf(dict, sizeof dict, "{'descr': '<i8', 'fortran_order': False, 'shape': (%d,), }", n);
+    int pad = 64 - (10 + len + 1) % 64;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    unsigned short hlen = (unsigned short)(len + pad + 1);
+    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+    fputc(hlen & 0xff, f);
+    fputc(hlen >> 8, f);
+    fwrite(dict, 1, (size_t)len, f);
+    for (int k = 0; k < pad; k++)
+        fputc(' ', f);
+    fputc('\n', f);
+    fwrite(v, sizeof *v, (size_t)n, f);
+    fclose(f);
+}
+
+static void npy_round_trip_and_rejects(void **st)
+{
+    (void)st;
+    char path[128], err[256];
+    float data[2 * 3 * 4];
+    for (int k = 0; k < 24; k++)
+        data[k] = (float)k * 0.5f;
+    uint64_t shape[3] = {2, 3, 4};
+    snprintf(path, sizeof path, "%s/a.npy", tmpdir);
+    assert_int_equal(npy_save_f32(path, data, shape, 3, err, sizeof err), 0);
+    npy_array a;
+    assert_int_equal(npy_load(path, &a, err, sizeof err), 0);
+    assert_int_equal(a.ndim, 3);
+    assert_int_equal(a.shape[2], 4);
+    assert_int_equal(a.kind, 'f');
+    assert_memory_equal(a.data, data, sizeof data);
+    npy_free(&a);
+
+    size_t size;
+    unsigned char *bytes = read_file_bytes(path, &size);
+    for (size_t len = 0; len < size; len++) /* every truncation is refused */
+        assert_int_equal(npy_parse(bytes, len, &a, err, sizeof err), -1);
+    unsigned char *bad = malloc(size);
+    memcpy(bad, bytes, size);
+    memcpy(memmem(bad, size, "<f4", 3), ">f4", 3);
+    assert_int_equal(npy_parse(bad, size, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "little-endian"));
+    memcpy(bad, bytes, size);
+    memcpy(memmem(bad, size, "False", 5), "True ", 5);
+    assert_int_equal(npy_parse(bad, size, &a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "C-ordered"));
+    free(bad);
+    free(bytes);
+    remove(path);
+}
+
+static float *read_y(const char *path, size_t expect)
+{
+    char err[256];
+    npy_array a;
+    if (npy_load(path, &a, err, sizeof err))
+        fail_msg("%s: %s", path, err);
+    assert_int_equal(a.count, expect);
+    float *y;
+    assert_int_equal(npy_to_f32(&a, &y, err, sizeof err), 0);
+    npy_free(&a);
+    return y;
+}
+
+static void run_matches_library(void **st)
+{
+    (void)st;
+    golden g;
+    golden_load(test_data_dir, "lstm_bidir_lengths", &g);
+    char x_path[128], y_path[128], l_path[128], model[512], args[1024], err[256];
+    snprintf(x_path, sizeof x_path, "%s/x.npy", tmpdir);
+    snprintf(y_path, sizeof y_path, "%s/y.npy", tmpdir);
+    snprintf(l_path, sizeof l_path, "%s/lengths.npy", tmpdir);
+    snprintf(model, sizeof model, "%s/golden/lstm_bidir_lengths.model.safetensors",
+             test_data_dir);
+    uint64_t shape[3] = {(uint64_t)g.seq_len, (uint64_t)g.batch, (uint64_t)g.input_size};
+    assert_int_equal(npy_save_f32(x_path, g.x, shape, 3, err, sizeof err), 0);
+    int64_t lengths[16];
+    for (int b = 0; b < g.batch; b++)
+        lengths[b] = g.lengths[b];
+    write_i64_npy(l_path, lengths, g.batch);
+
+    size_t ny = (size_t)g.seq_len * g.batch * g.output_size;
+    float *expected = malloc(ny * sizeof *expected);
+    assert_int_equal(rnnrt_forward(g.model, NULL, g.x, g.seq_len, g.batch, g.lengths, expected),
+                     RNNRT_OK);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --lengths '%s' --output '%s' --threads 2",
+             model, x_path, l_path, y_path);
+    assert_int_equal(run_tool(args), 0);
+    float *y = read_y(y_path, ny);
+    assert_memory_equal(y, expected, ny * sizeof *y);
+    free(y);
+
+    /* bad inputs: a non-zero exit and no output file written */
+    remove(y_path);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --output '%s'", model, l_path, y_path);
+    assert_int_not_equal(run_tool(args), 0); /* lengths given as x: wrong dtype and shape */
+    snprintf(args, sizeof args, "run '%s' --input /nonexistent.npy --output '%s'", model, y_path);
+    assert_int_not_equal(run_tool(args), 0);
+    snprintf(args, sizeof args, "run /nonexistent.safetensors --input '%s' --output '%s'", x_path,
+             y_path);
+    assert_int_not_equal(run_tool(args), 0);
+    lengths[0] = g.seq_len + 1;
+    write_i64_npy(l_path, lengths, g.batch);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --lengths '%s' --output '%s'", model,
+             x_path, l_path, y_path);
+    assert_int_not_equal(run_tool(args), 0);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --output '%s' --isa sse9", model, x_path,
+             y_path);
+    assert_int_not_equal(run_tool(args), 0);
+    assert_int_not_equal(run_tool("frobnicate"), 0);
+    assert_int_equal(access(y_path, F_OK), -1);
+    assert_int_equal(run_tool("info"), 0);
+    snprintf(args, sizeof args, "info '%s'", model);
+    assert_int_equal(run_tool(args), 0);
+
+    free(expected);
+    remove(x_path);
+    remove(l_path);
+    golden_free(&g);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        test_data_dir = argv[1];
+    if (argc > 2)
+        tool = argv[2];
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/rnnrt-test-cli-XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(npy_round_trip_and_rejects),
+        cmocka_unit_test(run_matches_library),
+    };
+    int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
+    rmdir(tmpdir);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/* Helpers shared by the test suites: golden cases, manifests, comparisons. */
+#ifndef RNNRT_TEST_UTIL_H
+#define RNNRT_TEST_UTIL_H
+
+#include <stddef.h>
+
+#include "rnnrt.h"
+
+/* One golden case: the inputs and PyTorch's (or the NumPy oracle's) outputs. */
+typedef struct golden {
+    char name[128];
+    rnnrt_model *model;
+    int seq_len, batch, input_size, output_size;
+    float *x, *y, *h0, *c0, *hn, *cn; /* h0/c0 NULL when the case starts from zeros */
+    int *lengths;                     /* NULL when every sequence has seq_len steps */
+    size_t h_count, c_count;          /* floats in hn and cn */
+} golden;
+
+/* Loads tests/data/golden/<name>.{model,io}.safetensors; fails the test on any error. */
+void golden_load(const char *dir, const char *name, golden *g);
+void golden_free(golden *g);
+
+/* The lines of a MANIFEST file (the test fails if it cannot be read). */
+char **manifest_read(const char *path, int *count);
+void manifest_free(char **lines, int count);
+
+/* Reads a whole file; NULL if it cannot be read. */
+unsigned char *read_file_bytes(const char *path, size_t *size);
+
+/* The largest |got - ref| / max(1, |ref|) over n floats, and its index. NaN counts as
+ * infinitely wrong unless both are NaN. */
+double max_rel_error(const float *got, const float *ref, size_t n, size_t *where);
+
+/* The test data directory, from argv[1] (set by meson). */
+extern const char *test_data_dir;
+
+#endif

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what building and testing rnnrt needs, from Debian 12's archive (run as root).
+# Packages already present are left alone, so a second run costs one dpkg query.
+set -euo pipefail
+packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "rnnrt: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

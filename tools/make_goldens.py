@@ -1,0 +1,470 @@
+"""Write the golden test cases of rnnrt to tests/data/golden/.
+
+Run from the repository root (needs Debian's python3-torch, hence /usr/bin/python3):
+
+    /usr/bin/python3 tools/make_goldens.py [--out tests/data/golden]
+
+For each case <name> it writes
+  <name>.model.safetensors  the model as a user saves it: the state_dict of an nn.LSTM / nn.GRU
+                            (possibly under a name prefix, next to unrelated tensors, in F16 or
+                            BF16), or the same layout for the peephole / coupled-gate LSTMs of
+                            docs/model-format.md, which declare "rnnrt.cell" in __metadata__;
+  <name>.io.safetensors     x F32 [T,B,I]; optional lengths I32 [B]; optional h0 F32
+                            [L*D,B,Hout] and c0 F32 [L*D,B,H] (absent: zeros); y F32 [T,B,D*Hout];
+                            hn F32 [L*D,B,Hout]; cn F32 [L*D,B,H] (absent for GRU);
+and MANIFEST, the case names one per line in a stable order.
+
+References: PyTorch's own float32 output for nn.LSTM / nn.GRU cases (packed sequences for
+lengths, padded back to T with zeros); an independent NumPy float64 implementation of the
+equations in docs/model-format.md for the peephole and coupled-gate LSTMs. That NumPy oracle is
+itself checked against PyTorch on every PyTorch case (and on reductions of the two variants to
+plain LSTMs) before anything is written. F16 / BF16 models: the weights are rounded to that dtype
+first and the reference is computed with the rounded weights. Output is deterministic: running
+the script twice gives identical bytes.
+"""
+import argparse
+import os
+import sys
+import zlib
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+import numpy as np
+
+sys.dont_write_bytecode = True  # no tools/__pycache__ from importing the sibling modules
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import safetensors_io as st  # noqa: E402
+
+GATES = {"lstm": 4, "gru": 3, "lstm_peephole": 4, "lstm_coupled": 3}
+TORCH_CELLS = ("lstm", "gru")
+ORACLE_TOL = 1e-5
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    what: str                      # one-line description for the report
+    cell: str = "lstm"             # lstm, gru, lstm_peephole, lstm_coupled
+    I: int = 7
+    H: int = 13
+    P: int = 0                     # LSTM proj_size (0: none)
+    L: int = 1
+    bidir: bool = False
+    bias: bool = True
+    T: int = 5
+    B: int = 3
+    lengths: Optional[Tuple[int, ...]] = None
+    init_state: bool = False
+    prefix: str = ""
+    extra: str = ""                # "", "head", "foreign_dtypes", "second_rnn"
+    dtype: str = "F32"             # dtype of the model file: F32, F16, BF16
+    w_std: float = 0.0             # 0: PyTorch's uniform init; else weights ~ N(0, w_std)
+    x_std: float = 1.0
+    declare: bool = False          # write "rnnrt.cell" metadata (always for the variants)
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def D(self):
+        return 2 if self.bidir else 1
+
+    @property
+    def Hout(self):
+        return self.P or self.H
+
+
+CASES = [
+    # ---- PyTorch nn.LSTM ------------------------------------------------------------------
+    Case("lstm_basic", "LSTM 1 layer, I=7 H=13 B=3 T=5"),
+    Case("lstm_2layer", "LSTM 2 layers", L=2),
+    Case("lstm_3layer", "LSTM 3 layers", L=3),
+    Case("lstm_bidir", "LSTM 1 layer bidirectional", bidir=True),
+    Case("lstm_3layer_bidir", "LSTM 3 layers bidirectional", L=3, bidir=True),
+    Case("lstm_proj", "LSTM proj_size=5, declares rnnrt.cell=lstm", P=5, declare=True),
+    Case("lstm_proj_bidir_2layer", "LSTM proj_size=5, 2 layers, bidirectional",
+         P=5, L=2, bidir=True),
+    Case("lstm_proj_lengths_state", "LSTM proj_size=4, 2 layers, lengths + h0/c0",
+         P=4, L=2, T=6, lengths=(6, 2, 4), init_state=True),
+    Case("lstm_state", "LSTM 2 layers, initial h0/c0", L=2, init_state=True),
+    Case("lstm_lengths", "LSTM lengths (3,1,4) with T=5 (max < T: last step all zero)",
+         lengths=(3, 1, 4)),
+    Case("lstm_bidir_lengths", "LSTM bidirectional, lengths (5,2,1)",
+         bidir=True, lengths=(5, 2, 1)),
+    Case("lstm_bidir_lengths_state", "LSTM 2 layers bidirectional, lengths (2,5,3) + h0/c0",
+         L=2, bidir=True, lengths=(2, 5, 3), init_state=True),
+    Case("lstm_nobias", "LSTM bias=False, 2 layers", L=2, bias=False),
+    Case("lstm_h1", "LSTM I=1 H=1 B=2 T=4 (size-1 dims)", I=1, H=1, B=2, T=4),
+    Case("lstm_batch1", "LSTM batch 1, T=6", B=1, T=6),
+    Case("lstm_seq1", "LSTM seq_len 1, 2 layers bidirectional + h0/c0",
+         T=1, L=2, bidir=True, init_state=True),
+    Case("lstm_prefix", "LSTM 2 layers under prefix 'encoder.rnn.'", L=2,
+         prefix="encoder.rnn."),
+    Case("lstm_with_head", "LSTM under 'lstm.' next to embedding.weight, fc.weight, fc.bias "
+         "(ignored)", prefix="lstm.", extra="head"),
+    Case("lstm_foreign_dtypes", "LSTM under 'model.lstm.' next to ignored I64 scalar, F64 and "
+         "BOOL tensors (a whole model's state_dict)", prefix="model.lstm.",
+         extra="foreign_dtypes"),
+    Case("lstm_select_prefix", "two LSTMs 'encoder.rnn.' and 'decoder.rnn.'; metadata "
+         "rnnrt.prefix=decoder.rnn. selects the second", prefix="decoder.rnn.",
+         extra="second_rnn", metadata={"rnnrt.prefix": "decoder.rnn."}),
+    Case("lstm_f16", "LSTM 2 layers, F16 weights", L=2, dtype="F16"),
+    Case("lstm_bf16", "LSTM bidirectional + projection, BF16 weights",
+         bidir=True, P=5, dtype="BF16"),
+    Case("lstm_saturate", "LSTM 2 layers, weights ~N(0,3), x ~N(0,5): saturated gates",
+         L=2, w_std=3.0, x_std=5.0, init_state=True),
+    Case("lstm_large", "LSTM I=33 H=64 T=20 B=5, 2 layers, lengths",
+         I=33, H=64, T=20, B=5, L=2, lengths=(20, 17, 1, 20, 9)),
+    # ---- PyTorch nn.GRU -------------------------------------------------------------------
+    Case("gru_basic", "GRU 1 layer", cell="gru"),
+    Case("gru_2layer_bidir", "GRU 2 layers bidirectional, declares rnnrt.cell=gru",
+         cell="gru", L=2, bidir=True, declare=True),
+    Case("gru_state", "GRU 1 layer, initial h0", cell="gru", init_state=True),
+    Case("gru_lengths", "GRU lengths (4,5,1)", cell="gru", lengths=(4, 5, 1)),
+    Case("gru_bidir_lengths_state", "GRU 2 layers bidirectional, lengths (3,1,5) + h0",
+         cell="gru", L=2, bidir=True, lengths=(3, 1, 5), init_state=True),
+    Case("gru_nobias", "GRU bias=False", cell="gru", bias=False),
+    Case("gru_batch1_seq1", "GRU batch 1, seq_len 1, 2 layers", cell="gru", B=1, T=1, L=2),
+    Case("gru_prefix", "GRU under prefix 'model.gru.'", cell="gru", prefix="model.gru."),
+    Case("gru_f16", "GRU F16 weights", cell="gru", dtype="F16"),
+    Case("gru_bf16", "GRU 2 layers, BF16 weights", cell="gru", L=2, dtype="BF16"),
+    Case("gru_saturate", "GRU weights ~N(0,3), x ~N(0,5)", cell="gru", w_std=3.0, x_std=5.0,
+         init_state=True),
+    # ---- NumPy oracle: peephole and coupled-gate LSTM -------------------------------------
+    Case("peephole_basic", "peephole LSTM 1 layer", cell="lstm_peephole"),
+    Case("peephole_2layer_bidir_lengths", "peephole LSTM 2 layers bidirectional, lengths "
+         "(5,3,1)", cell="lstm_peephole", L=2, bidir=True, lengths=(5, 3, 1)),
+    Case("peephole_proj_state", "peephole LSTM proj_size=5 + h0/c0, prefix 'cell.'",
+         cell="lstm_peephole", P=5, init_state=True, prefix="cell."),
+    Case("peephole_nobias", "peephole LSTM bias=False", cell="lstm_peephole", bias=False),
+    Case("peephole_f16", "peephole LSTM F16 weights", cell="lstm_peephole", dtype="F16"),
+    Case("coupled_basic", "coupled-gate LSTM 1 layer", cell="lstm_coupled"),
+    Case("coupled_proj", "coupled-gate LSTM proj_size=5, 2 layers", cell="lstm_coupled",
+         P=5, L=2),
+    Case("coupled_bidir_lengths_state", "coupled-gate LSTM 2 layers bidirectional, lengths "
+         "(2,5,4) + h0/c0", cell="lstm_coupled", L=2, bidir=True, lengths=(2, 5, 4),
+         init_state=True),
+    Case("coupled_nobias", "coupled-gate LSTM bias=False", cell="lstm_coupled", bias=False),
+]
+
+
+# ---- parameters ------------------------------------------------------------------------------
+
+def param_shapes(cell, I, H, P, L, D, bias):
+    """Tensor names (no prefix) and shapes in PyTorch's state_dict order."""
+    G = GATES[cell]
+    Hout = P or H
+    shapes = {}
+    for k in range(L):
+        in_k = I if k == 0 else D * Hout
+        for d in range(D):
+            s = f"_l{k}" + ("_reverse" if d else "")
+            shapes["weight_ih" + s] = (G * H, in_k)
+            shapes["weight_hh" + s] = (G * H, Hout)
+            if bias:
+                shapes["bias_ih" + s] = (G * H,)
+                shapes["bias_hh" + s] = (G * H,)
+            if P:
+                shapes["weight_hr" + s] = (P, H)
+            if cell == "lstm_peephole":
+                for p in ("ci", "cf", "co"):
+                    shapes[f"weight_{p}" + s] = (H,)
+    return shapes
+
+
+def random_params(rng, shapes, H, w_std):
+    """PyTorch's init U(-1/sqrt(H), 1/sqrt(H)), or N(0, w_std) when w_std > 0; float32."""
+    k = 1.0 / np.sqrt(H)
+    out = {}
+    for name, shape in shapes.items():
+        if w_std > 0:
+            out[name] = rng.normal(0.0, w_std, size=shape).astype(np.float32)
+        else:
+            out[name] = rng.uniform(-k, k, size=shape).astype(np.float32)
+    return out
+
+
+def round_to(a, dtype):
+    """Round float32 values to the file dtype; return (float32 values, stored array)."""
+    if dtype == "F32":
+        return a, a
+    if dtype == "F16":
+        h = a.astype(np.float16)
+        return h.astype(np.float32), h
+    if dtype == "BF16":
+        bits = st.float32_to_bf16_bits(a)
+        return st.bf16_bits_to_float32(bits).reshape(a.shape), bits.reshape(a.shape)
+    raise ValueError(dtype)
+
+
+# ---- references ------------------------------------------------------------------------------
+
+def torch_forward(cell, params, I, H, P, L, D, bias, x, lengths, h0, c0):
+    """PyTorch's float32 output (y, hn, cn or None) for an nn.LSTM / nn.GRU state_dict."""
+    import torch
+    from torch import nn
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    if cell == "lstm":
+        mod = nn.LSTM(I, H, num_layers=L, bias=bias, bidirectional=D == 2, proj_size=P)
+    else:
+        mod = nn.GRU(I, H, num_layers=L, bias=bias, bidirectional=D == 2)
+    sd = mod.state_dict()
+    assert list(sd) == list(params), (list(sd), list(params))
+    for name, t in sd.items():
+        assert tuple(t.shape) == params[name].shape, name
+    mod.load_state_dict({n: torch.from_numpy(v.copy()) for n, v in params.items()})
+    T = x.shape[0]
+    hx = None
+    if h0 is not None:
+        hx = (torch.from_numpy(h0), torch.from_numpy(c0)) if cell == "lstm" \
+            else torch.from_numpy(h0)
+    with torch.no_grad():
+        xt = torch.from_numpy(x)
+        if lengths is not None:
+            packed = pack_padded_sequence(xt, torch.tensor(lengths, dtype=torch.int64),
+                                          enforce_sorted=False)
+            out, state = mod(packed, hx)
+            y, _ = pad_packed_sequence(out, total_length=T)
+        else:
+            y, state = mod(xt, hx)
+    if cell == "lstm":
+        return y.numpy(), state[0].numpy(), state[1].numpy()
+    return y.numpy(), state.numpy(), None
+
+
+def _sigmoid(v):
+    return 1.0 / (1.0 + np.exp(-v))
+
+
+def np_step(cell, p, s, x, h, c, H):
+    """One step of one direction of one layer, float64, per docs/model-format.md."""
+    z = np.zeros(GATES[cell] * H)
+    b_ih = p.get("bias_ih" + s, z)
+    b_hh = p.get("bias_hh" + s, z)
+    gi = p["weight_ih" + s] @ x + b_ih
+    gh = p["weight_hh" + s] @ h + b_hh
+    if cell == "gru":
+        r = _sigmoid(gi[:H] + gh[:H])
+        u = _sigmoid(gi[H:2 * H] + gh[H:2 * H])
+        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+        return (1.0 - u) * n + u * h, None
+    a = gi + gh
+    if cell == "lstm":
+        i, f = _sigmoid(a[:H]), _sigmoid(a[H:2 * H])
+        g, o = np.tanh(a[2 * H:3 * H]), _sigmoid(a[3 * H:])
+        c2 = f * c + i * g
+    elif cell == "lstm_peephole":
+        i = _sigmoid(a[:H] + p["weight_ci" + s] * c)
+        f = _sigmoid(a[H:2 * H] + p["weight_cf" + s] * c)
+        g = np.tanh(a[2 * H:3 * H])
+        c2 = f * c + i * g
+        o = _sigmoid(a[3 * H:] + p["weight_co" + s] * c2)
+    elif cell == "lstm_coupled":
+        f = _sigmoid(a[:H])
+        i = 1.0 - f
+        g, o = np.tanh(a[H:2 * H]), _sigmoid(a[2 * H:])
+        c2 = f * c + i * g
+    else:
+        raise ValueError(cell)
+    h2 = o * np.tanh(c2)
+    if ("weight_hr" + s) in p:
+        h2 = p["weight_hr" + s] @ h2
+    return h2, c2
+
+
+def np_forward(cell, params, H, P, L, D, x, lengths, h0, c0):
+    """Independent float64 reference: (y, hn, cn or None) with packed-sequence semantics."""
+    p = {n: v.astype(np.float64) for n, v in params.items()}
+    T, B, _ = x.shape
+    Hout = P or H
+    lengths = [T] * B if lengths is None else list(lengths)
+    inp = x.astype(np.float64)
+    hn = np.zeros((L * D, B, Hout))
+    cn = np.zeros((L * D, B, H))
+    for k in range(L):
+        out = np.zeros((T, B, D * Hout))
+        for d in range(D):
+            s = f"_l{k}" + ("_reverse" if d else "")
+            idx = k * D + d
+            for b in range(B):
+                h = np.zeros(Hout) if h0 is None else h0[idx, b].astype(np.float64)
+                c = np.zeros(H) if c0 is None else c0[idx, b].astype(np.float64)
+                steps = range(lengths[b]) if d == 0 else range(lengths[b] - 1, -1, -1)
+                for t in steps:
+                    h, c = np_step(cell, p, s, inp[t, b], h, c, H)
+                    out[t, b, d * Hout:(d + 1) * Hout] = h
+                hn[idx, b] = h
+                if c is not None:
+                    cn[idx, b] = c
+        inp = out
+    return inp, hn, (None if cell == "gru" else cn)
+
+
+def max_rel_err(a, ref):
+    """max |a - ref| / max(1, |ref|)."""
+    return float(np.max(np.abs(a - ref) / np.maximum(1.0, np.abs(ref)))) if ref.size else 0.0
+
+
+def assert_close(what, got, ref, tol=ORACLE_TOL):
+    for g, r, n in zip(got, ref, ("y", "hn", "cn")):
+        if r is None:
+            assert g is None, (what, n)
+            continue
+        err = max_rel_err(np.asarray(g, np.float64), np.asarray(r, np.float64))
+        assert err <= tol, f"{what}: NumPy oracle vs PyTorch, {n} differs by {err:.3g}"
+
+
+# ---- cases -----------------------------------------------------------------------------------
+
+def case_inputs(c, rng):
+    """x, lengths, h0, c0 of a case (float32 / int32 numpy arrays or None)."""
+    x = (rng.standard_normal((c.T, c.B, c.I)) * c.x_std).astype(np.float32)
+    lengths = None if c.lengths is None else np.array(c.lengths, dtype=np.int32)
+    if lengths is not None:
+        assert len(lengths) == c.B and lengths.min() >= 1 and lengths.max() <= c.T
+    h0 = c0 = None
+    if c.init_state:
+        h0 = rng.uniform(-1, 1, (c.L * c.D, c.B, c.Hout)).astype(np.float32)
+        if c.cell != "gru":
+            c0 = rng.uniform(-1, 1, (c.L * c.D, c.B, c.H)).astype(np.float32)
+    return x, lengths, h0, c0
+
+
+def extra_tensors(c, rng):
+    """Tensors saved before and after the rnn's (all ignored by the loader)."""
+    before, after, dtypes = {}, {}, {}
+    if c.extra == "head":
+        before["embedding.weight"] = rng.uniform(-1, 1, (11, c.I)).astype(np.float32)
+        after["fc.weight"] = rng.uniform(-1, 1, (4, c.D * c.Hout)).astype(np.float32)
+        after["fc.bias"] = rng.uniform(-1, 1, (4,)).astype(np.float32)
+    elif c.extra == "foreign_dtypes":
+        before["model.embed.weight"] = rng.uniform(-1, 1, (6, c.I)).astype(np.float64)
+        after["model.bn.num_batches_tracked"] = np.array(7, dtype=np.int64)
+        after["model.mask"] = np.array([True, False, True])
+        after["model.fc.weight"] = rng.uniform(-1, 1, (2, c.Hout)).astype(np.float32)
+    elif c.extra == "second_rnn":
+        other = param_shapes("lstm", 4, 6, 0, 1, 1, True)
+        for n, v in random_params(rng, other, 6, 0.0).items():
+            before["encoder.rnn." + n] = v
+    elif c.extra:
+        raise ValueError(c.extra)
+    return before, after, dtypes
+
+
+def make_case(c):
+    """Return (model tensors, model dtypes, model metadata, io tensors) of a case."""
+    rng = np.random.default_rng(zlib.crc32(c.name.encode()))
+    shapes = param_shapes(c.cell, c.I, c.H, c.P, c.L, c.D, c.bias)
+    params, stored = {}, {}
+    for n, v in random_params(rng, shapes, c.H, c.w_std).items():
+        params[n], stored[n] = round_to(v, c.dtype)
+    x, lengths, h0, c0 = case_inputs(c, rng)
+    lens = None if lengths is None else [int(v) for v in lengths]
+
+    ref_np = np_forward(c.cell, params, c.H, c.P, c.L, c.D, x, lens, h0, c0)
+    if c.cell in TORCH_CELLS:
+        ref = torch_forward(c.cell, params, c.I, c.H, c.P, c.L, c.D, c.bias, x, lens, h0, c0)
+        assert_close(c.name, ref_np, ref)
+    else:
+        ref = tuple(None if a is None else a.astype(np.float32) for a in ref_np)
+    y, hn, cn = ref
+    assert y.shape == (c.T, c.B, c.D * c.Hout) and hn.shape == (c.L * c.D, c.B, c.Hout)
+
+    before, after, dtypes = extra_tensors(c, rng)
+    model = dict(before)
+    for n, v in stored.items():
+        model[c.prefix + n] = v
+        if c.dtype == "BF16":
+            dtypes[c.prefix + n] = "BF16"
+    model.update(after)
+    metadata = dict(c.metadata)
+    if c.declare or c.cell not in TORCH_CELLS:
+        metadata["rnnrt.cell"] = c.cell
+
+    io = {"x": x}
+    if lengths is not None:
+        io["lengths"] = lengths
+    if h0 is not None:
+        io["h0"] = h0
+    if c0 is not None:
+        io["c0"] = c0
+    io["y"] = np.ascontiguousarray(y, dtype=np.float32)
+    io["hn"] = np.ascontiguousarray(hn, dtype=np.float32)
+    if cn is not None:
+        io["cn"] = np.ascontiguousarray(cn, dtype=np.float32)
+    return model, dtypes, (metadata or None), io
+
+
+# ---- self-checks of the oracle on the two variants -------------------------------------------
+
+def check_variant_reductions():
+    """Peephole with p = 0 is a plain LSTM; coupled equals an LSTM whose input gate block is
+    the negated forget gate block (sigmoid(-a) = 1 - sigmoid(a)). Check both against PyTorch,
+    with layers, both directions, lengths, initial state and projection."""
+    rng = np.random.default_rng(12345)
+    I, H, P, L, D, T, B = 5, 6, 4, 2, 2, 6, 3
+    lens = [6, 2, 4]
+    x = rng.standard_normal((T, B, I)).astype(np.float32)
+    h0 = rng.uniform(-1, 1, (L * D, B, P)).astype(np.float32)
+    c0 = rng.uniform(-1, 1, (L * D, B, H)).astype(np.float32)
+
+    pe = random_params(rng, param_shapes("lstm_peephole", I, H, P, L, D, True), H, 0.0)
+    plain = {n: v for n, v in pe.items() if not n.startswith(("weight_ci", "weight_cf",
+                                                               "weight_co"))}
+    zero_pe = {n: (np.zeros_like(v) if n in pe and n not in plain else v) for n, v in pe.items()}
+    got = np_forward("lstm_peephole", zero_pe, H, P, L, D, x, lens, h0, c0)
+    ref = torch_forward("lstm", plain, I, H, P, L, D, True, x, lens, h0, c0)
+    assert_close("peephole(p=0) vs nn.LSTM", got, ref)
+
+    co = random_params(rng, param_shapes("lstm_coupled", I, H, P, L, D, True), H, 0.0)
+    as_lstm = {}
+    for n, v in co.items():
+        if n.startswith(("weight_ih", "weight_hh", "bias_ih", "bias_hh")):
+            f, g, o = v[:H], v[H:2 * H], v[2 * H:]
+            as_lstm[n] = np.concatenate([-f, f, g, o]).astype(np.float32)
+        else:
+            as_lstm[n] = v
+    got = np_forward("lstm_coupled", co, H, P, L, D, x, lens, h0, c0)
+    ref = torch_forward("lstm", as_lstm, I, H, P, L, D, True, x, lens, h0, c0)
+    assert_close("coupled vs nn.LSTM with i = -f", got, ref)
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+def write_all(out):
+    import torch
+    torch.set_num_threads(1)  # fixed reduction order: identical bytes on every run
+    os.makedirs(out, exist_ok=True)
+    check_variant_reductions()
+    names = [c.name for c in CASES]
+    assert len(set(names)) == len(names)
+    keep = {"MANIFEST"}
+    for c in CASES:
+        model, dtypes, metadata, io = make_case(c)
+        st.write(os.path.join(out, c.name + ".model.safetensors"), model, metadata, dtypes)
+        st.write(os.path.join(out, c.name + ".io.safetensors"), io)
+        keep |= {c.name + ".model.safetensors", c.name + ".io.safetensors"}
+    for f in os.listdir(out):  # drop cases that no longer exist
+        if f.endswith(".safetensors") and f not in keep:
+            os.remove(os.path.join(out, f))
+    with open(os.path.join(out, "MANIFEST"), "w") as f:
+        f.write("".join(n + "\n" for n in names))
+    return names
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join("tests", "data", "golden"),
+                    help="output directory (default: tests/data/golden)")
+    ap.add_argument("--list", action="store_true", help="print the cases and exit")
+    args = ap.parse_args()
+    if args.list:
+        for c in CASES:
+            print(f"{c.name}: {c.what}")
+        return
+    names = write_all(args.out)
+    total = sum(os.path.getsize(os.path.join(args.out, f)) for f in os.listdir(args.out))
+    print(f"wrote {len(names)} cases to {args.out} ({total} bytes)")
+
+
+if __name__ == "__main__":
+    main()
