@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static rnnrt_cpu_features features;
 static pthread_once_t features_once = PTHREAD_ONCE_INIT;
@@ -85,9 +86,18 @@ static void detect(rnnrt_cpu_features *f)
 }
 #endif
 
+static long cache_size(int name, long fallback)
+{
+    long v = sysconf(name);
+    return v > 0 ? v : fallback;
+}
+
 static void detect_once(void)
 {
     detect(&features);
+    features.l1d = cache_size(_SC_LEVEL1_DCACHE_SIZE, 32 << 10);
+    features.l2 = cache_size(_SC_LEVEL2_CACHE_SIZE, 512 << 10);
+    features.l3 = cache_size(_SC_LEVEL3_CACHE_SIZE, 8 << 20);
 }
 
 const rnnrt_cpu_features *rnnrt_cpu(void)

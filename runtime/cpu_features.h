@@ -10,6 +10,8 @@ typedef struct rnnrt_cpu_features {
         avx512_vnni;
     /* AArch64. */
     bool neon, asimdhp, sve;
+    /* Data cache sizes in bytes (sysconf; a common size when the system does not say). */
+    long l1d, l2, l3;
     char vendor[16];
     char brand[64];
 } rnnrt_cpu_features;

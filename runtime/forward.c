@@ -2,11 +2,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "dispatch.h"
 #include "error.h"
 #include "forward.h"
 #include "state.h"
 #include "threads.h"
+#include "variant.h"
 
 static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
                                     const float *x, int seq_len, int batch, const int *lengths,
@@ -47,6 +49,23 @@ static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *sta
     return RNNRT_OK;
 }
 
+static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const float *x,
+                                int seq_len, int batch, const int *lengths, float *y)
+{
+    const rnnrt_kernels *k = rnnrt_active_kernels();
+    switch (rnnrt_active_variant()) {
+    case RNNRT_VARIANT_REFERENCE:
+        return rnnrt_forward_reference(m, k, h, c, x, seq_len, batch, lengths, y,
+                                       rnnrt_threads_for_forward());
+    case RNNRT_VARIANT_SIMD:
+        return rnnrt_forward_simd(m, k, h, c, x, seq_len, batch, lengths, y);
+    case RNNRT_VARIANT_BLOCKED:
+        break;
+    }
+    return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y,
+                                 rnnrt_threads_for_forward());
+}
+
 rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,
                            int seq_len, int batch, const int *lengths, float *y)
 {
@@ -54,19 +73,18 @@ rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float
     rnnrt_status s = check_arguments(m, state, x, seq_len, batch, lengths, y);
     if (s)
         return s;
-    float *h = state ? state->h : calloc(rnnrt_state_h_count(m, batch), sizeof(float));
+    float *h = state ? state->h : rnnrt_calloc(rnnrt_state_h_count(m, batch), sizeof(float));
     float *c = state ? state->c : NULL;
     size_t nc = rnnrt_state_c_count(m, batch);
     if (!state && nc)
-        c = calloc(nc, sizeof(float));
+        c = rnnrt_calloc(nc, sizeof(float));
     if (!h || (nc && !c))
         s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a zero state");
     else
-        s = rnnrt_forward_reference(m, rnnrt_active_kernels(), h, c, x, seq_len, batch,
-                                    lengths, y, rnnrt_threads_for_forward());
+        s = run_variant(m, h, c, x, seq_len, batch, lengths, y);
     if (!state) {
-        free(h);
-        free(c);
+        rnnrt_free(h);
+        rnnrt_free(c);
     }
     return s;
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "forward.h"
 
@@ -98,11 +99,11 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *
     const size_t layer_out = (size_t)seq_len * batch * out_width;
     if (threads > batch)
         threads = batch;
-    float *scratch_all = malloc((size_t)threads * scratch_size * sizeof(float));
-    float *between = m->layers > 1 ? malloc(2 * layer_out * sizeof(float)) : NULL;
+    float *scratch_all = rnnrt_malloc((size_t)threads * scratch_size * sizeof(float));
+    float *between = m->layers > 1 ? rnnrt_malloc(2 * layer_out * sizeof(float)) : NULL;
     if (!scratch_all || (m->layers > 1 && !between)) {
-        free(scratch_all);
-        free(between);
+        rnnrt_free(scratch_all);
+        rnnrt_free(between);
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
     }
 
@@ -126,7 +127,7 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *
             }
         }
     }
-    free(scratch_all);
-    free(between);
+    rnnrt_free(scratch_all);
+    rnnrt_free(between);
     return RNNRT_OK;
 }

@@ -1,15 +1,20 @@
 /* Public queries of a loaded model and freeing it. */
 #include <stdlib.h>
 
+#include "alloc.h"
 #include "model.h"
+#include "pack.h"
 
 void rnnrt_model_free(rnnrt_model *m)
 {
     if (!m)
         return;
-    free(m->arena);
-    free(m->w);
-    free(m);
+    for (int i = 0; i < RNNRT_MAX_PACKINGS; i++)
+        rnnrt_packing_free(m->packings[i]);
+    pthread_mutex_destroy(&m->pack_lock);
+    rnnrt_free(m->arena);
+    rnnrt_free(m->w);
+    rnnrt_free(m);
 }
 
 int rnnrt_model_input_size(const rnnrt_model *m)

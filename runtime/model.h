@@ -2,6 +2,7 @@
 #ifndef RNNRT_MODEL_H
 #define RNNRT_MODEL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -11,6 +12,7 @@
  * real RNN, low enough that sizes computed from a few of them cannot overflow size_t. */
 #define RNNRT_MAX_DIM (1 << 24)
 #define RNNRT_MAX_LAYERS 1024
+#define RNNRT_MAX_PACKINGS 4 /* one per kernel set: scalar, avx2, avx512 / neon */
 
 /* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;
  * f g o for the coupled LSTM), each `hidden` rows long. */
@@ -33,6 +35,10 @@ struct rnnrt_model {
     bool has_bias;
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
     float *arena;        /* owns every weight array */
+    /* Weights packed for the blocked forward pass, one layout per kernel set in use
+     * (runtime/pack.c): made at load for the active set, later ones on first use. */
+    pthread_mutex_t pack_lock;
+    struct rnnrt_packing *packings[RNNRT_MAX_PACKINGS];
 };
 
 static inline const rnnrt_layer_weights *rnnrt_weights(const rnnrt_model *m, int layer,

@@ -9,9 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "error.h"
 #include "half.h"
+#include "dispatch.h"
 #include "model.h"
+#include "pack.h"
 #include "safetensors.h"
 
 enum tensor_kind { W_IH, W_HH, B_IH, B_HH, W_HR, P_I, P_F, P_O, KINDS };
@@ -140,7 +143,7 @@ static rnnrt_status collect_tensors(loader *ld)
         any_reverse |= reverse;
     }
     ld->directions = any_reverse ? 2 : 1;
-    ld->found = calloc((size_t)ld->layers * ld->directions * KINDS, sizeof *ld->found);
+    ld->found = rnnrt_calloc((size_t)ld->layers * ld->directions * KINDS, sizeof *ld->found);
     if (!ld->found)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory indexing the tensors");
     for (size_t k = 0; k < ld->file->count; k++) {
@@ -342,8 +345,8 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
         }
         total += m->has_bias ? 0 : 2 * gh;
     }
-    m->w = calloc((size_t)units, sizeof *m->w);
-    m->arena = calloc(total ? total : 1, sizeof *m->arena);
+    m->w = rnnrt_calloc((size_t)units, sizeof *m->w);
+    m->arena = rnnrt_calloc(total ? total : 1, sizeof *m->arena);
     if (!m->w || !m->arena)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu weights", total);
     float *next = m->arena;
@@ -377,8 +380,10 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
 static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out)
 {
     loader ld = {.file = file};
-    rnnrt_model *m = calloc(1, sizeof *m);
+    rnnrt_model *m = rnnrt_calloc(1, sizeof *m);
     rnnrt_status s = m ? RNNRT_OK : rnnrt_fail(RNNRT_E_NOMEM, "out of memory for the model");
+    if (m)
+        pthread_mutex_init(&m->pack_lock, NULL);
     if (!s)
         s = find_prefix(&ld);
     if (!s)
@@ -390,7 +395,10 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out
             s = check_layer(&ld, m, layer, dir);
     if (!s)
         s = build_weights(&ld, m);
-    free(ld.found);
+    /* Packed once here for the kernel set in force, so forward passes only read it. */
+    if (!s && !rnnrt_model_packing(m, rnnrt_active_kernels()))
+        s = RNNRT_E_NOMEM;
+    rnnrt_free(ld.found);
     if (s) {
         rnnrt_model_free(m);
         return s;
@@ -429,7 +437,7 @@ static rnnrt_status read_file(const char *path, unsigned char **data, size_t *si
         s = rnnrt_fail(RNNRT_E_IO, "cannot stat '%s': %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         s = rnnrt_fail(RNNRT_E_IO, "'%s' is not a regular file", path);
-    else if (!(buf = malloc(st.st_size ? (size_t)st.st_size : 1)))
+    else if (!(buf = rnnrt_malloc(st.st_size ? (size_t)st.st_size : 1)))
         s = rnnrt_fail(RNNRT_E_NOMEM, "out of memory reading '%s' (%lld bytes)", path,
                        (long long)st.st_size);
     size_t got = 0;
@@ -445,7 +453,7 @@ static rnnrt_status read_file(const char *path, unsigned char **data, size_t *si
     }
     close(fd);
     if (s) {
-        free(buf);
+        rnnrt_free(buf);
         return s;
     }
     *data = buf;
@@ -466,7 +474,7 @@ rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
     if (s)
         return s;
     if (size == 0) {
-        free(data);
+        rnnrt_free(data);
         return rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
     }
     rnnrt_st_file file;
@@ -475,6 +483,6 @@ rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
         s = model_from_file(&file, out);
         rnnrt_st_free(&file);
     }
-    free(data);
+    rnnrt_free(data);
     return s;
 }

@@ -2,6 +2,7 @@
  * Everything the JSON says is checked against the buffer before it is trusted: lengths,
  * offsets inside the data, sizes that agree with shapes, no overflow, no overlap, no
  * duplicate names. */
+#include "alloc.h"
 #include "safetensors.h"
 
 #include <cjson/cJSON.h>
@@ -151,8 +152,8 @@ static rnnrt_status parse_metadata(const cJSON *meta, rnnrt_st_file *f)
     if (!cJSON_IsObject(meta))
         return rnnrt_fail(RNNRT_E_FORMAT, "\"__metadata__\" is not a JSON object");
     int n = cJSON_GetArraySize(meta);
-    f->meta_keys = calloc((size_t)n + 1, sizeof *f->meta_keys);
-    f->meta_values = calloc((size_t)n + 1, sizeof *f->meta_values);
+    f->meta_keys = rnnrt_calloc((size_t)n + 1, sizeof *f->meta_keys);
+    f->meta_values = rnnrt_calloc((size_t)n + 1, sizeof *f->meta_values);
     if (!f->meta_keys || !f->meta_values)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory reading the metadata");
     const cJSON *item;
@@ -161,8 +162,8 @@ static rnnrt_status parse_metadata(const cJSON *meta, rnnrt_st_file *f)
             return rnnrt_fail(RNNRT_E_FORMAT, "\"__metadata__\" value of '%s' is not a string",
                               item->string);
         size_t k = f->meta_count;
-        f->meta_keys[k] = strdup(item->string);
-        f->meta_values[k] = strdup(item->valuestring);
+        f->meta_keys[k] = rnnrt_strdup(item->string);
+        f->meta_values[k] = rnnrt_strdup(item->valuestring);
         f->meta_count++;
         if (!f->meta_keys[k] || !f->meta_values[k])
             return rnnrt_fail(RNNRT_E_NOMEM, "out of memory reading the metadata");
@@ -176,7 +177,7 @@ static rnnrt_status parse_header(const cJSON *root, const unsigned char *data, u
     if (!cJSON_IsObject(root))
         return rnnrt_fail(RNNRT_E_FORMAT, "the JSON header is not an object");
     size_t n = (size_t)cJSON_GetArraySize(root);
-    f->tensors = calloc(n + 1, sizeof *f->tensors);
+    f->tensors = rnnrt_calloc(n + 1, sizeof *f->tensors);
     if (!f->tensors)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu tensor entries", n);
     const cJSON *entry;
@@ -188,7 +189,7 @@ static rnnrt_status parse_header(const cJSON *root, const unsigned char *data, u
             s = parse_metadata(entry, f);
         } else {
             rnnrt_st_tensor *t = &f->tensors[f->count];
-            t->name = strdup(entry->string);
+            t->name = rnnrt_strdup(entry->string);
             if (!t->name)
                 return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for tensor names");
             f->count++;
@@ -237,14 +238,14 @@ void rnnrt_st_free(rnnrt_st_file *f)
     if (!f)
         return;
     for (size_t k = 0; k < f->count; k++)
-        free(f->tensors[k].name);
+        rnnrt_free(f->tensors[k].name);
     for (size_t k = 0; k < f->meta_count; k++) {
-        free(f->meta_keys[k]);
-        free(f->meta_values[k]);
+        rnnrt_free(f->meta_keys[k]);
+        rnnrt_free(f->meta_values[k]);
     }
-    free(f->tensors);
-    free(f->meta_keys);
-    free(f->meta_values);
+    rnnrt_free(f->tensors);
+    rnnrt_free(f->meta_keys);
+    rnnrt_free(f->meta_values);
     memset(f, 0, sizeof *f);
 }
 

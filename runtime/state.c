@@ -1,3 +1,4 @@
+#include "alloc.h"
 #include "state.h"
 
 #include <stdlib.h>
@@ -15,7 +16,7 @@ rnnrt_status rnnrt_state_create(const rnnrt_model *m, int batch, rnnrt_state **o
     if (batch < 1 || batch > RNNRT_MAX_DIM)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_state_create: batch must be in [1, %d], got %d",
                           RNNRT_MAX_DIM, batch);
-    rnnrt_state *s = calloc(1, sizeof *s);
+    rnnrt_state *s = rnnrt_calloc(1, sizeof *s);
     if (!s)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_state_create: out of memory");
     s->cell = m->cell;
@@ -25,8 +26,8 @@ rnnrt_status rnnrt_state_create(const rnnrt_model *m, int batch, rnnrt_state **o
     s->h_size = m->h_size;
     s->batch = batch;
     size_t nh = rnnrt_state_h_count(m, batch), nc = rnnrt_state_c_count(m, batch);
-    s->h = calloc(nh, sizeof *s->h);
-    s->c = nc ? calloc(nc, sizeof *s->c) : NULL;
+    s->h = rnnrt_calloc(nh, sizeof *s->h);
+    s->c = nc ? rnnrt_calloc(nc, sizeof *s->c) : NULL;
     if (!s->h || (nc && !s->c)) {
         rnnrt_state_free(s);
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_state_create: out of memory for %zu floats",
@@ -40,9 +41,9 @@ void rnnrt_state_free(rnnrt_state *s)
 {
     if (!s)
         return;
-    free(s->h);
-    free(s->c);
-    free(s);
+    rnnrt_free(s->h);
+    rnnrt_free(s->c);
+    rnnrt_free(s);
 }
 
 int rnnrt_state_batch(const rnnrt_state *s)

@@ -49,6 +49,29 @@ typedef void (*rnnrt_f32_gru_gates_fn)(size_t n, const float *r, const float *z,
                                        const float *xn, const float *hn, const float *h_prev,
                                        float *h);
 
+/* Products with the weights as loaded (the "simd" forward variant): for every m < M and
+ * n < N, c[m*ldc + n] = (bias ? bias[n] : 0) + sum_k a[m*lda + k] * w[n*ldw + k].
+ * The k loop is never split, so each output is one dot product of a fixed order. c may be
+ * the same array as bias when M == 1 (accumulating onto a row). */
+typedef void (*rnnrt_f32_matmul_nt_fn)(size_t M, size_t N, size_t K, const float *a,
+                                       size_t lda, const float *w, size_t ldw,
+                                       const float *bias, float *c, size_t ldc);
+
+/* GEMM microkernel (BLIS contract) for one tile of mr <= MR rows and NR columns:
+ *   c[m*ldc + j] = init_m[j] + sum_{k<kc} a[m*lda + k] * b[k*NR + j]   (m < mr, j < NR)
+ * where init_m = init + m*ld_init (ld_init = 0 broadcasts one row, e.g. a bias) or zeros
+ * when init is NULL; init may equal c (accumulate over blocks of k). b is a packed panel:
+ * kc rows of NR contiguous floats, 64-byte aligned. a, c and init need only float
+ * alignment. Rows m >= mr of c are never touched. */
+typedef void (*rnnrt_f32_gemm_fn)(size_t mr, size_t kc, const float *a, size_t lda,
+                                  const float *b, const float *init, size_t ld_init, float *c,
+                                  size_t ldc);
+
+typedef struct rnnrt_gemm_ukernel {
+    rnnrt_f32_gemm_fn fn;
+    int mr, nr; /* the tile: at most mr rows, exactly nr columns */
+} rnnrt_gemm_ukernel;
+
 /* One kernel set: what dispatch fills once per ISA. */
 typedef struct rnnrt_kernels {
     const char *isa;
@@ -59,6 +82,11 @@ typedef struct rnnrt_kernels {
     rnnrt_f32_lstm_peephole_gates_fn lstm_peephole_gates;
     rnnrt_f32_lstm_coupled_gates_fn lstm_coupled_gates;
     rnnrt_f32_gru_gates_fn gru_gates;
+    rnnrt_f32_matmul_nt_fn matmul_nt;
+    /* The blocked path packs gate panels of `units` hidden units: 4*units columns for the
+     * 4-gate cells (gemm4), 3*units for GRU and the coupled LSTM (gemm3). */
+    int units;
+    rnnrt_gemm_ukernel gemm4, gemm3;
 } rnnrt_kernels;
 
 #endif /* RNNRT_SIMD_KERNELS_H */

@@ -13,11 +13,20 @@
 
 #include "test_util.h"
 
-/* PyTorch computes in float32 and the reference accumulates in double, so the outputs
- * differ by float32 rounding of sums of a few dozen terms (~1e-6); 1e-5 relative to
- * max(1, |ref|) leaves a margin of about 10x while still catching any wrong formula,
- * gate order or state bookkeeping (those give errors of 1e-2 and more). */
+/* The references are PyTorch's results computed in float64 (exact for our purpose), so the
+ * error is rnnrt's own float32 rounding: ~1e-6 on ordinary cases. 1e-5 relative to
+ * max(1, |ref|) leaves a 10x margin and still catches any wrong formula, gate order or
+ * state bookkeeping (those give 1e-2 and more).
+ * On ill-conditioned cases (lstm_saturate: pre-activations near 100 that cancel), any
+ * float32 evaluation is off by ~1e-5, PyTorch's included (its float32 error is stored in
+ * the case as torch_fp32_error). There we ask rnnrt to be within twice PyTorch's own
+ * error: as accurate as PyTorch, up to summation order. */
 #define TOLERANCE 1e-5
+
+static double tolerance(const golden *g)
+{
+    return g->torch_fp32_error * 2 > TOLERANCE ? g->torch_fp32_error * 2 : TOLERANCE;
+}
 
 static char **cases;
 static int case_count;
@@ -45,20 +54,28 @@ static int check(const char *isa, const golden *g, const char *what, const float
     double e = max_rel_error(got, ref, n, &at);
     if (e > worst_error)
         worst_error = e;
-    if (e <= TOLERANCE)
+    if (getenv("RNNRT_TEST_VERBOSE"))
+        print_message("[  INFO    ] [%s] %s %s: error %.3g at %zu\n", isa, g->name, what, e, at);
+    if (e <= tolerance(g))
         return 0;
-    print_error("[%s] %s: %s[%zu] = %.9g, expected %.9g (error %.3g > %.1g)\n", isa, g->name,
-                what, at, got[at], ref[at], e, TOLERANCE);
+    print_error("[%s] %s: %s[%zu] = %.9g, expected %.9g (error %.3g > %.3g)\n", isa, g->name,
+                what, at, got[at], ref[at], e, tolerance(g));
     return 1;
 }
 
+typedef struct config {
+    const char *variant, *isa;
+} config;
+
 static void golden_suite(void **st)
 {
-    const char *isa = *st;
+    const config *cfg = *st;
+    const char *isa = cfg->isa;
     if (rnnrt_set_isa(isa) != RNNRT_OK) {
         print_message("[  SKIP    ] %s kernels: %s\n", isa, rnnrt_last_error());
         skip();
     }
+    assert_int_equal(rnnrt_set_variant(cfg->variant), RNNRT_OK);
     int failures = 0;
     worst_error = 0.0;
     for (int k = 0; k < case_count; k++) {
@@ -83,8 +100,8 @@ static void golden_suite(void **st)
         free(cn);
         golden_free(&g);
     }
-    print_message("[  INFO    ] %s: %d golden cases, %d mismatches, worst error %.3g\n", isa,
-                  case_count, failures, worst_error);
+    print_message("[  INFO    ] %s/%s: %d golden cases, %d mismatches, worst error %.3g\n",
+                  cfg->variant, isa, case_count, failures, worst_error);
     assert_int_equal(failures, 0);
 }
 
@@ -93,6 +110,7 @@ static void golden_suite(void **st)
 static void streaming_equals_whole(void **st)
 {
     (void)st;
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
     int checked = 0;
     for (int k = 0; k < case_count; k++) {
         golden g;
@@ -142,6 +160,7 @@ static void streaming_equals_whole(void **st)
 static void thread_count_invariance(void **st)
 {
     (void)st;
+    assert_int_equal(rnnrt_set_variant("reference"), RNNRT_OK); /* splits the batch */
     for (int k = 0; k < case_count; k++) {
         golden g;
         golden_load(test_data_dir, cases[k], &g);
@@ -172,15 +191,21 @@ int main(int argc, char **argv)
         test_data_dir = argv[1];
     snprintf(manifest, sizeof manifest, "%s/golden/MANIFEST", test_data_dir);
     cases = manifest_read(manifest, &case_count);
-    static const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
-    const struct CMUnitTest tests[] = {
-        {"golden_scalar", golden_suite, NULL, NULL, (void *)isas[0]},
-        {"golden_avx2", golden_suite, NULL, NULL, (void *)isas[1]},
-        {"golden_avx512", golden_suite, NULL, NULL, (void *)isas[2]},
-        {"golden_neon", golden_suite, NULL, NULL, (void *)isas[3]},
-        cmocka_unit_test(streaming_equals_whole),
-        cmocka_unit_test(thread_count_invariance),
+    /* every variant under every kernel set; sets this CPU lacks are skipped, visibly */
+    static const config configs[] = {
+        {"reference", "scalar"}, {"reference", "avx2"}, {"reference", "avx512"},
+        {"reference", "neon"},   {"simd", "scalar"},    {"simd", "avx2"},
+        {"simd", "avx512"},      {"simd", "neon"},      {"blocked", "scalar"},
+        {"blocked", "avx2"},     {"blocked", "avx512"}, {"blocked", "neon"},
     };
+    static char names[12][48];
+    struct CMUnitTest tests[14];
+    for (int k = 0; k < 12; k++) {
+        snprintf(names[k], sizeof names[k], "golden_%s_%s", configs[k].variant, configs[k].isa);
+        tests[k] = (struct CMUnitTest){names[k], golden_suite, NULL, NULL, (void *)&configs[k]};
+    }
+    tests[12] = (struct CMUnitTest)cmocka_unit_test(streaming_equals_whole);
+    tests[13] = (struct CMUnitTest)cmocka_unit_test(thread_count_invariance);
     int rc = cmocka_run_group_tests_name("golden", tests, NULL, NULL);
     manifest_free(cases, case_count);
     return rc;

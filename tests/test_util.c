@@ -119,6 +119,8 @@ void golden_load(const char *dir, const char *name, golden *g)
         assert_non_null(g->cn);
     }
     g->lengths = io_tensor(&f, "lengths", RNNRT_ST_I32, (size_t)g->batch);
+    const char *fp32 = rnnrt_st_metadata(&f, "torch_fp32_error");
+    g->torch_fp32_error = fp32 ? strtod(fp32, NULL) : 0.0;
     assert_non_null(g->y);
     assert_non_null(g->hn);
     rnnrt_st_free(&f);

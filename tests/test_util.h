@@ -14,6 +14,7 @@ typedef struct golden {
     float *x, *y, *h0, *c0, *hn, *cn; /* h0/c0 NULL when the case starts from zeros */
     int *lengths;                     /* NULL when every sequence has seq_len steps */
     size_t h_count, c_count;          /* floats in hn and cn */
+    double torch_fp32_error;          /* PyTorch's own float32 error on this case, 0 if unknown */
 } golden;
 
 /* Loads tests/data/golden/<name>.{model,io}.safetensors; fails the test on any error. */

@@ -36,7 +36,8 @@ static const char *dict_value(const char *dict, const char *key)
 
 static int parse_descr(const char *v, npy_array *a, char *err, size_t errlen)
 {
-    if (!v || *v != '\'')
+    /* v[1] and v[2] are read only when the string does not end before them */
+    if (!v || v[0] != '\'' || !v[1] || !v[2])
         return fail(err, errlen, "npy header has no 'descr' string");
     char order = v[1], kind = v[2];
     int size = 0;

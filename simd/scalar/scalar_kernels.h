@@ -30,4 +30,14 @@ void rnnrt_f32_lstm_coupled_gates__scalar(size_t n, const float *f, const float 
 void rnnrt_f32_gru_gates__scalar(size_t n, const float *r, const float *z, const float *xn,
                                  const float *hn, const float *h_prev, float *h);
 
+void rnnrt_f32_matmul_nt__scalar(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                                 const float *w, size_t ldw, const float *bias, float *c,
+                                 size_t ldc);
+void rnnrt_f32_gemm_4x32__scalar(size_t mr, size_t kc, const float *a, size_t lda,
+                                 const float *b, const float *init, size_t ld_init, float *c,
+                                 size_t ldc);
+void rnnrt_f32_gemm_4x24__scalar(size_t mr, size_t kc, const float *a, size_t lda,
+                                 const float *b, const float *init, size_t ld_init, float *c,
+                                 size_t ldc);
+
 #endif

@@ -1,0 +1,336 @@
+/* The blocked forward pass: weights packed at load into gate panels (runtime/pack.h), the
+ * input projection of a chunk of steps as one GEMM per panel, and per step one GEMM tile
+ * per (panel, row block) whose gate kernel runs while the tile is in L1.
+ *
+ * Threads (one OpenMP region per call) each own a fixed range of panels, i.e. of hidden
+ * units, for the whole call: their slice of W_hh stays in their core's cache (weight-
+ * stationary, as in DeepCPU, Zhang et al., USENIX ATC 2018). A step needs every unit of
+ * the previous h, so threads meet at one barrier per step (two with a projection). No
+ * output is ever summed across threads, so results do not depend on the thread count. */
+#include <omp.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "barrier.h"
+#include "error.h"
+#include "forward.h"
+#include "pack.h"
+
+typedef struct plan {
+    const rnnrt_model *m;
+    const rnnrt_packing *pk;
+    const rnnrt_kernels *k;
+    float *h_state, *c_state;
+    const float *x;
+    float *y;
+    int seq_len, batch, chunk;
+    const int *lengths;
+    float *xproj;       /* [chunk][batch][panels * nr] */
+    float *hbuf[2];     /* [batch][h_size], previous and next h */
+    float *hfull;       /* [batch][hidden], o * tanh(c) before the projection */
+    float *between[2];  /* [seq_len][batch][directions * h_size] for stacked layers */
+    float *tiles;       /* [threads][mr][max nr] */
+    size_t tile_stride;
+    int threads;
+    rnnrt_barrier barrier;
+} plan;
+
+/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels. */
+typedef struct share {
+    int tid, p0, p1, q0, q1;
+    float *tile;
+} share;
+
+static void split(int n, int parts, int part, int *begin, int *end)
+{
+    *begin = (int)((long)n * part / parts);
+    *end = (int)((long)n * (part + 1) / parts);
+}
+
+/* rows x nr of C = init + A * panel, over k in blocks of kc (the result does not depend on
+ * how rows are grouped, so any grouping gives the same bytes). */
+static void gemm_rows(const rnnrt_gemm_ukernel *uk, int kc_block, int rows, int K, const float *a,
+                      size_t lda, const float *panel, const float *init, size_t ld_init,
+                      float *c, size_t ldc)
+{
+    for (int r = 0; r < rows; r += uk->mr) {
+        size_t mr = (size_t)(rows - r < uk->mr ? rows - r : uk->mr);
+        const float *ar = a + (size_t)r * lda;
+        float *cr = c + (size_t)r * ldc;
+        const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
+        for (int k0 = 0; k0 < K; k0 += kc_block) {
+            size_t kc = (size_t)(K - k0 < kc_block ? K - k0 : kc_block);
+            uk->fn(mr, kc, ar + k0, lda, panel + (size_t)k0 * uk->nr, k0 ? cr : ir,
+                   k0 ? ldc : ld_init, cr, ldc);
+        }
+    }
+}
+
+/* The input projection of steps [t0, t0 + count) for this thread's panels. */
+static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
+                           const float *in, int in_size, int t0, int count)
+{
+    const rnnrt_packing *pk = pl->pk;
+    const size_t ldx = (size_t)pk->panels * pk->nr;
+    const int rows = count * pl->batch;
+    const float *a = in + (size_t)t0 * pl->batch * in_size;
+    for (int p = sh->p0; p < sh->p1; p++)
+        gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
+                  pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr, 0,
+                  pl->xproj + (size_t)p * pk->nr, ldx);
+}
+
+static int active(const plan *pl, int b, int t)
+{
+    return !pl->lengths || t < pl->lengths[b];
+}
+
+/* Gate math for rows [r0, r0 + mr) of one panel's tile; writes c in place and h (or the
+ * pre-projection h) for the panel's units. Finished sequences keep their state. */
+static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int r0, int mr,
+                        float *tile, const float *xrows, int t, const float *h_prev,
+                        float *h_next, float *c_unit)
+{
+    const rnnrt_model *m = pl->m;
+    const rnnrt_kernels *k = pl->k;
+    const int U = pl->pk->units, nr = pl->pk->nr, u0 = p * U, hs = m->h_size;
+    const size_t n = (size_t)(m->hidden - u0 < U ? m->hidden - u0 : U);
+    const size_t ldx = (size_t)pl->pk->panels * nr;
+    for (int i = 0; i < mr; i++) {
+        int b = r0 + i;
+        float *g = tile + (size_t)i * nr;
+        float *c = c_unit ? c_unit + (size_t)b * m->hidden + u0 : NULL;
+        if (!active(pl, b, t)) {
+            if (!m->proj)
+                memcpy(h_next + (size_t)b * hs + u0, h_prev + (size_t)b * hs + u0, n * sizeof(float));
+            continue;
+        }
+        float *h = m->proj ? pl->hfull + (size_t)b * m->hidden + u0 : h_next + (size_t)b * hs + u0;
+        switch (m->cell) {
+        case RNNRT_CELL_LSTM:
+            k->lstm_gates(n, g, g + U, g + 2 * U, g + 3 * U, c, c, h);
+            break;
+        case RNNRT_CELL_LSTM_PEEPHOLE:
+            k->lstm_peephole_gates(n, g, g + U, g + 2 * U, g + 3 * U, w->p_i + u0, w->p_f + u0,
+                                   w->p_o + u0, c, c, h);
+            break;
+        case RNNRT_CELL_LSTM_COUPLED:
+            k->lstm_coupled_gates(n, g, g + U, g + 2 * U, c, c, h);
+            break;
+        case RNNRT_CELL_GRU: {
+            /* the tile holds U_h h only: r and z take the input part, n its own bias */
+            const float *xr = xrows + (size_t)b * ldx + (size_t)p * nr;
+            const float *b_hn = w->b_hh + 2 * m->hidden + u0;
+            for (size_t j = 0; j < n; j++) {
+                g[j] += xr[j];
+                g[U + j] += xr[U + j];
+                g[2 * U + j] += b_hn[j];
+            }
+            k->gru_gates(n, g, g + U, xr + 2 * U, g + 2 * U, h_prev + (size_t)b * hs + u0, h);
+            break;
+        }
+        }
+    }
+}
+
+/* Writes rows' h (or zeros past a sequence's end) for columns [c0, c0 + n) to the output. */
+static void emit(const plan *pl, float *out, int dir, int t, int c0, size_t n, const float *h_next)
+{
+    const rnnrt_model *m = pl->m;
+    const size_t width = (size_t)m->directions * m->h_size;
+    for (int b = 0; b < pl->batch; b++) {
+        float *dst = out + ((size_t)t * pl->batch + b) * width + (size_t)dir * m->h_size + c0;
+        if (active(pl, b, t))
+            memcpy(dst, h_next + (size_t)b * m->h_size + c0, n * sizeof(float));
+        else
+            memset(dst, 0, n * sizeof(float));
+    }
+}
+
+/* One step at time t for this thread's panels: GEMM tiles, gates, outputs. */
+static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
+                 const rnnrt_layer_weights *w, const float *xrows, int t, const float *h_prev,
+                 float *h_next, float *c_unit, float *out, int dir)
+{
+    const rnnrt_model *m = pl->m;
+    const rnnrt_packing *pk = pl->pk;
+    const int mr = pk->gemm.mr, hs = m->h_size, B = pl->batch;
+    const size_t ldx = (size_t)pk->panels * pk->nr;
+    const int gru = m->cell == RNNRT_CELL_GRU;
+    for (int p = sh->p0; p < sh->p1; p++) {
+        const float *panel = pu->w_hh + (size_t)p * hs * pk->nr;
+        for (int r0 = 0; r0 < B; r0 += mr) {
+            int rows = B - r0 < mr ? B - r0 : mr;
+            const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
+            gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs, panel,
+                      init, ldx, sh->tile, (size_t)pk->nr);
+            apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
+        }
+        if (!m->proj) {
+            int u0 = p * pk->units;
+            size_t n = (size_t)(m->hidden - u0 < pk->units ? m->hidden - u0 : pk->units);
+            emit(pl, out, dir, t, u0, n, h_next);
+        }
+    }
+    if (!m->proj)
+        return;
+    rnnrt_barrier_wait(&pl->barrier); /* every unit of o * tanh(c) is ready */
+    const int pnr = pk->proj_gemm.nr;
+    for (int q = sh->q0; q < sh->q1; q++) {
+        int c0 = q * pnr;
+        size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
+        for (int r0 = 0; r0 < B; r0 += pk->proj_gemm.mr) {
+            int rows = B - r0 < pk->proj_gemm.mr ? B - r0 : pk->proj_gemm.mr;
+            gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden, pl->hfull + (size_t)r0 * m->hidden,
+                      (size_t)m->hidden, pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0,
+                      sh->tile, (size_t)pnr);
+            for (int i = 0; i < rows; i++) {
+                int b = r0 + i;
+                const float *src = active(pl, b, t) ? sh->tile + (size_t)i * pnr
+                                                    : h_prev + (size_t)b * hs + c0;
+                memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
+            }
+        }
+        emit(pl, out, dir, t, c0, n, h_next);
+    }
+}
+
+/* Columns [c0, c1) of h that this thread owns: its units, or its projection columns. */
+static void owned_columns(const plan *pl, const share *sh, int *c0, int *c1)
+{
+    const rnnrt_model *m = pl->m;
+    if (m->proj) {
+        int pnr = pl->pk->proj_gemm.nr;
+        *c0 = sh->q0 * pnr;
+        *c1 = sh->q1 * pnr < m->proj ? sh->q1 * pnr : m->proj;
+    } else {
+        *c0 = sh->p0 * pl->pk->units;
+        *c1 = sh->p1 * pl->pk->units < m->hidden ? sh->p1 * pl->pk->units : m->hidden;
+    }
+    if (*c1 < *c0)
+        *c1 = *c0;
+}
+
+static void copy_columns(float *dst, const float *src, int rows, int width, int c0, int c1)
+{
+    for (int b = 0; b < rows; b++)
+        memcpy(dst + (size_t)b * width + c0, src + (size_t)b * width + c0,
+               (size_t)(c1 - c0) * sizeof(float));
+}
+
+/* One layer in one direction over the whole sequence. */
+static void run_unit(plan *pl, const share *sh, int layer, int dir, const float *in, float *out)
+{
+    const rnnrt_model *m = pl->m;
+    const int T = pl->seq_len, B = pl->batch, hs = m->h_size;
+    const size_t unit = (size_t)layer * m->directions + dir;
+    const rnnrt_packed_unit *pu = &pl->pk->unit[unit];
+    const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
+    float *h_unit = pl->h_state + unit * B * hs;
+    float *c_unit = pl->c_state ? pl->c_state + unit * B * m->hidden : NULL;
+    const size_t ldx = (size_t)pl->pk->panels * pl->pk->nr;
+    int c0, c1;
+    owned_columns(pl, sh, &c0, &c1);
+    copy_columns(pl->hbuf[0], h_unit, B, hs, c0, c1);
+    rnnrt_barrier_wait(&pl->barrier); /* the whole initial h is in place */
+
+    int chunk_t0 = 0;
+    for (int s = 0; s < T; s++) {
+        int t = dir == 0 ? s : T - 1 - s;
+        if (s % pl->chunk == 0) {
+            int count = T - s < pl->chunk ? T - s : pl->chunk;
+            chunk_t0 = dir == 0 ? s : T - s - count;
+            project_inputs(pl, sh, pu, in, w->in_size, chunk_t0, count);
+        }
+        const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
+        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, out, dir);
+        rnnrt_barrier_wait(&pl->barrier); /* the next step reads every unit of h */
+    }
+    copy_columns(h_unit, pl->hbuf[T % 2], B, hs, c0, c1);
+}
+
+static void run_thread(plan *pl, int tid, int threads)
+{
+    const rnnrt_model *m = pl->m;
+    share sh = {.tid = tid, .tile = pl->tiles + (size_t)tid * pl->tile_stride};
+    split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
+    split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
+    for (int layer = 0; layer < m->layers; layer++) {
+        const float *in = layer == 0 ? pl->x : pl->between[(layer - 1) % 2];
+        float *out = layer == m->layers - 1 ? pl->y : pl->between[layer % 2];
+        for (int dir = 0; dir < m->directions; dir++)
+            run_unit(pl, &sh, layer, dir, in, out);
+    }
+}
+
+/* Threads worth using: no more than panels to share, and one when a step is too small to
+ * pay for a barrier (about 2 microseconds of arithmetic). */
+static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int batch, int requested)
+{
+    double step_flops = 2.0 * batch * m->gates * m->hidden * (double)m->h_size;
+    int n = requested;
+    if (n > pk->panels)
+        n = pk->panels;
+    if (step_flops < 2.0 * 64 * 1024)
+        n = 1;
+    return n < 1 ? 1 : n;
+}
+
+rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
+                                   float *c, const float *x, int seq_len, int batch,
+                                   const int *lengths, float *y, int threads)
+{
+    const rnnrt_packing *pk = rnnrt_model_packing(m, k);
+    if (!pk)
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory packing the weights");
+    plan pl = {.m = m, .pk = pk, .k = k, .h_state = h, .c_state = c, .x = x, .y = y,
+               .seq_len = seq_len, .batch = batch, .lengths = lengths};
+    const size_t ldx = (size_t)pk->panels * pk->nr;
+    /* A chunk's projections should stay near 2 MB (L2-L3 sized), 1..64 steps. */
+    long chunk = (2l << 20) / (long)(batch * ldx * sizeof(float));
+    pl.chunk = (int)(chunk < 1 ? 1 : chunk > 64 ? 64 : chunk);
+    if (pl.chunk > seq_len)
+        pl.chunk = seq_len;
+    pl.threads = choose_threads(m, pk, batch, threads);
+    int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
+    int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
+    pl.tile_stride = (size_t)max_mr * max_nr + 16;
+    const size_t hsz = (size_t)batch * m->h_size;
+    const size_t layer_out = (size_t)seq_len * batch * m->directions * m->h_size;
+    pl.xproj = rnnrt_aligned_alloc(64, (size_t)pl.chunk * batch * ldx * sizeof(float));
+    pl.hbuf[0] = rnnrt_aligned_alloc(64, 2 * hsz * sizeof(float));
+    pl.hfull = m->proj ? rnnrt_calloc((size_t)batch * m->hidden, sizeof(float)) : NULL;
+    pl.between[0] = m->layers > 1 ? rnnrt_malloc(2 * layer_out * sizeof(float)) : NULL;
+    pl.tiles = rnnrt_aligned_alloc(64, (size_t)pl.threads * pl.tile_stride * sizeof(float));
+    rnnrt_status s = RNNRT_OK;
+    if (!pl.xproj || !pl.hbuf[0] || (m->proj && !pl.hfull) || (m->layers > 1 && !pl.between[0]) ||
+        !pl.tiles) {
+        s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
+        goto out;
+    }
+    pl.hbuf[1] = pl.hbuf[0] + hsz;
+    pl.between[1] = pl.between[0] ? pl.between[0] + layer_out : NULL;
+    rnnrt_barrier_init(&pl.barrier, (unsigned)pl.threads);
+    if (pl.threads == 1) {
+        run_thread(&pl, 0, 1);
+    } else {
+#pragma omp parallel num_threads(pl.threads)
+        {
+            /* OpenMP may grant fewer threads (nested regions, limits): then one thread does
+             * all the work, which gives the same bytes. */
+            if (omp_get_num_threads() == pl.threads)
+                run_thread(&pl, omp_get_thread_num(), pl.threads);
+            else if (omp_get_thread_num() == 0) {
+                pl.barrier.threads = 1;
+                run_thread(&pl, 0, 1);
+            }
+        }
+    }
+out:
+    rnnrt_free(pl.xproj);
+    rnnrt_free(pl.hbuf[0]);
+    rnnrt_free(pl.hfull);
+    rnnrt_free(pl.between[0]);
+    rnnrt_free(pl.tiles);
+    return s;
+}

@@ -1,0 +1,16 @@
+/* rnnrt_f32_vtanh__avx2: y = tanh(x), 8 lanes at a time, the tail through maskload/maskstore
+ * (masked-off lanes are neither read nor written). Within 4 ulp for every float input and
+ * free of FE_INVALID/FE_DIVBYZERO/FE_OVERFLOW (see vmath_avx2.h). */
+#include "avx2_kernels.h"
+#include "vmath_avx2.h"
+
+void rnnrt_f32_vtanh__avx2(size_t n, const float *x, float *y)
+{
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        _mm256_storeu_ps(y + j, rnnrt_avx2_tanh(_mm256_loadu_ps(x + j)));
+    if (j < n) {
+        __m256i m = rnnrt_avx2_tail_mask(n - j);
+        _mm256_maskstore_ps(y + j, m, rnnrt_avx2_tanh(_mm256_maskload_ps(x + j, m)));
+    }
+}

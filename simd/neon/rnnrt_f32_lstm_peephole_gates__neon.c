@@ -1,0 +1,42 @@
+/* rnnrt_f32_lstm_peephole_gates__neon: the peephole LSTM cell update of simd/kernels.h on 4
+ * units at a time, the tail through a zeroed stack vector (nothing past n is read or
+ * written). NaN inputs give NaN outputs; they may raise FE_INVALID (see vmath_neon.h). */
+#include "neon_kernels.h"
+#include "vmath_neon.h"
+
+static inline void peephole_cell(float32x4_t i, float32x4_t f, float32x4_t g, float32x4_t o,
+                                 float32x4_t pi, float32x4_t pf, float32x4_t po,
+                                 float32x4_t cp, float32x4_t *c, float32x4_t *h)
+{
+    float32x4_t ig = rnnrt_neon_sigmoid_core(vfmaq_f32(i, pi, cp));
+    float32x4_t fg = rnnrt_neon_sigmoid_core(vfmaq_f32(f, pf, cp));
+    *c = vfmaq_f32(vmulq_f32(ig, rnnrt_neon_tanh_core(g)), fg, cp);
+    float32x4_t og = rnnrt_neon_sigmoid_core(vfmaq_f32(o, po, *c));
+    *h = vmulq_f32(og, rnnrt_neon_tanh_core(*c));
+}
+
+void rnnrt_f32_lstm_peephole_gates__neon(size_t n, const float *i, const float *f,
+                                         const float *g, const float *o, const float *p_i,
+                                         const float *p_f, const float *p_o,
+                                         const float *c_prev, float *c, float *h)
+{
+    float32x4_t cv, hv;
+    size_t j = 0;
+    for (; j + 4 <= n; j += 4) {
+        peephole_cell(vld1q_f32(i + j), vld1q_f32(f + j), vld1q_f32(g + j), vld1q_f32(o + j),
+                      vld1q_f32(p_i + j), vld1q_f32(p_f + j), vld1q_f32(p_o + j),
+                      vld1q_f32(c_prev + j), &cv, &hv);
+        vst1q_f32(c + j, cv);
+        vst1q_f32(h + j, hv);
+    }
+    if (j < n) {
+        size_t rem = n - j;
+        peephole_cell(rnnrt_neon_load_tail(i + j, rem), rnnrt_neon_load_tail(f + j, rem),
+                      rnnrt_neon_load_tail(g + j, rem), rnnrt_neon_load_tail(o + j, rem),
+                      rnnrt_neon_load_tail(p_i + j, rem), rnnrt_neon_load_tail(p_f + j, rem),
+                      rnnrt_neon_load_tail(p_o + j, rem),
+                      rnnrt_neon_load_tail(c_prev + j, rem), &cv, &hv);
+        rnnrt_neon_store_tail(c + j, rem, cv);
+        rnnrt_neon_store_tail(h + j, rem, hv);
+    }
+}

@@ -1,0 +1,178 @@
+/* The three forward variants agree on models larger than the goldens (several GEMM tiles,
+ * k-blocks and panels, tails everywhere), under every kernel set; and the blocked variant
+ * gives the same bytes for 1, 2, 3 and 4 threads. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "model_builder.h"
+#include "test_util.h"
+
+/* Uniform weights of +-1/sqrt(H) keep every pre-activation well conditioned: float32
+ * paths differ from the double-accumulating reference by ~1e-6; 1e-5 relative to
+ * max(1, |ref|) as in the golden suite. */
+#define TOLERANCE 1e-5
+
+static const model_spec specs[] = {
+    /* cell, I, H, P, layers, directions, bias, seed */
+    {RNNRT_CELL_LSTM, 37, 83, 0, 2, 2, 1, 1},
+    {RNNRT_CELL_LSTM, 50, 70, 19, 2, 1, 1, 2},
+    {RNNRT_CELL_GRU, 29, 61, 0, 2, 2, 1, 3},
+    {RNNRT_CELL_GRU, 16, 40, 0, 1, 1, 0, 4},
+    {RNNRT_CELL_LSTM_PEEPHOLE, 21, 45, 0, 1, 2, 1, 5},
+    {RNNRT_CELL_LSTM_COUPLED, 33, 52, 17, 2, 1, 1, 6},
+};
+enum { T = 9, B = 7 };
+
+typedef struct run_out {
+    float *y, *h, *c;
+} run_out;
+
+static void run(const rnnrt_model *m, const float *x, const int *lengths, const float *h0,
+                const float *c0, run_out *out)
+{
+    int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
+    size_t nh = (size_t)units * B * rnnrt_model_state_h_size(m);
+    size_t nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
+    out->y = malloc((size_t)T * B * rnnrt_model_output_size(m) * sizeof(float));
+    out->h = malloc(nh * sizeof(float));
+    out->c = nc ? malloc(nc * sizeof(float)) : NULL;
+    rnnrt_state *s;
+    assert_int_equal(rnnrt_state_create(m, B, &s), RNNRT_OK);
+    assert_int_equal(rnnrt_state_write(s, h0, nc ? c0 : NULL), RNNRT_OK);
+    rnnrt_status st = rnnrt_forward(m, s, x, T, B, lengths, out->y);
+    if (st)
+        fail_msg("forward (%s, %s): %s", rnnrt_variant(), rnnrt_isa(), rnnrt_last_error());
+    assert_int_equal(rnnrt_state_read(s, out->h, out->c), RNNRT_OK);
+    rnnrt_state_free(s);
+}
+
+static void run_free(run_out *o)
+{
+    free(o->y);
+    free(o->h);
+    free(o->c);
+}
+
+static size_t sizes(const rnnrt_model *m, size_t *nh, size_t *nc)
+{
+    int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
+    *nh = (size_t)units * B * rnnrt_model_state_h_size(m);
+    *nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
+    return (size_t)T * B * rnnrt_model_output_size(m);
+}
+
+static void inputs(const rnnrt_model *m, unsigned seed, float **x, float **h0, float **c0,
+                   int *lengths)
+{
+    size_t nh, nc;
+    sizes(m, &nh, &nc);
+    size_t nx = (size_t)T * B * rnnrt_model_input_size(m);
+    *x = malloc(nx * sizeof **x);
+    *h0 = malloc(nh * sizeof **h0);
+    *c0 = malloc((nc ? nc : 1) * sizeof **c0);
+    fill_uniform(*x, nx, 2.0f, &seed);
+    fill_uniform(*h0, nh, 0.5f, &seed);
+    fill_uniform(*c0, nc, 0.5f, &seed);
+    for (int b = 0; b < B; b++)
+        lengths[b] = 1 + (b * 5 + 3) % T;
+    lengths[B / 2] = T;
+}
+
+static void variants_agree(void **st)
+{
+    const char *isa = *st;
+    if (rnnrt_set_isa(isa) != RNNRT_OK) {
+        print_message("[  SKIP    ] %s kernels: %s\n", isa, rnnrt_last_error());
+        skip();
+    }
+    setenv("RNNRT_GEMM_KC", "24", 1); /* several k-blocks on these small models */
+    double worst = 0;
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+        rnnrt_model *m = build_model(&specs[k]);
+        float *x, *h0, *c0;
+        int lengths[B];
+        inputs(m, 100 + (unsigned)k, &x, &h0, &c0, lengths);
+        size_t nh, nc, ny = sizes(m, &nh, &nc);
+        for (int with_lengths = 0; with_lengths < 2; with_lengths++) {
+            run_out ref, got;
+            assert_int_equal(rnnrt_set_variant("reference"), RNNRT_OK);
+            run(m, x, with_lengths ? lengths : NULL, h0, c0, &ref);
+            for (int v = 0; v < 2; v++) {
+                assert_int_equal(rnnrt_set_variant(v ? "blocked" : "simd"), RNNRT_OK);
+                run(m, x, with_lengths ? lengths : NULL, h0, c0, &got);
+                double e = fmax(max_rel_error(got.y, ref.y, ny, NULL),
+                                max_rel_error(got.h, ref.h, nh, NULL));
+                if (nc)
+                    e = fmax(e, max_rel_error(got.c, ref.c, nc, NULL));
+                worst = fmax(worst, e);
+                if (e > TOLERANCE)
+                    fail_msg("[%s] model %zu (%s), %s, lengths %d: error %.3g", isa, k,
+                             rnnrt_model_cell_name(m), rnnrt_variant(), with_lengths, e);
+                run_free(&got);
+            }
+            run_free(&ref);
+        }
+        free(x);
+        free(h0);
+        free(c0);
+        rnnrt_model_free(m);
+    }
+    unsetenv("RNNRT_GEMM_KC");
+    rnnrt_set_variant("blocked");
+    print_message("[  INFO    ] %s: simd and blocked within %.3g of the reference\n", isa, worst);
+}
+
+/* Same bytes for any thread count: no thread ever splits a dot product. */
+static void blocked_thread_invariance(void **st)
+{
+    (void)st;
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
+        rnnrt_model *m = build_model(&specs[k]);
+        float *x, *h0, *c0;
+        int lengths[B];
+        inputs(m, 200 + (unsigned)k, &x, &h0, &c0, lengths);
+        size_t nh, nc, ny = sizes(m, &nh, &nc);
+        run_out one, many;
+        rnnrt_set_num_threads(1);
+        run(m, x, lengths, h0, c0, &one);
+        for (int threads = 2; threads <= 4; threads++) {
+            rnnrt_set_num_threads(threads);
+            run(m, x, lengths, h0, c0, &many);
+            if (memcmp(one.y, many.y, ny * 4) || memcmp(one.h, many.h, nh * 4) ||
+                (nc && memcmp(one.c, many.c, nc * 4)))
+                fail_msg("model %zu (%s): %d threads differ from 1", k, rnnrt_model_cell_name(m),
+                         threads);
+            run_free(&many);
+        }
+        run_free(&one);
+        rnnrt_set_num_threads(0);
+        free(x);
+        free(h0);
+        free(c0);
+        rnnrt_model_free(m);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        test_data_dir = argv[1];
+    static const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
+    const struct CMUnitTest tests[] = {
+        {"variants_agree_scalar", variants_agree, NULL, NULL, (void *)isas[0]},
+        {"variants_agree_avx2", variants_agree, NULL, NULL, (void *)isas[1]},
+        {"variants_agree_avx512", variants_agree, NULL, NULL, (void *)isas[2]},
+        {"variants_agree_neon", variants_agree, NULL, NULL, (void *)isas[3]},
+        cmocka_unit_test(blocked_thread_invariance),
+    };
+    return cmocka_run_group_tests_name("variants", tests, NULL, NULL);
+}
