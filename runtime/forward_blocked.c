@@ -8,6 +8,7 @@
  * the previous h, so threads meet at one barrier per step (two with a projection). No
  * output is ever summed across threads, so results do not depend on the thread count. */
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -15,6 +16,7 @@
 #include "error.h"
 #include "forward.h"
 #include "pack.h"
+#include "threads.h"
 
 typedef struct plan {
     const rnnrt_model *m;
@@ -28,10 +30,12 @@ typedef struct plan {
     float *xproj;       /* [chunk][batch][panels * nr] */
     float *hbuf[2];     /* [batch][h_size], previous and next h */
     float *hfull;       /* [batch][hidden], o * tanh(c) before the projection */
-    float *between[2];  /* [seq_len][batch][directions * h_size] for stacked layers */
+    float *between[2];  /* layer outputs between stacked layers: [chunk or seq_len][batch]
+                         * [directions * h_size] */
     float *tiles;       /* [threads][mr][max nr] */
     size_t tile_stride;
     int threads;
+    int chunked_layers; /* 1: a one-direction stack, run chunk by chunk */
     rnnrt_barrier barrier;
 } plan;
 
@@ -66,14 +70,14 @@ static void gemm_rows(const rnnrt_gemm_ukernel *uk, int kc_block, int rows, int 
     }
 }
 
-/* The input projection of steps [t0, t0 + count) for this thread's panels. */
+/* The input projection of `count` steps whose inputs start at `a`, for this thread's
+ * panels. */
 static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
-                           const float *in, int in_size, int t0, int count)
+                           const float *a, int in_size, int count)
 {
     const rnnrt_packing *pk = pl->pk;
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int rows = count * pl->batch;
-    const float *a = in + (size_t)t0 * pl->batch * in_size;
     for (int p = sh->p0; p < sh->p1; p++)
         gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
                   pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr, 0,
@@ -133,13 +137,25 @@ static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int
     }
 }
 
+/* A stretch of time one layer runs over, and where its input and output live: row t of
+ * `in` is at in[(t - in_t0) * batch], so buffers may hold just a chunk of the sequence. */
+typedef struct span {
+    const float *in;
+    int in_t0;
+    float *out;
+    int out_t0;
+    int t_begin, t_end;
+} span;
+
 /* Writes rows' h (or zeros past a sequence's end) for columns [c0, c0 + n) to the output. */
-static void emit(const plan *pl, float *out, int dir, int t, int c0, size_t n, const float *h_next)
+static void emit(const plan *pl, const span *sp, int dir, int t, int c0, size_t n,
+                 const float *h_next)
 {
     const rnnrt_model *m = pl->m;
     const size_t width = (size_t)m->directions * m->h_size;
     for (int b = 0; b < pl->batch; b++) {
-        float *dst = out + ((size_t)t * pl->batch + b) * width + (size_t)dir * m->h_size + c0;
+        float *dst = sp->out + ((size_t)(t - sp->out_t0) * pl->batch + b) * width +
+                     (size_t)dir * m->h_size + c0;
         if (active(pl, b, t))
             memcpy(dst, h_next + (size_t)b * m->h_size + c0, n * sizeof(float));
         else
@@ -150,7 +166,7 @@ static void emit(const plan *pl, float *out, int dir, int t, int c0, size_t n, c
 /* One step at time t for this thread's panels: GEMM tiles, gates, outputs. */
 static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
                  const rnnrt_layer_weights *w, const float *xrows, int t, const float *h_prev,
-                 float *h_next, float *c_unit, float *out, int dir)
+                 float *h_next, float *c_unit, const span *sp, int dir)
 {
     const rnnrt_model *m = pl->m;
     const rnnrt_packing *pk = pl->pk;
@@ -169,7 +185,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         if (!m->proj) {
             int u0 = p * pk->units;
             size_t n = (size_t)(m->hidden - u0 < pk->units ? m->hidden - u0 : pk->units);
-            emit(pl, out, dir, t, u0, n, h_next);
+            emit(pl, sp, dir, t, u0, n, h_next);
         }
     }
     if (!m->proj)
@@ -191,7 +207,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
                 memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
             }
         }
-        emit(pl, out, dir, t, c0, n, h_next);
+        emit(pl, sp, dir, t, c0, n, h_next);
     }
 }
 
@@ -218,11 +234,11 @@ static void copy_columns(float *dst, const float *src, int rows, int width, int 
                (size_t)(c1 - c0) * sizeof(float));
 }
 
-/* One layer in one direction over the whole sequence. */
-static void run_unit(plan *pl, const share *sh, int layer, int dir, const float *in, float *out)
+/* One layer in one direction over a span of time, from and back to the state. */
+static void run_unit(plan *pl, const share *sh, int layer, int dir, const span *sp)
 {
     const rnnrt_model *m = pl->m;
-    const int T = pl->seq_len, B = pl->batch, hs = m->h_size;
+    const int B = pl->batch, hs = m->h_size, n = sp->t_end - sp->t_begin;
     const size_t unit = (size_t)layer * m->directions + dir;
     const rnnrt_packed_unit *pu = &pl->pk->unit[unit];
     const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
@@ -235,44 +251,67 @@ static void run_unit(plan *pl, const share *sh, int layer, int dir, const float 
     rnnrt_barrier_wait(&pl->barrier); /* the whole initial h is in place */
 
     int chunk_t0 = 0;
-    for (int s = 0; s < T; s++) {
-        int t = dir == 0 ? s : T - 1 - s;
+    for (int s = 0; s < n; s++) {
+        int t = dir == 0 ? sp->t_begin + s : sp->t_end - 1 - s;
         if (s % pl->chunk == 0) {
-            int count = T - s < pl->chunk ? T - s : pl->chunk;
-            chunk_t0 = dir == 0 ? s : T - s - count;
-            project_inputs(pl, sh, pu, in, w->in_size, chunk_t0, count);
+            int count = n - s < pl->chunk ? n - s : pl->chunk;
+            chunk_t0 = dir == 0 ? t : t - count + 1;
+            project_inputs(pl, sh, pu, sp->in + (size_t)(chunk_t0 - sp->in_t0) * B * w->in_size,
+                           w->in_size, count);
         }
         const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
-        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, out, dir);
+        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp, dir);
         rnnrt_barrier_wait(&pl->barrier); /* the next step reads every unit of h */
     }
-    copy_columns(h_unit, pl->hbuf[T % 2], B, hs, c0, c1);
+    copy_columns(h_unit, pl->hbuf[n % 2], B, hs, c0, c1);
 }
 
+/* Stacks of one direction run chunk by chunk, every layer over one chunk before the next,
+ * so the layers between hold a chunk rather than the sequence. Bidirectional stacks need
+ * the whole sequence of a layer before the next layer's backward pass can start. */
 static void run_thread(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
     share sh = {.tid = tid, .tile = pl->tiles + (size_t)tid * pl->tile_stride};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
-    for (int layer = 0; layer < m->layers; layer++) {
-        const float *in = layer == 0 ? pl->x : pl->between[(layer - 1) % 2];
-        float *out = layer == m->layers - 1 ? pl->y : pl->between[layer % 2];
-        for (int dir = 0; dir < m->directions; dir++)
-            run_unit(pl, &sh, layer, dir, in, out);
+    const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;
+    for (int t0 = 0; t0 < T; t0 += span_len) {
+        int t1 = T - t0 < span_len ? T : t0 + span_len;
+        for (int layer = 0; layer < m->layers; layer++) {
+            int first = layer == 0, last = layer == m->layers - 1;
+            span sp = {
+                .in = first ? pl->x : pl->between[(layer - 1) % 2],
+                .in_t0 = first ? 0 : t0,
+                .out = last ? pl->y : pl->between[layer % 2],
+                .out_t0 = last ? 0 : t0,
+                .t_begin = t0, .t_end = t1,
+            };
+            for (int dir = 0; dir < m->directions; dir++)
+                run_unit(pl, &sh, layer, dir, &sp);
+        }
     }
 }
 
-/* Threads worth using: no more than panels to share, and one when a step is too small to
- * pay for a barrier (about 2 microseconds of arithmetic). */
+/* Threads worth using: no more than panels to share, one when a step is too small to pay
+ * for a barrier (about 2 microseconds of arithmetic), none beyond the CPUs other processes
+ * leave idle. RNNRT_THREADS_EXACT=1 turns the last two rules off, so that tests and
+ * benchmarks get the thread count they ask for. */
 static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int batch, int requested)
 {
     double step_flops = 2.0 * batch * m->gates * m->hidden * (double)m->h_size;
+    const char *exact = getenv("RNNRT_THREADS_EXACT");
     int n = requested;
     if (n > pk->panels)
         n = pk->panels;
+    if (exact && !strcmp(exact, "1"))
+        return n < 1 ? 1 : n;
     if (step_flops < 2.0 * 64 * 1024)
         n = 1;
+    if (n > 1) {
+        int idle = rnnrt_idle_cpus();
+        n = n < idle ? n : idle;
+    }
     return n < 1 ? 1 : n;
 }
 
@@ -286,8 +325,11 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     plan pl = {.m = m, .pk = pk, .k = k, .h_state = h, .c_state = c, .x = x, .y = y,
                .seq_len = seq_len, .batch = batch, .lengths = lengths};
     const size_t ldx = (size_t)pk->panels * pk->nr;
-    /* A chunk's projections should stay near 2 MB (L2-L3 sized), 1..64 steps. */
-    long chunk = (2l << 20) / (long)(batch * ldx * sizeof(float));
+    /* A chunk's projections should stay near 2 MB (L2-L3 sized), 1..64 steps.
+     * RNNRT_CHUNK overrides it, so tests can cross chunk boundaries on short sequences. */
+    const char *forced = getenv("RNNRT_CHUNK");
+    long chunk = forced && atoi(forced) > 0 ? atoi(forced)
+                                            : (2l << 20) / (long)(batch * ldx * sizeof(float));
     pl.chunk = (int)(chunk < 1 ? 1 : chunk > 64 ? 64 : chunk);
     if (pl.chunk > seq_len)
         pl.chunk = seq_len;
@@ -296,7 +338,9 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
     const size_t hsz = (size_t)batch * m->h_size;
-    const size_t layer_out = (size_t)seq_len * batch * m->directions * m->h_size;
+    pl.chunked_layers = m->directions == 1;
+    const size_t layer_out = (size_t)(pl.chunked_layers ? pl.chunk : seq_len) * batch *
+                             m->directions * m->h_size;
     pl.xproj = rnnrt_aligned_alloc(64, (size_t)pl.chunk * batch * ldx * sizeof(float));
     pl.hbuf[0] = rnnrt_aligned_alloc(64, 2 * hsz * sizeof(float));
     pl.hfull = m->proj ? rnnrt_calloc((size_t)batch * m->hidden, sizeof(float)) : NULL;

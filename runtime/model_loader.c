@@ -107,15 +107,34 @@ static const char *own_suffix(const loader *ld, const char *name)
     return strchr(rest, '.') ? NULL : rest;
 }
 
+/* Orders prefix + suffix against a tensor name as strcmp() orders whole names, so the
+ * tensors sorted by name can be searched without building the name (prefixes have no
+ * length limit). */
+typedef struct split_name {
+    const char *prefix;
+    size_t prefix_len;
+    const char *suffix;
+} split_name;
+
+static int split_name_cmp(const void *key, const void *elem)
+{
+    const split_name *k = key;
+    const char *name = ((const rnnrt_st_tensor *)elem)->name;
+    int c = strncmp(k->prefix, name, k->prefix_len);
+    return c ? c : strcmp(k->suffix, name + k->prefix_len);
+}
+
 /* The layers are the run weight_ih_l0, weight_ih_l1, ... of the forward direction; any
  * tensor past that run is reported by name rather than as a missing layer. */
 static int count_layers(const loader *ld)
 {
-    char name[512];
+    char suffix[32];
+    split_name key = {ld->prefix, ld->prefix_len, suffix};
     int layers = 0;
     while (layers < RNNRT_MAX_LAYERS) {
-        snprintf(name, sizeof name, "%.*sweight_ih_l%d", (int)ld->prefix_len, ld->prefix, layers);
-        if (!rnnrt_st_find(ld->file, name))
+        snprintf(suffix, sizeof suffix, "weight_ih_l%d", layers);
+        if (!bsearch(&key, ld->file->tensors, ld->file->count, sizeof *ld->file->tensors,
+                     split_name_cmp))
             break;
         layers++;
     }

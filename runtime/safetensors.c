@@ -116,10 +116,14 @@ static rnnrt_status parse_tensor(const cJSON *entry, const unsigned char *data, 
     return RNNRT_OK;
 }
 
+/* Ties broken by size, so an empty tensor at the offset where another begins ([16, 16] next
+ * to [16, 32], as PyTorch writes empty tensors) sorts first and is not taken for an overlap. */
 static int by_offset(const void *a, const void *b)
 {
     const rnnrt_st_tensor *x = a, *y = b;
-    return (x->data > y->data) - (x->data < y->data);
+    if (x->data != y->data)
+        return (x->data > y->data) - (x->data < y->data);
+    return (x->nbytes > y->nbytes) - (x->nbytes < y->nbytes);
 }
 
 static int by_name(const void *a, const void *b)

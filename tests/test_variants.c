@@ -94,6 +94,7 @@ static void variants_agree(void **st)
         skip();
     }
     setenv("RNNRT_GEMM_KC", "24", 1); /* several k-blocks on these small models */
+    setenv("RNNRT_CHUNK", "4", 1);     /* and several chunks of steps: 9 = 4 + 4 + 1 */
     double worst = 0;
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
         rnnrt_model *m = build_model(&specs[k]);
@@ -126,6 +127,7 @@ static void variants_agree(void **st)
         rnnrt_model_free(m);
     }
     unsetenv("RNNRT_GEMM_KC");
+    unsetenv("RNNRT_CHUNK");
     rnnrt_set_variant("blocked");
     print_message("[  INFO    ] %s: simd and blocked within %.3g of the reference\n", isa, worst);
 }
@@ -135,6 +137,7 @@ static void blocked_thread_invariance(void **st)
 {
     (void)st;
     assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    setenv("RNNRT_THREADS_EXACT", "1", 1); /* really run 2-4 threads, even on a loaded CI */
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
         rnnrt_model *m = build_model(&specs[k]);
         float *x, *h0, *c0;
@@ -160,6 +163,7 @@ static void blocked_thread_invariance(void **st)
         free(c0);
         rnnrt_model_free(m);
     }
+    unsetenv("RNNRT_THREADS_EXACT");
 }
 
 int main(int argc, char **argv)
