@@ -15,6 +15,7 @@
 #include "barrier.h"
 #include "error.h"
 #include "forward.h"
+#include "gemm.h"
 #include "pack.h"
 #include "threads.h"
 
@@ -51,25 +52,6 @@ static void split(int n, int parts, int part, int *begin, int *end)
     *end = (int)((long)n * (part + 1) / parts);
 }
 
-/* rows x nr of C = init + A * panel, over k in blocks of kc (the result does not depend on
- * how rows are grouped, so any grouping gives the same bytes). */
-static void gemm_rows(const rnnrt_gemm_ukernel *uk, int kc_block, int rows, int K, const float *a,
-                      size_t lda, const float *panel, const float *init, size_t ld_init,
-                      float *c, size_t ldc)
-{
-    for (int r = 0; r < rows; r += uk->mr) {
-        size_t mr = (size_t)(rows - r < uk->mr ? rows - r : uk->mr);
-        const float *ar = a + (size_t)r * lda;
-        float *cr = c + (size_t)r * ldc;
-        const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
-        for (int k0 = 0; k0 < K; k0 += kc_block) {
-            size_t kc = (size_t)(K - k0 < kc_block ? K - k0 : kc_block);
-            uk->fn(mr, kc, ar + k0, lda, panel + (size_t)k0 * uk->nr, k0 ? cr : ir,
-                   k0 ? ldc : ld_init, cr, ldc);
-        }
-    }
-}
-
 /* The input projection of `count` steps whose inputs start at `a`, for this thread's
  * panels. */
 static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
@@ -79,7 +61,7 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int rows = count * pl->batch;
     for (int p = sh->p0; p < sh->p1; p++)
-        gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
+        rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
                   pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr, 0,
                   pl->xproj + (size_t)p * pk->nr, ldx);
 }
@@ -178,7 +160,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         for (int r0 = 0; r0 < B; r0 += mr) {
             int rows = B - r0 < mr ? B - r0 : mr;
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-            gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs, panel,
+            rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs, panel,
                       init, ldx, sh->tile, (size_t)pk->nr);
             apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
         }
@@ -197,7 +179,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
         for (int r0 = 0; r0 < B; r0 += pk->proj_gemm.mr) {
             int rows = B - r0 < pk->proj_gemm.mr ? B - r0 : pk->proj_gemm.mr;
-            gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden, pl->hfull + (size_t)r0 * m->hidden,
+            rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden, pl->hfull + (size_t)r0 * m->hidden,
                       (size_t)m->hidden, pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0,
                       sh->tile, (size_t)pnr);
             for (int i = 0; i < rows; i++) {

@@ -2,12 +2,11 @@
 
 #include <pthread.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
-#include "cpu_features.h"
 #include "error.h"
+#include "gemm.h"
 
 /* Panels start on 64-byte boundaries: the microkernels' aligned loads rely on it. */
 #define ALIGN_FLOATS 16
@@ -51,30 +50,6 @@ static void pack_bias(const rnnrt_model *m, const rnnrt_layer_weights *w, int U,
             }
 }
 
-/* Projection panels of W_hr [P][H]: column j of panel q is output q*nr + j. */
-static void pack_proj_panels(const float *w, int P, int H, int nr, int panels, float *dst)
-{
-    for (int q = 0; q < panels; q++)
-        for (int k = 0; k < H; k++)
-            for (int j = 0; j < nr; j++) {
-                int col = q * nr + j;
-                dst[((size_t)q * H + k) * nr + j] = col < P ? w[(size_t)col * H + k] : 0.0f;
-            }
-}
-
-/* The k-block: the microkernel's mr rows of A for one block should sit in half of L1.
- * RNNRT_GEMM_KC overrides it, so tests can exercise several blocks on small models. */
-static int choose_kc(int mr)
-{
-    const char *forced = getenv("RNNRT_GEMM_KC");
-    if (forced && atoi(forced) > 0)
-        return atoi(forced);
-    long l1 = rnnrt_cpu()->l1d;
-    long kc = l1 / 2 / ((long)mr * (long)sizeof(float));
-    kc = kc / 8 * 8;
-    return (int)(kc < 64 ? 64 : kc > 4096 ? 4096 : kc);
-}
-
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
 {
     rnnrt_packing *p = rnnrt_calloc(1, sizeof *p);
@@ -91,7 +66,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     p->nr = p->gemm.nr;
     p->panels = (m->hidden + p->units - 1) / p->units;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
-    p->kc = choose_kc(p->gemm.mr);
+    p->kc = rnnrt_gemm_kc(p->gemm.mr);
 
     size_t total = 0, panel_cols = (size_t)p->panels * p->nr;
     for (int u = 0; u < units; u++) {
@@ -123,8 +98,8 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         if (m->proj) {
             pu->w_hr = next;
             next += round_up((size_t)p->proj_panels * p->proj_gemm.nr * m->hidden, ALIGN_FLOATS);
-            pack_proj_panels(w->w_hr, m->proj, m->hidden, p->proj_gemm.nr, p->proj_panels,
-                             pu->w_hr);
+            rnnrt_pack_columns(w->w_hr, m->proj, m->hidden, p->proj_gemm.nr, p->proj_panels,
+                               pu->w_hr);
         }
     }
     return p;

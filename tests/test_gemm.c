@@ -1,4 +1,4 @@
-/* GEMM microkernels and matmul_nt of every kernel set against a naive double-precision
+/* GEMM microkernels, the packed blocked GEMM and matmul_nt of every kernel set against a naive double-precision
  * oracle, on edge shapes: every mr up to MR, k from 1 to past a cache block, no init /
  * broadcast init / per-row init / init aliasing c, unaligned A, init and C, canaries
  * around C for out-of-bounds writes. */
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
+#include "gemm.h"
 #include "model_builder.h"
 
 #define CANARY 12345.0f
@@ -119,6 +120,52 @@ static void check_matmul_nt(const char *isa, rnnrt_f32_matmul_nt_fn fn)
     }
 }
 
+/* The whole blocked GEMM on packed weights: several panels, a partial last one, k-blocks. */
+static void check_packed_gemm(const char *isa, const rnnrt_kernels *k)
+{
+    static const int shapes[][3] = {{1, 5, 3}, {7, 130, 70}, {13, 64, 200}, {4, 97, 1}};
+    unsigned seed = 5;
+    setenv("RNNRT_GEMM_KC", "48", 1);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+        size_t ldc = (size_t)N + 3;
+        float *a = malloc((size_t)M * K * sizeof(float)), *w = malloc((size_t)N * K * sizeof(float));
+        float *c = malloc(((size_t)M * ldc + 1) * sizeof(float));
+        float *tile = malloc((size_t)M * k->gemm4.nr * sizeof(float));
+        fill_uniform(a, (size_t)M * K, 1.0f, &seed);
+        fill_uniform(w, (size_t)N * K, 1.0f, &seed);
+        for (size_t i = 0; i < (size_t)M * ldc + 1; i++)
+            c[i] = CANARY;
+        rnnrt_gemm_b *b = rnnrt_gemm_b_pack(k, w, N, K);
+        assert_non_null(b);
+        rnnrt_gemm_b_run(b, M, a, (size_t)K, c, ldc, tile);
+        for (int m = 0; m < M; m++)
+            for (size_t n = 0; n < ldc; n++) {
+                float got = c[m * ldc + n];
+                if ((int)n >= N) {
+                    assert_true(got == CANARY);
+                    continue;
+                }
+                double ref = 0, abs_sum = 0;
+                for (int kk = 0; kk < K; kk++) {
+                    double p = (double)a[m * K + kk] * w[n * K + kk];
+                    ref += p;
+                    abs_sum += fabs(p);
+                }
+                if (fabs(got - ref) > bound((size_t)K, abs_sum, 0))
+                    fail_msg("%s packed gemm %dx%dx%d: c[%d][%zu] = %.9g, expected %.9g", isa,
+                             M, N, K, m, n, got, ref);
+            }
+        assert_true(c[(size_t)M * ldc] == CANARY);
+        rnnrt_gemm_b_free(b);
+        free(a);
+        free(w);
+        free(c);
+        free(tile);
+    }
+    unsetenv("RNNRT_GEMM_KC");
+}
+
 static void kernels_of(void **st)
 {
     const char *isa = *st;
@@ -132,6 +179,7 @@ static void kernels_of(void **st)
     check_ukernel(isa, "gemm4", &k->gemm4);
     check_ukernel(isa, "gemm3", &k->gemm3);
     check_matmul_nt(isa, k->matmul_nt);
+    check_packed_gemm(isa, k);
 }
 
 int main(void)

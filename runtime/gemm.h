@@ -1,0 +1,41 @@
+/* Blocked GEMM on top of a kernel set's microkernel: the loop nest around the tiles, plain
+ * column panels, and a stand-alone C = A * W^T on weights packed once (for benchmarks and
+ * any caller that multiplies by the same weights many times). */
+#ifndef RNNRT_GEMM_H
+#define RNNRT_GEMM_H
+
+#include <stddef.h>
+
+#include "kernels.h"
+
+/* rows x nr of C = init + A * panel, with k in blocks of kc and rows in blocks of the
+ * microkernel's mr. k-blocks are the outer loop, so one block of the panel is reused from
+ * L1/L2 by every row block. init as in the microkernel contract (NULL, a broadcast row when
+ * ld_init is 0, or rows); it may equal c. The result does not depend on kc's value being
+ * a multiple of anything, nor on how rows are grouped. */
+void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, const float *a,
+                     size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
+                     size_t ldc);
+
+/* Panels of nr columns of W [N][K] (PyTorch's layout: row n is output n), k-major:
+ * column j of panel q is output q*nr + j; outputs past N are zeros. */
+void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float *dst);
+
+/* C [M][N] = A [M][K] * W^T on weights packed once. */
+typedef struct rnnrt_gemm_b {
+    rnnrt_gemm_ukernel uk;
+    int N, K, kc, panels;
+    float *packed; /* [panels][K][nr], 64-byte aligned */
+} rnnrt_gemm_b;
+
+/* NULL when out of memory. */
+rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, int K);
+void rnnrt_gemm_b_free(rnnrt_gemm_b *b);
+/* `tile` is caller scratch of at least M * uk.nr floats, for the last, partial panel. */
+void rnnrt_gemm_b_run(const rnnrt_gemm_b *b, int M, const float *a, size_t lda, float *c,
+                      size_t ldc, float *tile);
+
+/* The k-block for microkernels of mr rows, from the L1 size (RNNRT_GEMM_KC overrides). */
+int rnnrt_gemm_kc(int mr);
+
+#endif
