@@ -9,6 +9,7 @@
 #include "state.h"
 #include "threads.h"
 #include "variant.h"
+#include "workspace.h"
 
 static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
                                     const float *x, int seq_len, int batch, const int *lengths,
@@ -50,7 +51,8 @@ static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *sta
 }
 
 static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const float *x,
-                                int seq_len, int batch, const int *lengths, float *y)
+                                int seq_len, int batch, const int *lengths, float *y,
+                                rnnrt_workspace *ws)
 {
     const rnnrt_kernels *k = rnnrt_active_kernels();
     switch (rnnrt_active_variant()) {
@@ -63,7 +65,7 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
         break;
     }
     return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y,
-                                 rnnrt_threads_for_forward());
+                                 rnnrt_threads_for_forward(), ws);
 }
 
 rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,
@@ -73,6 +75,7 @@ rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float
     rnnrt_status s = check_arguments(m, state, x, seq_len, batch, lengths, y);
     if (s)
         return s;
+    rnnrt_workspace temp = {0}; /* without a state, scratch lives for this call only */
     float *h = state ? state->h : rnnrt_calloc(rnnrt_state_h_count(m, batch), sizeof(float));
     float *c = state ? state->c : NULL;
     size_t nc = rnnrt_state_c_count(m, batch);
@@ -81,10 +84,11 @@ rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float
     if (!h || (nc && !c))
         s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a zero state");
     else
-        s = run_variant(m, h, c, x, seq_len, batch, lengths, y);
+        s = run_variant(m, h, c, x, seq_len, batch, lengths, y, state ? &state->work : &temp);
     if (!state) {
         rnnrt_free(h);
         rnnrt_free(c);
+        rnnrt_workspace_release(&temp);
     }
     return s;
 }

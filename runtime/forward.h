@@ -4,6 +4,7 @@
 
 #include "kernels.h"
 #include "model.h"
+#include "workspace.h"
 
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
  * gate math from kernel set `k`. It is the oracle every faster path is checked against.
@@ -20,9 +21,10 @@ rnnrt_status rnnrt_forward_simd(const rnnrt_model *m, const rnnrt_kernels *k, fl
                                 const float *x, int seq_len, int batch, const int *lengths,
                                 float *y);
 
-/* The "blocked" variant (forward_blocked.c). */
+/* The "blocked" variant (forward_blocked.c); its scratch memory comes from ws. */
 rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
                                    float *c, const float *x, int seq_len, int batch,
-                                   const int *lengths, float *y, int threads);
+                                   const int *lengths, float *y, int threads,
+                                   rnnrt_workspace *ws);
 
 #endif

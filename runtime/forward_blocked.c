@@ -18,6 +18,7 @@
 #include "gemm.h"
 #include "pack.h"
 #include "threads.h"
+#include "workspace.h"
 
 typedef struct plan {
     const rnnrt_model *m;
@@ -62,8 +63,8 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const int rows = count * pl->batch;
     for (int p = sh->p0; p < sh->p1; p++)
         rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
-                  pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr, 0,
-                  pl->xproj + (size_t)p * pk->nr, ldx);
+                        pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr,
+                        0, pl->xproj + (size_t)p * pk->nr, ldx);
 }
 
 static int active(const plan *pl, int b, int t)
@@ -160,8 +161,8 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         for (int r0 = 0; r0 < B; r0 += mr) {
             int rows = B - r0 < mr ? B - r0 : mr;
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-            rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs, panel,
-                      init, ldx, sh->tile, (size_t)pk->nr);
+            rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs,
+                            panel, init, ldx, sh->tile, (size_t)pk->nr);
             apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
         }
         if (!m->proj) {
@@ -179,9 +180,10 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
         for (int r0 = 0; r0 < B; r0 += pk->proj_gemm.mr) {
             int rows = B - r0 < pk->proj_gemm.mr ? B - r0 : pk->proj_gemm.mr;
-            rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden, pl->hfull + (size_t)r0 * m->hidden,
-                      (size_t)m->hidden, pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0,
-                      sh->tile, (size_t)pnr);
+            rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden,
+                            pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
+                            pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0, sh->tile,
+                            (size_t)pnr);
             for (int i = 0; i < rows; i++) {
                 int b = r0 + i;
                 const float *src = active(pl, b, t) ? sh->tile + (size_t)i * pnr
@@ -299,7 +301,8 @@ static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int bat
 
 rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
                                    float *c, const float *x, int seq_len, int batch,
-                                   const int *lengths, float *y, int threads)
+                                   const int *lengths, float *y, int threads,
+                                   rnnrt_workspace *ws)
 {
     const rnnrt_packing *pk = rnnrt_model_packing(m, k);
     if (!pk)
@@ -323,19 +326,35 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.chunked_layers = m->directions == 1;
     const size_t layer_out = (size_t)(pl.chunked_layers ? pl.chunk : seq_len) * batch *
                              m->directions * m->h_size;
-    pl.xproj = rnnrt_aligned_alloc(64, (size_t)pl.chunk * batch * ldx * sizeof(float));
-    pl.hbuf[0] = rnnrt_aligned_alloc(64, 2 * hsz * sizeof(float));
-    pl.hfull = m->proj ? rnnrt_calloc((size_t)batch * m->hidden, sizeof(float)) : NULL;
-    pl.between[0] = m->layers > 1 ? rnnrt_malloc(2 * layer_out * sizeof(float)) : NULL;
-    pl.tiles = rnnrt_aligned_alloc(64, (size_t)pl.threads * pl.tile_stride * sizeof(float));
-    rnnrt_status s = RNNRT_OK;
-    if (!pl.xproj || !pl.hbuf[0] || (m->proj && !pl.hfull) || (m->layers > 1 && !pl.between[0]) ||
-        !pl.tiles) {
-        s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
-        goto out;
+    /* One block for everything, carved at 64-byte boundaries. */
+    const size_t sizes[] = {
+        (size_t)pl.chunk * batch * ldx,                        /* xproj */
+        2 * hsz,                                               /* hbuf[0], hbuf[1] */
+        m->proj ? (size_t)batch * m->hidden : 0,               /* hfull */
+        m->layers > 1 ? 2 * layer_out : 0,                     /* between[0], between[1] */
+        (size_t)pl.threads * pl.tile_stride,                   /* tiles */
+    };
+    float *parts[5];
+    size_t total = 0;
+    for (int i = 0; i < 5; i++)
+        total += (sizes[i] + 15) / 16 * 16;
+    float *block = rnnrt_workspace_reserve(ws, total * sizeof(float));
+    if (!block)
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a %zu-byte workspace",
+                          total * sizeof(float));
+    for (int i = 0; i < 5; i++) {
+        parts[i] = sizes[i] ? block : NULL;
+        block += (sizes[i] + 15) / 16 * 16;
     }
-    pl.hbuf[1] = pl.hbuf[0] + hsz;
-    pl.between[1] = pl.between[0] ? pl.between[0] + layer_out : NULL;
+    pl.xproj = parts[0];
+    pl.hbuf[0] = parts[1];
+    pl.hbuf[1] = parts[1] + hsz;
+    pl.hfull = parts[2];
+    pl.between[0] = parts[3];
+    pl.between[1] = parts[3] ? parts[3] + layer_out : NULL;
+    pl.tiles = parts[4];
+    if (pl.hfull) /* rows of finished sequences are multiplied but never used: keep them 0 */
+        memset(pl.hfull, 0, sizes[2] * sizeof(float));
     rnnrt_barrier_init(&pl.barrier, (unsigned)pl.threads);
     if (pl.threads == 1) {
         run_thread(&pl, 0, 1);
@@ -352,11 +371,5 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
             }
         }
     }
-out:
-    rnnrt_free(pl.xproj);
-    rnnrt_free(pl.hbuf[0]);
-    rnnrt_free(pl.hfull);
-    rnnrt_free(pl.between[0]);
-    rnnrt_free(pl.tiles);
-    return s;
+    return RNNRT_OK;
 }

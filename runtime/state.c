@@ -43,6 +43,7 @@ void rnnrt_state_free(rnnrt_state *s)
         return;
     rnnrt_free(s->h);
     rnnrt_free(s->c);
+    rnnrt_workspace_release(&s->work);
     rnnrt_free(s);
 }
 

@@ -2,6 +2,7 @@
 #define RNNRT_STATE_H
 
 #include "model.h"
+#include "workspace.h"
 
 /* A state remembers the shape of the model it was made for (not the model itself, which
  * may be freed first) so that forward calls can check they match. */
@@ -11,6 +12,7 @@ struct rnnrt_state {
     int batch;
     float *h; /* [layers*directions][batch][h_size] */
     float *c; /* [layers*directions][batch][hidden], NULL for GRU */
+    rnnrt_workspace work; /* scratch of the blocked pass, kept between calls */
 };
 
 /* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message. */

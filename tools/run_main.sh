@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# The main job. Until the benchmark suite lands (issue 5) it shows what the library detects
-# on this machine and runs a forward pass of a 3-layer bidirectional LSTM that ships in
-# tests/data, writing the output to results/demo-output.npy.
+# The main job: installs what rnnrt and its benchmarks need, builds, shows what the library
+# detects on this machine, then runs the default benchmark set (rnnrt's variants, kernel
+# sets and thread counts beside oneDNN, OpenBLAS and PyTorch) and prints the table; raw
+# JSON, the machine description, summary.md and plots go to results/<cpu>-<cores>c/.
+#
+# usage: tools/run_main.sh [--quick|--full] [other tools/run_bench.sh options]
+#   default: well under 10 minutes on 2 cores once installed; --quick: under 2 minutes.
+# Measure on an otherwise idle machine: docs/benchmarking.md says why and how to compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build=${1:-build}
-tools/install_deps.sh
-[ -d "$build/meson-info" ] || meson setup "$build"
+build=${RNNRT_BUILD:-build}
+tools/install_bench_deps.sh
+[ -d "$build/meson-info" ] || meson setup "$build" -Dbench=true
 ninja -C "$build"
-"$build/tools/rnnrt" info tests/data/golden/lstm_3layer_bidir.model.safetensors
-mkdir -p results
-"$build/tools/rnnrt" run tests/data/golden/lstm_3layer_bidir.model.safetensors \
-    --random-input 50,4,7 --output results/demo-output.npy
+"$build/tools/rnnrt" info
+echo
+exec tools/run_bench.sh --build "$build" "$@"

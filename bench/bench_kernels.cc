@@ -1,0 +1,183 @@
+// rnnrt-bench-kernels: throughput of every kernel family of every kernel set this machine
+// runs (scalar, avx2, avx512, neon), on the cell-update sizes of real LSTM/GRU layers:
+// n = H * B units for hidden size H and batch B. Reports elements (units) per second and the
+// bytes each call reads and writes.
+//
+// Names: <family>/<isa>/H:<hidden>/B:<batch>, e.g. lstm_gates/avx512/H:1024/B:16. Filter with
+// --benchmark_filter=..., write JSON with
+//   --benchmark_out=results/bench_kernels.json --benchmark_out_format=json
+// Run on an otherwise idle machine; each benchmark repeats one call on the same buffers, so
+// the data stays in the cache level its size fits (H=1024, B=16 LSTM: 7 arrays of 64 KiB,
+// in L2).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "dispatch.h"
+}
+
+namespace {
+
+// The (hidden, batch) pairs of the shared shape list (bench/shapes.def: DeepBench and
+// larger-batch rows) with 256 <= H <= 2048 and B <= 64: a cell update works on H*B units.
+struct Shape {
+    int batch, hidden;
+};
+#define RNNRT_SHAPE(cell, T, N, H, I, set, source) {N, H},
+const Shape kListed[] = {
+#include "shapes.def"
+};
+#undef RNNRT_SHAPE
+
+std::vector<Shape> KernelShapes()
+{
+    std::vector<Shape> out;
+    for (const Shape &s : kListed) {
+        if (s.hidden < 256 || s.hidden > 2048 || s.batch > 64)
+            continue;
+        bool seen = false;
+        for (const Shape &o : out)
+            seen = seen || (o.hidden == s.hidden && o.batch == s.batch);
+        if (!seen)
+            out.push_back(s);
+    }
+    std::sort(out.begin(), out.end(), [](const Shape &a, const Shape &b) {
+        return a.hidden != b.hidden ? a.hidden < b.hidden : a.batch < b.batch;
+    });
+    return out;
+}
+const char *const kIsas[] = {"scalar", "avx2", "avx512", "neon"};
+
+enum Family { VEXP, VSIGMOID, VTANH, LSTM, PEEPHOLE, COUPLED, GRU, FAMILY_COUNT };
+const char *const kFamilyNames[FAMILY_COUNT] = {"vexp", "vsigmoid", "vtanh", "lstm_gates",
+                                                "lstm_peephole_gates", "lstm_coupled_gates",
+                                                "gru_gates"};
+const int kInputs[FAMILY_COUNT] = {1, 1, 1, 5, 8, 4, 5};
+const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1};
+
+// 64-byte aligned float arrays filled with values in the ranges a trained network sees
+// (pre-activations within +-8, cell state within +-4, peephole weights and h within +-1).
+class Arrays {
+  public:
+    Arrays(Family fam, size_t n)
+    {
+        uint64_t s = 0x243f6a8885a308d3ull;
+        for (int a = 0; a < kInputs[fam] + kOutputs[fam]; a++) {
+            size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+            p_[a] = static_cast<float *>(std::aligned_alloc(64, bytes));
+            if (!p_[a]) {
+                std::fprintf(stderr, "rnnrt-bench-kernels: out of memory\n");
+                std::exit(1);
+            }
+            float range = Range(fam, a);
+            for (size_t j = 0; j < n; j++) {
+                s = s * 6364136223846793005ull + 1442695040888963407ull;
+                double u = static_cast<double>(s >> 11) * 0x1p-53; // [0, 1)
+                p_[a][j] = static_cast<float>((2.0 * u - 1.0) * range);
+            }
+        }
+    }
+    ~Arrays()
+    {
+        for (float *p : p_)
+            std::free(p);
+    }
+    Arrays(const Arrays &) = delete;
+    Arrays &operator=(const Arrays &) = delete;
+    float *operator[](int a) const { return p_[a]; }
+
+  private:
+    static float Range(Family fam, int a)
+    {
+        switch (fam) {
+        case LSTM:
+            return a == 4 ? 4.0f : 8.0f;
+        case PEEPHOLE:
+            return a < 4 ? 8.0f : a < 7 ? 1.0f : 4.0f;
+        case COUPLED:
+            return a == 3 ? 4.0f : 8.0f;
+        case GRU:
+            return a == 4 ? 1.0f : 8.0f;
+        default:
+            return 8.0f;
+        }
+    }
+    float *p_[10] = {};
+};
+
+void Run(benchmark::State &state, const rnnrt_kernels *k, Family fam, size_t n)
+{
+    Arrays b(fam, n);
+    const int in = kInputs[fam];
+    for (auto _ : state) {
+        switch (fam) {
+        case VEXP:
+            k->vexp(n, b[0], b[1]);
+            break;
+        case VSIGMOID:
+            k->vsigmoid(n, b[0], b[1]);
+            break;
+        case VTANH:
+            k->vtanh(n, b[0], b[1]);
+            break;
+        case LSTM:
+            k->lstm_gates(n, b[0], b[1], b[2], b[3], b[4], b[in], b[in + 1]);
+            break;
+        case PEEPHOLE:
+            k->lstm_peephole_gates(n, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[in],
+                                   b[in + 1]);
+            break;
+        case COUPLED:
+            k->lstm_coupled_gates(n, b[0], b[1], b[2], b[3], b[in], b[in + 1]);
+            break;
+        default:
+            k->gru_gates(n, b[0], b[1], b[2], b[3], b[4], b[in]);
+            break;
+        }
+        benchmark::ClobberMemory();
+    }
+    const int64_t iters = static_cast<int64_t>(state.iterations());
+    state.SetItemsProcessed(iters * static_cast<int64_t>(n));
+    state.SetBytesProcessed(iters * static_cast<int64_t>(n * sizeof(float)) *
+                            (kInputs[fam] + kOutputs[fam]));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    const std::vector<Shape> shapes = KernelShapes();
+    for (const char *isa : kIsas) {
+        const rnnrt_kernels *k = rnnrt_kernels_for_isa(isa);
+        if (!k) {
+            std::fprintf(stderr, "rnnrt-bench-kernels: skipping %s (not built, or this CPU "
+                                 "lacks it)\n", isa);
+            continue;
+        }
+        for (int f = 0; f < FAMILY_COUNT; f++) {
+            for (const Shape &s : shapes) {
+                std::string name = std::string(kFamilyNames[f]) + "/" + isa +
+                                   "/H:" + std::to_string(s.hidden) +
+                                   "/B:" + std::to_string(s.batch);
+                size_t n = static_cast<size_t>(s.hidden) * static_cast<size_t>(s.batch);
+                Family fam = static_cast<Family>(f);
+                benchmark::RegisterBenchmark(name.c_str(), [k, fam, n](benchmark::State &st) {
+                    Run(st, k, fam, n);
+                });
+            }
+        }
+    }
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

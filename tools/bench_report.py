@@ -1,0 +1,222 @@
+#!/usr/bin/python3
+"""The readable side of a benchmark run: reads the JSON that tools/run_bench.sh wrote into
+one results folder and prints the tables (and writes them to summary.md there).
+
+  forward passes   shape, threads, rnnrt variant, GFLOP/s (median), % of this machine's
+                   roofline, and the speedup over each peer (with the peer's GFLOP/s)
+  kernel sets      GFLOP/s of each variant under each kernel set, where measured
+  roofline         FMA peak and read bandwidth by working-set size
+  GEMM             GFLOP/s of each implementation, weights warm and cold
+
+usage: tools/bench_report.py RESULTS_DIR [--no-write]
+"""
+import argparse
+import json
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
+
+ISA_ORDER = ["avx512", "avx2", "neon", "scalar"]
+VARIANTS = ["blocked", "simd", "reference"]
+PEERS = [("onednn", "oneDNN"), ("openblas", "OpenBLAS"), ("torch", "PyTorch")]
+
+
+def fmt_g(x):
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return "%.3g" % x if x < 10 else "%.1f" % x
+
+
+class Table:
+    def __init__(self, header):
+        self.header = header
+        self.rows = []
+
+    def add(self, row):
+        self.rows.append([str(c) for c in row])
+
+    def text(self):
+        w = [max(len(r[k]) for r in [self.header] + self.rows) for k in range(len(self.header))]
+        line = lambda r: "  ".join(c.ljust(w[k]) if k < 3 else c.rjust(w[k])
+                                   for k, c in enumerate(r)).rstrip()
+        out = [line(self.header), "  ".join("-" * x for x in w)]
+        out += [line(r) for r in self.rows]
+        return "\n".join(out)
+
+    def markdown(self):
+        out = ["| " + " | ".join(self.header) + " |",
+               "|" + "|".join("---" for _ in self.header) + "|"]
+        out += ["| " + " | ".join(r) + " |" for r in self.rows]
+        return "\n".join(out)
+
+
+def index_forward(runs):
+    """{(shape key, impl, isa, threads): run} for the forward benchmarks."""
+    out = {}
+    for r in runs.values():
+        f = r["fields"]
+        if f["kind"] != "forward":
+            continue
+        key = "%s/T:%d/N:%d/H:%d/I:%d" % (f["cell"], f["T"], f["N"], f["H"], f["I"])
+        out[(key, f["impl"], f["isa"], f["threads"])] = r
+    return out
+
+
+def gflops(run):
+    if not run or run["error"] or not run["times"]:
+        return None
+    return benchlib.median_counter(run, "GFLOPS")
+
+
+def forward_tables(runs, roof, shapes):
+    idx = index_forward(runs)
+    threads = sorted({k[3] for k in idx})
+    isas_present = {k[2] for k in idx}
+    best = next((i for i in ISA_ORDER if i in isas_present), None)
+    peers_present = [(p, n) for p, n in PEERS if any(k[1] == p for k in idx)]
+    hdr = ["shape", "thr", "variant", "GFLOP/s", "% roofline"] + \
+          ["vs %s (GFLOP/s)" % n for _, n in peers_present]
+    main = Table(hdr)
+    for s in shapes:
+        key = benchlib.shape_key(s)
+        label = "%s T=%d N=%d H=%d I=%d" % (s["cell"], s["T"], s["N"], s["H"], s["I"])
+        for t in threads:
+            peer_g = {p: gflops(idx.get((key, p, "native", t))) for p, _ in peers_present}
+            rows = []
+            for v in VARIANTS:
+                r = idx.get((key, v, best, t))
+                if r is None:
+                    continue
+                g = gflops(r)
+                if g is None:
+                    rows.append([label, t, v, "skipped", "", *["" for _ in peers_present]])
+                    continue
+                pct = ""
+                if roof and roof.ok(t):
+                    pct = "%.0f%%" % (100 * g / roof.limit_gflops(s["cell"], s["T"], s["N"],
+                                                                   s["H"], s["I"], t))
+                cells = []
+                for p, _ in peers_present:
+                    pg = peer_g[p]
+                    cells.append("%.2fx (%s)" % (g / pg, fmt_g(pg)) if pg else "-")
+                rows.append([label, t, v, fmt_g(g), pct, *cells])
+            if not rows and any(peer_g.values()):
+                rows.append([label, t, "(none)", "-", "",
+                             *["(%s)" % fmt_g(peer_g[p]) if peer_g[p] else "-"
+                               for p, _ in peers_present]])
+            for k, row in enumerate(rows):
+                if k:
+                    row[0] = row[1] = ""
+                main.add(row)
+
+    # Kernel sets side by side, threads = 1, where more than one was measured.
+    isas = [i for i in ISA_ORDER if i in isas_present]
+    sweep = Table(["shape", "variant", ""] + isas)
+    for s in shapes:
+        key = benchlib.shape_key(s)
+        label = "%s T=%d N=%d H=%d I=%d" % (s["cell"], s["T"], s["N"], s["H"], s["I"])
+        for v in VARIANTS:
+            got = {i: gflops(idx.get((key, v, i, 1))) for i in isas}
+            if sum(1 for i in isas if (key, v, i, 1) in idx) > 1:
+                sweep.add([label, v, ""] + [fmt_g(got[i]) for i in isas])
+    return main, sweep
+
+
+def roofline_table(roof):
+    t = Table(["limit", "threads", ""] + ["value"])
+    for (isa, th), g in sorted(roof.peak_isa.items()):
+        t.add(["FMA peak, %s" % isa, th, "", "%.1f GFLOP/s" % g])
+    for th, pts in sorted(roof.bw.items()):
+        for ws, gb in pts:
+            size = "%d KiB" % (ws >> 10) if ws < (1 << 20) else "%d MiB" % (ws >> 20)
+            t.add(["read, %s per thread" % size, th, "", "%.1f GB/s" % gb])
+    return t
+
+
+def gemm_table(runs):
+    cols = {}
+    rows = {}
+    for r in runs.values():
+        f = r["fields"]
+        if f["kind"] != "gemm":
+            continue
+        col = "%s%s %s" % (f["impl"], "" if f["isa"] == "-" else "/" + f["isa"], f["weights"])
+        cols[col] = True
+        rows.setdefault((f["M"], f["N"], f["K"]), {})[col] = gflops(r)
+    order = sorted(cols, key=lambda c: (c.split()[1] != "warm",
+                                        ["naive", "simd", "blocked", "openblas"].index(
+                                            c.split("/")[0].split()[0])
+                                        if c.split("/")[0].split()[0] in
+                                        ["naive", "simd", "blocked", "openblas"] else 9, c))
+    t = Table(["M x N x K", "", ""] + order)
+    for (m, n, k), v in sorted(rows.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
+        t.add(["%d x %d x %d" % (m, n, k), "", ""] + [fmt_g(v.get(c)) for c in order])
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dir")
+    ap.add_argument("--no-write", action="store_true", help="print only, no summary.md")
+    a = ap.parse_args()
+    p = lambda n: os.path.join(a.dir, n)
+    ctx, runs = benchlib.load_many([p("bench_lstm.json"), p("bench_torch.json")])
+    _, rruns = benchlib.load_many([p("bench_roofline.json")])
+    _, gruns = benchlib.load_many([p("bench_gemm.json")])
+    roof = benchlib.Roofline(rruns) if rruns else None
+    machine = {}
+    if os.path.exists(p("machine.json")):
+        with open(p("machine.json")) as f:
+            machine = json.load(f)
+    set_name = ctx.get("shape_set", "full")
+    present = {k[0] for k in index_forward(runs)}
+    shapes = [s for s in benchlib.shapes("full") if benchlib.shape_key(s) in present]
+
+    out = []
+    head = "rnnrt benchmarks: %s, %s cores" % (machine.get("cpu_model", "?"),
+                                                machine.get("cores", "?"))
+    out.append("# " + head)
+    out.append("")
+    out.append("Set `%s`; git %s%s; %s. Medians of the repetitions; GFLOP/s count "
+               "2*T*N*G*H*(I+H) per pass. `%% roofline` is against this machine's limit for "
+               "the shape (tools/benchlib.py: Roofline). `vs X` is rnnrt's speedup over X at "
+               "the same thread count, X's own GFLOP/s in brackets." % (
+                   set_name, machine.get("git_commit", "?")[:12],
+                   " (uncommitted changes)" if machine.get("git_dirty") else "",
+                   machine.get("date", "")))
+    if machine.get("load_average_at_start") and machine["load_average_at_start"][0] > 0.5:
+        out.append("")
+        out.append("**Load average %.2f when the run started: not a quiet machine; treat these "
+                   "numbers as a smoke test.**" % machine["load_average_at_start"][0])
+    main_t, sweep_t = forward_tables(runs, roof, shapes)
+    sections = [("Forward pass", main_t)]
+    if sweep_t.rows:
+        sections.append(("Kernel sets (GFLOP/s, 1 thread)", sweep_t))
+    if roof and roof.peak:
+        sections.append(("Roofline of this machine", roofline_table(roof)))
+    if gruns:
+        sections.append(("GEMM of one step, 1 thread (GFLOP/s)", gemm_table(gruns)))
+    notes = sorted((k, v) for k, v in ctx.items() if isinstance(v, str) and k not in (
+        "date", "host_name", "executable", "library_build_type"))
+
+    text = [head, "=" * len(head)] + out[2:]
+    md = list(out)
+    for title, t in sections:
+        text += ["", title, "-" * len(title), t.text()]
+        md += ["", "## " + title, "", t.markdown()]
+    if notes:
+        text += ["", "Notes"] + ["  %s: %s" % kv for kv in notes]
+        md += ["", "## Notes", ""] + ["- **%s**: %s" % kv for kv in notes]
+    print("\n".join(text))
+    if not a.no_write:
+        with open(p("summary.md"), "w") as f:
+            f.write("\n".join(md) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

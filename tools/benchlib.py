@@ -1,0 +1,285 @@
+"""Shared by rnnrt's benchmark tools: the shape list, Google Benchmark JSON, names, the
+roofline model and the machine description. Standard library only (so perf_compare.py and
+the gate run without NumPy).
+
+Benchmark names (bench/*.cc and tools/bench_torch.py) are '/'-separated, with key:value
+fields after a kind and an optional cell, e.g.
+  forward/lstm/T:25/N:1/H:512/I:512/impl:blocked/isa:avx512/threads:1/real_time
+  gemm/M:1/N:2048/K:512/impl:openblas/isa:-/weights:cold
+  roofline/read/isa:avx512/bytes:32768/threads:1/real_time
+"""
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHAPES_DEF = os.path.join(ROOT, "bench", "shapes.def")
+SETS = {"QUICK": 0, "DEFAULT": 1, "FULL": 2}
+SET_NAMES = {"quick": 0, "default": 1, "full": 2}
+GATES = {"lstm": 4, "gru": 3}
+
+_SHAPE_RE = re.compile(
+    r"^\s*RNNRT_SHAPE\(\s*(\w+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,"
+    r"\s*(\w+)\s*,\s*(\w+)\s*\)")
+
+
+def shapes(set_name="full", path=SHAPES_DEF):
+    """The shapes of bench/shapes.def in a set ('quick' within 'default' within 'full')."""
+    limit = SET_NAMES[set_name]
+    out = []
+    with open(path) as f:
+        for line in f:
+            m = _SHAPE_RE.match(line)
+            if not m:
+                continue
+            cell, T, N, H, I, st, src = m.groups()
+            if SETS[st] <= limit:
+                out.append(dict(cell=cell, T=int(T), N=int(N), H=int(H), I=int(I), set=st,
+                                source=src))
+    return out
+
+
+def flops(cell, T, N, H, I):
+    """FLOPs of one forward pass of one layer: 2*T*N*G*H*(I+H)."""
+    return 2.0 * T * N * GATES[cell] * H * (I + H)
+
+
+def shape_key(s):
+    return "%s/T:%d/N:%d/H:%d/I:%d" % (s["cell"], s["T"], s["N"], s["H"], s["I"])
+
+
+def parse_name(name):
+    """Fields of a benchmark name: kind, cell (forward), op (roofline), and every key:value,
+    with numbers as ints."""
+    parts = [p for p in name.split("/") if p not in ("real_time", "manual_time")]
+    out = {"kind": parts[0]}
+    for p in parts[1:]:
+        if ":" in p:
+            k, v = p.split(":", 1)
+            out[k] = int(v) if re.fullmatch(r"-?\d+", v) else v
+        elif out["kind"] == "forward" and "cell" not in out:
+            out["cell"] = p
+        elif out["kind"] == "roofline" and "op" not in out:
+            out["op"] = p
+    return out
+
+
+def base_name(name):
+    """The run name without Google Benchmark's /real_time suffix."""
+    return re.sub(r"/(real_time|manual_time)$", "", name)
+
+
+def load(path):
+    """Google Benchmark JSON -> (context, {run name: run}) where a run holds 'times' (the
+    real time of every repetition, in seconds per iteration), 'counters' (name -> list over
+    repetitions), 'label', 'error' and the parsed name fields."""
+    with open(path) as f:
+        doc = json.load(f)
+    runs = {}
+    scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    for b in doc.get("benchmarks", []):
+        name = base_name(b.get("run_name", b["name"]))
+        r = runs.setdefault(name, {"name": name, "times": [], "counters": {}, "label": "",
+                                   "error": None, "fields": parse_name(name)})
+        if b.get("error_occurred"):
+            r["error"] = b.get("error_message", "error")
+            continue
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        r["times"].append(b["real_time"] * scale[b.get("time_unit", "ns")])
+        r["label"] = b.get("label", r["label"])
+        for k, v in b.items():
+            if k in ("GFLOPS", "GBps", "bytes_per_second", "items_per_second"):
+                r["counters"].setdefault(k, []).append(v)
+    return doc.get("context", {}), runs
+
+
+def load_many(paths):
+    ctx, runs = {}, {}
+    for p in paths:
+        if p and os.path.exists(p):
+            c, r = load(p)
+            ctx.update(c)
+            runs.update(r)
+    return ctx, runs
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def median_counter(run, key):
+    return median(run["counters"].get(key, []))
+
+
+# ---- Roofline --------------------------------------------------------------------------
+
+class Roofline:
+    """This machine's limits from rnnrt-bench-roofline's JSON: FMA peak per thread count
+    (the best ISA) and read bandwidth by working-set size per thread count."""
+
+    def __init__(self, runs):
+        self.peak = {}   # threads -> GFLOP/s
+        self.peak_isa = {}  # (isa, threads) -> GFLOP/s
+        self.bw = {}     # threads -> sorted [(bytes per thread, GB/s)]
+        for r in runs.values():
+            f = r["fields"]
+            if f["kind"] != "roofline" or r["error"] or not r["times"]:
+                continue
+            t = f.get("threads", 1)
+            if f.get("op") == "fma":
+                g = median_counter(r, "GFLOPS")
+                self.peak_isa[(f["isa"], t)] = g
+                self.peak[t] = max(self.peak.get(t, 0.0), g)
+            elif f.get("op") == "read":
+                self.bw.setdefault(t, []).append((f["bytes"], median_counter(r, "GBps")))
+        for t in self.bw:
+            self.bw[t].sort()
+
+    def ok(self, threads):
+        return threads in self.peak and threads in self.bw
+
+    def bandwidth(self, ws_bytes, threads):
+        """GB/s for a working set of ws_bytes in total, spread over `threads` threads
+        (each reads ws/threads), interpolated in log(size)."""
+        import math
+        pts = self.bw[threads]
+        per = max(ws_bytes / threads, pts[0][0])
+        if per >= pts[-1][0]:
+            return pts[-1][1]
+        for (s0, b0), (s1, b1) in zip(pts, pts[1:]):
+            if s0 <= per <= s1:
+                a = (math.log(per) - math.log(s0)) / (math.log(s1) - math.log(s0))
+                return b0 + a * (b1 - b0)
+        return pts[0][1]
+
+    def limit_seconds(self, cell, T, N, H, I, threads):
+        """Lower bound on one forward pass: the input projection as one GEMM over all steps
+        (its weights read once), then per step the larger of reading the recurrent weights
+        at the bandwidth of their size and doing the recurrent FLOPs at peak."""
+        G = GATES[cell]
+        peak = self.peak[threads] * 1e9
+        w_in = 4.0 * G * H * I
+        w_rec = 4.0 * G * H * H
+        t_in = max(w_in / (self.bandwidth(w_in, threads) * 1e9), 2.0 * T * N * G * H * I / peak)
+        t_step = max(w_rec / (self.bandwidth(w_rec, threads) * 1e9), 2.0 * N * G * H * H / peak)
+        return t_in + T * t_step
+
+    def limit_gflops(self, cell, T, N, H, I, threads):
+        """The limit with `threads` threads is at least the limit with fewer (they could
+        stay idle): the best over every thread count measured up to `threads`, which also
+        keeps a 2-thread probe run beside a busy neighbour from lowering the bar."""
+        best = None
+        for t in sorted(self.peak):
+            if t <= threads and self.ok(t):
+                sec = self.limit_seconds(cell, T, N, H, I, t)
+                best = sec if best is None else min(best, sec)
+        return flops(cell, T, N, H, I) / best * 1e-9
+
+
+# ---- Machine description ---------------------------------------------------------------
+
+def _run(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=20).stdout.strip()
+    except Exception:
+        return ""
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine_slug():
+    """results/<cpu>-<cores>c: the CPU model in lower case, dashes, then the core count."""
+    slug = re.sub(r"[^a-z0-9]+", "-", cpu_model().lower()).strip("-")
+    slug = re.sub(r"-(processor|cpu)\b", "", slug)
+    return "%s-%dc" % (slug or "cpu", os.cpu_count() or 1)
+
+
+def machine_info(build_dir=None):
+    """CPU model, flags, caches, compiler and flags, library versions, git commit, date."""
+    info = {"cpu_model": cpu_model(), "cores": os.cpu_count(), "machine": platform.machine(),
+            "kernel": platform.release()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                k = line.split(":", 1)[0].strip()
+                if k in ("cpu family", "model", "stepping", "microcode", "vendor_id") and \
+                        k.replace(" ", "_") not in info:
+                    info[k.replace(" ", "_")] = line.split(":", 1)[1].strip()
+                if line.startswith("flags"):
+                    flags = line.split(":", 1)[1].split()
+                    info["cpu_flags_simd"] = sorted(x for x in flags if re.match(
+                        r"(sse|ssse|avx|fma|f16c|amx|vnni|bf16|neon|asimd)", x))
+                    break
+    except OSError:
+        pass
+    caches = {}
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    if os.path.isdir(base):
+        for idx in sorted(os.listdir(base)):
+            d = os.path.join(base, idx)
+            try:
+                lvl = open(os.path.join(d, "level")).read().strip()
+                typ = open(os.path.join(d, "type")).read().strip()
+                size = open(os.path.join(d, "size")).read().strip()
+                caches["L%s %s" % (lvl, typ)] = size
+            except OSError:
+                pass
+    info["caches_per_core"] = caches
+    info["memory_gib"] = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    info["compiler"] = _run(["cc", "--version"]).splitlines()[0:1]
+    info["cxx_compiler"] = _run(["c++", "--version"]).splitlines()[0:1]
+    if build_dir:
+        try:
+            with open(os.path.join(build_dir, "meson-info", "intro-buildoptions.json")) as f:
+                opts = {o["name"]: o["value"] for o in json.load(f)}
+            info["build_options"] = {k: opts.get(k) for k in (
+                "buildtype", "optimization", "debug", "b_ndebug", "c_args", "cpp_args",
+                "c_std", "cpp_std", "default_library")}
+        except (OSError, ValueError):
+            pass
+    pkgs = {}
+    for p in ("libbenchmark-dev", "libdnnl-dev", "libopenblas0-pthread", "python3-torch",
+              "python3-numpy", "python3-matplotlib", "valgrind", "gcc", "g++", "meson"):
+        v = _run(["dpkg-query", "-W", "-f=${Version}", p])
+        if v:
+            pkgs[p] = v
+    info["packages"] = pkgs
+    info["git_commit"] = _run(["git", "-C", ROOT, "rev-parse", "HEAD"])
+    info["git_dirty"] = bool(_run(["git", "-C", ROOT, "status", "--porcelain",
+                                   "--untracked-files=no"]))
+    info["date"] = _run(["date", "-u", "+%Y-%m-%dT%H:%M:%SZ"])
+    info["env"] = {k: v for k, v in os.environ.items()
+                   if k.startswith(("OPENBLAS_", "OMP_", "GOMP_", "RNNRT_", "DNNL_", "ONEDNN_"))}
+    try:
+        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    return info
+
+
+if __name__ == "__main__":
+    import sys as _sys
+    if len(_sys.argv) >= 2 and _sys.argv[1] == "slug":
+        print(machine_slug())
+    elif len(_sys.argv) >= 2 and _sys.argv[1] == "machine":
+        print(json.dumps(machine_info(_sys.argv[2] if len(_sys.argv) > 2 else None), indent=1))
+    elif len(_sys.argv) >= 2 and _sys.argv[1] == "shapes":
+        for s in shapes(_sys.argv[2] if len(_sys.argv) > 2 else "full"):
+            print(shape_key(s), s["set"], s["source"])
+    else:
+        print("usage: benchlib.py slug | machine [BUILD_DIR] | shapes [quick|default|full]",
+              file=_sys.stderr)
+        _sys.exit(2)
