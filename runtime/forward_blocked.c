@@ -158,8 +158,8 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
     const int gru = m->cell == RNNRT_CELL_GRU;
     for (int p = sh->p0; p < sh->p1; p++) {
         const float *panel = pu->w_hh + (size_t)p * hs * pk->nr;
-        for (int r0 = 0; r0 < B; r0 += mr) {
-            int rows = B - r0 < mr ? B - r0 : mr;
+        for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
+            rnnrt_row_block(B, mr, i, &r0, &rows);
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
             rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs,
                             panel, init, ldx, sh->tile, (size_t)pk->nr);
@@ -178,8 +178,9 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
     for (int q = sh->q0; q < sh->q1; q++) {
         int c0 = q * pnr;
         size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
-        for (int r0 = 0; r0 < B; r0 += pk->proj_gemm.mr) {
-            int rows = B - r0 < pk->proj_gemm.mr ? B - r0 : pk->proj_gemm.mr;
+        const int pmr = pk->proj_gemm.mr;
+        for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
+            rnnrt_row_block(B, pmr, i, &r0, &rows);
             rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden,
                             pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
                             pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0, sh->tile,

@@ -12,8 +12,11 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
 {
     for (int k0 = 0; k0 < K; k0 += kc) {
         size_t kb = (size_t)(K - k0 < kc ? K - k0 : kc);
-        for (int r = 0; r < rows; r += uk->mr) {
-            size_t mr = (size_t)(rows - r < uk->mr ? rows - r : uk->mr);
+        int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;
+        for (int i = 0; i < blocks; i++) {
+            int r, n;
+            rnnrt_row_block(rows, uk->mr, i, &r, &n);
+            size_t mr = (size_t)n;
             float *cr = c + (size_t)r * ldc;
             const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
             uk->fn(mr, kb, a + (size_t)r * lda + k0, lda, panel + (size_t)k0 * uk->nr,

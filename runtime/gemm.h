@@ -17,6 +17,17 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
                      size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
                      size_t ldc);
 
+/* Row block `index` of `rows` rows split into blocks of at most mr rows, as evenly as
+ * possible (32 rows with mr 6: 6 6 5 5 5 5, not 6 6 6 6 6 2: a 2-row tile reads as much of
+ * the panel as a 6-row one for a third of the work). Returns the number of blocks. */
+static inline int rnnrt_row_block(int rows, int mr, int index, int *r0, int *n)
+{
+    int blocks = (rows + mr - 1) / mr, base = rows / blocks, extra = rows % blocks;
+    *r0 = index * base + (index < extra ? index : extra);
+    *n = base + (index < extra);
+    return blocks;
+}
+
 /* Panels of nr columns of W [N][K] (PyTorch's layout: row n is output n), k-major:
  * column j of panel q is output q*nr + j; outputs past N are zeros. */
 void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float *dst);
