@@ -3,6 +3,7 @@
 
 #include "alloc.h"
 #include "model.h"
+#include "stack.h"
 #include "pack.h"
 
 void rnnrt_model_free(rnnrt_model *m)
@@ -13,6 +14,7 @@ void rnnrt_model_free(rnnrt_model *m)
         rnnrt_packing_free(m->packings[i]);
     pthread_mutex_destroy(&m->pack_lock);
     rnnrt_free(m->arena);
+    rnnrt_stack_free(m->stack);
     rnnrt_free(m->w);
     rnnrt_free(m);
 }

@@ -35,6 +35,7 @@ struct rnnrt_model {
     bool has_bias;
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
     float *arena;        /* owns every weight array */
+    struct rnnrt_stack *stack; /* embedding, head, vocabulary (stack.h); NULL if none */
     /* Weights packed for the blocked forward pass, one layout per kernel set in use
      * (runtime/pack.c): made at load for the active set, later ones on first use. */
     pthread_mutex_t pack_lock;

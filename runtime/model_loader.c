@@ -16,6 +16,7 @@
 #include "model.h"
 #include "pack.h"
 #include "safetensors.h"
+#include "stack.h"
 
 enum tensor_kind { W_IH, W_HH, B_IH, B_HH, W_HR, P_I, P_F, P_O, KINDS };
 static const char *const kind_names[KINDS] = {
@@ -414,6 +415,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out
             s = check_layer(&ld, m, layer, dir);
     if (!s)
         s = build_weights(&ld, m);
+    if (!s)
+        s = rnnrt_stack_load(file, ld.prefix, ld.prefix_len, m);
     /* Packed once here for the kernel set in force, so forward passes only read it. */
     if (!s && !rnnrt_model_packing(m, rnnrt_active_kernels()))
         s = RNNRT_E_NOMEM;

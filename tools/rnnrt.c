@@ -3,13 +3,18 @@
  *                               model's architecture)
  *   rnnrt run MODEL --input X.npy --output Y.npy [--lengths L.npy] [--threads N]
  *             [--isa NAME] [--state-out H.npy]
- *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model) */
+ *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
+ *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
+ *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
+ *             [--seed S]    (character models; without MODEL the one built into the tool) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu_features.h"
+#include "default_model.h"
 #include "npy.h"
 #include "rnnrt.h"
 
@@ -31,7 +36,12 @@ static int usage(void)
     fprintf(stderr,
             "usage: rnnrt info [MODEL]\n"
             "       rnnrt run MODEL (--input X.npy | --random-input T,B[,SEED]) --output Y.npy\n"
-            "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n");
+            "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n"
+            "                 [--head] [--last-step]\n"
+            "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
+            "                 [--last-step] [--threads N] [--isa NAME]\n"
+            "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
+            "                 [--top-k K] [--seed S] [--threads N] [--isa NAME]\n");
     return 2;
 }
 
@@ -53,6 +63,13 @@ static void print_model(const char *path, const rnnrt_model *m)
     if (rnnrt_model_proj_size(m))
         printf("projection:   %d\n", rnnrt_model_proj_size(m));
     printf("output size:  %d per step\n", rnnrt_model_output_size(m));
+    if (rnnrt_model_vocab_size(m))
+        printf("embedding:    %d tokens -> %d\n", rnnrt_model_vocab_size(m),
+               rnnrt_model_input_size(m));
+    if (rnnrt_model_head_size(m))
+        printf("head:         %d -> %d\n", rnnrt_model_output_size(m), rnnrt_model_head_size(m));
+    if (rnnrt_model_num_chars(m))
+        printf("vocabulary:   %d characters\n", rnnrt_model_num_chars(m));
 }
 
 static int cmd_info(int argc, char **argv)
@@ -77,8 +94,8 @@ static int cmd_info(int argc, char **argv)
 }
 
 typedef struct run_args {
-    const char *model, *input, *output, *lengths, *isa;
-    int threads, random_t, random_b;
+    const char *model, *input, *output, *lengths, *isa, *tokens;
+    int threads, random_t, random_b, head, last_step;
     unsigned random_seed;
 } run_args;
 
@@ -88,6 +105,10 @@ static int parse_run(int argc, char **argv, run_args *a)
     a->random_seed = 1;
     for (int k = 2; k < argc; k++) {
         const char *opt = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
+        if (!strcmp(opt, "--head") || !strcmp(opt, "--last-step")) {
+            *(opt[2] == 'h' ? &a->head : &a->last_step) = 1;
+            continue;
+        }
         int takes_value = opt[0] == '-' && opt[1] == '-';
         if (takes_value && !val) {
             fprintf(stderr, "rnnrt run: %s needs a value\n", opt);
@@ -99,6 +120,8 @@ static int parse_run(int argc, char **argv, run_args *a)
             a->output = val;
         else if (!strcmp(opt, "--lengths"))
             a->lengths = val;
+        else if (!strcmp(opt, "--tokens"))
+            a->tokens = val;
         else if (!strcmp(opt, "--isa"))
             a->isa = val;
         else if (!strcmp(opt, "--threads"))
@@ -118,8 +141,9 @@ static int parse_run(int argc, char **argv, run_args *a)
         }
         k++;
     }
-    if (!a->model || !a->output || (!a->input == !a->random_t)) {
-        fprintf(stderr, "rnnrt run: needs MODEL, --output and one of --input/--random-input\n");
+    if (!a->model || !a->output || (!!a->input + !!a->random_t + !!a->tokens != 1)) {
+        fprintf(stderr, "rnnrt run: needs MODEL, --output and one of --input/--random-input/"
+                "--tokens\n");
         return -1;
     }
     return 0;
@@ -174,6 +198,37 @@ static int load_lengths(const char *path, int batch, int **lengths)
     return rc;
 }
 
+/* ids [T][B] from an int32/int64 .npy file. */
+static int load_tokens(const char *path, int **ids, int *t, int *b)
+{
+    char err[256];
+    npy_array arr;
+    if (npy_load(path, &arr, err, sizeof err))
+        return complain("%s", err);
+    int rc = 0;
+    if (arr.ndim != 2 || !arr.shape[0] || !arr.shape[1] || arr.shape[0] > 1u << 30 ||
+        arr.shape[1] > 1u << 30)
+        rc = complain("%s must have shape [T, B] (token ids, int32 or int64)", path);
+    else if (npy_to_i32(&arr, ids, err, sizeof err))
+        rc = complain("%s: %s", path, err);
+    *t = (int)arr.shape[0];
+    *b = (int)arr.shape[1];
+    npy_free(&arr);
+    return rc;
+}
+
+/* Token ids, or float inputs with --head/--last-step, go through the whole model; plain
+ * float inputs through the recurrent stack only. */
+static rnnrt_status run_model(const run_args *a, const rnnrt_model *m, const float *x,
+                              const int *ids, int t, int b, const int *lengths, float *y)
+{
+    if (ids)
+        return rnnrt_forward_tokens(m, NULL, ids, t, b, lengths, a->last_step, y);
+    if (a->head || a->last_step)
+        return rnnrt_forward_head(m, NULL, x, t, b, lengths, a->last_step, y);
+    return rnnrt_forward(m, NULL, x, t, b, lengths, y);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     run_args a;
@@ -188,35 +243,217 @@ static int cmd_run(int argc, char **argv)
     if ((s = rnnrt_model_load(a.model, &m)))
         return fail_status(a.model, s);
     float *x = NULL, *y = NULL;
-    int *lengths = NULL, t = 0, b = 0, rc = 1;
-    if (load_input(&a, rnnrt_model_input_size(m), &x, &t, &b) ||
+    int *lengths = NULL, *ids = NULL, t = 0, b = 0, rc = 1;
+    if (a.head && !rnnrt_model_head_size(m)) {
+        complain("--head: %s has no head", a.model);
+        goto out;
+    }
+    if ((a.tokens ? load_tokens(a.tokens, &ids, &t, &b)
+                  : load_input(&a, rnnrt_model_input_size(m), &x, &t, &b)) ||
         (a.lengths && load_lengths(a.lengths, b, &lengths)))
         goto out;
-    size_t out_n = (size_t)t * b * rnnrt_model_output_size(m);
+    int whole = a.tokens || a.head || a.last_step;
+    int width = whole ? rnnrt_model_logits_size(m) : rnnrt_model_output_size(m);
+    size_t out_n = (size_t)(a.last_step ? 1 : t) * b * width;
     if (!(y = malloc(out_n * sizeof *y))) {
         fprintf(stderr, "rnnrt run: out of memory for the output\n");
         goto out;
     }
-    if ((s = rnnrt_forward(m, NULL, x, t, b, lengths, y))) {
+    if ((s = run_model(&a, m, x, ids, t, b, lengths, y))) {
         fail_status("forward", s);
         goto out;
     }
     char err[256];
-    uint64_t shape[3] = {(uint64_t)t, (uint64_t)b, (uint64_t)rnnrt_model_output_size(m)};
-    if (npy_save_f32(a.output, y, shape, 3, err, sizeof err)) {
+    uint64_t shape[3] = {(uint64_t)t, (uint64_t)b, (uint64_t)width};
+    int ndim = a.last_step ? 2 : 3;
+    if (npy_save_f32(a.output, y, shape + (a.last_step ? 1 : 0), ndim, err, sizeof err)) {
         fprintf(stderr, "rnnrt run: %s\n", err);
         goto out;
     }
-    printf("%s: %s, %d layer(s) x %d direction(s), [%d, %d, %d] -> %s [%d, %d, %d] "
-           "(kernel set %s, %d threads)\n", a.model, rnnrt_model_cell_name(m),
-           rnnrt_model_num_layers(m), rnnrt_model_num_directions(m), t, b,
-           rnnrt_model_input_size(m), a.output, t, b, rnnrt_model_output_size(m), rnnrt_isa(),
-           rnnrt_num_threads());
+    printf("%s: %s, %d layer(s) x %d direction(s), [%d, %d", a.model, rnnrt_model_cell_name(m),
+           rnnrt_model_num_layers(m), rnnrt_model_num_directions(m), t, b);
+    if (!a.tokens)
+        printf(", %d", rnnrt_model_input_size(m));
+    printf("] -> %s ", a.output);
+    if (a.last_step)
+        printf("[%d, %d]", b, width);
+    else
+        printf("[%d, %d, %d]", t, b, width);
+    printf(" (%s, kernel set %s, %d threads)\n",
+           a.tokens ? "embedding + recurrent stack + head"
+           : whole  ? "recurrent stack + head" : "recurrent stack",
+           rnnrt_isa(), rnnrt_num_threads());
     rc = 0;
 out:
     free(x);
     free(y);
+    free(ids);
     free(lengths);
+    rnnrt_model_free(m);
+    return rc;
+}
+
+/* --- rnnrt generate --------------------------------------------------------------------- */
+
+typedef struct gen_args {
+    const char *model, *prompt, *isa;
+    int length, top_k, threads;
+    float temperature;
+    unsigned long long seed;
+} gen_args;
+
+static int parse_number(const char *opt, const char *val, double lo, double hi, double *out)
+{
+    char *end;
+    *out = strtod(val, &end);
+    if (end == val || *end || !(*out >= lo && *out <= hi)) {
+        fprintf(stderr, "rnnrt generate: %s wants a number in [%g, %g], got '%s'\n", opt, lo,
+                hi, val);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_generate(int argc, char **argv, gen_args *a)
+{
+    *a = (gen_args){.prompt = "The ", .length = 300, .temperature = 0.8f, .seed = 1};
+    for (int k = 2; k < argc; k++) {
+        const char *opt = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
+        double v = 0;
+        if (opt[0] != '-' || opt[1] != '-') {
+            if (a->model) {
+                fprintf(stderr, "rnnrt generate: unexpected argument '%s'\n", opt);
+                return -1;
+            }
+            a->model = opt;
+            continue;
+        }
+        if (!val) {
+            fprintf(stderr, "rnnrt generate: %s needs a value\n", opt);
+            return -1;
+        }
+        k++;
+        if (!strcmp(opt, "--prompt"))
+            a->prompt = val;
+        else if (!strcmp(opt, "--isa"))
+            a->isa = val;
+        else if (!strcmp(opt, "--length") || !strcmp(opt, "--top-k") ||
+                 !strcmp(opt, "--threads")) {
+            if (parse_number(opt, val, 0, 1e9, &v))
+                return -1;
+            if (!strcmp(opt, "--length"))
+                a->length = (int)v;
+            else if (!strcmp(opt, "--top-k"))
+                a->top_k = (int)v;
+            else
+                a->threads = (int)v;
+        } else if (!strcmp(opt, "--temperature")) {
+            if (parse_number(opt, val, 0, 1e6, &v))
+                return -1;
+            a->temperature = (float)v;
+        } else if (!strcmp(opt, "--seed")) {
+            char *end;
+            a->seed = strtoull(val, &end, 10);
+            if (end == val || *end || val[0] == '-') {
+                fprintf(stderr, "rnnrt generate: --seed wants an unsigned integer, got '%s'\n",
+                        val);
+                return -1;
+            }
+        } else {
+            fprintf(stderr, "rnnrt generate: unknown option '%s'\n", opt);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* A character model: ids in, one score per character out. */
+static int check_char_model(const char *name, const rnnrt_model *m)
+{
+    int chars = rnnrt_model_num_chars(m);
+    if (chars > 0 && rnnrt_model_head_size(m) == chars)
+        return 0;
+    fprintf(stderr, "rnnrt generate: %s is not a character model: generate needs an embedding "
+            "table, a head and a vocabulary (metadata rnnrt.vocab; docs/model-format.md)\n",
+            name);
+    return -1;
+}
+
+/* The prompt, then one character per step: sample from the last logits, print it, feed it
+ * back with the state carried. */
+static int generate(const gen_args *a, const rnnrt_model *m, rnnrt_state *st, const int *ids,
+                    int n_ids, float *logits)
+{
+    rnnrt_rng rng;
+    rnnrt_rng_seed(&rng, a->seed);
+    double t0 = now_seconds();
+    rnnrt_status s = rnnrt_forward_tokens(m, st, ids, n_ids, 1, NULL, 1, logits);
+    if (s)
+        return fail_status("forward", s);
+    double t1 = now_seconds();
+    fputs(a->prompt, stdout);
+    fflush(stdout);
+    for (int k = 0; k < a->length; k++) {
+        int id;
+        if ((s = rnnrt_sample(logits, rnnrt_model_head_size(m), a->temperature, a->top_k, &rng,
+                              &id)))
+            return fail_status("sample", s);
+        fputs(rnnrt_model_token(m, id), stdout);
+        fflush(stdout);
+        if (k + 1 < a->length && (s = rnnrt_forward_tokens(m, st, &id, 1, 1, NULL, 1, logits)))
+            return fail_status("forward", s);
+    }
+    double t2 = now_seconds();
+    fprintf(stderr, "\n[rnnrt generate: %d characters in %.3f s, %.0f chars/s at batch 1; "
+            "prompt of %d in %.2f ms; kernel set %s, forward variant %s, %d thread(s), seed "
+            "%llu]\n", a->length, t2 - t1, a->length / (t2 - t1 > 0 ? t2 - t1 : 1e-9), n_ids,
+            (t1 - t0) * 1e3, rnnrt_isa(), rnnrt_variant(), rnnrt_num_threads(), a->seed);
+    return 0;
+}
+
+static int cmd_generate(int argc, char **argv)
+{
+    gen_args a;
+    if (parse_generate(argc, argv, &a))
+        return usage();
+    if (a.threads)
+        rnnrt_set_num_threads(a.threads);
+    rnnrt_status s;
+    if (a.isa && (s = rnnrt_set_isa(a.isa)))
+        return fail_status("--isa", s);
+    rnnrt_model *m;
+    size_t size;
+    const unsigned char *bytes = rnnrt_default_model(&size);
+    const char *name = a.model ? a.model : "the built-in model";
+    s = a.model ? rnnrt_model_load(a.model, &m) : rnnrt_model_load_memory(bytes, size, &m);
+    if (s)
+        return fail_status(name, s);
+    int rc = 1, n_ids = 0, *ids = malloc((strlen(a.prompt) + 1) * sizeof *ids);
+    float *logits = malloc((size_t)rnnrt_model_logits_size(m) * sizeof *logits);
+    rnnrt_state *st = NULL;
+    if (!ids || !logits)
+        fprintf(stderr, "rnnrt generate: out of memory\n");
+    else if (check_char_model(name, m))
+        ;
+    else if ((s = rnnrt_model_encode(m, a.prompt, ids, (int)strlen(a.prompt), &n_ids)))
+        fail_status("--prompt", s);
+    else if (n_ids == 0)
+        fprintf(stderr, "rnnrt generate: the prompt is empty; the model needs at least one "
+                "character to go on (a newline starts a verse of the default model)\n");
+    else if ((s = rnnrt_state_create(m, 1, &st)))
+        fail_status("state", s);
+    else
+        rc = generate(&a, m, st, ids, n_ids, logits) ? 1 : 0;
+    rnnrt_state_free(st);
+    free(ids);
+    free(logits);
     rnnrt_model_free(m);
     return rc;
 }
@@ -229,6 +466,8 @@ int main(int argc, char **argv)
         return cmd_info(argc, argv);
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc, argv);
+    if (!strcmp(argv[1], "generate"))
+        return cmd_generate(argc, argv);
     if (!strcmp(argv[1], "--version"))
         return printf("rnnrt %s\n", rnnrt_version()), 0;
     return usage();

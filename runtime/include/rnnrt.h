@@ -110,6 +110,61 @@ RNNRT_API const char  *rnnrt_variant(void);
 /* The thread count forward passes use (resolving n <= 0 to the OpenMP default). */
 RNNRT_API int          rnnrt_num_threads(void);
 
+/* ---- Whole models: embedding table, linear head, vocabulary, sampling ----------------- */
+
+/* A file may hold, around the recurrent stack, an embedding table (token ids in, vectors of
+ * input_size out), a linear head (output_size in, head_size out) and a vocabulary of
+ * characters (docs/model-format.md, "Embedding, head and vocabulary"). rnnrt_forward never
+ * uses them. Each query returns -1 when m is NULL. */
+RNNRT_API int          rnnrt_model_vocab_size(const rnnrt_model *m);  /* embedding rows, 0 if none */
+RNNRT_API int          rnnrt_model_head_size(const rnnrt_model *m);   /* head outputs, 0 if none */
+/* What the two functions below write per step and sequence: head_size, or output_size for
+ * a model without a head. */
+RNNRT_API int          rnnrt_model_logits_size(const rnnrt_model *m);
+
+/* ids: [seq_len][batch], each in [0, vocab_size) -> the embedding's rows -> the recurrent
+ * stack -> the head. out: [seq_len][batch][logits_size], or with last_step_only != 0
+ * [batch][logits_size] from each sequence's last step (lengths[b] - 1, or seq_len - 1).
+ * state, seq_len, batch and lengths mean what they mean for rnnrt_forward; steps past a
+ * sequence's length are not read (their ids may be anything) and their outputs are zeros.
+ * An id out of range is RNNRT_E_INVALID naming its step t and sequence b; a model without an
+ * embedding table is RNNRT_E_INVALID. */
+RNNRT_API rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state,
+                                            const int *ids, int seq_len, int batch,
+                                            const int *lengths, int last_step_only, float *out);
+/* The same from float inputs x [seq_len][batch][input_size]: rnnrt_forward, then the head
+ * (a sequence classifier or a regressor). */
+RNNRT_API rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state,
+                                          const float *x, int seq_len, int batch,
+                                          const int *lengths, int last_step_only, float *out);
+
+/* The vocabulary: token k is the k-th Unicode character of the file's rnnrt.vocab.
+ * rnnrt_model_token gives token id's UTF-8 text (NUL-terminated, owned by the model), or
+ * NULL when the model has no vocabulary or id is out of range. */
+RNNRT_API int          rnnrt_model_num_chars(const rnnrt_model *m);   /* 0 without a vocabulary */
+RNNRT_API const char  *rnnrt_model_token(const rnnrt_model *m, int id);
+/* UTF-8 text (NUL-terminated) -> one id per character, *count of them (at most
+ * strlen(text)). RNNRT_E_INVALID when the model has no vocabulary, when max_ids is too
+ * small, and for text that is not valid UTF-8 or holds a character outside the vocabulary
+ * (the message gives its byte offset and code point). Empty text gives *count = 0. */
+RNNRT_API rnnrt_status rnnrt_model_encode(const rnnrt_model *m, const char *text, int *ids,
+                                          int max_ids, int *count);
+
+/* A seeded pseudo-random generator (xoshiro256**, seeded through splitmix64): the same seed
+ * gives the same sequence on every platform. A plain struct: copy it to fork the stream. */
+typedef struct rnnrt_rng { unsigned long long s[4]; } rnnrt_rng;
+RNNRT_API void               rnnrt_rng_seed(rnnrt_rng *rng, unsigned long long seed);
+RNNRT_API unsigned long long rnnrt_rng_next(rnnrt_rng *rng);
+RNNRT_API double             rnnrt_rng_uniform(rnnrt_rng *rng); /* in [0, 1), 53 bits */
+
+/* Picks a token from n logits. temperature 0 (or top_k 1): greedy, the largest logit (the
+ * lowest index among equals), rng unused and may be NULL. Otherwise one draw from
+ * softmax(logits / temperature) restricted to the top_k largest logits (top_k <= 0 or >= n:
+ * all of them). -INFINITY logits are never picked; NaN or +INFINITY logits, a negative or NaN
+ * temperature, or no finite logit are RNNRT_E_INVALID. */
+RNNRT_API rnnrt_status rnnrt_sample(const float *logits, int n, float temperature, int top_k,
+                                    rnnrt_rng *rng, int *token);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,214 @@
+/* Whole-model forward passes (embedding -> recurrent stack -> head) and the vocabulary's
+ * text: rnnrt_forward_tokens, rnnrt_forward_head, rnnrt_model_encode and the queries. The
+ * recurrent stack always runs through the public rnnrt_forward, so every forward variant and
+ * its argument checks apply unchanged. */
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "error.h"
+#include "stack.h"
+
+int rnnrt_model_vocab_size(const rnnrt_model *m)
+{
+    return !m ? -1 : m->stack ? m->stack->vocab : 0;
+}
+
+int rnnrt_model_head_size(const rnnrt_model *m)
+{
+    return !m ? -1 : m->stack ? m->stack->head : 0;
+}
+
+int rnnrt_model_logits_size(const rnnrt_model *m)
+{
+    return !m ? -1 : m->stack && m->stack->head ? m->stack->head : m->directions * m->h_size;
+}
+
+int rnnrt_model_num_chars(const rnnrt_model *m)
+{
+    return !m ? -1 : m->stack ? m->stack->n_chars : 0;
+}
+
+const char *rnnrt_model_token(const rnnrt_model *m, int id)
+{
+    if (!m || !m->stack || id < 0 || id >= m->stack->n_chars)
+        return NULL;
+    return m->stack->chars + 8 * (size_t)id;
+}
+
+/* --- Arguments ----------------------------------------------------------------------- */
+
+/* What rnnrt_forward would refuse is left to it, except what must be known before the
+ * embedding is read: sizes, lengths and the ids themselves. */
+static rnnrt_status check_common(const char *fn, const rnnrt_model *m, const void *in,
+                                 int seq_len, int batch, const int *lengths, const float *out)
+{
+    if (!m)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: model is NULL", fn);
+    if (!in)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn,
+                          !strcmp(fn, "rnnrt_forward_tokens") ? "ids" : "x");
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: out is NULL", fn);
+    if (seq_len < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: seq_len must be >= 1, got %d", fn, seq_len);
+    if (batch < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: batch must be >= 1, got %d", fn, batch);
+    size_t width = (size_t)m->input_size + (size_t)m->directions * m->h_size +
+                   (size_t)rnnrt_model_logits_size(m);
+    if ((size_t)seq_len * batch > SIZE_MAX / sizeof(float) / 2 / width)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: seq_len %d x batch %d x %zu floats is too large",
+                          fn, seq_len, batch, width);
+    if (lengths)
+        for (int b = 0; b < batch; b++)
+            if (lengths[b] < 1 || lengths[b] > seq_len)
+                return rnnrt_fail(RNNRT_E_INVALID,
+                                  "%s: lengths[%d] = %d, expected 1..seq_len (%d)", fn, b,
+                                  lengths[b], seq_len);
+    return RNNRT_OK;
+}
+
+static int length_of(const int *lengths, int b, int seq_len)
+{
+    return lengths ? lengths[b] : seq_len;
+}
+
+static rnnrt_status check_ids(const rnnrt_model *m, const int *ids, int seq_len, int batch,
+                              const int *lengths)
+{
+    int vocab = m->stack->vocab;
+    for (int t = 0; t < seq_len; t++)
+        for (int b = 0; b < batch; b++) {
+            int id = ids[(size_t)t * batch + b];
+            if (t < length_of(lengths, b, seq_len) && (id < 0 || id >= vocab))
+                return rnnrt_fail(RNNRT_E_INVALID,
+                                  "rnnrt_forward_tokens: ids[%d][%d] = %d (step t = %d, sequence "
+                                  "b = %d) is outside the vocabulary [0, %d)", t, b, id, t, b,
+                                  vocab);
+        }
+    return RNNRT_OK;
+}
+
+/* --- Forward ------------------------------------------------------------------------- */
+
+/* y [seq_len][batch][output_size] of the recurrent stack -> out. Padded steps (past a
+ * sequence's length) are zeros in y and stay zeros in out rather than becoming the bias. */
+static void finish(const rnnrt_model *m, const float *y, int seq_len, int batch,
+                   const int *lengths, int last_only, float *out)
+{
+    size_t o = (size_t)m->directions * m->h_size, n = (size_t)rnnrt_model_logits_size(m);
+    bool head = m->stack && m->stack->head;
+    for (int t = 0; t < (last_only ? 1 : seq_len); t++)
+        for (int b = 0; b < batch; b++) {
+            int len = length_of(lengths, b, seq_len);
+            int step = last_only ? len - 1 : t;
+            float *dst = out + ((size_t)t * batch + b) * n;
+            const float *src = y + ((size_t)step * batch + b) * o;
+            if (step >= len)
+                memset(dst, 0, n * sizeof *dst);
+            else if (head)
+                rnnrt_stack_apply_head(m, src, 1, dst);
+            else
+                memcpy(dst, src, n * sizeof *dst);
+        }
+}
+
+static rnnrt_status run(const rnnrt_model *m, rnnrt_state *state, const float *x, int seq_len,
+                        int batch, const int *lengths, int last_only, float *out)
+{
+    size_t rows = (size_t)seq_len * batch;
+    float *y = rnnrt_malloc(rows * (size_t)m->directions * m->h_size * sizeof *y);
+    if (!y)
+        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu steps' outputs", rows);
+    rnnrt_status s = rnnrt_forward(m, state, x, seq_len, batch, lengths, y);
+    if (!s)
+        finish(m, y, seq_len, batch, lengths, last_only, out);
+    rnnrt_free(y);
+    return s;
+}
+
+rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state, const int *ids,
+                                  int seq_len, int batch, const int *lengths, int last_step_only,
+                                  float *out)
+{
+    rnnrt_clear_error();
+    rnnrt_status s = check_common("rnnrt_forward_tokens", m, ids, seq_len, batch, lengths, out);
+    if (s)
+        return s;
+    if (!m->stack || !m->stack->vocab)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward_tokens: the model has no embedding "
+                          "table (docs/model-format.md says how a file names one)");
+    if ((s = check_ids(m, ids, seq_len, batch, lengths)))
+        return s;
+    size_t e = (size_t)m->input_size;
+    float *x = rnnrt_calloc((size_t)seq_len * batch * e, sizeof *x);
+    if (!x)
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward_tokens: out of memory for %d x %d "
+                          "embedded steps", seq_len, batch);
+    for (int t = 0; t < seq_len; t++)
+        for (int b = 0; b < batch; b++) {
+            size_t at = (size_t)t * batch + b;
+            if (t < length_of(lengths, b, seq_len))
+                memcpy(x + at * e, m->stack->embedding + (size_t)ids[at] * e, e * sizeof *x);
+        }
+    s = run(m, state, x, seq_len, batch, lengths, last_step_only, out);
+    rnnrt_free(x);
+    return s;
+}
+
+rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state, const float *x,
+                                int seq_len, int batch, const int *lengths, int last_step_only,
+                                float *out)
+{
+    rnnrt_clear_error();
+    rnnrt_status s = check_common("rnnrt_forward_head", m, x, seq_len, batch, lengths, out);
+    return s ? s : run(m, state, x, seq_len, batch, lengths, last_step_only, out);
+}
+
+/* --- Text ---------------------------------------------------------------------------- */
+
+static int find_char(const rnnrt_stack *s, uint32_t cp)
+{
+    for (int k = 0; k < s->n_chars; k++)
+        if (s->codepoints[k] == cp)
+            return k;
+    return -1;
+}
+
+rnnrt_status rnnrt_model_encode(const rnnrt_model *m, const char *text, int *ids, int max_ids,
+                                int *count)
+{
+    rnnrt_clear_error();
+    if (!m)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: model is NULL");
+    if (!text)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: text is NULL");
+    if (!count)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: count is NULL");
+    if (!m->stack || !m->stack->n_chars)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: the model has no vocabulary "
+                          "(metadata rnnrt.vocab)");
+    int n = 0;
+    for (size_t at = 0; text[at]; n++) {
+        uint32_t cp;
+        size_t k = rnnrt_utf8_decode((const unsigned char *)text + at, &cp);
+        if (!k)
+            return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: text is not valid UTF-8 at "
+                              "byte offset %zu (byte 0x%02X)", at, (unsigned char)text[at]);
+        if (find_char(m->stack, cp) < 0)
+            return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: the character U+%04X at "
+                              "byte offset %zu is not in the model's vocabulary", (unsigned)cp,
+                              at);
+        at += k;
+    }
+    if (n > max_ids || (n && !ids))
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_encode: text has %d characters but "
+                          "max_ids is %d%s", n, max_ids, ids ? "" : " (and ids is NULL)");
+    for (size_t at = 0, k = 0; text[at]; k++) {
+        uint32_t cp;
+        at += rnnrt_utf8_decode((const unsigned char *)text + at, &cp);
+        ids[k] = find_char(m->stack, cp);
+    }
+    *count = n;
+    return RNNRT_OK;
+}

@@ -1,0 +1,498 @@
+/* Whole models: embedding -> recurrent stack -> head against PyTorch (tests/data/stack, made
+ * by tools/make_stack_tests.py), the shipped character model, streaming, the vocabulary,
+ * sampling, and every kind of bad id, prompt and file.
+ *
+ * Tolerance against PyTorch: 1e-4 relative to max(1, |ref|). The recurrent stack alone is
+ * within 1e-5 (tests/test_golden.c); the head adds a float dot product of up to 512 terms in
+ * another order than PyTorch's, and logits of a trained model reach |20|. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rnnrt.h"
+#include "safetensors.h"
+#include "test_util.h"
+
+#define TOL 1e-4
+
+#define EXPECT_INVALID(call, msg)                                                          \
+    do {                                                                                   \
+        assert_int_equal((call), RNNRT_E_INVALID);                                         \
+        if (!strstr(rnnrt_last_error(), (msg)))                                            \
+            fail_msg("%s: message '%s' lacks '%s'", #call, rnnrt_last_error(), (msg));     \
+    } while (0)
+
+static const char *model_path = "models/charlstm.safetensors";
+
+/* An io file: its tensors copied out to aligned arrays. */
+typedef struct io_file {
+    unsigned char *bytes;
+    rnnrt_st_file st;
+} io_file;
+
+static void io_open(io_file *io, const char *name)
+{
+    char path[600];
+    size_t size;
+    snprintf(path, sizeof path, "%s/stack/%s", test_data_dir, name);
+    io->bytes = read_file_bytes(path, &size);
+    if (!io->bytes)
+        fail_msg("cannot read %s", path);
+    if (rnnrt_st_parse(io->bytes, size, &io->st))
+        fail_msg("%s: %s", path, rnnrt_last_error());
+}
+
+static void io_close(io_file *io)
+{
+    rnnrt_st_free(&io->st);
+    free(io->bytes);
+}
+
+/* A copy of tensor `name` (F32 or I32, 4 bytes an element), NULL if absent. */
+static void *io_get(const io_file *io, const char *name, const rnnrt_st_tensor **t)
+{
+    const rnnrt_st_tensor *found = rnnrt_st_find(&io->st, name);
+    if (t)
+        *t = found;
+    if (!found)
+        return NULL;
+    void *copy = malloc(found->nbytes ? found->nbytes : 1);
+    memcpy(copy, found->data, found->nbytes);
+    return copy;
+}
+
+static rnnrt_model *load_model(const char *path)
+{
+    rnnrt_model *m = NULL;
+    if (rnnrt_model_load(path, &m))
+        fail_msg("%s: %s", path, rnnrt_last_error());
+    return m;
+}
+
+static rnnrt_model *load_case(const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/stack/%s.model.safetensors", test_data_dir, name);
+    return load_model(path);
+}
+
+static void expect_close(const char *what, const float *got, const float *ref, size_t n)
+{
+    size_t at;
+    double err = max_rel_error(got, ref, n, &at);
+    if (err > TOL)
+        fail_msg("%s: error %.3g at element %zu (got %.7g, PyTorch %.7g)", what, err, at,
+                 (double)got[at], (double)ref[at]);
+}
+
+/* --- PyTorch's outputs --------------------------------------------------------------- */
+
+static void check_case(const char *name)
+{
+    char io_name[300], what[400];
+    snprintf(io_name, sizeof io_name, "%s.io.safetensors", name);
+    io_file io;
+    io_open(&io, io_name);
+    rnnrt_model *m = load_case(name);
+    const rnnrt_st_tensor *in, *out_t;
+    int *ids = io_get(&io, "ids", &in);
+    float *x = ids ? NULL : io_get(&io, "x", &in);
+    int *lengths = io_get(&io, "lengths", NULL);
+    float *ref = io_get(&io, "out", &out_t), *last = io_get(&io, "last", NULL);
+    int T = (int)in->shape[0], B = (int)in->shape[1], N = rnnrt_model_logits_size(m);
+    assert_int_equal(out_t->shape[2], N);
+    size_t n = (size_t)T * B * N;
+    float *y = malloc(n * sizeof *y);
+    for (int last_only = 0; last_only < 2; last_only++) {
+        memset(y, 0xff, n * sizeof *y); /* NaN: what is not written shows */
+        rnnrt_status s = ids ? rnnrt_forward_tokens(m, NULL, ids, T, B, lengths, last_only, y)
+                             : rnnrt_forward_head(m, NULL, x, T, B, lengths, last_only, y);
+        if (s)
+            fail_msg("%s: %s", name, rnnrt_last_error());
+        snprintf(what, sizeof what, "%s (%s, variant %s)", name,
+                 last_only ? "last step" : "every step", rnnrt_variant());
+        expect_close(what, y, last_only ? last : ref, last_only ? (size_t)B * N : n);
+    }
+    if (ids && !lengths && rnnrt_model_num_directions(m) == 1) {
+        /* one step per call with the state carried gives every step's output too */
+        rnnrt_state *s;
+        assert_int_equal(rnnrt_state_create(m, B, &s), RNNRT_OK);
+        for (int t = 0; t < T; t++)
+            assert_int_equal(rnnrt_forward_tokens(m, s, ids + (size_t)t * B, 1, B, NULL, 1,
+                                                  y + (size_t)t * B * N), RNNRT_OK);
+        snprintf(what, sizeof what, "%s (one step per call, variant %s)", name, rnnrt_variant());
+        expect_close(what, y, ref, n);
+        rnnrt_state_free(s);
+    }
+    free(y);
+    free(ids);
+    free(x);
+    free(lengths);
+    free(ref);
+    free(last);
+    rnnrt_model_free(m);
+    io_close(&io);
+}
+
+static void cases_match_pytorch(void **st)
+{
+    (void)st;
+    char path[600];
+    int count;
+    snprintf(path, sizeof path, "%s/stack/MANIFEST", test_data_dir);
+    char **names = manifest_read(path, &count);
+    assert_true(count >= 6);
+    static const char *const variants[] = {"reference", "simd", "blocked"};
+    for (int v = 0; v < 3; v++) {
+        if (rnnrt_set_variant(variants[v])) {
+            print_message("variant %s not available: skipped\n", variants[v]);
+            continue;
+        }
+        for (int k = 0; k < count; k++)
+            check_case(names[k]);
+    }
+    rnnrt_set_variant("blocked");
+    manifest_free(names, count);
+}
+
+/* The shipped model: PyTorch's logits at every step of prompts of several lengths, in one
+ * call and character by character with the state carried. */
+static void shipped_model_matches_pytorch(void **st)
+{
+    (void)st;
+    io_file io;
+    io_open(&io, "charlstm.io.safetensors");
+    rnnrt_model *m = load_model(model_path);
+    int V = rnnrt_model_logits_size(m);
+    assert_int_equal(V, rnnrt_model_num_chars(m));
+    assert_int_equal(V, rnnrt_model_vocab_size(m));
+    int checked = 0;
+    for (size_t k = 0; k < io.st.count; k++) {
+        const char *name = io.st.tensors[k].name;
+        if (strncmp(name, "ids_", 4))
+            continue;
+        char logits_name[64], what[128];
+        snprintf(logits_name, sizeof logits_name, "logits_%s", name + 4);
+        const rnnrt_st_tensor *t;
+        int *ids = io_get(&io, name, &t);
+        float *ref = io_get(&io, logits_name, NULL);
+        int n = (int)t->shape[0];
+        float *y = malloc((size_t)n * V * sizeof *y), *step = malloc((size_t)n * V * sizeof *y);
+        assert_int_equal(rnnrt_forward_tokens(m, NULL, ids, n, 1, NULL, 0, y), RNNRT_OK);
+        snprintf(what, sizeof what, "charlstm prompt of %d, one call", n);
+        expect_close(what, y, ref, (size_t)n * V);
+        rnnrt_state *s;
+        assert_int_equal(rnnrt_state_create(m, 1, &s), RNNRT_OK);
+        for (int t = 0; t < n; t++)
+            assert_int_equal(rnnrt_forward_tokens(m, s, &ids[t], 1, 1, NULL, 1,
+                                                  step + (size_t)t * V), RNNRT_OK);
+        snprintf(what, sizeof what, "charlstm prompt of %d, one character per call", n);
+        expect_close(what, step, ref, (size_t)n * V);
+        /* streaming equals whole-prompt processing, to float rounding (the forward
+         * variants may order sums differently for one step and for many) */
+        size_t at;
+        double err = max_rel_error(step, y, (size_t)n * V, &at);
+        if (err > 1e-5)
+            fail_msg("prompt of %d: streaming differs from one call by %.3g at %zu", n, err, at);
+        float last[512];
+        assert_true(V <= 512);
+        assert_int_equal(rnnrt_forward_tokens(m, NULL, ids, n, 1, NULL, 1, last), RNNRT_OK);
+        expect_close("last step only", last, ref + (size_t)(n - 1) * V, (size_t)V);
+        rnnrt_state_free(s);
+        free(ids);
+        free(ref);
+        free(y);
+        free(step);
+        checked++;
+    }
+    assert_true(checked >= 4);
+    rnnrt_model_free(m);
+    io_close(&io);
+}
+
+/* --- Generation ---------------------------------------------------------------------- */
+
+/* prompt, then n characters sampled with the state carried, into out. */
+static void generate(const rnnrt_model *m, const char *prompt, int n, float temperature,
+                     int top_k, unsigned long long seed, char *out, size_t size)
+{
+    int ids[256], count, V = rnnrt_model_logits_size(m);
+    float *logits = malloc((size_t)V * sizeof *logits);
+    assert_int_equal(rnnrt_model_encode(m, prompt, ids, 256, &count), RNNRT_OK);
+    rnnrt_state *s;
+    assert_int_equal(rnnrt_state_create(m, 1, &s), RNNRT_OK);
+    rnnrt_rng rng;
+    rnnrt_rng_seed(&rng, seed);
+    assert_int_equal(rnnrt_forward_tokens(m, s, ids, count, 1, NULL, 1, logits), RNNRT_OK);
+    snprintf(out, size, "%s", prompt);
+    for (int k = 0; k < n; k++) {
+        int id;
+        assert_int_equal(rnnrt_sample(logits, V, temperature, top_k, &rng, &id), RNNRT_OK);
+        strncat(out, rnnrt_model_token(m, id), size - strlen(out) - 1);
+        assert_int_equal(rnnrt_forward_tokens(m, s, &id, 1, 1, NULL, 1, logits), RNNRT_OK);
+    }
+    rnnrt_state_free(s);
+    free(logits);
+}
+
+static void same_seed_same_text(void **st)
+{
+    (void)st;
+    rnnrt_model *m = load_model(model_path);
+    static char a[4096], b[4096], c[4096], g1[4096], g2[4096];
+    generate(m, "The ", 300, 0.8f, 0, 42, a, sizeof a);
+    generate(m, "The ", 300, 0.8f, 0, 42, b, sizeof b);
+    generate(m, "The ", 300, 0.8f, 0, 43, c, sizeof c);
+    assert_string_equal(a, b);
+    assert_true(strcmp(a, c) != 0);
+    generate(m, "And ", 100, 1.0f, 5, 7, a, sizeof a);
+    generate(m, "And ", 100, 1.0f, 5, 7, b, sizeof b);
+    assert_string_equal(a, b);
+    generate(m, "In the ", 100, 0.0f, 0, 1, g1, sizeof g1); /* greedy: seed is irrelevant */
+    generate(m, "In the ", 100, 0.0f, 0, 99, g2, sizeof g2);
+    assert_string_equal(g1, g2);
+    /* it writes words: most of what it writes is letters and spaces, and spaces come often */
+    int letters = 0, spaces = 0;
+    for (const char *p = c; *p; p++) {
+        letters += (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+        spaces += *p == ' ';
+    }
+    if (letters < 200 || spaces < 30)
+        fail_msg("generated text does not look like words: %s", c);
+    rnnrt_model_free(m);
+}
+
+/* --- Bad ids, prompts, files --------------------------------------------------------- */
+
+static void bad_ids(void **st)
+{
+    (void)st;
+    rnnrt_model *m = load_case("lstm_char");
+    int V = rnnrt_model_vocab_size(m), N = rnnrt_model_logits_size(m);
+    int ids[3][2] = {{0, 1}, {2, 3}, {4, 5}}, lengths[2] = {3, 2};
+    float out[3 * 2 * 32];
+    assert_true(N <= 32);
+    for (int bad = 0; bad < 3; bad++) {
+        int bad_id = bad == 0 ? -1 : bad == 1 ? V : 1 << 30;
+        ids[2][0] = bad_id;
+        for (size_t k = 0; k < sizeof out / sizeof *out; k++)
+            out[k] = 123.0f;
+        assert_int_equal(rnnrt_forward_tokens(m, NULL, &ids[0][0], 3, 2, NULL, 0, out),
+                         RNNRT_E_INVALID);
+        char want[128];
+        snprintf(want, sizeof want, "ids[2][0] = %d (step t = 2, sequence b = 0) is outside "
+                 "the vocabulary [0, %d)", bad_id, V);
+        assert_non_null(strstr(rnnrt_last_error(), want));
+        for (size_t k = 0; k < sizeof out / sizeof *out; k++)
+            assert_true(out[k] == 123.0f); /* nothing written */
+    }
+    /* past sequence 1's length, ids are not read */
+    ids[2][0] = 0;
+    ids[2][1] = -7;
+    assert_int_equal(rnnrt_forward_tokens(m, NULL, &ids[0][0], 3, 2, lengths, 0, out), RNNRT_OK);
+    for (int k = 0; k < N; k++)
+        assert_true(out[(2 * 2 + 1) * N + k] == 0.0f); /* padded step: zeros */
+    ids[1][1] = V + 3;
+    assert_int_equal(rnnrt_forward_tokens(m, NULL, &ids[0][0], 3, 2, lengths, 0, out),
+                     RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "ids[1][1]"));
+    rnnrt_model_free(m);
+}
+
+static void bad_arguments(void **st)
+{
+    (void)st;
+    rnnrt_model *m = load_case("lstm_char"), *plain = load_case("float_classifier");
+    int ids[4] = {0, 1, 2, 3}, lengths[2] = {2, 3};
+    float out[4 * 64], x[4 * 8] = {0};
+    EXPECT_INVALID(rnnrt_forward_tokens(NULL, NULL, ids, 2, 2, NULL, 0, out), "model is NULL");
+    EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, NULL, 2, 2, NULL, 0, out), "ids is NULL");
+    EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 2, 2, NULL, 0, NULL), "out is NULL");
+    EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 0, 2, NULL, 0, out),
+                   "seq_len must be >= 1, got 0");
+    EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 2, 0, NULL, 0, out),
+                   "batch must be >= 1, got 0");
+    EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 2, 2, lengths, 0, out),
+                   "lengths[1] = 3, expected 1..seq_len (2)");
+    EXPECT_INVALID(rnnrt_forward_tokens(plain, NULL, ids, 2, 2, NULL, 0, out),
+                   "the model has no embedding table");
+    EXPECT_INVALID(rnnrt_forward_head(NULL, NULL, x, 2, 2, NULL, 0, out), "model is NULL");
+    EXPECT_INVALID(rnnrt_forward_head(m, NULL, NULL, 2, 2, NULL, 0, out), "x is NULL");
+    EXPECT_INVALID(rnnrt_forward_head(plain, NULL, x, 1, 4, NULL, 0, NULL), "out is NULL");
+    /* a state for another batch is refused by rnnrt_forward, nothing written */
+    rnnrt_state *s;
+    assert_int_equal(rnnrt_state_create(m, 3, &s), RNNRT_OK);
+    assert_int_equal(rnnrt_forward_tokens(m, s, ids, 2, 2, NULL, 0, out), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "batch"));
+    rnnrt_state_free(s);
+    /* queries */
+    assert_int_equal(rnnrt_model_vocab_size(NULL), -1);
+    assert_int_equal(rnnrt_model_head_size(NULL), -1);
+    assert_int_equal(rnnrt_model_logits_size(NULL), -1);
+    assert_int_equal(rnnrt_model_num_chars(NULL), -1);
+    assert_int_equal(rnnrt_model_vocab_size(plain), 0);
+    assert_int_equal(rnnrt_model_head_size(plain), 3);
+    assert_int_equal(rnnrt_model_num_chars(plain), 0);
+    assert_null(rnnrt_model_token(plain, 0));
+    assert_null(rnnrt_model_token(m, -1));
+    assert_null(rnnrt_model_token(m, rnnrt_model_num_chars(m)));
+    rnnrt_model_free(m);
+    rnnrt_model_free(plain);
+}
+
+/* The vocabulary of lstm_char is "abc de\nfgé€." (12 characters, two outside ASCII). */
+static void prompts(void **st)
+{
+    (void)st;
+    rnnrt_model *m = load_case("lstm_char"), *plain = load_case("float_classifier");
+    int ids[64], count = -1;
+    assert_int_equal(rnnrt_model_num_chars(m), 12);
+    assert_int_equal(rnnrt_model_encode(m, "", ids, 64, &count), RNNRT_OK);
+    assert_int_equal(count, 0); /* empty text: no ids (generate refuses an empty prompt) */
+    assert_int_equal(rnnrt_model_encode(m, "a€é.\n", ids, 64, &count), RNNRT_OK);
+    assert_int_equal(count, 5);
+    int want[5] = {0, 10, 9, 11, 6};
+    assert_memory_equal(ids, want, sizeof want);
+    char back[64] = "";
+    for (int k = 0; k < count; k++)
+        strcat(back, rnnrt_model_token(m, ids[k]));
+    assert_string_equal(back, "a€é.\n");
+    struct { const char *text; const char *msg; } bad[] = {
+        {"ab\xc3\xbc", "the character U+00FC at byte offset 2 is not in the model's vocabulary"},
+        {"z", "the character U+007A at byte offset 0"},
+        {"a\xff", "not valid UTF-8 at byte offset 1 (byte 0xFF)"},
+        {"a\xc3", "not valid UTF-8 at byte offset 1"},          /* truncated */
+        {"\xc0\xa1", "not valid UTF-8 at byte offset 0"},       /* overlong */
+        {"\xed\xa0\x80", "not valid UTF-8 at byte offset 0"},   /* surrogate */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        count = -1;
+        assert_int_equal(rnnrt_model_encode(m, bad[k].text, ids, 64, &count), RNNRT_E_INVALID);
+        assert_int_equal(count, -1);
+        if (!strstr(rnnrt_last_error(), bad[k].msg))
+            fail_msg("'%s': message '%s'", bad[k].text, rnnrt_last_error());
+    }
+    assert_int_equal(rnnrt_model_encode(m, "abc", ids, 2, &count), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "text has 3 characters but max_ids is 2"));
+    assert_int_equal(rnnrt_model_encode(plain, "a", ids, 64, &count), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "has no vocabulary"));
+    assert_int_equal(rnnrt_model_encode(NULL, "a", ids, 64, &count), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_model_encode(m, NULL, ids, 64, &count), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_model_encode(m, "a", ids, 64, NULL), RNNRT_E_INVALID);
+    rnnrt_model_free(m);
+    rnnrt_model_free(plain);
+}
+
+static void bad_files(void **st)
+{
+    (void)st;
+    char path[600];
+    int count;
+    snprintf(path, sizeof path, "%s/stack/BAD", test_data_dir);
+    char **lines = manifest_read(path, &count);
+    assert_true(count >= 8);
+    for (int k = 0; k < count; k++) {
+        char file[200], status[32];
+        int used = 0;
+        assert_int_equal(sscanf(lines[k], "%199s %31s %n", file, status, &used), 2);
+        const char *msg = lines[k] + used;
+        snprintf(path, sizeof path, "%s/stack/%s", test_data_dir, file);
+        rnnrt_model *m = (rnnrt_model *)1;
+        rnnrt_status s = rnnrt_model_load(path, &m);
+        if (s != RNNRT_E_FORMAT || strcmp(status, "FORMAT"))
+            fail_msg("%s: status %s, expected %s", file, rnnrt_status_string(s), status);
+        assert_ptr_equal(m, (rnnrt_model *)1);
+        if (!strstr(rnnrt_last_error(), msg))
+            fail_msg("%s: message '%s' lacks '%s'", file, rnnrt_last_error(), msg);
+    }
+    manifest_free(lines, count);
+}
+
+/* --- Sampling ------------------------------------------------------------------------ */
+
+static void rng_known_answers(void **st)
+{
+    (void)st;
+    rnnrt_rng r;
+    rnnrt_rng_seed(&r, 0);
+    assert_true(r.s[0] == 0xe220a8397b1dcdafull); /* splitmix64's first output for seed 0 */
+    rnnrt_rng_seed(&r, 42); /* xoshiro256** from an independent Python implementation */
+    assert_true(rnnrt_rng_next(&r) == 0x15780b2e0c2ec716ull);
+    assert_true(rnnrt_rng_next(&r) == 0x6104d9866d113a7eull);
+    assert_true(rnnrt_rng_next(&r) == 0xae17533239e499a1ull);
+    for (int k = 0; k < 1000; k++) {
+        double u = rnnrt_rng_uniform(&r);
+        assert_true(u >= 0.0 && u < 1.0);
+    }
+}
+
+static void sampling(void **st)
+{
+    (void)st;
+    rnnrt_rng r;
+    rnnrt_rng_seed(&r, 5);
+    int tok = -1;
+    float l[6] = {0.5f, 2.0f, -1.0f, 2.0f, -INFINITY, 1.0f};
+    assert_int_equal(rnnrt_sample(l, 6, 0.0f, 0, NULL, &tok), RNNRT_OK);
+    assert_int_equal(tok, 1); /* greedy: the lowest index among equal maxima */
+    assert_int_equal(rnnrt_sample(l, 6, 0.7f, 1, NULL, &tok), RNNRT_OK);
+    assert_int_equal(tok, 1);
+    /* frequencies follow softmax(l / T): 60000 draws, 5 standard deviations */
+    for (int top_k = 0; top_k <= 3; top_k += 3) {
+        int hits[6] = {0}, draws = 60000;
+        double T = 1.5, p[6], total = 0;
+        for (int k = 0; k < 6; k++)
+            total += (p[k] = (top_k && (k == 0 || k == 2)) || k == 4 ? 0 : exp(l[k] / T));
+        for (int k = 0; k < draws; k++) {
+            assert_int_equal(rnnrt_sample(l, 6, (float)T, top_k, &r, &tok), RNNRT_OK);
+            hits[tok]++;
+        }
+        for (int k = 0; k < 6; k++) {
+            double mean = draws * p[k] / total, sd = sqrt(draws * p[k] / total * (1 - p[k] / total));
+            if (fabs(hits[k] - mean) > 5 * sd + 1e-9)
+                fail_msg("top_k %d: token %d drawn %d times, expected %.0f +- %.0f", top_k, k,
+                         hits[k], mean, sd);
+        }
+    }
+    float bad[3] = {0.0f, NAN, 1.0f}, inf[2] = {-INFINITY, -INFINITY};
+    assert_int_equal(rnnrt_sample(bad, 3, 1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "logits[1] is nan"));
+    bad[1] = INFINITY;
+    assert_int_equal(rnnrt_sample(bad, 3, 1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_sample(inf, 2, 1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "all 2 logits are -inf"));
+    assert_int_equal(rnnrt_sample(l, 6, -1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_sample(l, 6, NAN, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_sample(l, 6, 1.0f, 0, NULL, &tok), RNNRT_E_INVALID);
+    assert_non_null(strstr(rnnrt_last_error(), "rng is NULL"));
+    assert_int_equal(rnnrt_sample(NULL, 6, 1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_sample(l, 0, 1.0f, 0, &r, &tok), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_sample(l, 6, 1.0f, 0, &r, NULL), RNNRT_E_INVALID);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        test_data_dir = argv[1];
+    if (argc > 2)
+        model_path = argv[2];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cases_match_pytorch),
+        cmocka_unit_test(shipped_model_matches_pytorch),
+        cmocka_unit_test(same_seed_same_text),
+        cmocka_unit_test(bad_ids),
+        cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(prompts),
+        cmocka_unit_test(bad_files),
+        cmocka_unit_test(rng_known_answers),
+        cmocka_unit_test(sampling),
+    };
+    return cmocka_run_group_tests_name("tokens", tests, NULL, NULL);
+}
