@@ -24,14 +24,19 @@ static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *sta
     if (seq_len < 1)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: seq_len must be >= 1, got %d",
                           seq_len);
-    if (batch < 1)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: batch must be >= 1, got %d", batch);
-    size_t width = (size_t)(m->input_size > m->directions * m->h_size
-                                ? m->input_size : m->directions * m->h_size);
-    if ((size_t)seq_len * batch > SIZE_MAX / sizeof(float) / 2 / width)
+    if (batch < 1 || batch > RNNRT_MAX_DIM)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: batch must be in [1, %d], got %d",
+                          RNNRT_MAX_DIM, batch);
+    /* x or y larger than 2^48 bytes cannot exist in a 64-bit address space of today (47
+     * or 48 bits of user space), so such sizes are refused before anything is touched;
+     * the products below cannot overflow 64 bits (2^31 * 2^24 * 2^25 * 4). */
+    uint64_t width = (uint64_t)(m->input_size > m->directions * m->h_size
+                                    ? m->input_size : m->directions * m->h_size);
+    uint64_t bytes = (uint64_t)seq_len * (uint64_t)batch * width * sizeof(float);
+    if (bytes > RNNRT_MAX_ARRAY_BYTES || bytes > SIZE_MAX / 4)
         return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_forward: seq_len %d x batch %d x %zu floats is too large",
-                          seq_len, batch, width);
+                          "rnnrt_forward: seq_len %d x batch %d x %llu floats is too large "
+                          "(more than 2^48 bytes)", seq_len, batch, (unsigned long long)width);
     if (lengths)
         for (int b = 0; b < batch; b++)
             if (lengths[b] < 1 || lengths[b] > seq_len)

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rnnrt.h"
 
@@ -12,6 +13,7 @@
  * real RNN, low enough that sizes computed from a few of them cannot overflow size_t. */
 #define RNNRT_MAX_DIM (1 << 24)
 #define RNNRT_MAX_LAYERS 1024
+#define RNNRT_MAX_ARRAY_BYTES ((uint64_t)1 << 48) /* largest x or y rnnrt_forward accepts */
 #define RNNRT_MAX_PACKINGS 4 /* one per kernel set: scalar, avx2, avx512 / neon */
 
 /* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;

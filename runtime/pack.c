@@ -125,8 +125,10 @@ const rnnrt_packing *rnnrt_model_packing(const rnnrt_model *m, const rnnrt_kerne
         if (mm->packings[i] && mm->packings[i]->kernels == k)
             found = mm->packings[i];
     for (int i = 0; i < RNNRT_MAX_PACKINGS && !found; i++)
-        if (!mm->packings[i])
+        if (!mm->packings[i]) {
             found = mm->packings[i] = rnnrt_pack(m, k);
+            break; /* one attempt: a failure is out of memory, not a full slot */
+        }
     pthread_mutex_unlock(&mm->pack_lock);
     return found;
 }

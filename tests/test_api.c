@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "test_util.h"
 
@@ -191,8 +194,11 @@ static void forward_bad_arguments(void **st)
     EXPECT_FAIL(rnnrt_forward(m, NULL, x, 4, 0, NULL, y), RNNRT_E_INVALID, "batch");
     EXPECT_FAIL(rnnrt_forward(m, s1, x, 4, 2, NULL, y), RNNRT_E_INVALID, "batch");
     EXPECT_FAIL(rnnrt_forward(m, s_other, x, 4, 2, NULL, y), RNNRT_E_INVALID, "another model");
-    EXPECT_FAIL(rnnrt_forward(m, NULL, x, 0x7fffffff, 0x7fffffff, NULL, y), RNNRT_E_INVALID,
+    EXPECT_FAIL(rnnrt_forward(m, NULL, x, 0x7fffffff, 1 << 24, NULL, y), RNNRT_E_INVALID,
                 "too large");
+    EXPECT_FAIL(rnnrt_forward(m, NULL, x, 1 << 30, 1 << 13, NULL, y), RNNRT_E_INVALID,
+                "too large"); /* 2^43 steps x 13 floats x 4 bytes: just over 2^48 */
+    EXPECT_FAIL(rnnrt_forward(m, NULL, x, 4, (1 << 24) + 1, NULL, y), RNNRT_E_INVALID, "batch");
     lengths[1] = 0;
     EXPECT_FAIL(rnnrt_forward(m, s2, x, 4, 2, lengths, y), RNNRT_E_INVALID, "lengths[1]");
     lengths[1] = 5;
@@ -235,6 +241,29 @@ static void padding_is_never_read(void **st)
     rnnrt_model_free(m);
 }
 
+/* The blocked pass flushes subnormals in its own threads and must give the caller its
+ * floating-point mode back, whatever the caller had set. */
+static void caller_fp_mode_is_kept(void **st)
+{
+    (void)st;
+#if defined(__x86_64__)
+    rnnrt_model *m = load("lstm_2layer");
+    float x[4 * 2 * 7] = {1e-40f, -1e-39f}, y[4 * 2 * 13];
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    unsigned modes[] = {_mm_getcsr(), _mm_getcsr() | 0x8040, (_mm_getcsr() & ~0x6000u) | 0x2000};
+    for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+        _mm_setcsr(modes[k]);
+        assert_int_equal(rnnrt_forward(m, NULL, x, 4, 2, NULL, y), RNNRT_OK);
+        unsigned after = _mm_getcsr();
+        _mm_setcsr(modes[0]);
+        assert_int_equal(after & ~0x3fu, modes[k] & ~0x3fu); /* flags may be raised */
+    }
+    rnnrt_model_free(m);
+#else
+    skip();
+#endif
+}
+
 static void isa_and_threads(void **st)
 {
     (void)st;
@@ -268,6 +297,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(state_bad_arguments),
         cmocka_unit_test(forward_bad_arguments),
         cmocka_unit_test(padding_is_never_read),
+        cmocka_unit_test(caller_fp_mode_is_kept),
         cmocka_unit_test(isa_and_threads),
     };
     return cmocka_run_group_tests_name("api", tests, NULL, NULL);

@@ -2,7 +2,9 @@
 # Installs what building and testing rnnrt needs, from Debian 12's archive (run as root).
 # Packages already present are left alone, so a second run costs one dpkg query.
 set -euo pipefail
-packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev)
+# The Python packages run the binding and converter tests (Debian's /usr/bin/python3).
+packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev
+          python3-numpy python3-torch python3-h5py python3-onnx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -5,10 +5,24 @@
  *    says in words which argument or which part of the file was wrong. Outputs are written
  *    through the last arguments and are left untouched on failure.
  *  - Tensors are dense, row-major, float32, in PyTorch's layouts and gate orders.
- *  - Thread safety: a loaded model is immutable and may be shared by any number of threads.
- *    A state belongs to one forward call at a time. Error messages are per thread.
- *    rnnrt_set_num_threads() and rnnrt_set_isa() change process-wide settings: call them
- *    before starting forward passes from several threads.
+ *  - Thread safety. A loaded model may be shared by any number of threads calling
+ *    rnnrt_forward, rnnrt_forward_tokens, rnnrt_forward_head, rnnrt_state_create and the
+ *    model queries at once (its only mutable part, the weights packed per kernel set, is
+ *    guarded by a mutex). Models may be loaded and freed on any thread while others run,
+ *    but a model must outlive every call that uses it. A state belongs to one call at a
+ *    time; it does not refer to its model. Results are the same bytes whatever other
+ *    threads do and whatever the thread count. Each call runs its own OpenMP team of up to
+ *    rnnrt_num_threads() threads, so N concurrent callers use up to N times as many:
+ *    callers that parallelise over requests should call rnnrt_set_num_threads(1).
+ *    rnnrt_last_error() is per thread and valid until that thread's next rnnrt call.
+ *    rnnrt_set_num_threads(), rnnrt_set_isa() and rnnrt_set_variant() change process-wide
+ *    settings: call them before starting forward passes from several threads. An rnnrt_rng
+ *    belongs to one thread (copy it to fork).
+ *  - Floating point: the blocked forward pass flushes subnormal numbers to zero inside its
+ *    own threads (they slow the arithmetic) and restores the caller's mode before it
+ *    returns; the library never leaves the caller's floating-point environment changed.
+ *  - Limits: dimensions up to 2^24, up to 1024 layers, batch up to 2^24, and x and y
+ *    arrays below 2^48 bytes; larger requests are refused before anything is allocated.
  */
 #ifndef RNNRT_H
 #define RNNRT_H

@@ -1,0 +1,524 @@
+/* Allocation failure, in a build with -Dalloc_fail_hook=true (and -Db_sanitize=address, whose
+ * LeakSanitizer fails the run on any leak): loading from memory and from a path, creating a
+ * state and forward passes (with and without a state, every cell, multi-layer bidirectional
+ * with lengths, 1 and 2 threads, every forward variant) are run with allocation number n
+ * failing, for n = 1, 2, ... until the call makes fewer than n allocations. Each run either
+ * returns RNNRT_E_NOMEM with a message that says so, leaving its outputs (and the state)
+ * untouched, after which the same objects give the expected result; or it absorbs the
+ * failure and still gives the expected result. The same again with every allocation from
+ * the n-th on failing ("sticky"), which also fails whatever a cleanup path might allocate.
+ * Refused sizes must be refused before any allocation. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "test_util.h"
+
+/* Same tolerance as the golden suite: outputs after a failure must be PyTorch's. */
+#define TOLERANCE 1e-5
+
+static const char *const models[] = {
+    "lstm_bidir_lengths_state",      "gru_bidir_lengths_state", "lstm_proj_bidir_2layer",
+    "peephole_2layer_bidir_lengths", "coupled_bidir_lengths_state", "lstm_3layer_bidir",
+    "gru_f16",                       "lstm_bf16",               "lstm_with_head",
+    "lstm_select_prefix",
+};
+static const char *const variants[] = {"reference", "simd", "blocked"};
+
+/* Over the whole run: allocation sites failed, and failures absorbed without an error. */
+static long sites_failed, absorbed;
+
+/* Says which failures were absorbed (the first few), so that a fallback path is visible. */
+static void note_absorbed(const char *what, long n, int sticky)
+{
+    if (++absorbed <= 8)
+        print_message("[  INFO    ] %s: allocation %ld failing%s absorbed, result correct\n",
+                      what, n, sticky ? " (sticky)" : "");
+}
+
+static void hook_off(void)
+{
+    rnnrt_alloc_fail_after(0, 0);
+}
+
+/* A failed call must say it ran out of memory (msg: its rnnrt_last_error(), or NULL for the
+ * current one). */
+static void expect_nomem_msg(rnnrt_status s, const char *msg, const char *what, long n,
+                             int sticky)
+{
+    if (!msg)
+        msg = rnnrt_last_error();
+    if (s != RNNRT_E_NOMEM || !strstr(msg, "memory"))
+        fail_msg("%s, allocation %ld failing%s: status %d, message '%s' (expected "
+                 "RNNRT_E_NOMEM, 'out of memory ...')", what, n, sticky ? " (sticky)" : "", s,
+                 msg);
+}
+
+static void expect_nomem(rnnrt_status s, const char *what, long n, int sticky)
+{
+    expect_nomem_msg(s, NULL, what, n, sticky);
+}
+
+/* y still holds the 0x5a bytes it was filled with. */
+static void expect_untouched(const float *y, size_t n, const char *what, long fail_at)
+{
+    for (size_t k = 0; k < n; k++) {
+        uint32_t bits;
+        memcpy(&bits, &y[k], sizeof bits);
+        if (bits != 0x5a5a5a5au)
+            fail_msg("%s, allocation %ld failing: output [%zu] was written", what, fail_at, k);
+    }
+}
+
+static void expect_close(const char *what, const float *got, const float *ref, size_t count)
+{
+    size_t at;
+    double e = max_rel_error(got, ref, count, &at);
+    if (e > TOLERANCE)
+        fail_msg("%s: [%zu] = %.9g, expected %.9g", what, at, got[at], ref[at]);
+}
+
+/* A loaded model gives the golden outputs. */
+static void expect_runs(const rnnrt_model *m, const golden *g, const char *what)
+{
+    size_t ny = (size_t)g->seq_len * g->batch * g->output_size;
+    float *y = malloc(ny * sizeof *y);
+    rnnrt_state *s;
+    assert_int_equal(rnnrt_state_create(m, g->batch, &s), RNNRT_OK);
+    if (g->h0)
+        assert_int_equal(rnnrt_state_write(s, g->h0, g->c0), RNNRT_OK);
+    if (rnnrt_forward(m, s, g->x, g->seq_len, g->batch, g->lengths, y))
+        fail_msg("%s: forward after the failures: %s", what, rnnrt_last_error());
+    expect_close(what, y, g->y, ny);
+    rnnrt_state_free(s);
+    free(y);
+}
+
+/* --- loading ------------------------------------------------------------------------- */
+
+static void load_sweep(const golden *g, const char *path, const unsigned char *bytes,
+                       size_t size, int sticky)
+{
+    char what[256];
+    snprintf(what, sizeof what, "%s from %s", g->name, bytes ? "memory" : "a path");
+    for (long n = 1;; n++) {
+        rnnrt_model *m = NULL;
+        rnnrt_alloc_fail_after(n, sticky);
+        rnnrt_status s = bytes ? rnnrt_model_load_memory(bytes, size, &m)
+                               : rnnrt_model_load(path, &m);
+        long made = rnnrt_alloc_fail_after(0, 0);
+        if (s == RNNRT_OK) {
+            expect_runs(m, g, what);
+            rnnrt_model_free(m);
+            if (made < n) {
+                if (!sticky)
+                    sites_failed += n - 1;
+                return;
+            }
+            note_absorbed(what, n, sticky);
+            continue;
+        }
+        expect_nomem(s, what, n, sticky);
+        if (m)
+            fail_msg("%s, allocation %ld failing: *out was written", what, n);
+    }
+}
+
+static void load_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        golden g;
+        golden_load(test_data_dir, models[k], &g);
+        char path[512];
+        snprintf(path, sizeof path, "%s/golden/%s.model.safetensors", test_data_dir, models[k]);
+        size_t size;
+        unsigned char *bytes = read_file_bytes(path, &size);
+        assert_non_null(bytes);
+        for (int sticky = 0; sticky < 2; sticky++) {
+            load_sweep(&g, path, bytes, size, sticky);
+            load_sweep(&g, path, NULL, 0, sticky);
+        }
+        free(bytes);
+        golden_free(&g);
+    }
+}
+
+/* --- states -------------------------------------------------------------------------- */
+
+static void state_create_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        golden g;
+        golden_load(test_data_dir, models[k], &g);
+        for (int sticky = 0; sticky < 2; sticky++)
+            for (long n = 1;; n++) {
+                rnnrt_state *s = NULL;
+                rnnrt_alloc_fail_after(n, sticky);
+                rnnrt_status status = rnnrt_state_create(g.model, g.batch, &s);
+                long made = rnnrt_alloc_fail_after(0, 0);
+                if (status == RNNRT_OK) {
+                    rnnrt_state_free(s);
+                    if (made < n) {
+                        if (!sticky)
+                            sites_failed += n - 1;
+                        break;
+                    }
+                    note_absorbed("rnnrt_state_create", n, sticky);
+                    continue;
+                }
+                expect_nomem(status, "rnnrt_state_create", n, sticky);
+                assert_null(s);
+            }
+        /* the model is untouched by all that */
+        expect_runs(g.model, &g, g.name);
+        golden_free(&g);
+    }
+}
+
+/* --- forward passes ------------------------------------------------------------------ */
+
+typedef struct fwd_case {
+    const golden *g;
+    int use_state;
+    size_t ny;
+    float *y, *h, *c; /* outputs and the state read back */
+} fwd_case;
+
+/* One forward attempt with allocation n failing; returns 1 when the call made fewer than n
+ * allocations (the sweep is over). */
+static int forward_attempt(fwd_case *fc, long n, int sticky, const char *what)
+{
+    const golden *g = fc->g;
+    rnnrt_state *s = NULL;
+    if (fc->use_state) {
+        assert_int_equal(rnnrt_state_create(g->model, g->batch, &s), RNNRT_OK);
+        if (g->h0)
+            assert_int_equal(rnnrt_state_write(s, g->h0, g->c0), RNNRT_OK);
+    }
+    memset(fc->y, 0x5a, fc->ny * sizeof *fc->y);
+    rnnrt_alloc_fail_after(n, sticky);
+    rnnrt_status st = rnnrt_forward(g->model, s, g->x, g->seq_len, g->batch, g->lengths, fc->y);
+    long made = rnnrt_alloc_fail_after(0, 0);
+    int over = 0;
+    if (st == RNNRT_OK) {
+        over = made < n;
+        if (!over)
+            note_absorbed(what, n, sticky);
+    } else {
+        expect_nomem(st, what, n, sticky);
+        expect_untouched(fc->y, fc->ny, what, n);
+        if (s) { /* the state is what it was, and carries on as if nothing happened */
+            assert_int_equal(rnnrt_state_read(s, fc->h, fc->c), RNNRT_OK);
+            if (g->h0)
+                expect_close("state after a failed forward", fc->h, g->h0, g->h_count);
+            if (g->c0)
+                expect_close("state after a failed forward", fc->c, g->c0, g->c_count);
+        }
+        if (rnnrt_forward(g->model, s, g->x, g->seq_len, g->batch, g->lengths, fc->y))
+            fail_msg("%s: forward after the failure: %s", what, rnnrt_last_error());
+    }
+    expect_close(what, fc->y, g->y, fc->ny);
+    if (s) {
+        assert_int_equal(rnnrt_state_read(s, fc->h, fc->c), RNNRT_OK);
+        expect_close("h_n", fc->h, g->hn, g->h_count);
+        if (g->cn)
+            expect_close("c_n", fc->c, g->cn, g->c_count);
+    }
+    rnnrt_state_free(s);
+    return over;
+}
+
+static void forward_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
+        golden g;
+        golden_load(test_data_dir, models[k], &g);
+        fwd_case fc = {.g = &g, .ny = (size_t)g.seq_len * g.batch * g.output_size};
+        fc.y = malloc(fc.ny * sizeof *fc.y);
+        fc.h = malloc(g.h_count * sizeof *fc.h);
+        fc.c = g.c_count ? malloc(g.c_count * sizeof *fc.c) : NULL;
+        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
+            if (rnnrt_set_variant(variants[v]) != RNNRT_OK)
+                continue;
+            for (int threads = 1; threads <= 2; threads++) {
+                rnnrt_set_num_threads(threads);
+                for (int use_state = 0; use_state < 2; use_state++) {
+                    /* a case with an initial state needs one to start from */
+                    if (!use_state && g.h0)
+                        continue;
+                    fc.use_state = use_state;
+                    char what[256];
+                    snprintf(what, sizeof what, "%s forward (%s, %d thread%s, %s)", g.name,
+                             variants[v], threads, threads > 1 ? "s" : "",
+                             use_state ? "state" : "state NULL");
+                    for (int sticky = 0; sticky < 2; sticky++)
+                        for (long n = 1;; n++)
+                            if (forward_attempt(&fc, n, sticky, what)) {
+                                if (!sticky)
+                                    sites_failed += n - 1;
+                                break;
+                            }
+                }
+            }
+        }
+        rnnrt_set_num_threads(0);
+        free(fc.y);
+        free(fc.h);
+        free(fc.c);
+        golden_free(&g);
+    }
+}
+
+/* A model loaded under one kernel set and run under another packs its weights for the new
+ * set in the forward call: failures there too, on a fresh model every time. */
+static void lazy_packing_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
+    char start[16];
+    snprintf(start, sizeof start, "%s", rnnrt_isa());
+    golden g;
+    golden_load(test_data_dir, "lstm_proj_bidir_2layer", &g);
+    size_t ny = (size_t)g.seq_len * g.batch * g.output_size;
+    float *y = malloc(ny * sizeof *y);
+    char path[512];
+    snprintf(path, sizeof path, "%s/golden/lstm_proj_bidir_2layer.model.safetensors",
+             test_data_dir);
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (!strcmp(isas[i], start) || rnnrt_set_isa(isas[i]) != RNNRT_OK)
+            continue;
+        char what[96];
+        snprintf(what, sizeof what, "forward packing for %s after loading under %s", isas[i],
+                 start);
+        for (int sticky = 0; sticky < 2; sticky++) {
+            for (long n = 1;; n++) {
+                rnnrt_model *m;
+                assert_int_equal(rnnrt_set_isa(start), RNNRT_OK);
+                assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+                assert_int_equal(rnnrt_set_isa(isas[i]), RNNRT_OK);
+                memset(y, 0x5a, ny * sizeof *y);
+                rnnrt_alloc_fail_after(n, sticky);
+                rnnrt_status s = rnnrt_forward(m, NULL, g.x, g.seq_len, g.batch, g.lengths, y);
+                long made = rnnrt_alloc_fail_after(0, 0);
+                if (s) {
+                    expect_nomem(s, what, n, sticky);
+                    expect_untouched(y, ny, what, n);
+                    s = rnnrt_forward(m, NULL, g.x, g.seq_len, g.batch, g.lengths, y);
+                    assert_int_equal(s, RNNRT_OK);
+                    s = RNNRT_E_NOMEM;
+                }
+                expect_close(what, y, g.y, ny);
+                rnnrt_model_free(m);
+                if (!s && made < n) {
+                    if (!sticky)
+                        sites_failed += n - 1;
+                    break;
+                }
+                if (!s)
+                    note_absorbed(what, n, sticky);
+            }
+        }
+    }
+    assert_int_equal(rnnrt_set_isa(start), RNNRT_OK);
+    free(y);
+    golden_free(&g);
+}
+
+/* --- the token path: embedding, head, vocabulary, sampling ---------------------------- */
+
+enum { TOK_T = 5, TOK_B = 2 };
+
+/* Runs `call` (0: rnnrt_forward_tokens, 1: rnnrt_forward_head) into out, from a fresh
+ * state or none, with allocation fail_at failing (0: none); *made gets the allocations the
+ * call made. A failed call must leave the state as it was (zeros). */
+static char token_msg[512]; /* the message of token_call's call, before checks clear it */
+
+static rnnrt_status token_call(const rnnrt_model *m, int call, int use_state, const int *ids,
+                               const float *x, float *out, long fail_at, int sticky, long *made)
+{
+    static const int lengths[TOK_B] = {TOK_T, 3};
+    rnnrt_state *s = NULL;
+    if (use_state)
+        assert_int_equal(rnnrt_state_create(m, TOK_B, &s), RNNRT_OK);
+    rnnrt_alloc_fail_after(fail_at, sticky);
+    rnnrt_status st = call == 0
+                          ? rnnrt_forward_tokens(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
+                          : rnnrt_forward_head(m, s, x, TOK_T, TOK_B, lengths, 1, out);
+    long count = rnnrt_alloc_fail_after(0, 0);
+    snprintf(token_msg, sizeof token_msg, "%s", rnnrt_last_error());
+    if (made)
+        *made = count;
+    if (st && s) {
+        size_t nh = (size_t)rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m) * TOK_B *
+                    rnnrt_model_state_h_size(m);
+        float *h = malloc(nh * sizeof *h);
+        assert_int_equal(rnnrt_state_read(s, h, NULL), RNNRT_OK);
+        for (size_t k = 0; k < nh; k++)
+            if (h[k] != 0.0f)
+                fail_msg("a failed whole-model forward changed the state: h[%zu] = %g", k, h[k]);
+        free(h);
+    }
+    rnnrt_state_free(s);
+    return st;
+}
+
+static void token_path_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    char path[512];
+    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
+    size_t size;
+    unsigned char *bytes = read_file_bytes(path, &size);
+    assert_non_null(bytes);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load_memory(bytes, size, &m), RNNRT_OK);
+    const int vocab = rnnrt_model_vocab_size(m), n = rnnrt_model_logits_size(m);
+    const int in = rnnrt_model_input_size(m);
+    assert_true(vocab > 0);
+    int ids[TOK_T * TOK_B];
+    float x[TOK_T * TOK_B * 64];
+    assert_true(in <= 64);
+    for (int k = 0; k < TOK_T * TOK_B; k++)
+        ids[k] = (k * 5 + 1) % vocab;
+    for (int k = 0; k < TOK_T * TOK_B * in; k++)
+        x[k] = (float)(k % 9) / 4.0f - 1.0f;
+    const size_t nout = (size_t)TOK_T * TOK_B * n;
+    float *ref = malloc(nout * sizeof *ref), *out = malloc(nout * sizeof *out);
+
+    /* loading a whole model (embedding, head, vocabulary) */
+    assert_int_equal(token_call(m, 0, 0, ids, x, ref, 0, 0, NULL), RNNRT_OK);
+    for (int sticky = 0; sticky < 2; sticky++)
+        for (long k = 1;; k++) {
+            rnnrt_model *m2 = NULL;
+            rnnrt_alloc_fail_after(k, sticky);
+            rnnrt_status s = rnnrt_model_load_memory(bytes, size, &m2);
+            long made = rnnrt_alloc_fail_after(0, 0);
+            if (s) {
+                expect_nomem(s, "lstm_char from memory", k, sticky);
+                assert_null(m2);
+                continue;
+            }
+            assert_int_equal(token_call(m2, 0, 0, ids, x, out, 0, 0, NULL), RNNRT_OK);
+            expect_close("lstm_char after failures", out, ref, nout);
+            rnnrt_model_free(m2);
+            if (made < k) {
+                if (!sticky)
+                    sites_failed += k - 1;
+                break;
+            }
+            note_absorbed("lstm_char from memory", k, sticky);
+        }
+
+    /* the two whole-model forward passes */
+    for (int call = 0; call < 2; call++)
+        for (int use_state = 0; use_state < 2; use_state++) {
+            const char *what = call ? "rnnrt_forward_head" : "rnnrt_forward_tokens";
+            assert_int_equal(token_call(m, call, use_state, ids, x, ref, 0, 0, NULL), RNNRT_OK);
+            for (int sticky = 0; sticky < 2; sticky++)
+                for (long k = 1;; k++) {
+                    memset(out, 0x5a, nout * sizeof *out);
+                    long made;
+                    rnnrt_status s = token_call(m, call, use_state, ids, x, out, k, sticky, &made);
+                    if (s) {
+                        expect_nomem_msg(s, token_msg, what, k, sticky);
+                        expect_untouched(out, nout, what, k);
+                        continue;
+                    }
+                    expect_close(what, out, ref, call ? (size_t)TOK_B * n : nout);
+                    if (made < k) {
+                        if (!sticky)
+                            sites_failed += k - 1;
+                        break;
+                    }
+                    note_absorbed(what, k, sticky);
+                }
+        }
+
+    /* sampling from logits (a draw allocates; greedy does not) */
+    rnnrt_rng rng;
+    int want = -1;
+    rnnrt_rng_seed(&rng, 42);
+    assert_int_equal(rnnrt_sample(ref, n, 0.8f, 0, &rng, &want), RNNRT_OK);
+    for (long k = 1;; k++) {
+        int token = -7;
+        rnnrt_rng_seed(&rng, 42);
+        rnnrt_alloc_fail_after(k, 0);
+        rnnrt_status s = rnnrt_sample(ref, n, 0.8f, 0, &rng, &token);
+        long made = rnnrt_alloc_fail_after(0, 0);
+        if (s) {
+            expect_nomem(s, "rnnrt_sample", k, 0);
+            assert_int_equal(token, -7);
+            continue;
+        }
+        assert_int_equal(token, want);
+        if (made < k) {
+            sites_failed += k - 1;
+            break;
+        }
+        note_absorbed("rnnrt_sample", k, 0);
+    }
+    free(ref);
+    free(out);
+    free(bytes);
+    rnnrt_model_free(m);
+}
+
+/* --- sizes refused before any allocation --------------------------------------------- */
+
+static void refused_sizes_allocate_nothing(void **st)
+{
+    (void)st;
+    golden g;
+    golden_load(test_data_dir, "lstm_3layer_bidir", &g);
+    float x[64] = {0}, y[64];
+    rnnrt_state *s = NULL;
+    rnnrt_alloc_fail_after(0, 0);
+    assert_int_equal(rnnrt_forward(g.model, NULL, x, INT32_MAX, INT32_MAX, NULL, y),
+                     RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_state_create(g.model, INT32_MAX, &s), RNNRT_E_INVALID);
+    assert_null(s);
+    long made = rnnrt_alloc_fail_after(0, 0);
+    if (made)
+        fail_msg("%ld allocations before refusing a size", made);
+    golden_free(&g);
+}
+
+static int report(void **st)
+{
+    (void)st;
+    print_message("[  INFO    ] %ld allocation sites failed one at a time (and again sticky); "
+                  "%ld failures absorbed with a correct result\n", sites_failed, absorbed);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        test_data_dir = argv[1];
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(load_fails_cleanly),
+        cmocka_unit_test(state_create_fails_cleanly),
+        cmocka_unit_test(forward_fails_cleanly),
+        cmocka_unit_test(lazy_packing_fails_cleanly),
+        cmocka_unit_test(token_path_fails_cleanly),
+        cmocka_unit_test(refused_sizes_allocate_nothing),
+    };
+    return cmocka_run_group_tests_name("alloc_fail", tests, NULL, report);
+}
