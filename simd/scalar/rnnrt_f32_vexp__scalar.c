@@ -5,6 +5,11 @@
 
 void rnnrt_f32_vexp__scalar(size_t n, const float *x, float *y)
 {
-    for (size_t j = 0; j < n; j++)
-        y[j] = expf(x[j]);
+    for (size_t j = 0; j < n; j++) {
+        float q;
+        if (rnnrt_nan_quiet(x[j], &q))
+            y[j] = q;
+        else /* past ln(FLT_MAX) expf would raise FE_OVERFLOW; the rounded result is +inf */
+            y[j] = x[j] > 0x1.62e42ep+6f ? INFINITY : expf(x[j]);
+    }
 }

@@ -3,6 +3,8 @@
 
 void rnnrt_f32_vtanh__scalar(size_t n, const float *x, float *y)
 {
-    for (size_t j = 0; j < n; j++)
-        y[j] = tanhf(x[j]);
+    for (size_t j = 0; j < n; j++) {
+        float q;
+        y[j] = rnnrt_nan_quiet(x[j], &q) ? q : tanhf(x[j]);
+    }
 }

@@ -1,0 +1,73 @@
+/* The double-precision oracle of tests/kernels/oracle.h. */
+#include "oracle.h"
+
+#include <math.h>
+
+/* Both branches are free of overflow and cancellation: for x < 0, e^x is in (0, 1). */
+double oracle_sigmoid(double x)
+{
+    if (x >= 0)
+        return 1.0 / (1.0 + exp(-x));
+    double e = exp(x);
+    return e / (1.0 + e);
+}
+
+void oracle_vexp(size_t n, const float *x, double *y)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = exp((double)x[j]);
+}
+
+void oracle_vsigmoid(size_t n, const float *x, double *y)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = oracle_sigmoid(x[j]);
+}
+
+void oracle_vtanh(size_t n, const float *x, double *y)
+{
+    for (size_t j = 0; j < n; j++)
+        y[j] = tanh((double)x[j]);
+}
+
+void oracle_lstm_gates(size_t n, const float *i, const float *f, const float *g,
+                       const float *o, const float *c_prev, double *c, double *h)
+{
+    for (size_t j = 0; j < n; j++) {
+        c[j] = oracle_sigmoid(f[j]) * c_prev[j] + oracle_sigmoid(i[j]) * tanh((double)g[j]);
+        h[j] = oracle_sigmoid(o[j]) * tanh(c[j]);
+    }
+}
+
+void oracle_lstm_peephole_gates(size_t n, const float *i, const float *f, const float *g,
+                                const float *o, const float *p_i, const float *p_f,
+                                const float *p_o, const float *c_prev, double *c, double *h)
+{
+    for (size_t j = 0; j < n; j++) {
+        double cp = c_prev[j];
+        double ig = oracle_sigmoid(i[j] + (double)p_i[j] * cp);
+        double fg = oracle_sigmoid(f[j] + (double)p_f[j] * cp);
+        c[j] = fg * cp + ig * tanh((double)g[j]);
+        h[j] = oracle_sigmoid(o[j] + (double)p_o[j] * c[j]) * tanh(c[j]);
+    }
+}
+
+void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const float *o,
+                               const float *c_prev, double *c, double *h)
+{
+    for (size_t j = 0; j < n; j++) {
+        double fg = oracle_sigmoid(f[j]);
+        c[j] = fg * c_prev[j] + (1.0 - fg) * tanh((double)g[j]);
+        h[j] = oracle_sigmoid(o[j]) * tanh(c[j]);
+    }
+}
+
+void oracle_gru_gates(size_t n, const float *r, const float *z, const float *xn,
+                      const float *hn, const float *h_prev, double *h)
+{
+    for (size_t j = 0; j < n; j++) {
+        double nn = tanh(xn[j] + oracle_sigmoid(r[j]) * hn[j]);
+        double zz = oracle_sigmoid(z[j]);
+        h[j] = (1.0 - zz) * nn + zz * h_prev[j];
+    }
+}

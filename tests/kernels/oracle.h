@@ -1,0 +1,26 @@
+/* Naive double-precision oracle of every kernel family in simd/kernels.h: the formulas as
+ * written there, one element at a time, in double, with libm's double exp and tanh. Float
+ * inputs are widened exactly, so the oracle's error (~1e-16 relative) is far below any
+ * float kernel's. Not a kernel: no tiling, no vectors, no dispatch. */
+#ifndef RNNRT_TESTS_KERNELS_ORACLE_H
+#define RNNRT_TESTS_KERNELS_ORACLE_H
+
+#include <stddef.h>
+
+double oracle_sigmoid(double x);
+
+void oracle_vexp(size_t n, const float *x, double *y);
+void oracle_vsigmoid(size_t n, const float *x, double *y);
+void oracle_vtanh(size_t n, const float *x, double *y);
+
+void oracle_lstm_gates(size_t n, const float *i, const float *f, const float *g,
+                       const float *o, const float *c_prev, double *c, double *h);
+void oracle_lstm_peephole_gates(size_t n, const float *i, const float *f, const float *g,
+                                const float *o, const float *p_i, const float *p_f,
+                                const float *p_o, const float *c_prev, double *c, double *h);
+void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const float *o,
+                               const float *c_prev, double *c, double *h);
+void oracle_gru_gates(size_t n, const float *r, const float *z, const float *xn,
+                      const float *hn, const float *h_prev, double *h);
+
+#endif

@@ -1,0 +1,596 @@
+/* Every kernel of every kernel set this machine runs, against the double-precision oracle
+ * (oracle.c) and against the scalar set.
+ *
+ * For each (ISA, family): lengths 1..67, 128, 1000 and 4099; outputs offset by 0..3 floats
+ * from a 64-byte boundary with canaries on both sides (catches writes out of bounds); inputs
+ * ending at a PROT_NONE page (catches reads past the end); three input regimes (typical,
+ * saturating with |x| up to 1e4, special with NaN, infinities and signed zeros). Also: each
+ * unit's result does not depend on n or its position (bitwise equal to a call with n = 1),
+ * and in-place calls (y == x, c == c_prev, h == h_prev) give the same bits (any NaN matching
+ * any NaN).
+ *
+ * Tolerances (u = 2^-24, the float unit roundoff):
+ *  - vexp, vsigmoid, vtanh: the accuracy contract itself, at most 4 ulp from the correctly
+ *    rounded result, a result whose reference is below FLT_MIN may be 0 (exhaustively checked
+ *    by sweep_vmath.c; here it guards the tails and alignments). Against the scalar set:
+ *    8 ulp, as both are within 4 of the same float.
+ *  - gate kernels: |got - ref| <= max(ABS_TOL * scale, REL_TOL * |ref|), ABS_TOL = REL_TOL =
+ *    24u (1.4e-6). Why: with each sigmoid and tanh within 4 ulp (<= 8u relative), one cell
+ *    update composes up to three of them and two or three roundings: at most about 18u
+ *    relative to the magnitude of the terms it adds (|sigmoid(f) c_prev| +
+ *    |sigmoid(i) tanh(g)| <= 1 + |c_prev|), the same or less for h; 24u adds a third for
+ *    kernels that round products separately instead of fusing them. The kernels as built
+ *    stay near 3u (the test prints the largest error as a fraction of the tolerance).
+ *    `scale` is that magnitude bound: 1 + |c_prev| for
+ *    LSTM; for peephole LSTM times (1 + |p_i c_prev| + |p_f c_prev|), as a kernel without
+ *    FMA rounds those products before the sigmoid (plus |p_o| and |p_o c| terms for h); for
+ *    GRU 1 + |xn| + |hn| + |h_prev| (tanh's argument is rounded at that magnitude). Infinite
+ *    terms are left out of scale (they saturate a sigmoid or tanh exactly). Against the
+ *    scalar set twice the tolerance, both being within it of the oracle.
+ *  - NaN must come out exactly where the oracle gives NaN, and infinities exactly equal.
+ * Inputs come from a seeded generator; a failure prints the seed, ISA, family, regime, n,
+ * offset and element. RNNRT_TEST_SEED=<n> changes the seed.
+ */
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "oracle.h"
+
+#define U_ROUND 0x1p-24
+#define ABS_TOL (24 * U_ROUND)
+#define REL_TOL (24 * U_ROUND)
+#define VMATH_ULP 4
+#define MAX_N 4099
+#define MAX_IN 8
+#define GUARD 16 /* canary floats on each side of an output */
+#define CANARY 0xdeadbeefu
+
+static const char *const isa_names[] = {"scalar", "avx2", "avx512", "neon"};
+#define ISA_COUNT (sizeof isa_names / sizeof isa_names[0])
+
+static uint64_t base_seed = 20261122;
+
+/* ---- inputs ---------------------------------------------------------------------------- */
+
+typedef struct rng {
+    uint64_t s;
+} rng;
+
+static uint64_t rng_next(rng *r) /* splitmix64 */
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static double rng_unit(rng *r)
+{
+    return (double)(rng_next(r) >> 11) * 0x1p-53;
+}
+
+static float uniform(rng *r, double lo, double hi)
+{
+    return (float)(lo + (hi - lo) * rng_unit(r));
+}
+
+/* sign * 10^U(lo_exp, hi_exp): every scale from lo to hi equally often. */
+static float log_uniform(rng *r, double lo_exp, double hi_exp)
+{
+    double m = pow(10.0, lo_exp + (hi_exp - lo_exp) * rng_unit(r));
+    return (float)(rng_next(r) & 1 ? -m : m);
+}
+
+static float from_bits(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+static uint32_t to_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+enum { REG_TYPICAL, REG_SATURATING, REG_SPECIAL, REG_COUNT };
+static const char *const regime_names[REG_COUNT] = {"typical", "saturating", "special"};
+
+/* What an input is: it decides its range. */
+typedef enum { IN_X, IN_PREACT, IN_CELL, IN_HIDDEN, IN_PEEP } in_kind;
+
+static float special_value(rng *r)
+{
+    static const uint32_t bits[] = {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0x7f800000u,
+                                    0xff800000u, 0x00000000u, 0x80000000u, 0x461c4000u,
+                                    0xc61c4000u}; /* NaNs, infs, zeros, +-1e4 */
+    return from_bits(bits[rng_next(r) % (sizeof bits / sizeof bits[0])]);
+}
+
+/* Vector-math inputs worth hitting on purpose: the ends of the float range and the
+ * thresholds of the kernels. */
+static float vmath_edge(rng *r)
+{
+    static const float edges[] = {
+        FLT_MIN,        -FLT_MIN,       0x1p-149f,  -0x1p-149f, FLT_MAX,     -FLT_MAX,
+        0x1.62e42ep+6f, 0x1.62e430p+6f, -87.33654f, -88.0f,     -103.97208f, -104.0f,
+        9.0109f,        -9.1f,          0x1p-24f,   -0x1p-13f};
+    return edges[rng_next(r) % (sizeof edges / sizeof edges[0])];
+}
+
+static float draw(rng *r, in_kind kind, int regime)
+{
+    if (regime == REG_SPECIAL && rng_next(r) % 3 == 0) {
+        if (kind == IN_X && rng_next(r) % 2)
+            return vmath_edge(r);
+        float v = special_value(r);
+        /* An infinite peephole weight times a cell state that is 0 in float but tiny in
+         * double (an underflowed sigmoid) gives NaN against a finite oracle: a difference
+         * of float and double range, not of the kernel, and no trained weight is infinite. */
+        return kind == IN_PEEP && isinf(v) ? 0.0f : v;
+    }
+    bool sat = regime == REG_SATURATING;
+    switch (kind) {
+    case IN_X:
+        if (sat)
+            return log_uniform(r, -3, 4);
+        return rng_next(r) % 2 ? uniform(r, -20, 20) : log_uniform(r, -12, 2);
+    case IN_PREACT:
+        return sat ? log_uniform(r, -3, 4) : uniform(r, -8, 8);
+    case IN_CELL:
+        /* |c_t| <= |c_{t-1}| + 1, so 100 is already a long sequence. */
+        return sat ? log_uniform(r, -3, 2) : uniform(r, -4, 4);
+    case IN_HIDDEN:
+        return uniform(r, -1, 1);
+    default:
+        return uniform(r, -1, 1);
+    }
+}
+
+/* ---- families ------------------------------------------------------------------------- */
+
+typedef struct family {
+    const char *name;
+    int n_in, n_out;
+    const char *in_names[MAX_IN];
+    const char *out_names[2];
+    in_kind kinds[MAX_IN];
+    int alias_in[2]; /* input each output may replace in place, or -1 */
+    void (*call)(const rnnrt_kernels *k, size_t n, float *const in[], float *out[]);
+    void (*oracle)(size_t n, float *const in[], double *out[]);
+    /* the tolerance scale of output `o` at element j (gates only) */
+    double (*scale)(float *const in[], const double *ref[], size_t j, int o);
+} family;
+
+static void call_vexp(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->vexp(n, in[0], out[0]);
+}
+static void call_vsigmoid(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->vsigmoid(n, in[0], out[0]);
+}
+static void call_vtanh(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->vtanh(n, in[0], out[0]);
+}
+static void call_lstm(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->lstm_gates(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1]);
+}
+static void call_peephole(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->lstm_peephole_gates(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0],
+                           out[1]);
+}
+static void call_coupled(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->lstm_coupled_gates(n, in[0], in[1], in[2], in[3], out[0], out[1]);
+}
+static void call_gru(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+{
+    k->gru_gates(n, in[0], in[1], in[2], in[3], in[4], out[0]);
+}
+
+static void oracle_exp(size_t n, float *const in[], double *out[])
+{
+    oracle_vexp(n, in[0], out[0]);
+}
+static void oracle_sig(size_t n, float *const in[], double *out[])
+{
+    oracle_vsigmoid(n, in[0], out[0]);
+}
+static void oracle_th(size_t n, float *const in[], double *out[])
+{
+    oracle_vtanh(n, in[0], out[0]);
+}
+static void oracle_lstm(size_t n, float *const in[], double *out[])
+{
+    oracle_lstm_gates(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1]);
+}
+static void oracle_peephole(size_t n, float *const in[], double *out[])
+{
+    oracle_lstm_peephole_gates(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7],
+                               out[0], out[1]);
+}
+static void oracle_coupled(size_t n, float *const in[], double *out[])
+{
+    oracle_lstm_coupled_gates(n, in[0], in[1], in[2], in[3], out[0], out[1]);
+}
+static void oracle_gru(size_t n, float *const in[], double *out[])
+{
+    oracle_gru_gates(n, in[0], in[1], in[2], in[3], in[4], out[0]);
+}
+
+/* |v|, or 0 when v is not finite (a saturated term adds no rounding error). */
+static double mag(double v)
+{
+    return isfinite(v) ? fabs(v) : 0.0;
+}
+
+static double scale_lstm(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)ref;
+    (void)o;
+    return 1.0 + mag(in[4][j]);
+}
+
+static double scale_peephole(float *const in[], const double *ref[], size_t j, int o)
+{
+    double cp = in[7][j];
+    double s = (1.0 + mag(cp)) * (1.0 + mag(in[4][j] * cp) + mag(in[5][j] * cp));
+    if (o == 1)
+        s = s * (1.0 + mag(in[6][j])) + mag(in[6][j] * ref[0][j]);
+    return s;
+}
+
+static double scale_gru(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)ref;
+    (void)o;
+    return 1.0 + mag(in[2][j]) + mag(in[3][j]) + mag(in[4][j]);
+}
+
+static double scale_coupled(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)ref;
+    (void)o;
+    return 1.0 + mag(in[3][j]);
+}
+
+enum { F_VEXP, F_VSIGMOID, F_VTANH, F_LSTM, F_PEEPHOLE, F_COUPLED, F_GRU, F_COUNT };
+
+/* clang-format off */
+static const family families[F_COUNT] = {
+    {"vexp", 1, 1, {"x"}, {"y"}, {IN_X}, {0, -1}, call_vexp, oracle_exp, NULL},
+    {"vsigmoid", 1, 1, {"x"}, {"y"}, {IN_X}, {0, -1}, call_vsigmoid, oracle_sig, NULL},
+    {"vtanh", 1, 1, {"x"}, {"y"}, {IN_X}, {0, -1}, call_vtanh, oracle_th, NULL},
+    {"lstm_gates", 5, 2, {"i", "f", "g", "o", "c_prev"}, {"c", "h"},
+     {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_CELL}, {4, -1},
+     call_lstm, oracle_lstm, scale_lstm},
+    {"lstm_peephole_gates", 8, 2, {"i", "f", "g", "o", "p_i", "p_f", "p_o", "c_prev"},
+     {"c", "h"},
+     {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PEEP, IN_PEEP, IN_PEEP, IN_CELL}, {7, -1},
+     call_peephole, oracle_peephole, scale_peephole},
+    {"lstm_coupled_gates", 4, 2, {"f", "g", "o", "c_prev"}, {"c", "h"},
+     {IN_PREACT, IN_PREACT, IN_PREACT, IN_CELL}, {3, -1},
+     call_coupled, oracle_coupled, scale_coupled},
+    {"gru_gates", 5, 1, {"r", "z", "xn", "hn", "h_prev"}, {"h"},
+     {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_HIDDEN}, {4, -1},
+     call_gru, oracle_gru, scale_gru},
+};
+/* clang-format on */
+
+/* ---- buffers ---------------------------------------------------------------------------- */
+
+/* MAX_N floats whose end touches a PROT_NONE page: the n-float array ending there is
+ * `end - n`, and reading one float past it faults. */
+typedef struct guarded {
+    unsigned char *map;
+    size_t len;
+    float *end;
+} guarded;
+
+static void guarded_alloc(guarded *g)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes = (MAX_N * sizeof(float) + page - 1) / page * page;
+    g->len = bytes + page;
+    g->map = mmap(NULL, g->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    assert_true(g->map != MAP_FAILED);
+    assert_int_equal(mprotect(g->map + bytes, page, PROT_NONE), 0);
+    g->end = (float *)(g->map + bytes);
+}
+
+static void guarded_free(guarded *g)
+{
+    munmap(g->map, g->len);
+}
+
+/* An output of n floats at `off` floats past a 64-byte boundary, canaries around it. */
+typedef struct canaried {
+    float *base; /* GUARD + 3 + MAX_N + GUARD floats, 64-byte aligned */
+} canaried;
+
+static float *canaried_arm(canaried *c, size_t off)
+{
+    uint32_t bits = CANARY;
+    for (size_t k = 0; k < GUARD + 3 + MAX_N + GUARD; k++)
+        memcpy(&c->base[k], &bits, sizeof bits);
+    return c->base + GUARD + off;
+}
+
+/* The index of the first overwritten canary relative to the output start, or 0 if none. */
+static long canaried_check(const canaried *c, size_t n, size_t off)
+{
+    const float *out = c->base + GUARD + off;
+    for (long k = -(long)(GUARD + off); k < 0; k++)
+        if (to_bits(out[k]) != CANARY)
+            return k;
+    for (size_t k = n; k < n + GUARD + 3 - off; k++)
+        if (to_bits(out[k]) != CANARY)
+            return (long)k;
+    return 0;
+}
+
+/* ---- comparison ------------------------------------------------------------------------- */
+
+static int64_t float_ord(float f)
+{
+    uint32_t u = to_bits(f);
+    return (u & 0x80000000u) ? -(int64_t)(u & 0x7fffffffu) : (int64_t)u;
+}
+
+static int64_t ulp_dist(float a, float b)
+{
+    return llabs(float_ord(a) - float_ord(b));
+}
+
+/* Vector math: 4 ulp from the correctly rounded result (tiny references may give 0). */
+static bool vmath_ok(float got, double ref, int64_t max_ulp)
+{
+    if (isnan(ref) || isnan(got))
+        return isnan(ref) && isnan(got);
+    if (fabs(ref) < FLT_MIN && got == 0.0f)
+        return true;
+    return ulp_dist(got, (float)ref) <= max_ulp;
+}
+
+/* Gate kernels: within max(ABS_TOL * scale, REL_TOL * |ref|) times factor. *worst keeps
+ * the largest error seen as a fraction of the tolerance (for the margin report). */
+static bool gate_ok(float got, double ref, double scale, double factor, double *worst)
+{
+    if (isnan(ref) || isnan(got))
+        return isnan(ref) && isnan(got);
+    if (isinf(ref) || isinf(got))
+        return (double)got == ref;
+    double tol = fmax(factor * ABS_TOL * scale, factor * REL_TOL * fabs(ref));
+    double err = fabs((double)got - ref);
+    if (worst && err / tol > *worst)
+        *worst = err / tol;
+    return err <= tol;
+}
+
+/* ---- the test --------------------------------------------------------------------------- */
+
+typedef struct test_case {
+    const char *isa;
+    int fam;
+} test_case;
+
+typedef struct ctx {
+    const family *fm;
+    const rnnrt_kernels *k, *scalar;
+    guarded in_buf[MAX_IN];
+    canaried out_buf[2], scalar_buf[2];
+    float *one_out[2];
+    double *ref[2];
+    float *alias[2];
+    double worst; /* largest error against the oracle, as a fraction of the tolerance */
+} ctx;
+
+static void describe(const ctx *c, int regime, size_t n, size_t off, uint64_t seed, size_t j,
+                     float *const in[], char *buf, size_t size)
+{
+    int len = snprintf(buf, size,
+                       "isa %s, %s, regime %s, n=%zu, offset %zu, seed %" PRIu64
+                       ", element %zu, inputs",
+                       c->k->isa, c->fm->name, regime_names[regime], n, off, seed, j);
+    for (int a = 0; a < c->fm->n_in && len > 0 && (size_t)len < size; a++)
+        len += snprintf(buf + len, size - (size_t)len, " %s=%a", c->fm->in_names[a],
+                        (double)in[a][j]);
+}
+
+static void check_outputs(ctx *c, int regime, size_t n, size_t off, uint64_t seed,
+                          float *const in[], float *const got[], float *const sc[])
+{
+    char what[768];
+    for (int o = 0; o < c->fm->n_out; o++) {
+        for (size_t j = 0; j < n; j++) {
+            bool ok_ref, ok_scalar;
+            double ref = c->ref[o][j];
+            if (!c->fm->scale) {
+                ok_ref = vmath_ok(got[o][j], ref, VMATH_ULP);
+                /* both within 4 ulp of one float, or both tiny (either may flush) */
+                ok_scalar = vmath_ok(got[o][j], sc[o][j], 2 * VMATH_ULP) ||
+                            (fabsf(got[o][j]) < FLT_MIN && fabsf(sc[o][j]) < FLT_MIN);
+            } else {
+                const double *refs[2] = {c->ref[0], c->ref[1]};
+                double s = c->fm->scale(in, refs, j, o);
+                ok_ref = gate_ok(got[o][j], ref, s, 1.0, &c->worst);
+                ok_scalar = gate_ok(got[o][j], sc[o][j], s, 2.0, NULL);
+            }
+            if (ok_ref && ok_scalar)
+                continue;
+            describe(c, regime, n, off, seed, j, in, what, sizeof what);
+            fail_msg("%s: %s = %a (%.9g), oracle %.17g, scalar set %a", what,
+                     c->fm->out_names[o], (double)got[o][j], (double)got[o][j], ref,
+                     (double)sc[o][j]);
+        }
+    }
+}
+
+/* The same bits, or both NaN: which NaN payload survives an operation with several NaN
+ * operands depends on operand order, which the compiler may choose differently for the main
+ * loop and the tail. */
+static bool same_result(float a, float b)
+{
+    return to_bits(a) == to_bits(b) || (isnan(a) && isnan(b));
+}
+
+/* Each unit alone (n = 1) gives the same bits as within the whole call. */
+static void check_position_independence(ctx *c, size_t n, float *const in[],
+                                        float *const got[])
+{
+    for (size_t j = 0; j < n; j++) {
+        float *in1[MAX_IN];
+        for (int a = 0; a < c->fm->n_in; a++)
+            in1[a] = in[a] + j;
+        c->fm->call(c->k, 1, in1, c->one_out);
+        for (int o = 0; o < c->fm->n_out; o++)
+            if (!same_result(c->one_out[o][0], got[o][j]))
+                fail_msg("isa %s, %s, n=%zu: %s[%zu] = %a within the call but %a alone",
+                         c->k->isa, c->fm->name, n, c->fm->out_names[o], j, (double)got[o][j],
+                         (double)c->one_out[o][0]);
+    }
+}
+
+/* In place: output o overwrites input alias_in[o]; the bits must not change. */
+static void check_in_place(ctx *c, size_t n, float *const in[], float *const got[])
+{
+    float *in2[MAX_IN], *out2[2];
+    for (int a = 0; a < c->fm->n_in; a++)
+        in2[a] = in[a];
+    for (int o = 0; o < c->fm->n_out; o++) {
+        out2[o] = c->alias[o];
+        int a = c->fm->alias_in[o];
+        if (a >= 0) {
+            memcpy(c->alias[o], in[a], n * sizeof(float));
+            in2[a] = c->alias[o];
+        }
+    }
+    c->fm->call(c->k, n, in2, out2);
+    for (int o = 0; o < c->fm->n_out; o++)
+        for (size_t j = 0; j < n; j++)
+            if (!same_result(out2[o][j], got[o][j]))
+                fail_msg("isa %s, %s, n=%zu: in place %s[%zu] = %a, %a otherwise", c->k->isa,
+                         c->fm->name, n, c->fm->out_names[o], j, (double)out2[o][j],
+                         (double)got[o][j]);
+}
+
+static void run_shape(ctx *c, int regime, size_t n, size_t off)
+{
+    uint64_t seed = base_seed ^ ((uint64_t)regime << 40) ^ ((uint64_t)n << 8) ^ off ^
+                    ((uint64_t)(c->fm - families) << 48);
+    rng r = {seed};
+    float *in[MAX_IN], *got[2], *sc[2];
+    for (int a = 0; a < c->fm->n_in; a++) {
+        in[a] = c->in_buf[a].end - n;
+        for (size_t j = 0; j < n; j++)
+            in[a][j] = draw(&r, c->fm->kinds[a], regime);
+    }
+    for (int o = 0; o < c->fm->n_out; o++) {
+        got[o] = canaried_arm(&c->out_buf[o], off);
+        sc[o] = canaried_arm(&c->scalar_buf[o], 0);
+    }
+    c->fm->call(c->k, n, in, got);
+    c->fm->call(c->scalar, n, in, sc);
+    c->fm->oracle(n, in, c->ref);
+    for (int o = 0; o < c->fm->n_out; o++) {
+        long bad = canaried_check(&c->out_buf[o], n, off);
+        if (bad)
+            fail_msg("isa %s, %s, regime %s, n=%zu, offset %zu: %s[%ld] written (out of "
+                     "bounds)",
+                     c->k->isa, c->fm->name, regime_names[regime], n, off, c->fm->out_names[o],
+                     bad);
+    }
+    check_outputs(c, regime, n, off, seed, in, got, sc);
+    if (off == 1) {
+        check_position_independence(c, n, in, got);
+        check_in_place(c, n, in, got);
+    }
+}
+
+static void kernel_family(void **state)
+{
+    const test_case *tc = *state;
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.fm = &families[tc->fam];
+    c.k = rnnrt_kernels_for_isa(tc->isa);
+    c.scalar = rnnrt_kernels_for_isa("scalar");
+    assert_non_null(c.scalar);
+    if (!c.k) {
+        print_message("[  SKIP    ] %s: the %s kernel set is not built or this CPU lacks it\n",
+                      c.fm->name, tc->isa);
+        skip();
+    }
+    for (int a = 0; a < c.fm->n_in; a++)
+        guarded_alloc(&c.in_buf[a]);
+    size_t cap = GUARD + 3 + MAX_N + GUARD;
+    for (int o = 0; o < c.fm->n_out; o++) {
+        c.out_buf[o].base = aligned_alloc(64, (cap * sizeof(float) + 63) / 64 * 64);
+        c.scalar_buf[o].base = aligned_alloc(64, (cap * sizeof(float) + 63) / 64 * 64);
+        c.ref[o] = malloc(MAX_N * sizeof(double));
+        c.one_out[o] = malloc(sizeof(float));
+        c.alias[o] = malloc(MAX_N * sizeof(float));
+        assert_true(c.out_buf[o].base && c.scalar_buf[o].base && c.ref[o] && c.one_out[o] &&
+                    c.alias[o]);
+    }
+    static const size_t big[] = {128, 1000, MAX_N};
+    for (int regime = 0; regime < REG_COUNT; regime++) {
+        for (size_t n = 1; n <= 67 + sizeof big / sizeof big[0]; n++) {
+            size_t len = n <= 67 ? n : big[n - 68];
+            for (size_t off = 0; off < 4; off++)
+                run_shape(&c, regime, len, off);
+        }
+    }
+    if (c.fm->scale)
+        print_message("[  INFO    ] %s/%s: largest error %.3f of the tolerance\n", tc->isa,
+                      c.fm->name, c.worst);
+    for (int a = 0; a < c.fm->n_in; a++)
+        guarded_free(&c.in_buf[a]);
+    for (int o = 0; o < c.fm->n_out; o++) {
+        free(c.out_buf[o].base);
+        free(c.scalar_buf[o].base);
+        free(c.ref[o]);
+        free(c.one_out[o]);
+        free(c.alias[o]);
+    }
+}
+
+int main(void)
+{
+    const char *env = getenv("RNNRT_TEST_SEED");
+    if (env && *env)
+        base_seed = strtoull(env, NULL, 10);
+    static test_case cases[ISA_COUNT * F_COUNT];
+    static char names[ISA_COUNT * F_COUNT][64];
+    struct CMUnitTest tests[ISA_COUNT * F_COUNT];
+    size_t t = 0;
+    for (size_t s = 0; s < ISA_COUNT; s++) {
+        for (int f = 0; f < F_COUNT; f++, t++) {
+            cases[t] = (test_case){isa_names[s], f};
+            snprintf(names[t], sizeof names[t], "%s/%s", isa_names[s], families[f].name);
+            tests[t] = (struct CMUnitTest){names[t], kernel_family, NULL, NULL, &cases[t]};
+        }
+    }
+    printf("kernels: seed %" PRIu64 " (set RNNRT_TEST_SEED to change)\n", base_seed);
+    return cmocka_run_group_tests_name("kernels", tests, NULL, NULL);
+}
