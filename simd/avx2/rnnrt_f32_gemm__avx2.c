@@ -18,7 +18,7 @@ tile(const int MR, const int NV, size_t kc, const float *a, size_t lda, const fl
         for (int v = 0; v < NV; v++)
             bv[v] = _mm256_load_ps(b + k * (size_t)(8 * NV) + 8 * v);
         for (int m = 0; m < MR; m++) {
-            __m256 am = _mm256_broadcast_ss(a + m * lda + k);
+            __m256 am = _mm256_set1_ps(a[m * lda + k]);
             for (int v = 0; v < NV; v++)
                 acc[m][v] = _mm256_fmadd_ps(am, bv[v], acc[m][v]);
         }
