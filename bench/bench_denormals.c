@@ -5,7 +5,7 @@
  * caller's MXCSR set to flush-to-zero + denormals-are-zero (x86 only), to show what FTZ
  * inside the library would buy. A measurement, not a test: it prints a table, exits 0.
  *
- *   build/tests/stress/bench_denormals [REPEATS]      (default 15; the median is shown) */
+ *   build/bench/rnnrt-bench-denormals [REPEATS]      (default 15; the median is shown) */
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
