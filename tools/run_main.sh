@@ -11,7 +11,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${RNNRT_BUILD:-build}
 tools/install_bench_deps.sh
-[ -d "$build/meson-info" ] || meson setup "$build" -Dbench=true
+# Reconfigure an existing build: it may predate the benchmark packages just installed (e.g.
+# made by tools/run_tests.sh), and meson looks for optional dependencies only at setup.
+if [ -d "$build/meson-info" ]; then
+  meson setup --reconfigure "$build" -Dbench=true
+else
+  meson setup "$build" -Dbench=true
+fi
 ninja -C "$build"
 "$build/tools/rnnrt" info
 echo
