@@ -1,5 +1,6 @@
 /* In-memory models for the benchmarks: see bench_model.h. */
 #include "bench_model.h"
+#include "model_build.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -49,62 +50,42 @@ void rnnrt_bench_free(float *p)
     free(p);
 }
 
-/* The tensors of one layer in file order, with their element counts. */
-struct tensor {
-    const char *name;
-    size_t rows, cols; /* cols == 0: a vector of `rows` elements */
-};
+/* Element (row, col) of a tensor of the model: the tensor's own splitmix64 stream (seed
+ * + 1000003 * (k + 1) for the k-th of weight_ih, weight_hh, bias_ih, bias_hh) at index
+ * row * cols + col, so a model is the same bytes whatever order it is written in. */
+typedef struct fill_ctx {
+    uint64_t seed;
+    int cols[4];
+    float scale;
+} fill_ctx;
+
+static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, int col)
+{
+    static const char *const kinds[4] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
+    const fill_ctx *f = ctx;
+    int k = 0;
+    (void)layer, (void)dir;
+    while (k < 3 && strcmp(kind, kinds[k]))
+        k++;
+    uint64_t index = (uint64_t)row * (uint64_t)f->cols[k] + (uint64_t)col;
+    uint64_t s = f->seed + 1000003u * (uint64_t)(k + 1) + index * 0x9e3779b97f4a7c15ull;
+    float u = (float)(splitmix64(&s) >> 40) * (1.0f / 16777216.0f);
+    return (2.0f * u - 1.0f) * f->scale;
+}
 
 rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int I, uint64_t seed,
                                     rnnrt_model **out)
 {
-    int G = rnnrt_bench_gates(cell);
-    if (!G || H < 1 || I < 1 || !out)
+    if (!rnnrt_bench_gates(cell) || H < 1 || I < 1 || !out)
         return RNNRT_E_INVALID;
-    const struct tensor t[4] = {
-        {"weight_ih_l0", (size_t)G * H, (size_t)I},
-        {"weight_hh_l0", (size_t)G * H, (size_t)H},
-        {"bias_ih_l0", (size_t)G * H, 0},
-        {"bias_hh_l0", (size_t)G * H, 0},
-    };
-    char header[1024];
-    size_t off = 0, len = 0;
-    len += (size_t)snprintf(header + len, sizeof header - len,
-                            "{\"__metadata__\":{\"rnnrt.cell\":\"%s\"}", cell);
-    for (int k = 0; k < 4; k++) {
-        size_t bytes = t[k].rows * (t[k].cols ? t[k].cols : 1) * sizeof(float);
-        if (t[k].cols)
-            len += (size_t)snprintf(header + len, sizeof header - len,
-                                    ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%zu,%zu],"
-                                    "\"data_offsets\":[%zu,%zu]}",
-                                    t[k].name, t[k].rows, t[k].cols, off, off + bytes);
-        else
-            len += (size_t)snprintf(header + len, sizeof header - len,
-                                    ",\"%s\":{\"dtype\":\"F32\",\"shape\":[%zu],"
-                                    "\"data_offsets\":[%zu,%zu]}",
-                                    t[k].name, t[k].rows, off, off + bytes);
-        off += bytes;
-    }
-    len += (size_t)snprintf(header + len, sizeof header - len, "}");
-    while (len % 8) /* the data that follows stays 8-byte aligned, as safetensors writes it */
-        header[len++] = ' ';
-
-    size_t total = 8 + len + off;
-    unsigned char *file = malloc(total);
+    /* the tests' in-memory model writer (tests/stress/model_build.c) */
+    mb_shape shape = {cell, I, H, 0, 1, 1, 1};
+    fill_ctx f = {seed, {I, H, 1, 1}, 1.0f / sqrtf((float)H)};
+    size_t size;
+    unsigned char *file = mb_model(&shape, fill_one, &f, &size);
     if (!file)
         return RNNRT_E_NOMEM;
-    for (int b = 0; b < 8; b++)
-        file[b] = (unsigned char)((uint64_t)len >> (8 * b));
-    memcpy(file + 8, header, len);
-    float *data = (float *)(file + 8 + len);
-    float scale = 1.0f / sqrtf((float)H);
-    size_t pos = 0;
-    for (int k = 0; k < 4; k++) {
-        size_t n = t[k].rows * (t[k].cols ? t[k].cols : 1);
-        rnnrt_bench_fill(data + pos, n, seed + 1000003u * (uint64_t)(k + 1), scale);
-        pos += n;
-    }
-    rnnrt_status s = rnnrt_model_load_memory(file, total, out);
+    rnnrt_status s = rnnrt_model_load_memory(file, size, out);
     free(file);
     return s;
 }

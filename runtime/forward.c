@@ -63,14 +63,14 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     switch (rnnrt_active_variant()) {
     case RNNRT_VARIANT_REFERENCE:
         return rnnrt_forward_reference(m, k, h, c, x, seq_len, batch, lengths, y,
-                                       rnnrt_threads_for_forward());
+                                       rnnrt_num_threads());
     case RNNRT_VARIANT_SIMD:
         return rnnrt_forward_simd(m, k, h, c, x, seq_len, batch, lengths, y);
     case RNNRT_VARIANT_BLOCKED:
         break;
     }
     return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y,
-                                 rnnrt_threads_for_forward(), ws);
+                                 rnnrt_num_threads(), ws);
 }
 
 rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,

@@ -46,7 +46,7 @@ typedef struct plan {
 
 /* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels. */
 typedef struct share {
-    int tid, p0, p1, q0, q1;
+    int p0, p1, q0, q1;
     float *tile;
 } share;
 
@@ -299,7 +299,7 @@ static void run_thread(plan *pl, int tid, int threads)
 static void run_thread_body(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
-    share sh = {.tid = tid, .tile = pl->tiles + (size_t)tid * pl->tile_stride};
+    share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
     const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;

@@ -22,16 +22,17 @@ static void cell_rows(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
     for (int b = 0; b < batch; b++) {
         if (lengths && t >= lengths[b])
             continue; /* finished: the state stays as it was */
-        float *g = ws->gi + (size_t)b * G * H, *r = ws->gh + (size_t)b * G * H;
+        float *g = ws->gi + (size_t)b * G * H;
         float *cb = c ? c + (size_t)b * H : NULL;
         float *hb = m->proj ? ws->hfull + (size_t)b * H : ws->hnext + (size_t)b * hs;
-        if (m->cell == RNNRT_CELL_GRU) {
+        if (m->cell == RNNRT_CELL_GRU) { /* r, z take both parts; n keeps U_n h apart */
+            const float *r = ws->gh + (size_t)b * G * H;
             for (int j = 0; j < 2 * H; j++)
                 g[j] += r[j];
             k->gru_gates((size_t)H, g, g + H, g + 2 * H, r + 2 * H, h + (size_t)b * hs, hb);
             continue;
         }
-        (void)r; /* the recurrent part is already in g */
+        /* the LSTM cells: the recurrent part was accumulated onto g */
         if (m->cell == RNNRT_CELL_LSTM)
             k->lstm_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, cb, cb, hb);
         else if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE)

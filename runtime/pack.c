@@ -116,17 +116,31 @@ void rnnrt_packing_free(rnnrt_packing *p)
 
 /* The model is immutable to its users; its cache of packings is the one thing that changes,
  * under a mutex. Normally the active set's packing is made at load, so this only locks. */
+static const rnnrt_packing *find_packing(rnnrt_model *m, const rnnrt_kernels *k)
+{
+    for (int i = 0; i < RNNRT_MAX_PACKINGS; i++) {
+        rnnrt_packing *p = __atomic_load_n(&m->packings[i], __ATOMIC_ACQUIRE);
+        if (p && p->kernels == k)
+            return p;
+    }
+    return NULL;
+}
+
+/* Every forward call asks for its packing, so the lookup takes no lock: slots are written
+ * once (release) and read with acquire. The mutex only serialises making a new one. */
 const rnnrt_packing *rnnrt_model_packing(const rnnrt_model *m, const rnnrt_kernels *k)
 {
     rnnrt_model *mm = (rnnrt_model *)m;
-    const rnnrt_packing *found = NULL;
+    const rnnrt_packing *found = find_packing(mm, k);
+    if (found)
+        return found;
     pthread_mutex_lock(&mm->pack_lock);
-    for (int i = 0; i < RNNRT_MAX_PACKINGS && !found; i++)
-        if (mm->packings[i] && mm->packings[i]->kernels == k)
-            found = mm->packings[i];
+    found = find_packing(mm, k);
     for (int i = 0; i < RNNRT_MAX_PACKINGS && !found; i++)
         if (!mm->packings[i]) {
-            found = mm->packings[i] = rnnrt_pack(m, k);
+            rnnrt_packing *p = rnnrt_pack(m, k);
+            __atomic_store_n(&mm->packings[i], p, __ATOMIC_RELEASE);
+            found = p;
             break; /* one attempt: a failure is out of memory, not a full slot */
         }
     pthread_mutex_unlock(&mm->pack_lock);

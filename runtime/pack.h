@@ -32,7 +32,8 @@ typedef struct rnnrt_packing {
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k);
 void rnnrt_packing_free(rnnrt_packing *p);
 
-/* The model's packing for k, made on first use and kept (thread-safe). NULL: out of memory. */
+/* The model's packing for k, made on first use and kept (thread-safe; finding an existing
+ * one takes no lock). NULL: out of memory. */
 const rnnrt_packing *rnnrt_model_packing(const rnnrt_model *m, const rnnrt_kernels *k);
 
 #endif

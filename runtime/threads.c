@@ -27,12 +27,6 @@ int rnnrt_num_threads(void)
     return n > 0 ? n : omp_get_max_threads();
 }
 
-int rnnrt_threads_for_forward(void)
-{
-    int n = rnnrt_num_threads();
-    return n > 0 ? n : 1;
-}
-
 /* procs_running from /proc/stat, or -1 if it cannot be read. */
 static int procs_running(void)
 {

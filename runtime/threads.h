@@ -1,9 +1,6 @@
 #ifndef RNNRT_THREADS_H
 #define RNNRT_THREADS_H
 
-/* The thread count a forward pass may use (>= 1). */
-int rnnrt_threads_for_forward(void);
-
 /* CPUs not busy with other processes right now (>= 1): the online CPUs minus the runnable
  * threads of other processes (/proc/stat's procs_running less this process's own running
  * threads, which include OpenMP workers still spinning after the last call), re-read at
