@@ -11,7 +11,6 @@
 
 #include "alloc.h"
 #include "error.h"
-#include "half.h"
 #include "dispatch.h"
 #include "model.h"
 #include "pack.h"
@@ -199,17 +198,14 @@ static rnnrt_status expect_shape(const rnnrt_st_tensor *t, int ndim, uint64_t d0
 {
     if (t->ndim == ndim && t->shape[0] == d0 && (ndim == 1 || t->shape[1] == d1))
         return RNNRT_OK;
-    char got[96] = "", want[48];
-    size_t used = 0;
-    for (int k = 0; k < t->ndim && used < sizeof got - 24; k++)
-        used += (size_t)snprintf(got + used, sizeof got - used, "%s%llu", k ? ", " : "",
-                                 (unsigned long long)t->shape[k]);
+    char got[96], want[48];
+    rnnrt_st_shape_string(t, got, sizeof got);
     if (ndim == 1)
         snprintf(want, sizeof want, "[%llu]", (unsigned long long)d0);
     else
         snprintf(want, sizeof want, "[%llu, %llu]", (unsigned long long)d0,
                  (unsigned long long)d1);
-    return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has shape [%s], expected %s", t->name, got,
+    return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has shape %s, expected %s", t->name, got,
                       want);
 }
 
@@ -329,8 +325,7 @@ static rnnrt_status check_layer(loader *ld, const rnnrt_model *m, int layer, int
         rnnrt_status s;
         if (t && (s = expect_shape(t, ndim[k], shape[k][0], shape[k][1])))
             return s;
-        if (t && t->dtype != RNNRT_ST_F32 && t->dtype != RNNRT_ST_F16 &&
-            t->dtype != RNNRT_ST_BF16)
+        if (t && !rnnrt_st_is_float(t))
             return rnnrt_fail(RNNRT_E_UNSUPPORTED,
                               "tensor '%s' has dtype %s; rnnrt reads F32, F16 and BF16",
                               t->name, rnnrt_st_dtype_name(t->dtype));
@@ -342,14 +337,8 @@ static rnnrt_status check_layer(loader *ld, const rnnrt_model *m, int layer, int
 
 static void convert(const rnnrt_st_tensor *t, float *dst)
 {
-    const unsigned char *p = t->data;
-    for (uint64_t k = 0; k < t->count; k++) {
-        switch (t->dtype) {
-        case RNNRT_ST_F32: memcpy(&dst[k], p + 4 * k, 4); break;
-        case RNNRT_ST_F16: dst[k] = rnnrt_f16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8)); break;
-        default: dst[k] = rnnrt_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8)); break;
-        }
-    }
+    for (uint64_t k = 0; k < t->count; k++)
+        dst[k] = rnnrt_st_float(t, k);
 }
 
 /* One arena for every array; bias-free models get zero biases so the forward pass has a
@@ -429,6 +418,18 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out
     return RNNRT_OK;
 }
 
+/* The container, then the model; the model keeps no pointer into `data`. */
+static rnnrt_status model_from_bytes(const void *data, size_t size, rnnrt_model **out)
+{
+    rnnrt_st_file file;
+    rnnrt_status s = rnnrt_st_parse(data, size, &file);
+    if (s)
+        return s;
+    s = model_from_file(&file, out);
+    rnnrt_st_free(&file);
+    return s;
+}
+
 rnnrt_status rnnrt_model_load_memory(const void *data, size_t size, rnnrt_model **out)
 {
     rnnrt_clear_error();
@@ -438,13 +439,7 @@ rnnrt_status rnnrt_model_load_memory(const void *data, size_t size, rnnrt_model 
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: data is NULL");
     if (size == 0)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: size is 0");
-    rnnrt_st_file file;
-    rnnrt_status s = rnnrt_st_parse(data, size, &file);
-    if (s)
-        return s;
-    s = model_from_file(&file, out);
-    rnnrt_st_free(&file);
-    return s;
+    return model_from_bytes(data, size, out);
 }
 
 static rnnrt_status read_file(const char *path, unsigned char **data, size_t *size)
@@ -499,12 +494,7 @@ rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
         rnnrt_free(data);
         return rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
     }
-    rnnrt_st_file file;
-    s = rnnrt_st_parse(data, size, &file);
-    if (!s) {
-        s = model_from_file(&file, out);
-        rnnrt_st_free(&file);
-    }
+    s = model_from_bytes(data, size, out);
     rnnrt_free(data);
     return s;
 }

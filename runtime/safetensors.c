@@ -6,10 +6,12 @@
 #include "safetensors.h"
 
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "half.h"
 
 static const struct {
     const char *name;
@@ -257,6 +259,32 @@ const rnnrt_st_tensor *rnnrt_st_find(const rnnrt_st_file *f, const char *name)
 {
     rnnrt_st_tensor key = {.name = (char *)name};
     return bsearch(&key, f->tensors, f->count, sizeof *f->tensors, by_name);
+}
+
+bool rnnrt_st_is_float(const rnnrt_st_tensor *t)
+{
+    return t->dtype == RNNRT_ST_F32 || t->dtype == RNNRT_ST_F16 || t->dtype == RNNRT_ST_BF16;
+}
+
+float rnnrt_st_float(const rnnrt_st_tensor *t, uint64_t k)
+{
+    const unsigned char *p = t->data; /* little-endian and unaligned in the file */
+    float v;
+    switch (t->dtype) {
+    case RNNRT_ST_F32: memcpy(&v, p + 4 * k, 4); return v;
+    case RNNRT_ST_F16: return rnnrt_f16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
+    default: return rnnrt_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
+    }
+}
+
+const char *rnnrt_st_shape_string(const rnnrt_st_tensor *t, char *buf, size_t size)
+{
+    size_t used = (size_t)snprintf(buf, size, "[");
+    for (int k = 0; k < t->ndim && used + 24 < size; k++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%llu", k ? ", " : "",
+                                 (unsigned long long)t->shape[k]);
+    snprintf(buf + used, size - used, "]");
+    return buf;
 }
 
 const char *rnnrt_st_metadata(const rnnrt_st_file *f, const char *key)

@@ -3,6 +3,7 @@
 #ifndef RNNRT_SAFETENSORS_H
 #define RNNRT_SAFETENSORS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,13 @@ void rnnrt_st_free(rnnrt_st_file *f);
 const rnnrt_st_tensor *rnnrt_st_find(const rnnrt_st_file *f, const char *name);
 const char *rnnrt_st_metadata(const rnnrt_st_file *f, const char *key); /* NULL if absent */
 const char *rnnrt_st_dtype_name(rnnrt_st_dtype d);
+
+/* Whether a tensor holds one of the dtypes weights may have: F32, F16 or BF16. */
+bool rnnrt_st_is_float(const rnnrt_st_tensor *t);
+/* Element k of an F32, F16 or BF16 tensor as float32 (exact: both halves widen). */
+float rnnrt_st_float(const rnnrt_st_tensor *t, uint64_t k);
+/* The shape as "[a, b, ...]" in buf, for error messages. */
+const char *rnnrt_st_shape_string(const rnnrt_st_tensor *t, char *buf, size_t size);
 size_t rnnrt_st_dtype_size(rnnrt_st_dtype d);
 
 #endif

@@ -9,7 +9,6 @@
 
 #include "alloc.h"
 #include "error.h"
-#include "half.h"
 #include "stack.h"
 
 static const char *const embedding_names[] = {
@@ -24,25 +23,10 @@ typedef struct found {
     const rnnrt_st_tensor *embedding, *head_w, *head_b;
 } found;
 
-static bool is_float(const rnnrt_st_tensor *t)
-{
-    return t->dtype == RNNRT_ST_F32 || t->dtype == RNNRT_ST_F16 || t->dtype == RNNRT_ST_BF16;
-}
-
 static bool fits_matrix(const rnnrt_st_tensor *t, int cols)
 {
-    return is_float(t) && t->ndim == 2 && t->shape[1] == (uint64_t)cols && t->shape[0] >= 1 &&
+    return rnnrt_st_is_float(t) && t->ndim == 2 && t->shape[1] == (uint64_t)cols && t->shape[0] >= 1 &&
            t->shape[0] <= RNNRT_MAX_DIM;
-}
-
-static const char *shape_string(const rnnrt_st_tensor *t, char *buf, size_t size)
-{
-    size_t used = (size_t)snprintf(buf, size, "[");
-    for (int k = 0; k < t->ndim && used < size - 24; k++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%llu", k ? ", " : "",
-                                 (unsigned long long)t->shape[k]);
-    snprintf(buf + used, size - used, "]");
-    return buf;
 }
 
 /* Where the recurrent module sits: "model.lstm." -> "model.", "lstm." and "" -> "". */
@@ -81,7 +65,7 @@ static rnnrt_status find_matrix(const rnnrt_st_file *f, const char *key, const c
         if (!fits_matrix(t, cols))
             return rnnrt_fail(RNNRT_E_FORMAT, "%s '%s' (metadata %s) has shape %s and dtype %s; "
                               "expected a F32/F16/BF16 matrix [rows, %d] with 1 <= rows <= %d",
-                              what, t->name, key, shape_string(t, shape, sizeof shape),
+                              what, t->name, key, rnnrt_st_shape_string(t, shape, sizeof shape),
                               rnnrt_st_dtype_name(t->dtype), cols, RNNRT_MAX_DIM);
         *out = t;
         return RNNRT_OK;
@@ -111,10 +95,10 @@ static rnnrt_status find_head_bias(const rnnrt_st_file *f, const rnnrt_st_tensor
     memcpy(name, w->name, len);
     memcpy(name + len, "bias", sizeof "bias");
     *out = rnnrt_st_find(f, name);
-    if (*out && !(is_float(*out) && (*out)->ndim == 1 && (*out)->shape[0] == w->shape[0]))
+    if (*out && !(rnnrt_st_is_float(*out) && (*out)->ndim == 1 && (*out)->shape[0] == w->shape[0]))
         return rnnrt_fail(RNNRT_E_FORMAT, "head bias '%s' has shape %s and dtype %s; expected "
                           "F32/F16/BF16 [%llu] to match '%s'", (*out)->name,
-                          shape_string(*out, shape, sizeof shape),
+                          rnnrt_st_shape_string(*out, shape, sizeof shape),
                           rnnrt_st_dtype_name((*out)->dtype),
                           (unsigned long long)w->shape[0], w->name);
     return RNNRT_OK;
@@ -191,17 +175,6 @@ static rnnrt_status parse_vocab(const char *text, rnnrt_stack *s)
 
 /* --- Converting ---------------------------------------------------------------------- */
 
-static float element(const rnnrt_st_tensor *t, uint64_t k)
-{
-    const unsigned char *p = t->data;
-    float v;
-    switch (t->dtype) {
-    case RNNRT_ST_F32: memcpy(&v, p + 4 * k, 4); return v;
-    case RNNRT_ST_F16: return rnnrt_f16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
-    default: return rnnrt_bf16_to_f32((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
-    }
-}
-
 static rnnrt_status convert(const found *fd, rnnrt_stack *s, int in)
 {
     size_t emb = fd->embedding ? (size_t)fd->embedding->count : 0;
@@ -213,18 +186,18 @@ static rnnrt_status convert(const found *fd, rnnrt_stack *s, int in)
     float *next = s->arena;
     if (fd->embedding) {
         for (size_t k = 0; k < emb; k++)
-            next[k] = element(fd->embedding, k);
+            next[k] = rnnrt_st_float(fd->embedding, k);
         s->embedding = next;
         next += emb;
     }
     if (fd->head_w) {
         for (int r = 0; r < s->head; r++)
             for (int c = 0; c < in; c++)
-                next[(size_t)c * s->head + r] = element(fd->head_w, (size_t)r * in + c);
+                next[(size_t)c * s->head + r] = rnnrt_st_float(fd->head_w, (size_t)r * in + c);
         s->head_wt = next;
         next += (size_t)s->head * in;
         for (int r = 0; r < s->head; r++)
-            next[r] = fd->head_b ? element(fd->head_b, (uint64_t)r) : 0.0f;
+            next[r] = fd->head_b ? rnnrt_st_float(fd->head_b, (uint64_t)r) : 0.0f;
         s->head_b = next;
     }
     return RNNRT_OK;
