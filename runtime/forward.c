@@ -11,47 +11,54 @@
 #include "variant.h"
 #include "workspace.h"
 
-static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
-                                    const float *x, int seq_len, int batch, const int *lengths,
-                                    const float *y)
+rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const void *in,
+                                  const char *in_name, const void *out, const char *out_name,
+                                  int seq_len, int batch, const int *lengths, uint64_t width)
 {
     if (!m)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: model is NULL");
-    if (!x)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: x is NULL");
-    if (!y)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: y is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: model is NULL", fn);
+    if (!in)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn, in_name);
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn, out_name);
     if (seq_len < 1)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: seq_len must be >= 1, got %d",
-                          seq_len);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: seq_len must be >= 1, got %d", fn, seq_len);
     if (batch < 1 || batch > RNNRT_MAX_DIM)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_forward: batch must be in [1, %d], got %d",
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: batch must be in [1, %d], got %d", fn,
                           RNNRT_MAX_DIM, batch);
-    /* x or y larger than 2^48 bytes cannot exist in a 64-bit address space of today (47
-     * or 48 bits of user space), so such sizes are refused before anything is touched;
-     * the products below cannot overflow 64 bits (2^31 * 2^24 * 2^25 * 4). */
-    uint64_t width = (uint64_t)(m->input_size > m->directions * m->h_size
-                                    ? m->input_size : m->directions * m->h_size);
+    /* Arrays larger than 2^48 bytes cannot exist in a 64-bit address space of today (47 or
+     * 48 bits of user space), so such sizes are refused before anything is touched; the
+     * product cannot overflow 64 bits (2^31 * 2^24 * width < 2^27 floats * 4). */
     uint64_t bytes = (uint64_t)seq_len * (uint64_t)batch * width * sizeof(float);
     if (bytes > RNNRT_MAX_ARRAY_BYTES || bytes > SIZE_MAX / 4)
         return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_forward: seq_len %d x batch %d x %llu floats is too large "
-                          "(more than 2^48 bytes)", seq_len, batch, (unsigned long long)width);
+                          "%s: seq_len %d x batch %d x %llu floats is too large (more than "
+                          "2^48 bytes)", fn, seq_len, batch, (unsigned long long)width);
     if (lengths)
         for (int b = 0; b < batch; b++)
             if (lengths[b] < 1 || lengths[b] > seq_len)
                 return rnnrt_fail(RNNRT_E_INVALID,
-                                  "rnnrt_forward: lengths[%d] = %d, expected 1..seq_len (%d)",
-                                  b, lengths[b], seq_len);
-    if (state) {
-        rnnrt_status s = rnnrt_state_check(state, m);
-        if (s)
-            return s;
-        if (state->batch != batch)
-            return rnnrt_fail(RNNRT_E_INVALID,
-                              "rnnrt_forward: the state holds %d sequences but batch is %d",
-                              state->batch, batch);
-    }
+                                  "%s: lengths[%d] = %d, expected 1..seq_len (%d)", fn, b,
+                                  lengths[b], seq_len);
+    return RNNRT_OK;
+}
+
+static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
+                                    const float *x, int seq_len, int batch, const int *lengths,
+                                    const float *y)
+{
+    uint64_t width = m ? (uint64_t)(m->input_size > m->directions * m->h_size
+                                        ? m->input_size : m->directions * m->h_size) : 0;
+    rnnrt_status s = rnnrt_check_sequence("rnnrt_forward", m, x, "x", y, "y", seq_len, batch,
+                                          lengths, width);
+    if (s || !state)
+        return s;
+    if ((s = rnnrt_state_check(state, m)))
+        return s;
+    if (state->batch != batch)
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_forward: the state holds %d sequences but batch is %d",
+                          state->batch, batch);
     return RNNRT_OK;
 }
 

@@ -2,9 +2,18 @@
 #ifndef RNNRT_FORWARD_H
 #define RNNRT_FORWARD_H
 
+#include <stdint.h>
+
 #include "kernels.h"
 #include "model.h"
 #include "workspace.h"
+
+/* The argument checks every sequence entry point shares (rnnrt_forward, the token and head
+ * forwards): non-NULL model, input and output, seq_len and batch in range, sizes below
+ * RNNRT_MAX_ARRAY_BYTES for `width` floats per step and sequence, lengths in 1..seq_len. */
+rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const void *in,
+                                  const char *in_name, const void *out, const char *out_name,
+                                  int seq_len, int batch, const int *lengths, uint64_t width);
 
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
  * gate math from kernel set `k`. It is the oracle every faster path is checked against.

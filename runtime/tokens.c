@@ -7,6 +7,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "forward.h"
 #include "stack.h"
 
 int rnnrt_model_vocab_size(const rnnrt_model *m)
@@ -38,34 +39,15 @@ const char *rnnrt_model_token(const rnnrt_model *m, int id)
 
 /* --- Arguments ----------------------------------------------------------------------- */
 
-/* What rnnrt_forward would refuse is left to it, except what must be known before the
- * embedding is read: sizes, lengths and the ids themselves. */
+/* What must be known before the embedding is read: the shared sequence checks, with room
+ * for the logits in the size limit. */
 static rnnrt_status check_common(const char *fn, const rnnrt_model *m, const void *in,
-                                 int seq_len, int batch, const int *lengths, const float *out)
+                                 const char *in_name, int seq_len, int batch,
+                                 const int *lengths, const float *out)
 {
-    if (!m)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: model is NULL", fn);
-    if (!in)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn,
-                          !strcmp(fn, "rnnrt_forward_tokens") ? "ids" : "x");
-    if (!out)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: out is NULL", fn);
-    if (seq_len < 1)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: seq_len must be >= 1, got %d", fn, seq_len);
-    if (batch < 1)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: batch must be >= 1, got %d", fn, batch);
-    size_t width = (size_t)m->input_size + (size_t)m->directions * m->h_size +
-                   (size_t)rnnrt_model_logits_size(m);
-    if ((size_t)seq_len * batch > SIZE_MAX / sizeof(float) / 2 / width)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: seq_len %d x batch %d x %zu floats is too large",
-                          fn, seq_len, batch, width);
-    if (lengths)
-        for (int b = 0; b < batch; b++)
-            if (lengths[b] < 1 || lengths[b] > seq_len)
-                return rnnrt_fail(RNNRT_E_INVALID,
-                                  "%s: lengths[%d] = %d, expected 1..seq_len (%d)", fn, b,
-                                  lengths[b], seq_len);
-    return RNNRT_OK;
+    uint64_t width = m ? (uint64_t)m->input_size + (uint64_t)m->directions * m->h_size +
+                             (uint64_t)rnnrt_model_logits_size(m) : 0;
+    return rnnrt_check_sequence(fn, m, in, in_name, out, "out", seq_len, batch, lengths, width);
 }
 
 static int length_of(const int *lengths, int b, int seq_len)
@@ -132,7 +114,8 @@ rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state, cons
                                   float *out)
 {
     rnnrt_clear_error();
-    rnnrt_status s = check_common("rnnrt_forward_tokens", m, ids, seq_len, batch, lengths, out);
+    rnnrt_status s =
+        check_common("rnnrt_forward_tokens", m, ids, "ids", seq_len, batch, lengths, out);
     if (s)
         return s;
     if (!m->stack || !m->stack->vocab)
@@ -161,7 +144,7 @@ rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state, const 
                                 float *out)
 {
     rnnrt_clear_error();
-    rnnrt_status s = check_common("rnnrt_forward_head", m, x, seq_len, batch, lengths, out);
+    rnnrt_status s = check_common("rnnrt_forward_head", m, x, "x", seq_len, batch, lengths, out);
     return s ? s : run(m, state, x, seq_len, batch, lengths, last_step_only, out);
 }
 

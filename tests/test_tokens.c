@@ -318,7 +318,7 @@ static void bad_arguments(void **st)
     EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 0, 2, NULL, 0, out),
                    "seq_len must be >= 1, got 0");
     EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 2, 0, NULL, 0, out),
-                   "batch must be >= 1, got 0");
+                   "batch must be in [1, 16777216], got 0");
     EXPECT_INVALID(rnnrt_forward_tokens(m, NULL, ids, 2, 2, lengths, 0, out),
                    "lengths[1] = 3, expected 1..seq_len (2)");
     EXPECT_INVALID(rnnrt_forward_tokens(plain, NULL, ids, 2, 2, NULL, 0, out),
