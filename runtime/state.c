@@ -44,6 +44,7 @@ void rnnrt_state_free(rnnrt_state *s)
     rnnrt_free(s->h);
     rnnrt_free(s->c);
     rnnrt_workspace_release(&s->work);
+    rnnrt_workspace_release(&s->io);
     rnnrt_free(s);
 }
 

@@ -13,6 +13,7 @@ struct rnnrt_state {
     float *h; /* [layers*directions][batch][h_size] */
     float *c; /* [layers*directions][batch][hidden], NULL for GRU */
     rnnrt_workspace work; /* scratch of the blocked pass, kept between calls */
+    rnnrt_workspace io;   /* embedded x and the stack's y of the token and head forwards */
 };
 
 /* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message. */

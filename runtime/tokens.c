@@ -9,6 +9,8 @@
 #include "error.h"
 #include "forward.h"
 #include "stack.h"
+#include "state.h"
+#include "workspace.h"
 
 int rnnrt_model_vocab_size(const rnnrt_model *m)
 {
@@ -95,18 +97,25 @@ static void finish(const rnnrt_model *m, const float *y, int seq_len, int batch,
         }
 }
 
-static rnnrt_status run(const rnnrt_model *m, rnnrt_state *state, const float *x, int seq_len,
-                        int batch, const int *lengths, int last_only, float *out)
+/* Scratch for the embedded x and the stack's y: the state's, kept between calls (rnnrt
+ * generate makes one call per character), or this call's own. */
+static float *reserve_io(rnnrt_state *state, rnnrt_workspace *own, size_t floats)
 {
-    size_t rows = (size_t)seq_len * batch;
-    float *y = rnnrt_malloc(rows * (size_t)m->directions * m->h_size * sizeof *y);
-    if (!y)
-        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu steps' outputs", rows);
+    return rnnrt_workspace_reserve(state ? &state->io : own, floats * sizeof(float));
+}
+
+static rnnrt_status run(const rnnrt_model *m, rnnrt_state *state, const float *x, int seq_len,
+                        int batch, const int *lengths, int last_only, float *y, float *out)
+{
     rnnrt_status s = rnnrt_forward(m, state, x, seq_len, batch, lengths, y);
     if (!s)
         finish(m, y, seq_len, batch, lengths, last_only, out);
-    rnnrt_free(y);
     return s;
+}
+
+static rnnrt_status out_of_memory(const char *fn, int seq_len, int batch)
+{
+    return rnnrt_fail(RNNRT_E_NOMEM, "%s: out of memory for %d x %d steps", fn, seq_len, batch);
 }
 
 rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state, const int *ids,
@@ -123,19 +132,22 @@ rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state, cons
                           "table (docs/model-format.md says how a file names one)");
     if ((s = check_ids(m, ids, seq_len, batch, lengths)))
         return s;
-    size_t e = (size_t)m->input_size;
-    float *x = rnnrt_calloc((size_t)seq_len * batch * e, sizeof *x);
+    size_t rows = (size_t)seq_len * batch, e = (size_t)m->input_size;
+    size_t o = (size_t)m->directions * m->h_size;
+    rnnrt_workspace own = {0};
+    float *x = reserve_io(state, &own, rows * (e + o));
     if (!x)
-        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward_tokens: out of memory for %d x %d "
-                          "embedded steps", seq_len, batch);
+        return out_of_memory("rnnrt_forward_tokens", seq_len, batch);
     for (int t = 0; t < seq_len; t++)
         for (int b = 0; b < batch; b++) {
             size_t at = (size_t)t * batch + b;
             if (t < length_of(lengths, b, seq_len))
                 memcpy(x + at * e, m->stack->embedding + (size_t)ids[at] * e, e * sizeof *x);
+            else /* past the end: never read, but kept defined */
+                memset(x + at * e, 0, e * sizeof *x);
         }
-    s = run(m, state, x, seq_len, batch, lengths, last_step_only, out);
-    rnnrt_free(x);
+    s = run(m, state, x, seq_len, batch, lengths, last_step_only, x + rows * e, out);
+    rnnrt_workspace_release(&own);
     return s;
 }
 
@@ -145,7 +157,15 @@ rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state, const 
 {
     rnnrt_clear_error();
     rnnrt_status s = check_common("rnnrt_forward_head", m, x, "x", seq_len, batch, lengths, out);
-    return s ? s : run(m, state, x, seq_len, batch, lengths, last_step_only, out);
+    if (s)
+        return s;
+    rnnrt_workspace own = {0};
+    float *y = reserve_io(state, &own, (size_t)seq_len * batch * m->directions * m->h_size);
+    if (!y)
+        return out_of_memory("rnnrt_forward_head", seq_len, batch);
+    s = run(m, state, x, seq_len, batch, lengths, last_step_only, y, out);
+    rnnrt_workspace_release(&own);
+    return s;
 }
 
 /* --- Text ---------------------------------------------------------------------------- */
