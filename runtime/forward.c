@@ -70,7 +70,7 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     const int threads = rnnrt_model_thread_count(m);
     switch (rnnrt_active_variant()) {
     case RNNRT_VARIANT_REFERENCE:
-        return rnnrt_forward_reference(m, k, h, c, x, seq_len, batch, lengths, y, threads);
+        return rnnrt_forward_reference(m, h, c, x, seq_len, batch, lengths, y, threads);
     case RNNRT_VARIANT_SIMD:
         return rnnrt_forward_simd(m, k, h, c, x, seq_len, batch, lengths, y);
     case RNNRT_VARIANT_BLOCKED:
