@@ -65,28 +65,67 @@ rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, i
     return b;
 }
 
+int rnnrt_gemm_b_set_bias(rnnrt_gemm_b *b, const float *bias)
+{
+    size_t n = (size_t)b->panels * b->uk.nr;
+    float *padded = rnnrt_calloc(n, sizeof *padded);
+    if (!padded)
+        return -1;
+    memcpy(padded, bias, (size_t)b->N * sizeof *padded);
+    rnnrt_free(b->bias);
+    b->bias = padded;
+    return 0;
+}
+
 void rnnrt_gemm_b_free(rnnrt_gemm_b *b)
 {
     if (!b)
         return;
+    rnnrt_free(b->bias);
     rnnrt_free(b->packed);
     rnnrt_free(b);
+}
+
+/* Panel q of C for M rows; a partial last panel goes through `tile` (tile_rows * nr floats)
+ * so that C is never written past N. */
+static void run_panel(const rnnrt_gemm_b *b, int q, size_t M, const float *a, size_t lda,
+                      float *c, size_t ldc, float *tile, size_t tile_rows)
+{
+    const int nr = b->uk.nr;
+    const float *panel = b->packed + (size_t)q * b->K * nr;
+    const float *init = b->bias ? b->bias + (size_t)q * nr : NULL;
+    int n0 = q * nr, n = b->N - n0 < nr ? b->N - n0 : nr;
+    for (size_t m0 = 0; m0 < M; m0 += tile_rows) {
+        int rows = (int)(M - m0 < tile_rows ? M - m0 : tile_rows);
+        const float *am = a + m0 * lda;
+        float *cm = c + m0 * ldc + n0;
+        if (n == nr) {
+            rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, panel, init, 0, cm, ldc);
+            continue;
+        }
+        rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, panel, init, 0, tile, (size_t)nr);
+        for (int m = 0; m < rows; m++)
+            memcpy(cm + (size_t)m * ldc, tile + (size_t)m * nr, (size_t)n * sizeof(float));
+    }
 }
 
 void rnnrt_gemm_b_run(const rnnrt_gemm_b *b, int M, const float *a, size_t lda, float *c,
                       size_t ldc, float *tile)
 {
-    const int nr = b->uk.nr;
+    for (int q = 0; q < b->panels; q++)
+        run_panel(b, q, (size_t)M, a, lda, c, ldc, tile, M > 0 ? (size_t)M : 1);
+}
+
+/* Rows per pass through the stack tile of a partial panel: 16 KB at nr = 64. */
+#define TILE_ROWS 64
+
+void rnnrt_gemm_b_run_threads(const rnnrt_gemm_b *b, int threads, size_t M, const float *a,
+                              size_t lda, float *c, size_t ldc)
+{
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
     for (int q = 0; q < b->panels; q++) {
-        const float *panel = b->packed + (size_t)q * b->K * nr;
-        int n0 = q * nr, n = b->N - n0 < nr ? b->N - n0 : nr;
-        if (n == nr) {
-            rnnrt_gemm_rows(&b->uk, b->kc, M, b->K, a, lda, panel, NULL, 0, c + n0, ldc);
-            continue;
-        }
-        /* the last panel is partial: through the tile, so C is never written past N */
-        rnnrt_gemm_rows(&b->uk, b->kc, M, b->K, a, lda, panel, NULL, 0, tile, (size_t)nr);
-        for (int m = 0; m < M; m++)
-            memcpy(c + (size_t)m * ldc + n0, tile + (size_t)m * nr, (size_t)n * sizeof(float));
+        float tile[TILE_ROWS * 64];
+        size_t rows = (size_t)(b->uk.nr <= 64 ? TILE_ROWS : sizeof tile / sizeof *tile / b->uk.nr);
+        run_panel(b, q, M, a, lda, c, ldc, tile, rows);
     }
 }

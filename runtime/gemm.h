@@ -32,19 +32,26 @@ static inline int rnnrt_row_block(int rows, int mr, int index, int *r0, int *n)
  * column j of panel q is output q*nr + j; outputs past N are zeros. */
 void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float *dst);
 
-/* C [M][N] = A [M][K] * W^T on weights packed once. */
+/* C [M][N] = bias + A [M][K] * W^T on weights packed once. */
 typedef struct rnnrt_gemm_b {
     rnnrt_gemm_ukernel uk;
     int N, K, kc, panels;
     float *packed; /* [panels][K][nr], 64-byte aligned */
+    float *bias;   /* [panels * nr], zero-padded; NULL: no bias */
 } rnnrt_gemm_b;
 
 /* NULL when out of memory. */
 rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, int K);
+/* Adds bias [N] to every row of C; -1 when out of memory. */
+int rnnrt_gemm_b_set_bias(rnnrt_gemm_b *b, const float *bias);
 void rnnrt_gemm_b_free(rnnrt_gemm_b *b);
 /* `tile` is caller scratch of at least M * uk.nr floats, for the last, partial panel. */
 void rnnrt_gemm_b_run(const rnnrt_gemm_b *b, int M, const float *a, size_t lda, float *c,
                       size_t ldc, float *tile);
+/* The same on `threads` OpenMP threads, each owning whole panels (so the bytes do not
+ * depend on the thread count), with no caller scratch and any M. */
+void rnnrt_gemm_b_run_threads(const rnnrt_gemm_b *b, int threads, size_t M, const float *a,
+                              size_t lda, float *c, size_t ldc);
 
 /* The k-block for microkernels of mr rows, from the L1 size (RNNRT_GEMM_KC overrides). */
 int rnnrt_gemm_kc(int mr);

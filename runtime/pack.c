@@ -7,6 +7,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "gemm.h"
+#include "stack.h"
 
 /* Panels start on 64-byte boundaries: the microkernels' aligned loads rely on it. */
 #define ALIGN_FLOATS 16
@@ -102,6 +103,15 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
                                pu->w_hr);
         }
     }
+    const rnnrt_stack *st = m->stack;
+    if (st && st->head) {
+        p->head = rnnrt_gemm_b_pack(k, st->head_w, st->head, m->directions * m->h_size);
+        if (!p->head || rnnrt_gemm_b_set_bias(p->head, st->head_b)) {
+            rnnrt_packing_free(p);
+            rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing the head");
+            return NULL;
+        }
+    }
     return p;
 }
 
@@ -109,6 +119,7 @@ void rnnrt_packing_free(rnnrt_packing *p)
 {
     if (!p)
         return;
+    rnnrt_gemm_b_free(p->head);
     rnnrt_free(p->arena);
     rnnrt_free(p->unit);
     rnnrt_free(p);

@@ -25,6 +25,7 @@ typedef struct rnnrt_packing {
     int proj_panels;              /* ceil(P / proj_nr) */
     int kc;                       /* k-block of the recurrent GEMM, from the L1 size */
     rnnrt_packed_unit *unit;      /* [layers * directions] */
+    struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     float *arena;
 } rnnrt_packing;
 

@@ -9,7 +9,10 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "gemm.h"
+#include "pack.h"
 #include "stack.h"
+#include "threads.h"
 
 static const char *const embedding_names[] = {
     "embedding", "embeddings", "embed", "emb", "encoder", "word_embeddings", "tok_embeddings",
@@ -191,10 +194,9 @@ static rnnrt_status convert(const found *fd, rnnrt_stack *s, int in)
         next += emb;
     }
     if (fd->head_w) {
-        for (int r = 0; r < s->head; r++)
-            for (int c = 0; c < in; c++)
-                next[(size_t)c * s->head + r] = rnnrt_st_float(fd->head_w, (size_t)r * in + c);
-        s->head_wt = next;
+        for (size_t k = 0; k < (size_t)s->head * in; k++)
+            next[k] = rnnrt_st_float(fd->head_w, k);
+        s->head_w = next;
         next += (size_t)s->head * in;
         for (int r = 0; r < s->head; r++)
             next[r] = fd->head_b ? rnnrt_st_float(fd->head_b, (uint64_t)r) : 0.0f;
@@ -268,18 +270,20 @@ void rnnrt_stack_free(rnnrt_stack *s)
     rnnrt_free(s);
 }
 
-void rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t rows, float *out)
+rnnrt_status rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t lda,
+                                    size_t rows, float *out)
 {
-    const rnnrt_stack *s = m->stack;
-    size_t in = (size_t)m->directions * m->h_size, n = (size_t)s->head;
-    for (size_t r = 0; r < rows; r++) {
-        float *o = out + r * n;
-        const float *x = y + r * in;
-        memcpy(o, s->head_b, n * sizeof *o);
-        for (size_t k = 0; k < in; k++) {
-            const float v = x[k], *w = s->head_wt + k * n;
-            for (size_t j = 0; j < n; j++)
-                o[j] += v * w[j];
-        }
-    }
+    const rnnrt_packing *pk = rnnrt_model_packing(m, rnnrt_model_kernels(m));
+    if (!pk)
+        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing the head");
+    const rnnrt_gemm_b *head = pk->head;
+    /* One thread unless every thread gets a few panels of a GEMM worth a barrier. */
+    double flops = 2.0 * (double)rows * head->N * head->K;
+    int threads = rnnrt_model_thread_count(m);
+    if (threads > head->panels / 4)
+        threads = head->panels / 4;
+    if (flops < 2.0 * 64 * 1024 || rnnrt_contention_hold() || threads < 1)
+        threads = 1;
+    rnnrt_gemm_b_run_threads(head, threads, rows, y, lda, out, (size_t)head->N);
+    return RNNRT_OK;
 }

@@ -15,10 +15,10 @@ typedef struct rnnrt_stack {
     int vocab;              /* embedding rows, 0 without an embedding table */
     const float *embedding; /* [vocab][input_size] */
     int head;               /* head outputs, 0 without a head */
-    const float *head_wt;   /* [output_size][head]: the head's weight, transposed so that
-                             * applying it is a run of contiguous axpys */
+    const float *head_w;    /* [head][output_size], as in the file; packed per kernel set
+                             * (pack.h) for the GEMM that applies it */
     const float *head_b;    /* [head], zeros when the file has no bias */
-    float *arena;           /* owns embedding, head_wt, head_b */
+    float *arena;           /* owns embedding, head_w, head_b */
     int n_chars;            /* characters in the vocabulary, 0 without rnnrt.vocab */
     uint32_t *codepoints;   /* [n_chars]: token k is the character codepoints[k] */
     char *chars;            /* [n_chars][8]: token k's UTF-8 text, NUL-terminated */
@@ -35,7 +35,10 @@ void rnnrt_stack_free(rnnrt_stack *s);
  * U+10FFFF); returns its length in bytes, 0 if `s` does not start with a valid one. */
 size_t rnnrt_utf8_decode(const unsigned char *s, uint32_t *cp);
 
-/* out[r][0..head) = head_b + W y[r] for `rows` rows of y [rows][output_size]. */
-void rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t rows, float *out);
+/* out[r][0..head) = head_b + W y[r] for `rows` rows of y [rows][output_size] (lda floats
+ * apart), as one GEMM on the head packed for the model's kernel set, its panels shared by
+ * the model's threads. Returns RNNRT_E_NOMEM if that packing cannot be made. */
+rnnrt_status rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t lda,
+                                    size_t rows, float *out);
 
 #endif

@@ -75,26 +75,33 @@ static rnnrt_status check_ids(const rnnrt_model *m, const int *ids, int seq_len,
 
 /* --- Forward ------------------------------------------------------------------------- */
 
-/* y [seq_len][batch][output_size] of the recurrent stack -> out. Padded steps (past a
- * sequence's length) are zeros in y and stay zeros in out rather than becoming the bias. */
-static void finish(const rnnrt_model *m, const float *y, int seq_len, int batch,
-                   const int *lengths, int last_only, float *out)
+/* y [seq_len][batch][output_size] of the recurrent stack -> out, through the head as one
+ * GEMM over every row the call returns (last_only: each sequence's last step, gathered into
+ * `last` [batch][output_size]). Padded steps (past a sequence's length) are zeros in y and
+ * stay zeros in out rather than becoming the bias. */
+static rnnrt_status finish(const rnnrt_model *m, const float *y, int seq_len, int batch,
+                           const int *lengths, int last_only, float *last, float *out)
 {
     size_t o = (size_t)m->directions * m->h_size, n = (size_t)rnnrt_model_logits_size(m);
     bool head = m->stack && m->stack->head;
-    for (int t = 0; t < (last_only ? 1 : seq_len); t++)
+    if (last_only) {
         for (int b = 0; b < batch; b++) {
-            int len = length_of(lengths, b, seq_len);
-            int step = last_only ? len - 1 : t;
-            float *dst = out + ((size_t)t * batch + b) * n;
-            const float *src = y + ((size_t)step * batch + b) * o;
-            if (step >= len)
-                memset(dst, 0, n * sizeof *dst);
-            else if (head)
-                rnnrt_stack_apply_head(m, src, 1, dst);
-            else
-                memcpy(dst, src, n * sizeof *dst);
+            const float *src = y + ((size_t)(length_of(lengths, b, seq_len) - 1) * batch + b) * o;
+            memcpy(head ? last + (size_t)b * o : out + (size_t)b * n, src, o * sizeof *src);
         }
+        return head ? rnnrt_stack_apply_head(m, last, o, (size_t)batch, out) : RNNRT_OK;
+    }
+    size_t rows = (size_t)seq_len * batch;
+    if (!head) {
+        memcpy(out, y, rows * o * sizeof *out);
+        return RNNRT_OK;
+    }
+    rnnrt_status s = rnnrt_stack_apply_head(m, y, o, rows, out);
+    for (int t = 0; !s && lengths && t < seq_len; t++)
+        for (int b = 0; b < batch; b++)
+            if (t >= lengths[b])
+                memset(out + ((size_t)t * batch + b) * n, 0, n * sizeof *out);
+    return s;
 }
 
 /* Scratch for the embedded x and the stack's y: the state's, kept between calls (rnnrt
@@ -104,13 +111,14 @@ static float *reserve_io(rnnrt_state *state, rnnrt_workspace *own, size_t floats
     return rnnrt_workspace_reserve(state ? &state->io : own, floats * sizeof(float));
 }
 
+/* y is scratch of (seq_len + 1) * batch rows of the stack's output: the sequence, then
+ * room for the last steps. */
 static rnnrt_status run(const rnnrt_model *m, rnnrt_state *state, const float *x, int seq_len,
                         int batch, const int *lengths, int last_only, float *y, float *out)
 {
     rnnrt_status s = rnnrt_forward(m, state, x, seq_len, batch, lengths, y);
-    if (!s)
-        finish(m, y, seq_len, batch, lengths, last_only, out);
-    return s;
+    float *last = y + (size_t)seq_len * batch * m->directions * m->h_size;
+    return s ? s : finish(m, y, seq_len, batch, lengths, last_only, last, out);
 }
 
 static rnnrt_status out_of_memory(const char *fn, int seq_len, int batch)
@@ -135,7 +143,7 @@ rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *state, cons
     size_t rows = (size_t)seq_len * batch, e = (size_t)m->input_size;
     size_t o = (size_t)m->directions * m->h_size;
     rnnrt_workspace own = {0};
-    float *x = reserve_io(state, &own, rows * (e + o));
+    float *x = reserve_io(state, &own, rows * e + (rows + (size_t)batch) * o);
     if (!x)
         return out_of_memory("rnnrt_forward_tokens", seq_len, batch);
     for (int t = 0; t < seq_len; t++)
@@ -160,7 +168,8 @@ rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state, const 
     if (s)
         return s;
     rnnrt_workspace own = {0};
-    float *y = reserve_io(state, &own, (size_t)seq_len * batch * m->directions * m->h_size);
+    float *y = reserve_io(state, &own,
+                          ((size_t)seq_len + 1) * batch * m->directions * m->h_size);
     if (!y)
         return out_of_memory("rnnrt_forward_head", seq_len, batch);
     s = run(m, state, x, seq_len, batch, lengths, last_step_only, y, out);

@@ -18,6 +18,8 @@
 
 #include "rnnrt.h"
 #include "safetensors.h"
+#include "model_builder.h"
+#include "stress/model_build.h"
 #include "test_util.h"
 
 #define TOL 1e-4
@@ -477,6 +479,89 @@ static void sampling(void **st)
     assert_int_equal(rnnrt_sample(l, 6, 1.0f, 0, &r, NULL), RNNRT_E_INVALID);
 }
 
+/* A head wide enough to be shared by threads (1000 outputs): rnnrt_forward_head equals
+ * rnnrt_forward followed by the head computed here in double, and gives the same bytes on 1
+ * and 2 threads (each thread owns whole panels of the head's GEMM). */
+enum { HEAD_I = 8, HEAD_H = 16, HEAD_N = 1000, HEAD_T = 6, HEAD_B = 3 };
+
+static void wide_head_is_one_gemm(void **st)
+{
+    (void)st;
+    const int G = 4, I = HEAD_I, H = HEAD_H, N = HEAD_N;
+    size_t counts[] = {(size_t)G * H * I, (size_t)G * H * H, (size_t)G * H, (size_t)G * H,
+                       (size_t)N * H, (size_t)N};
+    size_t total = 0;
+    for (int k = 0; k < 6; k++)
+        total += counts[k];
+    float *data = malloc(total * sizeof *data);
+    unsigned seed = 77;
+    fill_uniform(data, total, 0.25f, &seed);
+    char json[1024];
+    size_t at[7] = {0};
+    for (int k = 0; k < 6; k++)
+        at[k + 1] = at[k] + counts[k] * 4;
+    snprintf(json, sizeof json,
+             "{\"lstm.weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]},"
+             "\"lstm.weight_hh_l0\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]},"
+             "\"lstm.bias_ih_l0\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]},"
+             "\"lstm.bias_hh_l0\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]},"
+             "\"fc.weight\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]},"
+             "\"fc.bias\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]}}",
+             G * H, I, at[0], at[1], G * H, H, at[1], at[2], G * H, at[2], at[3], G * H, at[3],
+             at[4], N, H, at[4], at[5], N, at[5], at[6]);
+    size_t size;
+    unsigned char *bytes = mb_pack(json, data, total * sizeof *data, &size);
+    const float *head_w = data + counts[0] + counts[1] + counts[2] + counts[3];
+    const float *head_b = head_w + counts[4];
+
+    float x[HEAD_T * HEAD_B * HEAD_I], y[HEAD_T * HEAD_B * HEAD_H];
+    int lengths[HEAD_B] = {HEAD_T, 2, 5};
+    fill_uniform(x, sizeof x / sizeof *x, 1.0f, &seed);
+    float *out[2];
+    for (int threads = 1; threads <= 2; threads++) {
+        rnnrt_options *o;
+        rnnrt_model *m;
+        char value[8];
+        snprintf(value, sizeof value, "%d", threads);
+        assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+        assert_int_equal(rnnrt_options_set(o, "threads", value), RNNRT_OK);
+        if (rnnrt_model_load_memory_ex(bytes, size, o, &m))
+            fail_msg("wide head model: %s", rnnrt_last_error());
+        rnnrt_options_free(o);
+        assert_int_equal(rnnrt_model_head_size(m), N);
+        out[threads - 1] = malloc((size_t)HEAD_T * HEAD_B * N * sizeof(float));
+        assert_int_equal(rnnrt_forward_head(m, NULL, x, HEAD_T, HEAD_B, lengths, 0,
+                                            out[threads - 1]), RNNRT_OK);
+        assert_int_equal(rnnrt_forward(m, NULL, x, HEAD_T, HEAD_B, lengths, y), RNNRT_OK);
+        rnnrt_model_free(m);
+    }
+    /* float32 GEMM against double over H = 16 terms of size <= 0.25: errors near 1e-7 */
+    double worst = 0;
+    for (int t = 0; t < HEAD_T; t++)
+        for (int b = 0; b < HEAD_B; b++)
+            for (int n = 0; n < N; n++) {
+                double ref = 0;
+                if (t < lengths[b]) {
+                    ref = head_b[n];
+                    for (int k = 0; k < H; k++)
+                        ref += (double)head_w[(size_t)n * H + k] * y[(t * HEAD_B + b) * H + k];
+                }
+                double got = out[0][((size_t)t * HEAD_B + b) * N + n];
+                double err = fabs(got - ref) / (fabs(ref) > 1 ? fabs(ref) : 1);
+                worst = err > worst ? err : worst;
+                if (t >= lengths[b] && got != 0)
+                    fail_msg("padded step t=%d b=%d output %d is %g, not 0", t, b, n, got);
+            }
+    if (worst > 1e-5)
+        fail_msg("head GEMM differs from the double head by %.3g", worst);
+    if (memcmp(out[0], out[1], (size_t)HEAD_T * HEAD_B * N * sizeof(float)))
+        fail_msg("the head on 2 threads differs from 1 thread");
+    free(out[0]);
+    free(out[1]);
+    free(bytes);
+    free(data);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -493,6 +578,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(bad_files),
         cmocka_unit_test(rng_known_answers),
         cmocka_unit_test(sampling),
+        cmocka_unit_test(wide_head_is_one_gemm),
     };
     return cmocka_run_group_tests_name("tokens", tests, NULL, NULL);
 }
