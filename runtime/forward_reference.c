@@ -6,14 +6,16 @@
 #include "alloc.h"
 #include "error.h"
 #include "forward.h"
+#include "pack.h"
 
 /* out[r] = bias[r] + sum_c w[r][c] * v[c], accumulated in double so the oracle's rounding
- * error stays far below the tolerance that fast paths are held to. */
-static void matvec(int rows, int cols, const float *w, const float *v, const float *bias,
-                   float *out)
+ * error stays far below the tolerance that fast paths are held to. The rows are read back
+ * from the model's packing one at a time into wr (cols floats). */
+static void matvec(int rows, int cols, const rnnrt_matrix *w, const float *v, const float *bias,
+                   float *wr, float *out)
 {
     for (int r = 0; r < rows; r++) {
-        const float *wr = w + (size_t)r * cols;
+        rnnrt_matrix_row(w, r, cols, wr);
         double acc = bias ? bias[r] : 0.0;
         for (int j = 0; j < cols; j++)
             acc += (double)wr[j] * v[j];
@@ -26,6 +28,7 @@ typedef struct scratch {
     float *gi;    /* [gates*hidden] W_ih x + b_ih, then the summed pre-activations */
     float *gh;    /* [gates*hidden] W_hh h + b_hh */
     float *h_out; /* [hidden] o * tanh(c) before the projection */
+    float *row;   /* [widest matrix row] */
 } scratch;
 
 /* The gate math in double from libm, on the float pre-activations: no kernel set's code is
@@ -64,12 +67,15 @@ static void lstm_unit(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
 }
 
 /* One time step of one sequence: h (h_size) and c (hidden) are updated in place. */
-static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const float *x,
-                      float *h, float *c, const scratch *s)
+static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, float *c,
+                      const scratch *s)
 {
+    const rnnrt_layer_weights *w = &m->w[unit];
     const int H = m->hidden, gh_rows = m->gates * H;
-    matvec(gh_rows, w->in_size, w->w_ih, x, w->b_ih, s->gi);
-    matvec(gh_rows, m->h_size, w->w_hh, h, w->b_hh, s->gh);
+    rnnrt_matrix w_ih = rnnrt_model_matrix(m, unit, RNNRT_W_IH);
+    rnnrt_matrix w_hh = rnnrt_model_matrix(m, unit, RNNRT_W_HH);
+    matvec(gh_rows, w->in_size, &w_ih, x, w->b_ih, s->row, s->gi);
+    matvec(gh_rows, m->h_size, &w_hh, h, w->b_hh, s->row, s->gh);
     float *g = s->gi;
     if (m->cell == RNNRT_CELL_GRU) {
         /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
@@ -86,8 +92,10 @@ static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
     float *h_cell = m->proj ? s->h_out : h;
     for (int j = 0; j < H; j++)
         lstm_unit(m, w, g, j, c, h_cell);
-    if (m->proj)
-        matvec(m->proj, H, w->w_hr, s->h_out, NULL, h);
+    if (m->proj) {
+        rnnrt_matrix w_hr = rnnrt_model_matrix(m, unit, RNNRT_W_HR);
+        matvec(m->proj, H, &w_hr, s->h_out, NULL, s->row, h);
+    }
 }
 
 typedef struct layer_io {
@@ -108,7 +116,7 @@ static void run_sequence(const rnnrt_model *m, int layer, int dir,
     for (int step = 0; step < len; step++) {
         int t = dir == 0 ? step : len - 1 - step;
         const float *x = io->in + ((size_t)t * io->batch + b) * w->in_size;
-        cell_step(m, w, x, h, c, s);
+        cell_step(m, layer * m->directions + dir, x, h, c, s);
         memcpy(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, h,
                (size_t)m->h_size * sizeof *h);
     }
@@ -122,7 +130,9 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
                                      int threads)
 {
     const size_t out_width = (size_t)m->directions * m->h_size;
-    const size_t scratch_size = 2 * (size_t)m->gates * m->hidden + m->hidden;
+    size_t widest = (size_t)(m->input_size > m->hidden ? m->input_size : m->hidden);
+    widest = widest > out_width ? widest : out_width;
+    const size_t scratch_size = 2 * (size_t)m->gates * m->hidden + m->hidden + widest;
     const size_t layer_out = (size_t)seq_len * batch * out_width;
     if (threads > batch)
         threads = batch;
@@ -148,7 +158,8 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
             for (int b = 0; b < batch; b++) {
                 float *base = scratch_all + (size_t)omp_get_thread_num() * scratch_size;
                 scratch s = {base, base + (size_t)m->gates * m->hidden,
-                             base + 2 * (size_t)m->gates * m->hidden};
+                             base + 2 * (size_t)m->gates * m->hidden,
+                             base + 2 * (size_t)m->gates * m->hidden + m->hidden};
                 run_sequence(m, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
                              c_unit ? c_unit + (size_t)b * m->hidden : NULL, &s);
             }

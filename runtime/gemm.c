@@ -46,7 +46,7 @@ int rnnrt_gemm_kc(int mr)
     return (int)(kc < 64 ? 64 : kc > 4096 ? 4096 : kc);
 }
 
-rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, int K)
+rnnrt_gemm_b *rnnrt_gemm_b_alloc(const rnnrt_kernels *k, int N, int K)
 {
     rnnrt_gemm_b *b = rnnrt_calloc(1, sizeof *b);
     if (!b)
@@ -56,12 +56,21 @@ rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, i
     b->K = K;
     b->kc = rnnrt_gemm_kc(b->uk.mr);
     b->panels = (N + b->uk.nr - 1) / b->uk.nr;
-    b->packed = rnnrt_aligned_alloc(64, (size_t)b->panels * K * b->uk.nr * sizeof(float));
+    size_t floats = (size_t)b->panels * K * b->uk.nr;
+    b->packed = rnnrt_aligned_alloc(64, floats * sizeof(float));
     if (!b->packed) {
         rnnrt_free(b);
         return NULL;
     }
-    rnnrt_pack_columns(w, N, K, b->uk.nr, b->panels, b->packed);
+    memset(b->packed, 0, floats * sizeof(float));
+    return b;
+}
+
+rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, int K)
+{
+    rnnrt_gemm_b *b = rnnrt_gemm_b_alloc(k, N, K);
+    if (b)
+        rnnrt_pack_columns(w, N, K, b->uk.nr, b->panels, b->packed);
     return b;
 }
 

@@ -40,8 +40,9 @@ typedef struct rnnrt_gemm_b {
     float *bias;   /* [panels * nr], zero-padded; NULL: no bias */
 } rnnrt_gemm_b;
 
-/* NULL when out of memory. */
+/* NULL when out of memory. _alloc leaves the panels zero for the caller to fill. */
 rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, int K);
+rnnrt_gemm_b *rnnrt_gemm_b_alloc(const rnnrt_kernels *k, int N, int K);
 /* Adds bias [N] to every row of C; -1 when out of memory. */
 int rnnrt_gemm_b_set_bias(rnnrt_gemm_b *b, const float *bias);
 void rnnrt_gemm_b_free(rnnrt_gemm_b *b);

@@ -18,16 +18,19 @@
 #define RNNRT_MAX_ARRAY_BYTES ((uint64_t)1 << 48) /* largest x or y rnnrt_forward accepts */
 #define RNNRT_MAX_PACKINGS 4 /* one per kernel set: scalar, avx2, avx512 / neon */
 
+struct rnnrt_st_tensor;
+
 /* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;
- * f g o for the coupled LSTM), each `hidden` rows long. */
+ * f g o for the coupled LSTM), each `hidden` rows long. The matrices are kept only packed
+ * (pack.h: rnnrt_model_matrix reads them back); the vectors as loaded, in float32. */
 typedef struct rnnrt_layer_weights {
-    int in_size;        /* columns of w_ih */
-    const float *w_ih;  /* [gates*hidden][in_size] */
-    const float *w_hh;  /* [gates*hidden][h_size] */
+    int in_size;        /* columns of W_ih */
     const float *b_ih;  /* [gates*hidden], zeros for bias=False models */
     const float *b_hh;  /* [gates*hidden], zeros for bias=False models */
-    const float *w_hr;  /* [proj][hidden], NULL without projection */
     const float *p_i, *p_f, *p_o; /* [hidden] peepholes; p_i is NULL for the coupled cell */
+    /* While loading only: the file's W_ih [gates*hidden][in_size], W_hh [gates*hidden]
+     * [h_size] and W_hr [proj][hidden] (NULL without projection); NULL once packed. */
+    const struct rnnrt_st_tensor *src_ih, *src_hh, *src_hr;
 } rnnrt_layer_weights;
 
 struct rnnrt_model {
@@ -38,7 +41,7 @@ struct rnnrt_model {
     int h_size;         /* width of h: proj if > 0, else hidden */
     bool has_bias;
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
-    float *arena;        /* owns every weight array */
+    float *arena;        /* owns the vectors of w */
     struct rnnrt_stack *stack; /* embedding, head, vocabulary (stack.h); NULL if none */
     struct rnnrt_options options; /* as loaded: kernel set and threads, NULL/0 to follow
                                    * the process-wide settings */

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -341,8 +343,14 @@ static void convert(const rnnrt_st_tensor *t, float *dst)
         dst[k] = rnnrt_st_float(t, k);
 }
 
-/* One arena for every array; bias-free models get zero biases so the forward pass has a
- * single path. Sizes are bounded by RNNRT_MAX_DIM and RNNRT_MAX_LAYERS, so no overflow. */
+static bool is_matrix(int kind)
+{
+    return kind == W_IH || kind == W_HH || kind == W_HR;
+}
+
+/* One arena for the vectors (biases, peepholes); bias-free models get zero biases so the
+ * forward pass has a single path. The matrices stay in the file until they are packed.
+ * Sizes are bounded by RNNRT_MAX_DIM and RNNRT_MAX_LAYERS, so no overflow. */
 static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
 {
     size_t gh = (size_t)m->gates * m->hidden, total = 0;
@@ -350,7 +358,7 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
     for (int u = 0; u < units; u++) {
         for (int k = 0; k < KINDS; k++) {
             const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
-            total += t ? (size_t)t->count : 0;
+            total += t && !is_matrix(k) ? (size_t)t->count : 0;
         }
         total += m->has_bias ? 0 : 2 * gh;
     }
@@ -363,27 +371,36 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
         const float *arrays[KINDS] = {0};
         for (int k = 0; k < KINDS; k++) {
             const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
-            if (t) {
+            if (t && !is_matrix(k)) {
                 convert(t, next);
                 arrays[k] = next;
                 next += t->count;
-            } else if (k == B_IH || k == B_HH) {
+            } else if (!t && (k == B_IH || k == B_HH)) {
                 arrays[k] = next; /* zeros from calloc */
                 next += gh;
             }
         }
         rnnrt_layer_weights *w = &m->w[u];
         w->in_size = u / m->directions == 0 ? m->input_size : m->directions * m->h_size;
-        w->w_ih = arrays[W_IH];
-        w->w_hh = arrays[W_HH];
+        w->src_ih = ld->found[(size_t)u * KINDS + W_IH];
+        w->src_hh = ld->found[(size_t)u * KINDS + W_HH];
+        w->src_hr = ld->found[(size_t)u * KINDS + W_HR];
         w->b_ih = arrays[B_IH];
         w->b_hh = arrays[B_HH];
-        w->w_hr = arrays[W_HR];
         w->p_i = arrays[P_I];
         w->p_f = arrays[P_F];
         w->p_o = arrays[P_O];
     }
     return RNNRT_OK;
+}
+
+/* After the first packing the file may go: nothing may point into it. */
+static void forget_file(rnnrt_model *m)
+{
+    for (int u = 0; m->w && u < m->layers * m->directions; u++)
+        m->w[u].src_ih = m->w[u].src_hh = m->w[u].src_hr = NULL;
+    if (m->stack)
+        m->stack->head_src = NULL;
 }
 
 static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_options *o,
@@ -412,6 +429,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
     /* Packed once here for the kernel set in force, so forward passes only read it. */
     if (!s && !rnnrt_model_packing(m, rnnrt_model_kernels(m)))
         s = RNNRT_E_NOMEM;
+    if (m)
+        forget_file(m);
     rnnrt_free(ld.found);
     if (s) {
         rnnrt_model_free(m);
@@ -460,39 +479,33 @@ rnnrt_status rnnrt_model_load_memory_ex(const void *data, size_t size, const rnn
                        o ? o : &rnnrt_default_options, out);
 }
 
-static rnnrt_status read_file(const char *path, unsigned char **data, size_t *size)
+/* Maps the file read-only: its pages are read once, by the packing, and given back when it
+ * is unmapped, so loading never holds a heap copy of the file. (Like every reader that maps
+ * files, a file truncated by another process during the load ends it with SIGBUS.) */
+static rnnrt_status map_file(const char *path, void **data, size_t *size)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return rnnrt_fail(RNNRT_E_IO, "cannot open '%s': %s", path, strerror(errno));
     struct stat st;
     rnnrt_status s = RNNRT_OK;
-    unsigned char *buf = NULL;
     if (fstat(fd, &st) != 0)
         s = rnnrt_fail(RNNRT_E_IO, "cannot stat '%s': %s", path, strerror(errno));
     else if (!S_ISREG(st.st_mode))
         s = rnnrt_fail(RNNRT_E_IO, "'%s' is not a regular file", path);
-    else if (!(buf = rnnrt_malloc(st.st_size ? (size_t)st.st_size : 1)))
-        s = rnnrt_fail(RNNRT_E_NOMEM, "out of memory reading '%s' (%lld bytes)", path,
-                       (long long)st.st_size);
-    size_t got = 0;
-    while (!s && got < (size_t)st.st_size) {
-        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            s = rnnrt_fail(RNNRT_E_IO, "cannot read '%s': %s", path,
-                           n < 0 ? strerror(errno) : "file shrank while reading");
-        else
-            got += (size_t)n;
-    }
+    else if (st.st_size == 0)
+        s = rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
+    else if ((uint64_t)st.st_size > SIZE_MAX)
+        s = rnnrt_fail(RNNRT_E_IO, "'%s' is too large to map", path);
+    void *p = MAP_FAILED;
+    if (!s && (p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+        s = rnnrt_fail(errno == ENOMEM ? RNNRT_E_NOMEM : RNNRT_E_IO, "cannot map '%s': %s", path,
+                       strerror(errno));
     close(fd);
-    if (s) {
-        rnnrt_free(buf);
+    if (s)
         return s;
-    }
-    *data = buf;
-    *size = got;
+    *data = p;
+    *size = (size_t)st.st_size;
     return RNNRT_OK;
 }
 
@@ -507,16 +520,12 @@ static rnnrt_status load_path(const char *fn, const char *path, const rnnrt_opti
     rnnrt_status s = rnnrt_options_check_load(fn, o);
     if (s)
         return s;
-    unsigned char *data = NULL;
+    void *data = NULL;
     size_t size = 0;
-    if ((s = read_file(path, &data, &size)))
+    if ((s = map_file(path, &data, &size)))
         return s;
-    if (size == 0) {
-        rnnrt_free(data);
-        return rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
-    }
     s = model_from_bytes(data, size, o, out);
-    rnnrt_free(data);
+    munmap(data, size);
     return s;
 }
 

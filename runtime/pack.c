@@ -17,19 +17,69 @@ static size_t round_up(size_t n, size_t to)
     return (n + to - 1) / to * to;
 }
 
-/* Gate panels of a [G*H][K] PyTorch weight: column g*U + j of panel p is row g*H + p*U + j. */
-static void pack_gate_panels(const float *w, int K, int G, int H, int U, int panels, float *dst)
+void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
 {
-    const int nr = G * U;
-    for (int p = 0; p < panels; p++)
-        for (int k = 0; k < K; k++) {
-            float *row = dst + ((size_t)p * K + k) * nr;
-            for (int g = 0; g < G; g++)
-                for (int j = 0; j < U; j++) {
-                    int u = p * U + j;
-                    row[g * U + j] = u < H ? w[((size_t)g * H + u) * K + k] : 0.0f;
-                }
-        }
+    if (src->tensor) {
+        for (int k = 0; k < K; k++)
+            dst[k] = rnnrt_st_float(src->tensor, (uint64_t)r * K + k);
+        return;
+    }
+    for (int k = 0; k < K; k++)
+        dst[k] = src->packed[rnnrt_panel_index(&src->layout, r, k)];
+}
+
+/* rows x K of src into zeroed panels of layout l; `row` is scratch for K floats. */
+static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
+                        float *row, float *dst)
+{
+    for (int r = 0; r < rows; r++) {
+        rnnrt_matrix_row(src, r, l->K, row);
+        for (int k = 0; k < l->K; k++)
+            dst[rnnrt_panel_index(l, r, k)] = row[k];
+    }
+}
+
+static rnnrt_panel_layout gate_layout(const rnnrt_model *m, const rnnrt_packing *p, int K)
+{
+    return (rnnrt_panel_layout){.K = K, .G = m->gates, .H = m->hidden, .U = p->units};
+}
+
+static rnnrt_panel_layout proj_layout(const rnnrt_model *m, const rnnrt_packing *p)
+{
+    return (rnnrt_panel_layout){.K = m->hidden, .G = 1, .H = m->proj, .U = p->proj_gemm.nr};
+}
+
+static rnnrt_panel_layout head_layout(const rnnrt_gemm_b *head)
+{
+    return (rnnrt_panel_layout){.K = head->K, .G = 1, .H = head->N, .U = head->uk.nr};
+}
+
+rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kind kind)
+{
+    const rnnrt_layer_weights *w = &m->w[unit];
+    const rnnrt_st_tensor *t = kind == RNNRT_W_IH ? w->src_ih : kind == RNNRT_W_HH ? w->src_hh
+                                                                                  : w->src_hr;
+    if (t)
+        return (rnnrt_matrix){.tensor = t};
+    const rnnrt_packing *p = m->packings[0];
+    const rnnrt_packed_unit *pu = &p->unit[unit];
+    switch (kind) {
+    case RNNRT_W_IH:
+        return (rnnrt_matrix){.packed = pu->w_ih, .layout = gate_layout(m, p, w->in_size)};
+    case RNNRT_W_HH:
+        return (rnnrt_matrix){.packed = pu->w_hh, .layout = gate_layout(m, p, m->h_size)};
+    case RNNRT_W_HR:
+        break;
+    }
+    return (rnnrt_matrix){.packed = pu->w_hr, .layout = proj_layout(m, p)};
+}
+
+static rnnrt_matrix head_matrix(const rnnrt_model *m)
+{
+    if (m->stack->head_src)
+        return (rnnrt_matrix){.tensor = m->stack->head_src};
+    const rnnrt_gemm_b *h = m->packings[0]->head;
+    return (rnnrt_matrix){.packed = h->packed, .layout = head_layout(h)};
 }
 
 static void pack_bias(const rnnrt_model *m, const rnnrt_layer_weights *w, int U, int panels,
@@ -77,12 +127,17 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         total += round_up(panel_cols, ALIGN_FLOATS);
         total += round_up((size_t)p->proj_panels * p->proj_gemm.nr * m->hidden, ALIGN_FLOATS);
     }
+    int widest = m->input_size > m->hidden ? m->input_size : m->hidden;
+    widest = widest > m->directions * m->h_size ? widest : m->directions * m->h_size;
+    float *row = rnnrt_malloc((size_t)widest * sizeof *row);
     p->arena = rnnrt_aligned_alloc(64, total * sizeof(float));
-    if (!p->arena) {
+    if (!p->arena || !row) {
+        rnnrt_free(row);
         rnnrt_packing_free(p);
         rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing %zu weights", total);
         return NULL;
     }
+    memset(p->arena, 0, total * sizeof(float)); /* the panels' padding */
     float *next = p->arena;
     for (int u = 0; u < units; u++) {
         const rnnrt_layer_weights *w = &m->w[u];
@@ -93,25 +148,37 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         next += round_up(panel_cols * m->h_size, ALIGN_FLOATS);
         pu->bias = next;
         next += round_up(panel_cols, ALIGN_FLOATS);
-        pack_gate_panels(w->w_ih, w->in_size, m->gates, m->hidden, p->units, p->panels, pu->w_ih);
-        pack_gate_panels(w->w_hh, m->h_size, m->gates, m->hidden, p->units, p->panels, pu->w_hh);
+        const int G = m->gates, H = m->hidden;
+        rnnrt_panel_layout l_ih = gate_layout(m, p, w->in_size), l_hh = gate_layout(m, p, m->h_size);
+        rnnrt_matrix w_ih = rnnrt_model_matrix(m, u, RNNRT_W_IH);
+        rnnrt_matrix w_hh = rnnrt_model_matrix(m, u, RNNRT_W_HH);
+        pack_matrix(&w_ih, G * H, &l_ih, row, pu->w_ih);
+        pack_matrix(&w_hh, G * H, &l_hh, row, pu->w_hh);
         pack_bias(m, w, p->units, p->panels, pu->bias);
         if (m->proj) {
             pu->w_hr = next;
             next += round_up((size_t)p->proj_panels * p->proj_gemm.nr * m->hidden, ALIGN_FLOATS);
-            rnnrt_pack_columns(w->w_hr, m->proj, m->hidden, p->proj_gemm.nr, p->proj_panels,
-                               pu->w_hr);
+            rnnrt_panel_layout l_hr = proj_layout(m, p);
+            rnnrt_matrix w_hr = rnnrt_model_matrix(m, u, RNNRT_W_HR);
+            pack_matrix(&w_hr, m->proj, &l_hr, row, pu->w_hr);
         }
     }
     const rnnrt_stack *st = m->stack;
     if (st && st->head) {
-        p->head = rnnrt_gemm_b_pack(k, st->head_w, st->head, m->directions * m->h_size);
+        p->head = rnnrt_gemm_b_alloc(k, st->head, m->directions * m->h_size);
+        if (p->head) {
+            rnnrt_panel_layout l = head_layout(p->head);
+            rnnrt_matrix src = head_matrix(m);
+            pack_matrix(&src, st->head, &l, row, p->head->packed);
+        }
         if (!p->head || rnnrt_gemm_b_set_bias(p->head, st->head_b)) {
+            rnnrt_free(row);
             rnnrt_packing_free(p);
             rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing the head");
             return NULL;
         }
     }
+    rnnrt_free(row);
     return p;
 }
 

@@ -9,6 +9,7 @@
 
 #include "kernels.h"
 #include "model.h"
+#include "safetensors.h"
 
 typedef struct rnnrt_packed_unit {
     float *w_ih;  /* [panels][in_size][nr] */
@@ -28,6 +29,37 @@ typedef struct rnnrt_packing {
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     float *arena;
 } rnnrt_packing;
+
+/* Where element (r, k) of a [G*H][K] matrix lives in panels of U units (gate g of unit
+ * p*U + j at column g*U + j of panel p, k-major); G = 1 with U = nr describes plain column
+ * panels (the projection, the head). */
+typedef struct rnnrt_panel_layout {
+    int K, G, H, U;
+} rnnrt_panel_layout;
+
+static inline size_t rnnrt_panel_index(const rnnrt_panel_layout *l, int r, int k)
+{
+    int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
+    return ((size_t)p * l->K + k) * (size_t)(l->G * l->U) + (size_t)(g * l->U + j);
+}
+
+/* A weight matrix in PyTorch's layout ([rows][K]) to read rows of: a file's tensor (F32,
+ * F16 or BF16) while loading, then the model's first packing, which is the only copy the
+ * model keeps (docs/architecture.md). */
+typedef struct rnnrt_matrix {
+    const rnnrt_st_tensor *tensor;
+    const float *packed;
+    rnnrt_panel_layout layout; /* of `packed` */
+} rnnrt_matrix;
+
+/* Row r of the matrix as float32: K floats into dst. */
+void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst);
+
+typedef enum rnnrt_weight_kind { RNNRT_W_IH, RNNRT_W_HH, RNNRT_W_HR } rnnrt_weight_kind;
+
+/* Unit u's W_ih, W_hh or W_hr of m, from its file tensors while it loads, else from its
+ * first packing. */
+rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kind kind);
 
 /* Packs every layer of m for kernel set k; NULL with RNNRT_E_NOMEM recorded on failure. */
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k);

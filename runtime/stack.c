@@ -178,10 +178,10 @@ static rnnrt_status parse_vocab(const char *text, rnnrt_stack *s)
 
 /* --- Converting ---------------------------------------------------------------------- */
 
-static rnnrt_status convert(const found *fd, rnnrt_stack *s, int in)
+static rnnrt_status convert(const found *fd, rnnrt_stack *s)
 {
     size_t emb = fd->embedding ? (size_t)fd->embedding->count : 0;
-    size_t head = fd->head_w ? (size_t)fd->head_w->count + (size_t)s->head : 0;
+    size_t head = fd->head_w ? (size_t)s->head : 0;
     s->arena = rnnrt_malloc((emb + head ? emb + head : 1) * sizeof(float));
     if (!s->arena)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu embedding and head weights",
@@ -194,10 +194,7 @@ static rnnrt_status convert(const found *fd, rnnrt_stack *s, int in)
         next += emb;
     }
     if (fd->head_w) {
-        for (size_t k = 0; k < (size_t)s->head * in; k++)
-            next[k] = rnnrt_st_float(fd->head_w, k);
-        s->head_w = next;
-        next += (size_t)s->head * in;
+        s->head_src = fd->head_w;
         for (int r = 0; r < s->head; r++)
             next[r] = fd->head_b ? rnnrt_st_float(fd->head_b, (uint64_t)r) : 0.0f;
         s->head_b = next;
@@ -242,7 +239,7 @@ static rnnrt_status load(const rnnrt_st_file *f, const char *prefix, size_t pref
     const char *vocab = rnnrt_st_metadata(f, "rnnrt.vocab");
     if (vocab && ((st = parse_vocab(vocab, s)) || (st = check_vocab(&fd, s))))
         return st;
-    return convert(&fd, s, out);
+    return convert(&fd, s);
 }
 
 rnnrt_status rnnrt_stack_load(const rnnrt_st_file *file, const char *prefix, size_t prefix_len,

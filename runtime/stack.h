@@ -15,10 +15,10 @@ typedef struct rnnrt_stack {
     int vocab;              /* embedding rows, 0 without an embedding table */
     const float *embedding; /* [vocab][input_size] */
     int head;               /* head outputs, 0 without a head */
-    const float *head_w;    /* [head][output_size], as in the file; packed per kernel set
-                             * (pack.h) for the GEMM that applies it */
+    const struct rnnrt_st_tensor *head_src; /* [head][output_size] in the file while loading;
+                             * then kept only packed, per kernel set (pack.h) */
     const float *head_b;    /* [head], zeros when the file has no bias */
-    float *arena;           /* owns embedding, head_w, head_b */
+    float *arena;           /* owns embedding and head_b */
     int n_chars;            /* characters in the vocabulary, 0 without rnnrt.vocab */
     uint32_t *codepoints;   /* [n_chars]: token k is the character codepoints[k] */
     char *chars;            /* [n_chars][8]: token k's UTF-8 text, NUL-terminated */

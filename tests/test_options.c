@@ -222,6 +222,51 @@ static void concurrent_models_keep_their_options(void **st)
     free(x);
 }
 
+/* A model keeps its matrices only in its first packing; a second kernel set's packing is
+ * made from it. That repacking must give the bytes of a model loaded for that set, for
+ * every cell and layout (projection, several layers, both directions, lengths). */
+static void second_packing_comes_from_the_first(void **st)
+{
+    (void)st;
+    const char *best = rnnrt_isa();
+    if (!strcmp(best, "scalar")) {
+        print_message("[  SKIP    ] only the scalar kernel set runs here\n");
+        skip();
+    }
+    const char *names[] = {"lstm_3layer_bidir", "gru_2layer_bidir", "lstm_proj", "peephole_basic",
+                           "coupled_proj", "lstm_large"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char path[512];
+        model_path(path, sizeof path, names[k]);
+        rnnrt_model *follows, *scalar;
+        rnnrt_options *o = options("scalar", NULL);
+        assert_int_equal(rnnrt_model_load(path, &follows), RNNRT_OK); /* packed for `best` */
+        assert_int_equal(rnnrt_model_load_ex(path, o, &scalar), RNNRT_OK);
+        rnnrt_options_free(o);
+        size_t nx = (size_t)T * B * rnnrt_model_input_size(scalar);
+        size_t ny = (size_t)T * B * rnnrt_model_output_size(scalar);
+        float *x = malloc(nx * sizeof *x), *y1 = malloc(ny * sizeof *y1), *y2 = malloc(ny * 4);
+        unsigned seed = 99 + (unsigned)k;
+        for (size_t i = 0; i < nx; i++) {
+            seed = seed * 1103515245u + 12345u;
+            x[i] = (float)((seed >> 9) & 0xffff) / 32768.0f - 1.0f;
+        }
+        int lengths[B] = {T, 3, 1, T, 5};
+        assert_int_equal(rnnrt_set_isa("scalar"), RNNRT_OK);
+        assert_int_equal(rnnrt_forward(follows, NULL, x, T, B, lengths, y1), RNNRT_OK);
+        assert_int_equal(rnnrt_set_isa(best), RNNRT_OK);
+        assert_int_equal(rnnrt_forward(scalar, NULL, x, T, B, lengths, y2), RNNRT_OK);
+        if (memcmp(y1, y2, ny * sizeof *y1))
+            fail_msg("%s: packed for scalar from the %s packing differs from a scalar load",
+                     names[k], best);
+        free(x);
+        free(y1);
+        free(y2);
+        rnnrt_model_free(follows);
+        rnnrt_model_free(scalar);
+    }
+}
+
 int main(int argc, char **argv)
 {
     test_data_dir = argc > 1 ? argv[1] : "tests/data";
@@ -231,6 +276,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(reduced_precision_not_yet),
         cmocka_unit_test(queries),
         cmocka_unit_test(concurrent_models_keep_their_options),
+        cmocka_unit_test(second_packing_comes_from_the_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
