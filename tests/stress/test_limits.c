@@ -15,6 +15,7 @@
 
 #include "model.h"
 #include "model_build.h"
+#include "model_builder.h"
 #include "test_util.h"
 
 #define MAX_DIM RNNRT_MAX_DIM
@@ -73,8 +74,6 @@ static void forward_refuses_sizes_past_size_t(void **st)
     rnnrt_model_free(m);
 }
 
-static float small_fill(void *ctx, const char *kind, int layer, int dir, int row, int col);
-
 /* At the wrap boundary of 64 bits: seq_len 2^30 x batch 2^24 x width 256 x 4 bytes is 2^64,
  * which wraps to 0; one step more wraps to 2^34 bytes, an array that could exist. Both
  * must be refused as too large, before anything is allocated (the alloc_fail suite counts
@@ -82,13 +81,8 @@ static float small_fill(void *ctx, const char *kind, int layer, int dir, int row
 static void forward_refuses_sizes_that_wrap(void **st)
 {
     (void)st;
-    mb_shape shape = {"lstm", 256, 256, 0, 1, 1, 1};
-    size_t size;
-    unsigned char *file = mb_model(&shape, small_fill, NULL, &size);
-    rnnrt_model *m;
-    if (rnnrt_model_load_memory(file, size, &m))
-        fail_msg("I = H = 256 LSTM: %s", rnnrt_last_error());
-    free(file);
+    const model_spec spec = {RNNRT_CELL_LSTM, 256, 256, 0, 1, 1, 1, 1};
+    rnnrt_model *m = build_model(&spec);
     float x[16] = {0}, y[16];
     int t = wrapping_seq_len(MAX_DIM, 256);
     assert_int_equal(t, 1 << 30);
