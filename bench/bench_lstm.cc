@@ -218,6 +218,7 @@ void register_rnnrt(const std::vector<Shape> &shapes)
 
 void register_peers(const std::vector<Shape> &shapes)
 {
+    (void)shapes; // unused when neither oneDNN nor OpenBLAS was found
     std::vector<int> threads = thread_counts(g_opt);
 #ifdef RNNRT_BENCH_HAVE_ONEDNN
     if (wanted(g_opt.peers, "onednn")) {

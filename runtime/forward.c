@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "checked.h"
 #include "dispatch.h"
 #include "error.h"
 #include "forward.h"
@@ -27,9 +28,9 @@ rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const vo
         return rnnrt_fail(RNNRT_E_INVALID, "%s: batch must be in [1, %d], got %d", fn,
                           RNNRT_MAX_DIM, batch);
     /* Arrays larger than 2^48 bytes cannot exist in a 64-bit address space of today (47 or
-     * 48 bits of user space), so such sizes are refused before anything is touched; the
-     * product cannot overflow 64 bits (2^31 * 2^24 * width < 2^27 floats * 4). */
-    uint64_t bytes = (uint64_t)seq_len * (uint64_t)batch * width * sizeof(float);
+     * 48 bits of user space), so such sizes are refused before anything is touched. The
+     * product saturates instead of wrapping: 2^30 x 2^24 x 256 floats is 2^64 bytes. */
+    uint64_t bytes = rnnrt_mul4_sat((uint64_t)seq_len, (uint64_t)batch, width, sizeof(float));
     if (bytes > RNNRT_MAX_ARRAY_BYTES || bytes > SIZE_MAX / 4)
         return rnnrt_fail(RNNRT_E_INVALID,
                           "%s: seq_len %d x batch %d x %llu floats is too large (more than "

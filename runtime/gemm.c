@@ -1,5 +1,6 @@
 #include "gemm.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,11 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
                      size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
                      size_t ldc)
 {
+    /* what every tile below hands the microkernel (simd/kernels.h): rows of A, C and init
+     * at least as long as what is read or written of them, kc >= 1 */
+    assert(uk && uk->fn && uk->mr >= 1 && uk->nr >= 1 && kc >= 1 && rows >= 0 && K >= 0);
+    assert(lda >= (size_t)K && ldc >= (size_t)uk->nr);
+    assert(!init || ld_init == 0 || ld_init >= (size_t)uk->nr);
     for (int k0 = 0; k0 < K; k0 += kc) {
         size_t kb = (size_t)(K - k0 < kc ? K - k0 : kc);
         int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;
@@ -18,6 +24,7 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
             int r, n;
             rnnrt_row_block(rows, uk->mr, i, &r, &n);
             size_t mr = (size_t)n;
+            assert(mr >= 1 && mr <= (size_t)uk->mr && r + n <= rows && kb >= 1);
             float *cr = c + (size_t)r * ldc;
             const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
             uk->fn(mr, kb, a + (size_t)r * lda + k0, lda, panel + (size_t)k0 * uk->nr,
@@ -121,6 +128,8 @@ static void run_panel(const rnnrt_gemm_b *b, int q, size_t M, const float *a, si
 void rnnrt_gemm_b_run(const rnnrt_gemm_b *b, int M, const float *a, size_t lda, float *c,
                       size_t ldc, float *tile)
 {
+    assert(M >= 0 && lda >= (size_t)b->K && ldc >= (size_t)b->N);
+    assert(tile || b->N % b->uk.nr == 0); /* the partial last panel goes through the tile */
     for (int q = 0; q < b->panels; q++)
         run_panel(b, q, (size_t)M, a, lda, c, ldc, tile, M > 0 ? (size_t)M : 1);
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "checked.h"
 #include "error.h"
 #include "dispatch.h"
 #include "model.h"
@@ -350,18 +351,25 @@ static bool is_matrix(int kind)
 
 /* One arena for the vectors (biases, peepholes); bias-free models get zero biases so the
  * forward pass has a single path. The matrices stay in the file until they are packed.
- * Sizes are bounded by RNNRT_MAX_DIM and RNNRT_MAX_LAYERS, so no overflow. */
+ * Every tensor's bytes are in the file, so the total cannot really be large; it is summed
+ * so that it cannot wrap all the same, and refused if the arena would not fit the address
+ * space. */
 static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
 {
-    size_t gh = (size_t)m->gates * m->hidden, total = 0;
+    size_t gh = (size_t)m->gates * m->hidden;
+    uint64_t sum = 0;
     int units = m->layers * m->directions;
     for (int u = 0; u < units; u++) {
         for (int k = 0; k < KINDS; k++) {
             const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
-            total += t && !is_matrix(k) ? (size_t)t->count : 0;
+            sum = rnnrt_add_sat(sum, t && !is_matrix(k) ? t->count : 0);
         }
-        total += m->has_bias ? 0 : 2 * gh;
+        sum = rnnrt_add_sat(sum, m->has_bias ? 0 : 2 * (uint64_t)gh);
     }
+    if (sum > SIZE_MAX / sizeof *m->arena)
+        return rnnrt_fail(RNNRT_E_NOMEM, "the model's %llu weights do not fit in memory",
+                          (unsigned long long)sum);
+    size_t total = (size_t)sum;
     m->w = rnnrt_calloc((size_t)units, sizeof *m->w);
     m->arena = rnnrt_calloc(total ? total : 1, sizeof *m->arena);
     if (!m->w || !m->arena)

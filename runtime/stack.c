@@ -3,11 +3,13 @@
  * them is an error; without metadata the usual PyTorch module names next to the recurrent
  * module are recognized, and a tensor of such a name that does not fit (not a 2-D float
  * matrix of the right width) is left alone like any other foreign tensor. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "alloc.h"
+#include "checked.h"
 #include "error.h"
 #include "gemm.h"
 #include "pack.h"
@@ -180,12 +182,15 @@ static rnnrt_status parse_vocab(const char *text, rnnrt_stack *s)
 
 static rnnrt_status convert(const found *fd, rnnrt_stack *s)
 {
+    /* the tensors' bytes are in the file, but the sum is kept from wrapping all the same */
+    uint64_t floats = rnnrt_add_sat(fd->embedding ? fd->embedding->count : 0,
+                                    fd->head_w ? (uint64_t)s->head : 0);
     size_t emb = fd->embedding ? (size_t)fd->embedding->count : 0;
-    size_t head = fd->head_w ? (size_t)s->head : 0;
-    s->arena = rnnrt_malloc((emb + head ? emb + head : 1) * sizeof(float));
+    s->arena = floats <= SIZE_MAX / sizeof(float)
+                   ? rnnrt_malloc((floats ? (size_t)floats : 1) * sizeof(float)) : NULL;
     if (!s->arena)
-        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %zu embedding and head weights",
-                          emb + head);
+        return rnnrt_fail(RNNRT_E_NOMEM, "out of memory for %llu embedding and head weights",
+                          (unsigned long long)floats);
     float *next = s->arena;
     if (fd->embedding) {
         for (size_t k = 0; k < emb; k++)

@@ -1,9 +1,11 @@
 #include "alloc.h"
 #include "state.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checked.h"
 #include "error.h"
 
 rnnrt_status rnnrt_state_create(const rnnrt_model *m, int batch, rnnrt_state **out)
@@ -16,6 +18,15 @@ rnnrt_status rnnrt_state_create(const rnnrt_model *m, int batch, rnnrt_state **o
     if (batch < 1 || batch > RNNRT_MAX_DIM)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_state_create: batch must be in [1, %d], got %d",
                           RNNRT_MAX_DIM, batch);
+    /* h and c of every layer and direction; refused past the limit of x and y arrays
+     * before anything is allocated (and computed so that it cannot wrap). */
+    uint64_t per_sequence = (uint64_t)m->h_size + (m->cell == RNNRT_CELL_GRU ? 0 : m->hidden);
+    uint64_t bytes = rnnrt_mul4_sat((uint64_t)m->layers * m->directions, (uint64_t)batch,
+                                    per_sequence, sizeof(float));
+    if (bytes > RNNRT_MAX_ARRAY_BYTES || bytes > SIZE_MAX / 2)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_state_create: batch %d x %d layers x %d "
+                          "directions x %llu floats is too large (more than 2^48 bytes)", batch,
+                          m->layers, m->directions, (unsigned long long)per_sequence);
     rnnrt_state *s = rnnrt_calloc(1, sizeof *s);
     if (!s)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_state_create: out of memory");

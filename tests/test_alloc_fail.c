@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "alloc.h"
+#include "model_builder.h"
 #include "test_util.h"
 
 /* Same tolerance as the golden suite: outputs after a failure must be PyTorch's. */
@@ -489,14 +490,23 @@ static void refused_sizes_allocate_nothing(void **st)
     golden_load(test_data_dir, "lstm_3layer_bidir", &g);
     float x[64] = {0}, y[64];
     rnnrt_state *s = NULL;
+    /* I = H = 256: seq_len x batch x 256 floats reaches 2^64 bytes at seq_len 2^30 with
+     * batch 2^24, and wraps (tests/stress/test_limits.c has the other wrap cases) */
+    const model_spec spec = {RNNRT_CELL_LSTM, 256, 256, 0, 1, 1, 1, 1};
+    rnnrt_model *wide = build_model(&spec);
+    int wrap_t = wrapping_seq_len(1 << 24, 256);
     rnnrt_alloc_fail_after(0, 0);
     assert_int_equal(rnnrt_forward(g.model, NULL, x, INT32_MAX, INT32_MAX, NULL, y),
+                     RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_forward(wide, NULL, x, wrap_t, 1 << 24, NULL, y), RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_forward(wide, NULL, x, wrap_t + 1, 1 << 24, NULL, y),
                      RNNRT_E_INVALID);
     assert_int_equal(rnnrt_state_create(g.model, INT32_MAX, &s), RNNRT_E_INVALID);
     assert_null(s);
     long made = rnnrt_alloc_fail_after(0, 0);
     if (made)
         fail_msg("%ld allocations before refusing a size", made);
+    rnnrt_model_free(wide);
     golden_free(&g);
 }
 

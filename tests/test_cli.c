@@ -26,24 +26,62 @@ static int run_tool(const char *args)
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+/* A v1 .npy header for `descr` and `shape` (the tuple's text), padded so that the data
+ * starts on a 64-byte boundary; returns its length. */
+static size_t npy_header(unsigned char *buf, size_t cap, const char *descr, const char *shape)
+{
+    char dict[160];
+    int len = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                       descr, shape);
+    int pad = 64 - (10 + len + 1) % 64;
+    size_t total = 10 + (size_t)len + (size_t)pad + 1;
+    assert_true(len > 0 && (size_t)len < sizeof dict && total <= cap);
+    unsigned short hlen = (unsigned short)(len + pad + 1);
+    memcpy(buf, "\x93NUMPY\x01\x00", 8);
+    buf[8] = (unsigned char)(hlen & 0xff);
+    buf[9] = (unsigned char)(hlen >> 8);
+    memcpy(buf + 10, dict, (size_t)len);
+    memset(buf + 10 + len, ' ', (size_t)pad);
+    buf[total - 1] = '\n';
+    return total;
+}
+
 /* A v1 .npy of int64 values, written by hand (the library writer only does float32). */
 static void write_i64_npy(const char *path, const int64_t *v, int n)
 {
-    char dict[128];
-    int len = snprintf(dict, sizeof dict, "{'descr': '<i8', 'fortran_order': False, 'shape': (%d,), }", n);
-    int pad = 64 - (10 + len + 1) % 64;
+    unsigned char header[256];
+    char shape[32];
+    snprintf(shape, sizeof shape, "(%d,)", n);
+    size_t len = npy_header(header, sizeof header, "<i8", shape);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    unsigned short hlen = (unsigned short)(len + pad + 1);
-    fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-    fputc(hlen & 0xff, f);
-    fputc(hlen >> 8, f);
-    fwrite(dict, 1, (size_t)len, f);
-    for (int k = 0; k < pad; k++)
-        fputc(' ', f);
-    fputc('\n', f);
+    fwrite(header, 1, len, f);
     fwrite(v, sizeof *v, (size_t)n, f);
     fclose(f);
+}
+
+/* Shapes whose element count or byte count is exactly 2^64: in 64-bit arithmetic that
+ * wraps to 0 and would match the empty data that follows the header. */
+static void npy_refuses_sizes_that_wrap(void **st)
+{
+    (void)st;
+    static const struct {
+        const char *descr, *shape, *word;
+    } cases[] = {
+        {"<f4", "(4294967296, 4294967296)", "overflows"},      /* 2^64 elements */
+        {"<f4", "(65536, 65536, 65536, 65536)", "overflows"},  /* the same in 4 dimensions */
+        {"<f8", "(2305843009213693952,)", "promises"},         /* 2^61 x 8 bytes */
+        {"<i4", "(4611686018427387904, 1)", "promises"},       /* 2^62 x 4 bytes */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        unsigned char buf[256];
+        char err[256] = "";
+        npy_array a;
+        size_t len = npy_header(buf, sizeof buf, cases[k].descr, cases[k].shape);
+        if (npy_parse(buf, len, &a, err, sizeof err) != -1 || !strstr(err, cases[k].word))
+            fail_msg("npy %s %s with no data: accepted or wrong message '%s' (expected '%s')",
+                     cases[k].descr, cases[k].shape, err, cases[k].word);
+    }
 }
 
 static void npy_round_trip_and_rejects(void **st)
@@ -142,6 +180,12 @@ static void run_matches_library(void **st)
              y_path);
     assert_int_not_equal(run_tool(args), 0);
     assert_int_not_equal(run_tool("frobnicate"), 0);
+    /* --random-input whose x reaches 2^64 bytes (wrapping to a small size): refused with
+     * exit status 1, no crash */
+    int wrap_b = 1 << 30, wrap_t = wrapping_seq_len(wrap_b, (uint64_t)g.input_size);
+    snprintf(args, sizeof args, "run '%s' --random-input %d,%d --output '%s'", model, wrap_t,
+             wrap_b, y_path);
+    assert_int_equal(run_tool(args), 1);
     assert_int_equal(access(y_path, F_OK), -1);
     assert_int_equal(run_tool("info"), 0);
     snprintf(args, sizeof args, "info '%s'", model);
@@ -164,6 +208,7 @@ int main(int argc, char **argv)
         return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(npy_round_trip_and_rejects),
+        cmocka_unit_test(npy_refuses_sizes_that_wrap),
         cmocka_unit_test(run_matches_library),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /* GEMM microkernels, the packed blocked GEMM and matmul_nt of every kernel set against a naive double-precision
- * oracle, on edge shapes: every mr up to MR, k from 1 to past a cache block, no init /
- * broadcast init / per-row init / init aliasing c, unaligned A, init and C, canaries
- * around C for out-of-bounds writes. */
+ * oracle, on edge shapes: every mr up to MR, k from 1 to past a cache block, tight and
+ * padded strides, no init / broadcast init / per-row init / init aliasing c, unaligned A,
+ * init and C, canaries around C for out-of-bounds writes. Every failure prints the shape
+ * and its seed (RNNRT_TEST_SEED changes the data of every shape). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,65 +29,101 @@ static double bound(size_t k, double abs_sum, double init)
     return (double)(k + 2) * 0x1p-24 * (abs_sum + fabs(init)) + 1e-30;
 }
 
+/* The seed of every shape's data: RNNRT_TEST_SEED or a fixed default, mixed with the
+ * shape's numbers, so that the seed printed with a failure reproduces that one shape. */
+static unsigned base_seed(void)
+{
+    const char *env = getenv("RNNRT_TEST_SEED");
+    return env ? (unsigned)strtoul(env, NULL, 10) : 7u;
+}
+
+static unsigned shape_seed(unsigned a, unsigned b, unsigned c, unsigned d)
+{
+    unsigned h = base_seed() | 1u;
+    const unsigned v[4] = {a, b, c, d};
+    for (int k = 0; k < 4; k++)
+        h = (h ^ v[k]) * 16777619u;
+    return h;
+}
+
+/* One tile shape: mr rows, kc deep, A's rows lda_pad longer than kc, C's ldc_pad longer than
+ * nr, under each init mode; every element against the oracle, canaries around C. */
+static void check_ukernel_shape(const char *isa, const char *which, const rnnrt_gemm_ukernel *uk,
+                                size_t mr, size_t kc, size_t lda_pad, size_t ldc_pad)
+{
+    const size_t nr = (size_t)uk->nr, MR = (size_t)uk->mr, lda = kc + lda_pad;
+    const size_t ldc = nr + ldc_pad, ld_init = nr + 2, nc = 1 + MR * ldc + 8;
+    float *b = aligned_alloc(64, (kc * nr * sizeof(float) + 63) / 64 * 64);
+    float *a = malloc((1 + MR * lda) * sizeof(float));
+    float *init = malloc((1 + MR * ld_init) * sizeof(float));
+    float *c = malloc(nc * sizeof(float));
+    for (int mode = 0; mode < 4; mode++) { /* 0 none, 1 broadcast, 2 rows, 3 init == c */
+        unsigned seed = shape_seed((unsigned)mr, (unsigned)kc, (unsigned)(lda_pad * 64 + ldc_pad),
+                                   (unsigned)mode), seed0 = seed;
+        fill_uniform(b, kc * nr, 1.0f, &seed);
+        fill_uniform(a, 1 + MR * lda, 1.0f, &seed);
+        fill_uniform(init, 1 + MR * ld_init, 1.0f, &seed);
+        float *au = a + 1, *cu = c + 1, *iu = init + 1; /* unaligned */
+        for (size_t k = 0; k < nc; k++)
+            c[k] = CANARY;
+        const float *ip = NULL;
+        size_t ldi = 0;
+        if (mode == 1)
+            ip = iu;
+        else if (mode == 2)
+            ip = iu, ldi = ld_init;
+        else if (mode == 3) {
+            for (size_t m = 0; m < mr; m++)
+                memcpy(cu + m * ldc, iu + m * ld_init, nr * sizeof(float));
+            ip = cu, ldi = ldc;
+        }
+        uk->fn(mr, kc, au, lda, b, ip, ldi, cu, ldc);
+        for (size_t m = 0; m < MR; m++)
+            for (size_t j = 0; j < ldc; j++) {
+                float got = cu[m * ldc + j];
+                if (m >= mr || j >= nr) {
+                    if (got != CANARY)
+                        fail_msg("%s %s: mr %zu kc %zu lda %zu ldc %zu mode %d seed %u: wrote "
+                                 "c[%zu][%zu]", isa, which, mr, kc, lda, ldc, mode, seed0, m, j);
+                    continue;
+                }
+                double init_v = mode == 0 ? 0 : mode == 1 ? iu[j] : iu[m * ld_init + j];
+                double ref = init_v, abs_sum = 0;
+                for (size_t k = 0; k < kc; k++) {
+                    double p = (double)au[m * lda + k] * b[k * nr + j];
+                    ref += p;
+                    abs_sum += fabs(p);
+                }
+                if (fabs(got - ref) > bound(kc, abs_sum, init_v))
+                    fail_msg("%s %s: mr %zu kc %zu lda %zu ldc %zu mode %d seed %u: c[%zu][%zu] "
+                             "= %.9g, expected %.9g", isa, which, mr, kc, lda, ldc, mode, seed0,
+                             m, j, got, ref);
+            }
+        if (cu[-1] != CANARY || cu[MR * ldc] != CANARY)
+            fail_msg("%s %s: mr %zu kc %zu lda %zu ldc %zu mode %d seed %u: wrote outside c",
+                     isa, which, mr, kc, lda, ldc, mode, seed0);
+    }
+    free(a);
+    free(b);
+    free(init);
+    free(c);
+}
+
+/* Every mr up to MR; k from 1 through powers of two and their neighbours to past a cache
+ * block; A's rows exactly kc long or padded (odd, and by a cache line); C tight or padded. */
 static void check_ukernel(const char *isa, const char *which, const rnnrt_gemm_ukernel *uk)
 {
-    static const size_t kcs[] = {1, 2, 3, 5, 8, 17, 64, 129};
-    const size_t nr = (size_t)uk->nr, lda_pad = 3, ldc = nr + 5, ld_init = nr + 2;
-    unsigned seed = 7;
-    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++) {
-        size_t kc = kcs[ki], lda = kc + lda_pad;
-        float *b = aligned_alloc(64, (kc * nr * sizeof(float) + 63) / 64 * 64);
-        float *a = malloc((1 + (size_t)uk->mr * lda) * sizeof(float));
-        float *init = malloc((1 + (size_t)uk->mr * ld_init) * sizeof(float));
-        float *c = malloc((1 + (size_t)uk->mr * ldc + 8) * sizeof(float));
-        fill_uniform(b, kc * nr, 1.0f, &seed);
-        fill_uniform(a, 1 + (size_t)uk->mr * lda, 1.0f, &seed);
-        for (int mode = 0; mode < 4; mode++) /* 0 none, 1 broadcast, 2 rows, 3 init == c */
-            for (size_t mr = 1; mr <= (size_t)uk->mr; mr++) {
-                float *au = a + 1, *cu = c + 1, *iu = init + 1; /* unaligned */
-                fill_uniform(init, 1 + (size_t)uk->mr * ld_init, 1.0f, &seed);
-                for (size_t k = 0; k < 1 + (size_t)uk->mr * ldc + 8; k++)
-                    c[k] = CANARY;
-                const float *ip = NULL;
-                size_t ldi = 0;
-                if (mode == 1)
-                    ip = iu;
-                else if (mode == 2)
-                    ip = iu, ldi = ld_init;
-                else if (mode == 3) {
-                    for (size_t m = 0; m < mr; m++)
-                        memcpy(cu + m * ldc, iu + m * ld_init, nr * sizeof(float));
-                    ip = cu, ldi = ldc;
-                }
-                uk->fn(mr, kc, au, lda, b, ip, ldi, cu, ldc);
-                for (size_t m = 0; m < (size_t)uk->mr; m++)
-                    for (size_t j = 0; j < ldc; j++) {
-                        float got = cu[m * ldc + j];
-                        if (m >= mr || j >= nr) {
-                            if (got != CANARY)
-                                fail_msg("%s %s: mr %zu kc %zu mode %d wrote c[%zu][%zu]", isa,
-                                         which, mr, kc, mode, m, j);
-                            continue;
-                        }
-                        double init_v = mode == 0 ? 0 : mode == 1 ? iu[j] : iu[m * ld_init + j];
-                        double ref = init_v, abs_sum = 0;
-                        for (size_t k = 0; k < kc; k++) {
-                            double p = (double)au[m * lda + k] * b[k * nr + j];
-                            ref += p;
-                            abs_sum += fabs(p);
-                        }
-                        if (fabs(got - ref) > bound(kc, abs_sum, init_v))
-                            fail_msg("%s %s: mr %zu kc %zu mode %d c[%zu][%zu] = %.9g, "
-                                     "expected %.9g", isa, which, mr, kc, mode, m, j, got, ref);
-                    }
-                if (cu[-1] != CANARY || cu[(size_t)uk->mr * ldc] != CANARY)
-                    fail_msg("%s %s: wrote outside c", isa, which);
-            }
-        free(a);
-        free(b);
-        free(init);
-        free(c);
-    }
+    static const size_t kcs[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 64, 100, 129,
+                                 255, 256, 257};
+    static const size_t lda_pads[] = {0, 3, 17}, ldc_pads[] = {0, 5};
+    int shapes = 0;
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++)
+        for (size_t li = 0; li < sizeof lda_pads / sizeof lda_pads[0]; li++)
+            for (size_t ci = 0; ci < sizeof ldc_pads / sizeof ldc_pads[0]; ci++)
+                for (size_t mr = 1; mr <= (size_t)uk->mr; mr++, shapes++)
+                    check_ukernel_shape(isa, which, uk, mr, kcs[ki], lda_pads[li], ldc_pads[ci]);
+    print_message("[  INFO    ] %s %s (%dx%d): %d tile shapes x 4 init modes\n", isa, which,
+                  uk->mr, uk->nr, shapes);
 }
 
 static void check_matmul_nt(const char *isa, rnnrt_f32_matmul_nt_fn fn)
@@ -121,50 +158,76 @@ static void check_matmul_nt(const char *isa, rnnrt_f32_matmul_nt_fn fn)
     }
 }
 
-/* The whole blocked GEMM on packed weights: several panels, a partial last one, k-blocks. */
+/* The whole blocked GEMM on packed weights for one shape: C [M][N] = A [M][K] * W^T with
+ * A's rows lda_pad longer than K and C's 3 longer than N, canaries past every row of C. */
+static void check_packed_shape(const char *isa, const rnnrt_kernels *k, int M, int N, int K,
+                               size_t lda_pad)
+{
+    unsigned seed = shape_seed((unsigned)M, (unsigned)N, (unsigned)K, (unsigned)lda_pad);
+    const unsigned seed0 = seed;
+    size_t ldc = (size_t)N + 3, lda = (size_t)K + lda_pad;
+    float *a = malloc((size_t)M * lda * sizeof(float)), *w = malloc((size_t)N * K * sizeof(float));
+    float *c = malloc(((size_t)M * ldc + 1) * sizeof(float));
+    float *tile = malloc((size_t)M * k->gemm4.nr * sizeof(float));
+    fill_uniform(a, (size_t)M * lda, 1.0f, &seed);
+    fill_uniform(w, (size_t)N * K, 1.0f, &seed);
+    for (size_t i = 0; i < (size_t)M * ldc + 1; i++)
+        c[i] = CANARY;
+    rnnrt_gemm_b *b = rnnrt_gemm_b_pack(k, w, N, K);
+    assert_non_null(b);
+    rnnrt_gemm_b_run(b, M, a, lda, c, ldc, tile);
+    for (int m = 0; m < M; m++)
+        for (size_t n = 0; n < ldc; n++) {
+            float got = c[m * ldc + n];
+            if ((int)n >= N) {
+                if (got != CANARY)
+                    fail_msg("%s packed gemm M %d N %d K %d lda %zu seed %u: wrote c[%d][%zu]",
+                             isa, M, N, K, lda, seed0, m, n);
+                continue;
+            }
+            double ref = 0, abs_sum = 0;
+            for (int kk = 0; kk < K; kk++) {
+                double p = (double)a[m * lda + kk] * w[n * K + kk];
+                ref += p;
+                abs_sum += fabs(p);
+            }
+            if (fabs(got - ref) > bound((size_t)K, abs_sum, 0))
+                fail_msg("%s packed gemm M %d N %d K %d lda %zu seed %u: c[%d][%zu] = %.9g, "
+                         "expected %.9g", isa, M, N, K, lda, seed0, m, n, got, ref);
+        }
+    if (c[(size_t)M * ldc] != CANARY)
+        fail_msg("%s packed gemm M %d N %d K %d lda %zu seed %u: wrote past c", isa, M, N, K,
+                 lda, seed0);
+    rnnrt_gemm_b_free(b);
+    free(a);
+    free(w);
+    free(c);
+    free(tile);
+}
+
+/* Rows around the microkernel's mr and its multiples, columns around its nr (one panel
+ * partial, exact, and several with a partial last one), k around the forced k-block of 48,
+ * A tight and padded. */
 static void check_packed_gemm(const char *isa, const rnnrt_kernels *k)
 {
-    static const int shapes[][3] = {{1, 5, 3}, {7, 130, 70}, {13, 64, 200}, {4, 97, 1}};
-    unsigned seed = 5;
+    const int mr = k->gemm4.mr, nr = k->gemm4.nr;
+    const int Ms[] = {1, 2, mr - 1, mr, mr + 1, 2 * mr + 1, 13};
+    const int Ns[] = {1, nr - 1, nr, nr + 1, 2 * nr + 3, 130};
+    const int Ks[] = {1, 2, 47, 48, 49, 97, 200};
     rnnrt_tuning_set_gemm_kc(48);
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
-        size_t ldc = (size_t)N + 3;
-        float *a = malloc((size_t)M * K * sizeof(float)), *w = malloc((size_t)N * K * sizeof(float));
-        float *c = malloc(((size_t)M * ldc + 1) * sizeof(float));
-        float *tile = malloc((size_t)M * k->gemm4.nr * sizeof(float));
-        fill_uniform(a, (size_t)M * K, 1.0f, &seed);
-        fill_uniform(w, (size_t)N * K, 1.0f, &seed);
-        for (size_t i = 0; i < (size_t)M * ldc + 1; i++)
-            c[i] = CANARY;
-        rnnrt_gemm_b *b = rnnrt_gemm_b_pack(k, w, N, K);
-        assert_non_null(b);
-        rnnrt_gemm_b_run(b, M, a, (size_t)K, c, ldc, tile);
-        for (int m = 0; m < M; m++)
-            for (size_t n = 0; n < ldc; n++) {
-                float got = c[m * ldc + n];
-                if ((int)n >= N) {
-                    assert_true(got == CANARY);
-                    continue;
+    int shapes = 0;
+    for (size_t mi = 0; mi < sizeof Ms / sizeof Ms[0]; mi++)
+        for (size_t ni = 0; ni < sizeof Ns / sizeof Ns[0]; ni++)
+            for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++)
+                for (size_t pad = 0; pad <= 5; pad += 5) {
+                    if (Ms[mi] < 1 || Ns[ni] < 1)
+                        continue; /* mr - 1 or nr - 1 of a 1-wide tile */
+                    check_packed_shape(isa, k, Ms[mi], Ns[ni], Ks[ki], pad);
+                    shapes++;
                 }
-                double ref = 0, abs_sum = 0;
-                for (int kk = 0; kk < K; kk++) {
-                    double p = (double)a[m * K + kk] * w[n * K + kk];
-                    ref += p;
-                    abs_sum += fabs(p);
-                }
-                if (fabs(got - ref) > bound((size_t)K, abs_sum, 0))
-                    fail_msg("%s packed gemm %dx%dx%d: c[%d][%zu] = %.9g, expected %.9g", isa,
-                             M, N, K, m, n, got, ref);
-            }
-        assert_true(c[(size_t)M * ldc] == CANARY);
-        rnnrt_gemm_b_free(b);
-        free(a);
-        free(w);
-        free(c);
-        free(tile);
-    }
     rnnrt_tuning_set_gemm_kc(-1);
+    print_message("[  INFO    ] %s packed gemm (%dx%d tiles, k-block 48): %d shapes\n", isa, mr,
+                  nr, shapes);
 }
 
 static void kernels_of(void **st)
@@ -185,6 +248,8 @@ static void kernels_of(void **st)
 
 int main(void)
 {
+    print_message("[  INFO    ] seed %u (RNNRT_TEST_SEED sets it); each failure prints its "
+                  "shape's own seed\n", base_seed());
     static const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
     const struct CMUnitTest tests[] = {
         {"gemm_scalar", kernels_of, NULL, NULL, (void *)isas[0]},

@@ -1,6 +1,7 @@
 /* The forward pass against PyTorch (and the NumPy oracle for the peephole and coupled
  * cells) on every golden case of tests/data/golden, under every kernel set this machine
- * runs; plus streaming and thread-count invariance on the same cases. */
+ * runs, each case within a bound derived from PyTorch's own float32 error on it; plus
+ * streaming and the blocked pass's thread-count invariance on the same cases. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,25 +13,37 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "tuning.h"
 
 /* The references are PyTorch's results computed in float64 (exact for our purpose), so the
- * error is rnnrt's own float32 rounding: ~1e-6 on ordinary cases. 1e-5 relative to
- * max(1, |ref|) leaves a 10x margin and still catches any wrong formula, gate order or
- * state bookkeeping (those give 1e-2 and more).
- * On ill-conditioned cases (lstm_saturate: pre-activations near 100 that cancel), any
- * float32 evaluation is off by ~1e-5, PyTorch's included (its float32 error is stored in
- * the case as torch_fp32_error). There we ask rnnrt to be within twice PyTorch's own
- * error: as accurate as PyTorch, up to summation order. */
-#define TOLERANCE 1e-5
+ * error is rnnrt's own float32 rounding. Each case also stores PyTorch's own float32 error
+ * (torch_fp32_error), which says how well the case is conditioned. The bound, relative to
+ * max(1, |ref|), is max(FLOOR, 2 x torch_fp32_error):
+ * - 2 x PyTorch's error: rnnrt must be as accurate as PyTorch's own float32 evaluation, up
+ *   to summation order. This decides the ill-conditioned cases (pre-activations near
+ *   +-100 that cancel): lstm_saturate (PyTorch 5.6e-6; rnnrt measured up to 1.84 x that,
+ *   simd variant, scalar kernels) and the floor below for gru_saturate.
+ * - FLOOR 3e-6: on well-conditioned cases PyTorch's error is just the rounding of the
+ *   outputs (2.6e-8 to 1.2e-7) and rnnrt measured at most 2.1e-7 (lstm_large, blocked,
+ *   scalar kernels), so the floor is 14x above the worst of them; a wrong formula, gate
+ *   order or state bookkeeping gives 1e-2 and more. It is not lower because of gru_saturate
+ *   (PyTorch 8.3e-7), where the blocked pass's float32 sums of large pre-activations
+ *   measured 2.2e-6 (scalar and AVX2 kernels alike).
+ * The peephole and coupled cells have no PyTorch version (torch_fp32_error 0): the floor. */
+#define FLOOR 3e-6
+#define TORCH_FACTOR 2.0
 
 static double tolerance(const golden *g)
 {
-    return g->torch_fp32_error * 2 > TOLERANCE ? g->torch_fp32_error * 2 : TOLERANCE;
+    double scaled = TORCH_FACTOR * g->torch_fp32_error;
+    return scaled > FLOOR ? scaled : FLOOR;
 }
 
 static char **cases;
 static int case_count;
 static double worst_error; /* over every output checked, reported at the end of a suite */
+static double worst_ratio; /* the largest error / bound, and its case */
+static char worst_case[192]; /* "<case> <output>": a name of up to 128 bytes */
 
 /* Runs a case from its initial state (h0/c0 or zeros); writes y, hn, cn. */
 static void run_case(const golden *g, float *y, float *hn, float *cn)
@@ -54,8 +67,14 @@ static int check(const char *isa, const golden *g, const char *what, const float
     double e = max_rel_error(got, ref, n, &at);
     if (e > worst_error)
         worst_error = e;
+    if (e / tolerance(g) > worst_ratio) {
+        worst_ratio = e / tolerance(g);
+        snprintf(worst_case, sizeof worst_case, "%s %s", g->name, what);
+    }
     if (getenv("RNNRT_TEST_VERBOSE"))
-        print_message("[  INFO    ] [%s] %s %s: error %.3g at %zu\n", isa, g->name, what, e, at);
+        print_message("[  INFO    ] [%s] %s %s: error %.3g at %zu (bound %.3g, PyTorch's "
+                      "float32 error %.3g)\n", isa, g->name, what, e, at, tolerance(g),
+                      g->torch_fp32_error);
     if (e <= tolerance(g))
         return 0;
     print_error("[%s] %s: %s[%zu] = %.9g, expected %.9g (error %.3g > %.3g)\n", isa, g->name,
@@ -77,7 +96,8 @@ static void golden_suite(void **st)
     }
     assert_int_equal(rnnrt_set_variant(cfg->variant), RNNRT_OK);
     int failures = 0;
-    worst_error = 0.0;
+    worst_error = worst_ratio = 0.0;
+    snprintf(worst_case, sizeof worst_case, "none");
     for (int k = 0; k < case_count; k++) {
         golden g;
         golden_load(test_data_dir, cases[k], &g);
@@ -100,8 +120,9 @@ static void golden_suite(void **st)
         free(cn);
         golden_free(&g);
     }
-    print_message("[  INFO    ] %s/%s: %d golden cases, %d mismatches, worst error %.3g\n",
-                  cfg->variant, isa, case_count, failures, worst_error);
+    print_message("[  INFO    ] %s/%s: %d golden cases, %d mismatches, worst error %.3g, "
+                  "closest to its bound: %s at %.2f of it\n", cfg->variant, isa, case_count,
+                  failures, worst_error, worst_case, worst_ratio);
     assert_int_equal(failures, 0);
 }
 
@@ -156,32 +177,57 @@ static void streaming_equals_whole(void **st)
     assert_true(checked >= 5);
 }
 
-/* 1, 2, 3 and 4 threads give identical bytes: no thread ever splits a dot product. */
+/* One case at 1 thread and at 2, 3 and 4: the same bytes in y, h_n and c_n. */
+static void same_bytes_for_any_thread_count(const char *isa, const golden *g)
+{
+    size_t ny = (size_t)g->seq_len * g->batch * g->output_size;
+    size_t nh = g->h_count * sizeof(float), nc = g->c_count * sizeof(float);
+    float *y1 = malloc(ny * sizeof *y1), *y = malloc(ny * sizeof *y);
+    float *h1 = malloc(nh), *h = malloc(nh), *c1 = nc ? malloc(nc) : NULL;
+    float *c = nc ? malloc(nc) : NULL;
+    rnnrt_set_num_threads(1);
+    run_case(g, y1, h1, c1);
+    for (int threads = 2; threads <= 4; threads++) {
+        rnnrt_set_num_threads(threads);
+        run_case(g, y, h, c);
+        if (memcmp(y1, y, ny * sizeof *y) || memcmp(h1, h, nh) || (nc && memcmp(c1, c, nc)))
+            fail_msg("[%s] %s: %d threads differ from 1 thread", isa, g->name, threads);
+    }
+    rnnrt_set_num_threads(0);
+    free(y1);
+    free(y);
+    free(h1);
+    free(h);
+    free(c1);
+    free(c);
+}
+
+/* 1, 2, 3 and 4 threads give identical bytes in the blocked pass, which splits the hidden
+ * units between threads (the reference splits the batch, so there this could only catch
+ * sequences interfering with each other): no thread ever splits a dot product.
+ * RNNRT_THREADS_EXACT keeps the pass from falling back to one thread on steps this small.
+ * The scalar and AVX2 layouts hold 8 units a panel, so every golden model but lstm_h1 has
+ * 2 or more panels to share; AVX-512's 16 leave most of them one panel. */
 static void thread_count_invariance(void **st)
 {
     (void)st;
-    assert_int_equal(rnnrt_set_variant("reference"), RNNRT_OK); /* splits the batch */
-    for (int k = 0; k < case_count; k++) {
-        golden g;
-        golden_load(test_data_dir, cases[k], &g);
-        size_t ny = (size_t)g.seq_len * g.batch * g.output_size;
-        float *ref = malloc(ny * sizeof *ref), *y = malloc(ny * sizeof *y);
-        float *h = malloc(g.h_count * sizeof *h), *c = g.c_count ? malloc(g.c_count * 4) : NULL;
-        rnnrt_set_num_threads(1);
-        run_case(&g, ref, h, c);
-        for (int threads = 2; threads <= 4; threads++) {
-            rnnrt_set_num_threads(threads);
-            run_case(&g, y, h, c);
-            if (memcmp(ref, y, ny * sizeof *y))
-                fail_msg("%s: %d threads differ from 1 thread", g.name, threads);
+    static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    rnnrt_tuning_set_threads_exact(1);
+    for (size_t i = 0; i < sizeof isas / sizeof isas[0]; i++) {
+        if (rnnrt_set_isa(isas[i]) != RNNRT_OK) {
+            print_message("[  INFO    ] thread counts: %s kernels skipped: %s\n", isas[i],
+                          rnnrt_last_error());
+            continue;
         }
-        rnnrt_set_num_threads(0);
-        free(ref);
-        free(y);
-        free(h);
-        free(c);
-        golden_free(&g);
+        for (int k = 0; k < case_count; k++) {
+            golden g;
+            golden_load(test_data_dir, cases[k], &g);
+            same_bytes_for_any_thread_count(isas[i], &g);
+            golden_free(&g);
+        }
     }
+    rnnrt_tuning_set_threads_exact(-1);
 }
 
 int main(int argc, char **argv)

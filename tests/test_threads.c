@@ -24,20 +24,24 @@ typedef struct job {
     int mismatches, errors;
 } job;
 
-/* Streams the sequence in two chunks through the thread's own state, ROUNDS times. */
-static void run(const rnnrt_model *m, const float *x, const int *lengths, float *y)
+/* Streams the sequence in two chunks through the thread's own state (or, with lengths, one
+ * call); returns the first failing status. */
+static rnnrt_status run(const rnnrt_model *m, const float *x, const int *lengths, float *y)
 {
     int in = rnnrt_model_input_size(m), out = rnnrt_model_output_size(m);
     rnnrt_state *s;
-    if (rnnrt_state_create(m, B, &s))
-        return;
+    rnnrt_status st = rnnrt_state_create(m, B, &s);
+    if (st)
+        return st;
     if (!lengths) {
-        rnnrt_forward(m, s, x, 2, B, NULL, y);
-        rnnrt_forward(m, s, x + 2 * B * in, T - 2, B, NULL, y + 2 * B * out);
+        st = rnnrt_forward(m, s, x, 2, B, NULL, y);
+        if (!st)
+            st = rnnrt_forward(m, s, x + 2 * B * in, T - 2, B, NULL, y + 2 * B * out);
     } else {
-        rnnrt_forward(m, s, x, T, B, lengths, y);
+        st = rnnrt_forward(m, s, x, T, B, lengths, y);
     }
     rnnrt_state_free(s);
+    return st;
 }
 
 static void *worker(void *arg)
@@ -46,9 +50,10 @@ static void *worker(void *arg)
     float *y = malloc(j->ny * sizeof *y);
     for (int r = 0; r < ROUNDS; r++) {
         memset(y, 0xff, j->ny * sizeof *y);
-        run(j->model, j->x, r % 2 ? j->lengths : NULL, y);
         /* odd rounds use lengths: compare against the matching expectation */
-        if (memcmp(y, j->expected + (r % 2) * j->ny, j->ny * sizeof *y))
+        if (run(j->model, j->x, r % 2 ? j->lengths : NULL, y))
+            j->errors++;
+        else if (memcmp(y, j->expected + (r % 2) * j->ny, j->ny * sizeof *y))
             j->mismatches++;
     }
     free(y);
@@ -75,23 +80,24 @@ static void shared_model(void **st)
         for (int b = 0; b < B; b++)
             j->lengths[b] = 1 + (t + b * 2) % T;
         j->expected = malloc(2 * j->ny * sizeof *j->expected);
-        run(m, j->x, NULL, j->expected);
-        run(m, j->x, j->lengths, j->expected + j->ny);
+        if (run(m, j->x, NULL, j->expected) || run(m, j->x, j->lengths, j->expected + j->ny))
+            fail_msg("%s: the single-threaded run failed: %s", name, rnnrt_last_error());
     }
     pthread_t tid[THREADS];
     for (int t = 0; t < THREADS; t++)
         assert_int_equal(pthread_create(&tid[t], NULL, worker, &jobs[t]), 0);
-    int mismatches = 0;
+    int mismatches = 0, errors = 0;
     for (int t = 0; t < THREADS; t++) {
         pthread_join(tid[t], NULL);
         mismatches += jobs[t].mismatches;
+        errors += jobs[t].errors;
         free(jobs[t].x);
         free(jobs[t].expected);
     }
     rnnrt_model_free(m);
-    if (mismatches)
-        fail_msg("%s: %d of %d concurrent runs differ from the single-threaded result", name,
-                 mismatches, THREADS * ROUNDS);
+    if (mismatches || errors)
+        fail_msg("%s: of %d concurrent runs, %d failed and %d differ from the single-threaded "
+                 "result", name, THREADS * ROUNDS, errors, mismatches);
 }
 
 int main(int argc, char **argv)

@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -158,4 +159,14 @@ double max_rel_error(const float *got, const float *ref, size_t n, size_t *where
     if (where)
         *where = at;
     return worst;
+}
+
+int wrapping_seq_len(int batch, uint64_t width)
+{
+    uint64_t step = (uint64_t)batch * width * sizeof(float); /* bytes per time step */
+    uint64_t t = UINT64_MAX / step + 1;
+    if (t > INT_MAX)
+        fail_msg("no seq_len below 2^31 wraps %d x %llu floats a step", batch,
+                 (unsigned long long)width);
+    return (int)t;
 }

@@ -3,6 +3,7 @@
 #define RNNRT_TEST_UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rnnrt.h"
 
@@ -44,6 +45,11 @@ double max_rel_error(const float *got, const float *ref, size_t n, size_t *where
             fail_msg("%s: message '%s' does not mention '%s'", #call, rnnrt_last_error(),     \
                      (word));                                                                  \
     } while (0)
+
+/* The smallest seq_len at which seq_len x batch x width floats reach 2^64 bytes: in 64-bit
+ * arithmetic that size wraps around to fewer than batch x width x 4 bytes, which a check
+ * that wraps takes for a small array. Fails the test if it is past INT_MAX. */
+int wrapping_seq_len(int batch, uint64_t width);
 
 /* The test data directory, from argv[1] (set by meson). */
 extern const char *test_data_dir;

@@ -37,7 +37,7 @@ tools/install_deps.sh
 
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 if [ ! -d "$build/meson-info" ]; then
-  CC=$cc meson setup "$build" -Dtests=false -Dbuildtype=debugoptimized \
+  CC=$cc meson setup "$build" -Dtests=false -Dbuildtype=debugoptimized -Dwerror=true \
       -Db_sanitize=address,undefined -Db_lundef=false \
       "-Dc_args=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all -fno-omit-frame-pointer"
 fi

@@ -163,6 +163,9 @@ int npy_save_f32(const char *path, const float *data, const uint64_t *shape, int
     for (int k = 0; k < ndim; k++) {
         used += (size_t)snprintf(dims + used, sizeof dims - used, "%llu%s",
                                  (unsigned long long)shape[k], ndim == 1 ? "," : k + 1 < ndim ? ", " : "");
+        if (shape[k] && count > SIZE_MAX / sizeof *data / shape[k])
+            return fail(err, errlen, "cannot write '%s': the shape's %d dimensions hold more "
+                        "bytes than memory can", path, ndim);
         count *= shape[k];
     }
     int n = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }",
@@ -198,7 +201,8 @@ int npy_to_f32(const npy_array *a, float **out, char *err, size_t errlen)
 {
     if (a->kind != 'f' || (a->item_size != 4 && a->item_size != 8))
         return fail(err, errlen, "expected a float32 or float64 array");
-    float *v = malloc((a->count ? a->count : 1) * sizeof *v);
+    float *v = a->count <= SIZE_MAX / sizeof *v ? malloc((a->count ? a->count : 1) * sizeof *v)
+                                                : NULL;
     if (!v)
         return fail(err, errlen, "out of memory");
     for (uint64_t k = 0; k < a->count; k++)
@@ -212,7 +216,8 @@ int npy_to_i32(const npy_array *a, int **out, char *err, size_t errlen)
 {
     if (a->kind != 'i' || (a->item_size != 4 && a->item_size != 8))
         return fail(err, errlen, "expected an int32 or int64 array");
-    int *v = malloc((a->count ? a->count : 1) * sizeof *v);
+    int *v = a->count <= SIZE_MAX / sizeof *v ? malloc((a->count ? a->count : 1) * sizeof *v)
+                                              : NULL;
     if (!v)
         return fail(err, errlen, "out of memory");
     for (uint64_t k = 0; k < a->count; k++) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "checked.h"
 #include "cpu_features.h"
 #include "default_model.h"
 #include "npy.h"
@@ -173,14 +174,30 @@ static int parse_run(int argc, char **argv, run_args *a)
     return 0;
 }
 
+/* Bytes of a float array [t][b][width], computed so that it cannot wrap; 0 (with a message
+ * naming `what`) when no machine could hold it: above 2^48 bytes, the library's own limit
+ * for x and y, which it checks only after the tool has allocated them. */
+static size_t array_bytes(const char *what, int t, int b, int width)
+{
+    uint64_t bytes = rnnrt_mul4_sat((uint64_t)t, (uint64_t)b, (uint64_t)width, sizeof(float));
+    if (bytes > (uint64_t)1 << 48 || bytes > SIZE_MAX / 2) {
+        complain("%s: %d x %d x %d floats is too large (more than 2^48 bytes)", what, t, b,
+                 width);
+        return 0;
+    }
+    return bytes ? (size_t)bytes : 1;
+}
+
 /* x [T][B][I] from the .npy file or from a seeded uniform(-1, 1) generator. */
 static int load_input(const run_args *a, int input_size, float **x, int *t, int *b)
 {
     char err[256];
     if (a->random_t) {
-        size_t n = (size_t)a->random_t * a->random_b * input_size;
-        *x = malloc(n * sizeof **x);
-        if (!*x)
+        size_t bytes = array_bytes("--random-input", a->random_t, a->random_b, input_size);
+        if (!bytes)
+            return -1;
+        size_t n = bytes / sizeof **x;
+        if (!(*x = malloc(bytes)))
             return complain("out of memory");
         unsigned long long s = a->random_seed * 0x9e3779b97f4a7c15ull + 1;
         for (size_t k = 0; k < n; k++) {
@@ -274,8 +291,10 @@ static int cmd_run(int argc, char **argv)
         goto out;
     int whole = a.tokens || a.head || a.last_step;
     int width = whole ? rnnrt_model_logits_size(m) : rnnrt_model_output_size(m);
-    size_t out_n = (size_t)(a.last_step ? 1 : t) * b * width;
-    if (!(y = malloc(out_n * sizeof *y))) {
+    size_t out_bytes = array_bytes("the output", a.last_step ? 1 : t, b, width);
+    if (!out_bytes)
+        goto out;
+    if (!(y = malloc(out_bytes))) {
         fprintf(stderr, "rnnrt run: out of memory for the output\n");
         goto out;
     }

@@ -12,6 +12,7 @@
 #
 #   tools/run_sanitizers.sh [tsan|alloc|fuzz]...     (default: all three)
 #
+# Every build here treats warnings as errors (-Dwerror=true), gcc and clang alike.
 # Build directories: $SAN_BUILD_ROOT/{tsan,alloc-fail,fuzz} (default build-san/). About
 # 6 minutes on 2 cores from scratch.
 set -euo pipefail
@@ -43,7 +44,8 @@ setup() { # dir, meson options...
 run_tsan() {
   echo "=== ThreadSanitizer (clang-14, libomp + Archer) ==="
   local dir=$root/tsan
-  CC=clang-14 setup "$dir" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized
+  CC=clang-14 setup "$dir" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized \
+      -Dwerror=true
   ninja -C "$dir" tests/test_threads tests/test_golden tests/test_concurrency
   # Archer (LLVM's OMPT tool) tells TSan about OpenMP barriers, task and lock hand-offs;
   # ignore_noninstrumented_modules keeps TSan from checking libomp's own (uninstrumented)
@@ -77,7 +79,7 @@ run_alloc() {
   echo "=== allocation failure (-Dalloc_fail_hook=true, ASan + UBSan + LeakSanitizer) ==="
   local dir=$root/alloc-fail
   setup "$dir" -Dalloc_fail_hook=true -Db_sanitize=address,undefined -Db_lundef=false \
-      -Dbuildtype=debugoptimized -Dc_args=-fno-sanitize-recover=all
+      -Dbuildtype=debugoptimized -Dc_args=-fno-sanitize-recover=all -Dwerror=true
   ninja -C "$dir" tests/test_alloc_fail
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       "$dir/tests/test_alloc_fail" tests/data

@@ -13,10 +13,14 @@
 
 #include <cmocka.h>
 
+#include "model.h"
 #include "model_build.h"
+#include "model_builder.h"
 #include "test_util.h"
 
-#define MAX_DIM (1 << 24) /* RNNRT_MAX_DIM of runtime/model.h */
+#define MAX_DIM RNNRT_MAX_DIM
+
+static const char *shipped_model; /* models/charlstm.safetensors, from argv[2] */
 
 static void expect_refused(rnnrt_status got, rnnrt_status want, const char *word,
                            const char *what)
@@ -38,6 +42,17 @@ static rnnrt_model *golden_model(const char *name)
 
 /* --- forward and state sizes ------------------------------------------------------------ */
 
+/* No y or x is touched: every float still holds the canary. */
+static void assert_untouched(const float *y, size_t n, const char *what)
+{
+    for (size_t j = 0; j < n; j++) {
+        uint32_t bits;
+        memcpy(&bits, &y[j], sizeof bits);
+        if (bits != 0x5a5a5a5au)
+            fail_msg("%s: out[%zu] was written", what, j);
+    }
+}
+
 static void forward_refuses_sizes_past_size_t(void **st)
 {
     (void)st;
@@ -54,13 +69,87 @@ static void forward_refuses_sizes_past_size_t(void **st)
         /* batches past MAX_DIM are refused as such, before any size product */
         expect_refused(rnnrt_forward(m, NULL, x, sizes[k][0], sizes[k][1], NULL, y),
                        RNNRT_E_INVALID, sizes[k][1] > MAX_DIM ? "batch" : "too large", what);
-        for (size_t j = 0; j < 16; j++) {
-            uint32_t bits;
-            memcpy(&bits, &y[j], sizeof bits);
-            assert_int_equal(bits, 0x5a5a5a5au);
+        assert_untouched(y, 16, what);
+    }
+    rnnrt_model_free(m);
+}
+
+/* At the wrap boundary of 64 bits: seq_len 2^30 x batch 2^24 x width 256 x 4 bytes is 2^64,
+ * which wraps to 0; one step more wraps to 2^34 bytes, an array that could exist. Both
+ * must be refused as too large, before anything is allocated (the alloc_fail suite counts
+ * the allocations); a check that wraps sends them on to allocate a zero state of 16 GB. */
+static void forward_refuses_sizes_that_wrap(void **st)
+{
+    (void)st;
+    const model_spec spec = {RNNRT_CELL_LSTM, 256, 256, 0, 1, 1, 1, 1};
+    rnnrt_model *m = build_model(&spec);
+    float x[16] = {0}, y[16];
+    int t = wrapping_seq_len(MAX_DIM, 256);
+    assert_int_equal(t, 1 << 30);
+    const int sizes[][2] = {{t, MAX_DIM}, {t + 1, MAX_DIM}, {INT_MAX, MAX_DIM}, {t, MAX_DIM - 1}};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        char what[96];
+        snprintf(what, sizeof what, "rnnrt_forward(seq_len %d, batch %d, width 256)",
+                 sizes[k][0], sizes[k][1]);
+        memset(y, 0x5a, sizeof y);
+        expect_refused(rnnrt_forward(m, NULL, x, sizes[k][0], sizes[k][1], NULL, y),
+                       RNNRT_E_INVALID, "too large", what);
+        assert_untouched(y, 16, what);
+    }
+    rnnrt_model_free(m);
+}
+
+/* The token and head forwards check seq_len x batch x (input + output + logits) floats, the
+ * scratch they need per step: at the seq_len where that wraps, both refuse. */
+static void token_and_head_forwards_refuse_sizes_that_wrap(void **st)
+{
+    (void)st;
+    rnnrt_model *m;
+    if (rnnrt_model_load(shipped_model, &m))
+        fail_msg("%s: %s", shipped_model, rnnrt_last_error());
+    uint64_t width = (uint64_t)rnnrt_model_input_size(m) + rnnrt_model_output_size(m) +
+                     rnnrt_model_logits_size(m);
+    int ids[16] = {0};
+    float x[16] = {0}, out[16];
+    for (int batch = MAX_DIM; batch >= MAX_DIM / 2; batch -= MAX_DIM / 2) {
+        int t = wrapping_seq_len(batch, width);
+        char what[128];
+        for (int last = 0; last <= 1; last++) {
+            snprintf(what, sizeof what, "rnnrt_forward_tokens(seq_len %d, batch %d%s)", t,
+                     batch, last ? ", last step" : "");
+            memset(out, 0x5a, sizeof out);
+            expect_refused(rnnrt_forward_tokens(m, NULL, ids, t, batch, NULL, last, out),
+                           RNNRT_E_INVALID, "too large", what);
+            assert_untouched(out, 16, what);
+            snprintf(what, sizeof what, "rnnrt_forward_head(seq_len %d, batch %d%s)", t, batch,
+                     last ? ", last step" : "");
+            expect_refused(rnnrt_forward_head(m, NULL, x, t, batch, NULL, last, out),
+                           RNNRT_E_INVALID, "too large", what);
+            assert_untouched(out, 16, what);
         }
     }
     rnnrt_model_free(m);
+}
+
+/* A state's h and c: layers x directions x batch x (h_size + hidden) floats. No loadable
+ * file has a shape that reaches 2^48 bytes of state, so the shape is set in place (only the
+ * fields rnnrt_state_create reads): 1024 layers x 2 directions x 2 x 2^24 floats is 2^38
+ * bytes a sequence, so batch 2^10 + 1 passes 2^48 bytes and batch 2^24 reaches 2^62. */
+static void state_create_refuses_states_past_2_48_bytes(void **st)
+{
+    (void)st;
+    rnnrt_model shape = {.cell = RNNRT_CELL_LSTM, .gates = 4, .layers = 1024, .directions = 2,
+                         .input_size = MAX_DIM, .hidden = MAX_DIM, .h_size = MAX_DIM};
+    const int batches[] = {(1 << 10) + 1, MAX_DIM};
+    for (size_t k = 0; k < sizeof batches / sizeof batches[0]; k++) {
+        rnnrt_state *s = (rnnrt_state *)&s;
+        char what[96];
+        snprintf(what, sizeof what, "rnnrt_state_create(1024 x 2 x 2^24 LSTM, batch %d)",
+                 batches[k]);
+        expect_refused(rnnrt_state_create(&shape, batches[k], &s), RNNRT_E_INVALID,
+                       "too large", what);
+        assert_ptr_equal(s, (rnnrt_state *)&s);
+    }
 }
 
 static void state_create_refuses_huge_batches(void **st)
@@ -102,21 +191,31 @@ static void loader_refuses_impossible_sizes(void **st)
 {
     (void)st;
     char json[1024];
-    /* offsets past 2^53 are not exact in JSON's doubles */
-    expect_load("{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4,1],"
-                "\"data_offsets\":[0,18014398509481984]}}", 16, RNNRT_E_FORMAT, "data_offsets",
-                "offsets past 2^53");
-    /* a shape whose element count overflows 64 bits */
-    expect_load("{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],"
-                "\"data_offsets\":[0,16]}}", 16, RNNRT_E_FORMAT, "overflows",
-                "element count past 2^64");
-    /* bytes past 2^64 although the count fits */
-    expect_load("{\"weight_ih_l0\":{\"dtype\":\"F64\",\"shape\":[4503599627370496,2048],"
-                "\"data_offsets\":[0,16]}}", 16, RNNRT_E_FORMAT, "weight_ih_l0",
-                "byte count past 2^64");
-    /* nine dimensions */
-    expect_load("{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,4],"
-                "\"data_offsets\":[0,16]}}", 16, RNNRT_E_FORMAT, "dimensions", "9 dimensions");
+    static const struct {
+        const char *json, *word, *what;
+        size_t data_size;
+    } headers[] = {
+        /* offsets past 2^53 are not exact in JSON's doubles */
+        {"{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4,1],"
+         "\"data_offsets\":[0,18014398509481984]}}", "data_offsets", "offsets past 2^53", 16},
+        /* a shape whose element count overflows 64 bits */
+        {"{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296,16],"
+         "\"data_offsets\":[0,16]}}", "overflows", "element count past 2^64", 16},
+        /* bytes past 2^64 although the count fits */
+        {"{\"weight_ih_l0\":{\"dtype\":\"F64\",\"shape\":[4503599627370496,2048],"
+         "\"data_offsets\":[0,16]}}", "weight_ih_l0", "byte count past 2^64", 16},
+        /* element and byte counts of exactly 2^64: they wrap to 0, an empty span's size */
+        {"{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4294967296,4294967296],"
+         "\"data_offsets\":[0,0]}}", "overflows", "element count of exactly 2^64", 0},
+        {"{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4611686018427387904],"
+         "\"data_offsets\":[0,0]}}", "weight_ih_l0", "2^62 floats: 2^64 bytes", 0},
+        /* nine dimensions */
+        {"{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[1,1,1,1,1,1,1,1,4],"
+         "\"data_offsets\":[0,16]}}", "dimensions", "9 dimensions", 16},
+    };
+    for (size_t k = 0; k < sizeof headers / sizeof headers[0]; k++)
+        expect_load(headers[k].json, headers[k].data_size, RNNRT_E_FORMAT, headers[k].word,
+                    headers[k].what);
     /* a layer index past RNNRT_MAX_LAYERS (1024) */
     snprintf(json, sizeof json,
              "{\"weight_ih_l0\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[0,16]},"
@@ -236,10 +335,17 @@ static void long_prefix_and_many_tensors_load(void **st)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1)
-        test_data_dir = argv[1];
+    if (argc < 3) {
+        fprintf(stderr, "usage: test_limits DATA_DIR SHIPPED_MODEL\n");
+        return 2;
+    }
+    test_data_dir = argv[1];
+    shipped_model = argv[2];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forward_refuses_sizes_past_size_t),
+        cmocka_unit_test(forward_refuses_sizes_that_wrap),
+        cmocka_unit_test(token_and_head_forwards_refuse_sizes_that_wrap),
+        cmocka_unit_test(state_create_refuses_states_past_2_48_bytes),
         cmocka_unit_test(state_create_refuses_huge_batches),
         cmocka_unit_test(loader_refuses_impossible_sizes),
         cmocka_unit_test(loader_refuses_dims_past_max_dim),
