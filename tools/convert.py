@@ -13,10 +13,15 @@ Formats (from INPUT's extension unless --format says):
          InputLayer are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent kernel
          become weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default since TF 2:
          gates z, r, h, bias [2, 3H]), which is PyTorch's GRU. Needs python3-h5py.
-  onnx   ONNX LSTM and GRU nodes, in graph order as stacked layers: gate order i, o, f, c
-         (LSTM) and z, r, h (GRU) become PyTorch's; B = [Wb, Rb]; forward or bidirectional;
-         peepholes (P) give rnnrt.cell=lstm_peephole, input_forget=1 lstm_coupled; GRUs need
-         linear_before_reset=1 (what PyTorch exports). Other nodes (an exported embedding's
+  onnx   ONNX LSTM and GRU nodes, in graph order as stacked layers (as torch.onnx.export
+         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's;
+         B = [Wb, Rb]; forward or bidirectional; peepholes (P) give
+         rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
+         weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
+         i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
+         rnnrt_state_write). Refused, naming the node and attribute: direction=reverse,
+         clip, layout=1, GRU linear_before_reset=0, other activations, RNN nodes,
+         input_forget=1 with p_i/p_o peepholes. Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
 The check runs the written file through rnnrt (python/rnnrt.py over librnnrt.so: $RNNRT_LIB
@@ -411,8 +416,10 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
                 p = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                 g = x[t] @ w.T + h @ r.T + wb + rb
                 gi, go, gf, gc = (g[:, k * H:(k + 1) * H] for k in range(4))
-                f = sigmoid(gf + p[2 * H:] * c)
-                i = 1 - f if attrs.get("input_forget", 0) else sigmoid(gi + p[:H] * c)
+                # input_forget couples f to i (ONNX Runtime: f = 1 - i; the f weights and
+                # the f peephole are not used)
+                i = sigmoid(gi + p[:H] * c)
+                f = 1 - i if attrs.get("input_forget", 0) else sigmoid(gf + p[2 * H:] * c)
                 c = f * c + i * np.tanh(gc)
                 o = sigmoid(go + p[H:2 * H] * c)
                 h = o * np.tanh(c)
@@ -427,6 +434,11 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
     return np.concatenate(outs, axis=2)
 
 
+def onnx_node_label(node, index):
+    return f"node '{node.name}' ({node.op_type})" if node.name else \
+        f"{node.op_type} node #{index}"
+
+
 def from_onnx(path):
     import onnx
     from onnx import numpy_helper
@@ -437,6 +449,10 @@ def from_onnx(path):
             for a in node.attribute:
                 if a.name == "value":
                     values[node.output[0]] = numpy_helper.to_array(a.t)
+    for k, node in enumerate(model.graph.node):
+        if node.op_type == "RNN":
+            raise ConvertError(f"{onnx_node_label(node, k)}: the vanilla RNN cell is not "
+                               "supported yet (only LSTM and GRU nodes)")
     nodes = [n for n in model.graph.node if n.op_type in ("LSTM", "GRU")]
     if not nodes:
         raise ConvertError("no LSTM or GRU node in " + path)
@@ -446,21 +462,27 @@ def from_onnx(path):
     out = Converted()
     layers, cell, D, H = [], None, None, None
     for k, node in enumerate(nodes):
+        label = onnx_node_label(node, k)
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         direction = attrs.get("direction", b"forward")
         direction = direction.decode() if isinstance(direction, bytes) else direction
         if direction == "reverse":
-            raise ConvertError(f"node {node.name}: a lone reverse direction has no rnnrt "
-                               "equivalent")
+            raise ConvertError(f"{label}: direction=reverse (a lone reverse direction) is not "
+                               "supported yet; forward and bidirectional are")
         if "clip" in attrs:
-            raise ConvertError(f"node {node.name}: cell clipping is not supported")
+            raise ConvertError(f"{label}: clip={attrs['clip']:g} (cell clipping) is not "
+                               "supported yet")
+        if attrs.get("layout", 0):
+            raise ConvertError(f"{label}: layout=1 (batch-first) is not supported; rnnrt "
+                               "takes time-major input")
         acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
         default = ["Sigmoid", "Tanh", "Tanh"] if op == "LSTM" else ["Sigmoid", "Tanh"]
         if acts and acts != default * (len(acts) // len(default)):
-            raise ConvertError(f"node {node.name}: activations {acts}; rnnrt computes {default}")
+            raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}")
         if op == "GRU" and not attrs.get("linear_before_reset", 0):
-            raise ConvertError(f"node {node.name}: GRU with linear_before_reset=0 is not "
-                               "PyTorch's GRU; rnnrt needs linear_before_reset=1")
+            raise ConvertError(f"{label}: linear_before_reset=0 (reset gate before the "
+                               "recurrent product) is not supported yet; rnnrt computes "
+                               "linear_before_reset=1, PyTorch's GRU")
         inputs = list(node.input) + [""] * 8
 
         def get(i):
@@ -468,32 +490,45 @@ def from_onnx(path):
             if not name:
                 return None
             if name not in values:
-                raise ConvertError(f"node {node.name}: input '{name}' is not a constant")
+                raise ConvertError(f"{label}: input '{name}' is not a constant")
             return values[name].astype(np.float32)
         W, R, B = get(1), get(2), get(3)
+        for i, what in ((5, "initial_h"), (6, "initial_c")):
+            if inputs[i] in values and np.any(values[inputs[i]]):
+                raise ConvertError(f"{label}: {what} is a non-zero constant; rnnrt starts "
+                                   "from the state the caller gives (rnnrt_state_write)")
         P = get(7) if op == "LSTM" else None
+        coupled = op == "LSTM" and attrs.get("input_forget", 0)
+        if coupled and P is not None and not np.any(P[:, :2 * R.shape[2]]):
+            P = None  # only the f peephole, which input_forget=1 does not use
         if P is not None and not np.any(P):
             P = None
-        node_cell = "gru" if op == "GRU" else ("lstm_coupled" if attrs.get("input_forget", 0)
+        node_cell = "gru" if op == "GRU" else ("lstm_coupled" if coupled
                                                else "lstm_peephole" if P is not None else "lstm")
         if node_cell == "lstm_coupled" and P is not None:
-            raise ConvertError(f"node {node.name}: input_forget=1 with peepholes is not "
-                               "supported by rnnrt")
+            raise ConvertError(f"{label}: input_forget=1 with peepholes (P) is not "
+                               "supported: rnnrt's coupled cell has none")
         if cell not in (None, node_cell) or D not in (None, W.shape[0]) or \
                 H not in (None, R.shape[2]):
-            raise ConvertError("the nodes differ in cell, direction or hidden size")
+            raise ConvertError(f"{label} differs from the previous nodes in cell, direction or "
+                               "hidden size: rnnrt stacks layers of one kind")
         cell, D, H = node_cell, W.shape[0], R.shape[2]
         if k and W.shape[2] != D * H:
-            raise ConvertError(f"node {node.name} takes {W.shape[2]} inputs, not the "
+            raise ConvertError(f"{label} takes {W.shape[2]} inputs, not the "
                                f"previous node's {D * H}: the nodes are not a stack")
         layers.append((attrs, W, R, B, P))
         for d in range(D):
             names = rnn_tensor_names("rnn.", k, d == 1)
             G = W.shape[1]
             blocks = lambda a: [a[j * H:(j + 1) * H] for j in range(G // H)]  # noqa: E731
-            order = [2, 3, 1] if cell == "lstm_coupled" else [0, 2, 3, 1] if op == "LSTM" \
-                else [1, 0, 2]  # ONNX iofc -> ifgo (coupled: fgo); zrh -> rzn
-            perm = lambda a: np.concatenate([blocks(a)[j] for j in order])  # noqa: E731
+            # ONNX iofc -> ifgo; zrh -> rzn. Coupled: ONNX Runtime computes i from the i
+            # weights and takes f = 1 - i, rnnrt computes f and takes i = 1 - f, so rnnrt's
+            # f slot gets the negated i block: sigmoid(-z) = 1 - sigmoid(z).
+            order = [0, 3, 1] if cell == "lstm_coupled" else [0, 2, 3, 1] if op == "LSTM" \
+                else [1, 0, 2]
+            sign = [-1, 1, 1] if cell == "lstm_coupled" else [1] * len(order)
+            perm = lambda a: np.concatenate([s * blocks(a)[j]  # noqa: E731
+                                             for s, j in zip(sign, order)])
             out.tensors[names["weight_ih"]] = perm(W[d])
             out.tensors[names["weight_hh"]] = perm(R[d])
             if B is not None:
@@ -570,7 +605,8 @@ def convert(inp, out, fmt=None, vocab=None, do_check=True, tolerance=1e-4, quiet
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--format", choices=("pt", "keras", "onnx"))
