@@ -5,11 +5,18 @@ loaded by rnnrt (python/rnnrt.py) and compared with the source on a random input
 
 Exit code 77 (skipped, with the reason) when the format's Debian package is missing:
 python3-torch for pt and onnx (the ONNX models are exported from PyTorch), python3-h5py for keras,
-python3-onnx for onnx. Keras itself is not in Debian: its .h5 / .keras files are written here
-with h5py in Keras' layouts (kernel [I, 4H] in gate order i, f, c, o; GRU reset_after with bias
-[2, 3H] and gates z, r, h), and the reference is an independent NumPy implementation of Keras'
-equations. The ONNX peephole and input_forget nodes are built with onnx.helper and checked
-against a NumPy implementation of the ONNX specification.
+python3-onnx for onnx.
+
+The frameworks themselves give the references where they are installed (PyPI, in .venv-peers/
+by tools/setup_peer_venv.sh; tests/python/peer_python.py re-runs this test under that
+interpreter): ONNX Runtime runs every ONNX test graph (class OnnxRuntime, and the NumPy model
+of the specification is checked against it), and Keras 3 on JAX writes .keras and .h5 files
+and computes their outputs (class KerasItself), within 1e-5 relative to max(1, |y|). Without
+them those classes are skipped with the reason and the rest remains: .h5 / .keras files
+written here with h5py in Keras' layouts (kernel [I, 4H] in gate order i, f, c, o; GRU
+reset_after with bias [2, 3H] and gates z, r, h) against an independent NumPy implementation
+of Keras' equations, and ONNX peephole and input_forget nodes built with onnx.helper against
+a NumPy implementation of what ONNX Runtime computes.
 """
 import io
 import json
@@ -43,6 +50,10 @@ import peer_python  # noqa: E402
 ORT_MISSING = peer_python.need(["onnxruntime"]) if FORMAT == "onnx" else "not this format"
 if not ORT_MISSING:
     import onnxruntime as ort
+if FORMAT == "keras":
+    os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3 on its CPU backend
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+KERAS_MISSING = peer_python.need(["jax", "keras"]) if FORMAT == "keras" else "not this format"
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
@@ -356,6 +367,135 @@ class Onnx(Base):
             convert.convert(path, self.path("o.safetensors"), quiet=True)
 
 
+# ---- Keras, files written by Keras 3 itself and Keras as the reference ---------------------
+
+if FORMAT == "keras" and not KERAS_MISSING:
+    import logging
+    import keras
+    logging.getLogger("absl").setLevel(logging.ERROR)  # "HDF5 is legacy", on every .h5 save
+
+
+class KerasItself(Base):
+    """Models built and saved by Keras 3 (JAX backend, CPU) as .keras and legacy .h5, with
+    random weights; Keras computes the reference (inputs batch-major, rnnrt's time-major)."""
+    worst = {}
+
+    @classmethod
+    def setUpClass(cls):
+        if KERAS_MISSING:
+            raise unittest.SkipTest(KERAS_MISSING)
+
+    def build(self, layers, seed, input_shape):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(input_shape)] + layers)
+        rng = np.random.default_rng(seed)
+        model.set_weights([rng.uniform(-0.6, 0.6, w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+        return model
+
+    def saved(self, model):
+        """The model as Keras writes it: .keras and .h5 (legacy model.save)."""
+        paths = []
+        for ext in (".keras", ".h5"):
+            path = self.path("model" + ext)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.save(path)
+            paths.append(path)
+        return paths
+
+    def compare(self, case, model, inputs, got_fn, valid=None):
+        """inputs batch-major as Keras takes them; got_fn(converted model) returns rnnrt's
+        output batch-major; valid [B, T] marks the steps to compare (masking)."""
+        ref = np.asarray(model(inputs, training=False), np.float64)
+        for path in self.saved(model):
+            got = got_fn(self.convert(path))
+            if valid is not None:
+                ref_v, got_v = ref[valid], got[valid]
+            else:
+                ref_v, got_v = ref, got
+            err = rel_err(got_v, ref_v)
+            label = f"{case} ({os.path.splitext(path)[1]})"
+            KerasItself.worst[label] = err
+            self.assertLess(err, FRAMEWORK_TOL, label)
+
+    @staticmethod
+    def floats(m, x, **kw):
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2))
+        y = m.forward_head(xt, **kw) if m.head_size else m.forward(xt, **kw)
+        return y if y.ndim == 2 else y.transpose(1, 0, 2)
+
+    def test_lstm_gru_bidirectional(self):
+        L = keras.layers
+        x = np.random.default_rng(30).standard_normal((3, 6, 4)).astype(np.float32)
+        for case, layers in (
+                ("LSTM", [L.LSTM(5, return_sequences=True)]),
+                ("LSTM use_bias=False", [L.LSTM(5, use_bias=False, return_sequences=True)]),
+                ("GRU reset_after=True", [L.GRU(5, return_sequences=True)]),
+                ("Bidirectional LSTM", [L.Bidirectional(L.LSTM(5, return_sequences=True))]),
+                ("Bidirectional GRU", [L.Bidirectional(L.GRU(3, return_sequences=True))]),
+                ("2 x LSTM + Dense", [L.LSTM(6, return_sequences=True),
+                                      L.Dropout(0.2), L.LSTM(6, return_sequences=True),
+                                      L.Dense(3)]),
+                ("2 x Bidirectional GRU + Dense", [
+                    L.Bidirectional(L.GRU(4, return_sequences=True)),
+                    L.Bidirectional(L.GRU(4, return_sequences=True)), L.Dense(2)])):
+            model = self.build(layers, 31, (None, 4))
+            self.compare(case, model, x, lambda m: self.floats(m, x))
+
+    def test_last_step_head(self):
+        """return_sequences=False then Dense: rnnrt's last-step head output."""
+        L = keras.layers
+        x = np.random.default_rng(32).standard_normal((4, 5, 3)).astype(np.float32)
+        model = self.build([L.LSTM(6), L.Dense(4)], 33, (None, 3))
+        self.compare("LSTM return_sequences=False + Dense", model, x,
+                     lambda m: self.floats(m, x, last_step_only=True))
+
+    def test_embedding(self):
+        L = keras.layers
+        ids = np.random.default_rng(34).integers(1, 12, (3, 7))
+        model = self.build([L.Embedding(12, 5), L.GRU(6, return_sequences=True),
+                            L.Dense(12, activation="softmax")], 35, (None,))
+
+        def softmax_of_logits(m):
+            z = m.forward_tokens(np.ascontiguousarray(ids.T)).transpose(1, 0, 2)
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+        self.compare("Embedding + GRU + Dense softmax", model, ids, softmax_of_logits)
+
+    def test_embedding_mask_zero(self):
+        """mask_zero with trailing padding: Keras skips the masked steps, rnnrt is given
+        the lengths; the valid steps agree (past a length rnnrt gives zeros, Keras repeats)."""
+        L = keras.layers
+        rng = np.random.default_rng(36)
+        ids = rng.integers(1, 10, (3, 6))
+        lengths = np.array([6, 4, 2], np.int32)
+        valid = np.arange(6)[None, :] < lengths[:, None]
+        ids[~valid] = 0
+        for case, rnn in (("LSTM", L.LSTM(5, return_sequences=True)),
+                          ("Bidirectional LSTM", L.Bidirectional(L.LSTM(4,
+                                                                        return_sequences=True)))):
+            model = self.build([L.Embedding(10, 4, mask_zero=True), rnn, L.Dense(3)], 37,
+                               (None,))
+            self.compare("Embedding(mask_zero) + " + case + " + Dense", model, ids,
+                         lambda m: m.forward_tokens(np.ascontiguousarray(ids.T),
+                                                    lengths=lengths).transpose(1, 0, 2),
+                         valid=valid)
+
+    def test_refused(self):
+        L = keras.layers
+        for case, layers, msg in (
+                ("GRU reset_after=False", [L.GRU(4, reset_after=False)], "gru.*reset_after"),
+                ("go_backwards", [L.LSTM(4, go_backwards=True)], "lstm.*go_backwards"),
+                ("SimpleRNN", [L.SimpleRNN(4)], "simple_rnn.*SimpleRNN.*not supported"),
+                ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
+                 "dense.*activation=relu")):
+            model = self.build(layers, 38, (None, 3))
+            for path in self.saved(model):
+                with self.assertRaisesRegex(convert.ConvertError, msg, msg=case + path):
+                    convert.convert(path, self.path("o.safetensors"), quiet=True)
+
+
 # ---- ONNX, checked against ONNX Runtime ------------------------------------------------------
 
 class OnnxRuntime(Base):
@@ -531,11 +671,15 @@ def print_worst(cls, reference):
 
 if __name__ == "__main__":
     print(f"rnnrt {rnnrt.version()} from {rnnrt.library_path}")
-    classes = {"pt": [PyTorch], "keras": [Keras], "onnx": [Onnx, OnnxRuntime]}[FORMAT]
+    classes = {"pt": [PyTorch], "keras": [Keras, KerasItself],
+               "onnx": [Onnx, OnnxRuntime]}[FORMAT]
     suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c)
                                for c in classes)
     ok = unittest.TextTestRunner(verbosity=2).run(suite).wasSuccessful()
     if FORMAT == "onnx" and not ORT_MISSING:
         print(f"ONNX Runtime {ort.__version__} as the reference:")
         print_worst(OnnxRuntime, "ONNX Runtime")
+    if FORMAT == "keras" and not KERAS_MISSING:
+        print(f"Keras {keras.__version__} on {keras.backend.backend()} as the reference:")
+        print_worst(KerasItself, "Keras")
     sys.exit(0 if ok else 1)
