@@ -5,6 +5,8 @@
 #   ort    onnxruntime (CPU): benchmark peer, reference for the ONNX converter tests
 #   keras  keras 3 and jax/jaxlib (the CPU backend): reference for the Keras converter tests
 # usage: tools/setup_peer_venv.sh [ort] [keras]   (default: both). Prints the interpreter.
+# The versions are the ones the tests were checked with (what pip chose on Debian 12 under
+# the numpy 1.24 pin below).
 # Idempotent: a package already importable is not installed again. A failed install (no
 # network, no wheel for this Python) is reported and tolerated: exit 0, the tests that need
 # the package skip and say so. Debian's numpy and protobuf are pinned, so pip cannot shadow
@@ -39,8 +41,9 @@ install() {  # install LABEL IMPORT_CHECK PACKAGES...
 }
 for w in "${want[@]}"; do
   case "$w" in
-    ort) install onnxruntime 'import onnxruntime' onnxruntime ;;
-    keras) install keras 'import keras, jax' keras jax jaxlib ;;
+    ort) install onnxruntime "import onnxruntime" onnxruntime==1.26.0 ;;
+    keras) install keras 'import os; os.environ.setdefault("KERAS_BACKEND", "jax"); import jax, keras' \
+             keras==3.15.1 jax==0.4.38 jaxlib==0.4.38 ;;
     *) echo "setup_peer_venv: unknown set $w (ort, keras)" >&2; exit 2 ;;
   esac
 done
