@@ -442,6 +442,12 @@ class KerasItself(Base):
                     L.Bidirectional(L.GRU(4, return_sequences=True)), L.Dense(2)])):
             model = self.build(layers, 31, (None, 4))
             self.compare(case, model, x, lambda m: self.floats(m, x))
+        inp = keras.Input((None, 4))  # the functional API: layers listed with their inputs
+        out = L.Dense(3)(L.LSTM(5, return_sequences=True)(L.LSTM(5, return_sequences=True)(inp)))
+        model = keras.Model(inp, out)
+        model.set_weights([np.random.default_rng(39).uniform(-0.6, 0.6, w.shape).astype(
+            np.float32) for w in model.get_weights()])
+        self.compare("functional 2 x LSTM + Dense", model, x, lambda m: self.floats(m, x))
 
     def test_last_step_head(self):
         """return_sequences=False then Dense: rnnrt's last-step head output."""
