@@ -637,7 +637,7 @@ def convert(inp, out, fmt=None, vocab=None, do_check=True, tolerance=1e-4, quiet
         return None
     err, ok = check(out, conv, tolerance)
     if not quiet or not ok:
-        print(f"convert: rnnrt vs {({'pt': 'PyTorch', 'keras': 'Keras equations (NumPy)', 'onnx': 'ONNX equations (NumPy)'})[fmt]}"
+        print(f"convert: rnnrt vs {({'pt': 'PyTorch', 'keras': 'Keras equations (NumPy)', 'onnx': 'ONNX Runtime equations (NumPy)'})[fmt]}"
               f" on a random input: max relative difference {err:.2e} "
               f"({'ok' if ok else 'FAILED'}, tolerance {tolerance:g})")
     if not ok:
