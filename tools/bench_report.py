@@ -3,7 +3,10 @@
 one results folder and prints the tables (and writes them to summary.md there).
 
   forward passes   shape, threads, rnnrt variant, GFLOP/s (median), % of this machine's
-                   roofline, and the speedup over each peer (with the peer's GFLOP/s)
+                   roofline, the speedup over each peer (with the peer's GFLOP/s) and over
+                   the faster of oneDNN and ONNX Runtime
+  against peers    per thread count and variant: geometric mean of that last speedup over
+                   the shapes where both were measured, the slowest shape
   kernel sets      GFLOP/s of each variant under each kernel set, where measured
   roofline         FMA peak and read bandwidth by working-set size
   GEMM             GFLOP/s of each implementation, weights warm and cold
@@ -21,7 +24,10 @@ import benchlib  # noqa: E402
 
 ISA_ORDER = ["avx512", "avx2", "neon", "scalar"]
 VARIANTS = ["blocked", "simd", "reference"]
-PEERS = [("onednn", "oneDNN"), ("openblas", "OpenBLAS"), ("torch", "PyTorch")]
+PEERS = [("onednn", "oneDNN"), ("ort", "ONNX Runtime"), ("openblas", "OpenBLAS"),
+         ("torch", "PyTorch")]
+# The peers issue 12's targets compare with: rnnrt over the faster of them, per shape.
+FAST_PEERS = ("onednn", "ort")
 
 
 def fmt_g(x):
@@ -77,9 +83,13 @@ def forward_tables(runs, roof, shapes):
     isas_present = {k[2] for k in idx}
     best = next((i for i in ISA_ORDER if i in isas_present), None)
     peers_present = [(p, n) for p, n in PEERS if any(k[1] == p for k in idx)]
+    fast = [p for p in FAST_PEERS if any(k[1] == p for k in idx)]
+    fast_name = " and ".join(n for p, n in PEERS if p in fast)
     hdr = ["shape", "thr", "variant", "GFLOP/s", "% roofline"] + \
-          ["vs %s (GFLOP/s)" % n for _, n in peers_present]
+          ["vs %s (GFLOP/s)" % n for _, n in peers_present] + \
+          (["vs the faster of %s" % fast_name] if len(fast) > 1 else [])
     main = Table(hdr)
+    ratios = {}  # (threads, variant) -> [(ratio over the faster peer, shape label)]
     for s in shapes:
         key = benchlib.shape_key(s)
         label = "%s T=%d N=%d H=%d I=%d" % (s["cell"], s["T"], s["N"], s["H"], s["I"])
@@ -92,7 +102,7 @@ def forward_tables(runs, roof, shapes):
                     continue
                 g = gflops(r)
                 if g is None:
-                    rows.append([label, t, v, "skipped", "", *["" for _ in peers_present]])
+                    rows.append([label, t, v, "skipped", "", *["" for _ in hdr[5:]]])
                     continue
                 pct = ""
                 if roof and roof.ok(t):
@@ -102,11 +112,17 @@ def forward_tables(runs, roof, shapes):
                 for p, _ in peers_present:
                     pg = peer_g[p]
                     cells.append("%.2fx (%s)" % (g / pg, fmt_g(pg)) if pg else "-")
+                if len(fast) > 1:
+                    fg = [peer_g[p] for p in fast if peer_g[p]]
+                    cells.append("%.2fx" % (g / max(fg)) if len(fg) == len(fast) else "-")
+                    if len(fg) == len(fast):
+                        ratios.setdefault((t, v), []).append((g / max(fg), label))
                 rows.append([label, t, v, fmt_g(g), pct, *cells])
             if not rows and any(peer_g.values()):
                 rows.append([label, t, "(none)", "-", "",
                              *["(%s)" % fmt_g(peer_g[p]) if peer_g[p] else "-"
-                               for p, _ in peers_present]])
+                               for p, _ in peers_present],
+                             *["" for _ in hdr[5 + len(peers_present):]]])
             for k, row in enumerate(rows):
                 if k:
                     row[0] = row[1] = ""
@@ -122,7 +138,17 @@ def forward_tables(runs, roof, shapes):
             got = {i: gflops(idx.get((key, v, i, 1))) for i in isas}
             if sum(1 for i in isas if (key, v, i, 1) in idx) > 1:
                 sweep.add([label, v, ""] + [fmt_g(got[i]) for i in isas])
-    return main, sweep
+
+    against = Table(["threads", "variant", "shapes", "geometric mean", "slowest",
+                     "shapes below 1.0x"])
+    for (t, v), rs in sorted(ratios.items(), key=lambda kv: (kv[0][0],
+                                                             VARIANTS.index(kv[0][1]))):
+        gm = math.exp(sum(math.log(r) for r, _ in rs) / len(rs))
+        worst = min(rs)
+        against.add([t, v, len(rs), "%.2fx" % gm, "%.2fx (%s)" % worst,
+                     sum(1 for r, _ in rs if r < 1.0)])
+    against.title = "rnnrt against the faster of %s, per shape" % fast_name
+    return main, sweep, against
 
 
 def roofline_table(roof):
@@ -164,7 +190,8 @@ def main():
     ap.add_argument("--no-write", action="store_true", help="print only, no summary.md")
     a = ap.parse_args()
     p = lambda n: os.path.join(a.dir, n)
-    ctx, runs = benchlib.load_many([p("bench_lstm.json"), p("bench_torch.json")])
+    ctx, runs = benchlib.load_many([p("bench_lstm.json"), p("bench_torch.json"),
+                                    p("bench_ort.json")])
     _, rruns = benchlib.load_many([p("bench_roofline.json")])
     _, gruns = benchlib.load_many([p("bench_gemm.json")])
     roof = benchlib.Roofline(rruns) if rruns else None
@@ -192,8 +219,10 @@ def main():
         out.append("")
         out.append("**Load average %.2f when the run started: not a quiet machine; treat these "
                    "numbers as a smoke test.**" % machine["load_average_at_start"][0])
-    main_t, sweep_t = forward_tables(runs, roof, shapes)
+    main_t, sweep_t, against_t = forward_tables(runs, roof, shapes)
     sections = [("Forward pass", main_t)]
+    if against_t.rows:
+        sections.append((against_t.title, against_t))
     if sweep_t.rows:
         sections.append(("Kernel sets (GFLOP/s, 1 thread)", sweep_t))
     if roof and roof.peak:

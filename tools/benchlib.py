@@ -115,6 +115,102 @@ def median_counter(run, key):
     return median(run["counters"].get(key, []))
 
 
+# ---- Python peers (tools/bench_torch.py, tools/bench_ort.py) ------------------------------
+
+def peer_options(doc, argv=None):
+    """Parses the options every Python peer runner takes, with the C++ binaries' defaults."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--set", choices=["quick", "default", "full"], default="default")
+    ap.add_argument("--quick", action="store_const", const="quick", dest="set")
+    ap.add_argument("--full", action="store_const", const="full", dest="set")
+    ap.add_argument("--threads", default=None, help="comma list (default 1,2; --quick: 1)")
+    ap.add_argument("--repetitions", type=int, default=None, help="default 9 (--quick: 5)")
+    ap.add_argument("--min-time", type=float, default=0.03)
+    ap.add_argument("--warmup", type=float, default=0.0,
+                    help="seconds of extra warm-up calls after the first (untimed) one")
+    ap.add_argument("--max-seconds", type=float, default=None,
+                    help="skip a benchmark whose repetitions would take longer "
+                         "(default 10, --full 60, as the C++ binaries)")
+    ap.add_argument("--filter", default=None, help="substring of the benchmark name")
+    ap.add_argument("--out", default=None, help="JSON file (default: stdout)")
+    a = ap.parse_args(argv)
+    a.threads = [int(t) for t in a.threads.split(",")] if a.threads else (
+        [1] if a.set == "quick" else [1, 2])
+    a.repetitions = a.repetitions or (5 if a.set == "quick" else 9)
+    if a.max_seconds is None:
+        a.max_seconds = 60.0 if a.set == "full" else 10.0
+    return a
+
+
+def _measure(fn, min_time, reps, warmup):
+    """After a first call made by the caller: more warm-up, one timed call to size the
+    repetitions, then the repetitions (each one's mean time per call)."""
+    import time
+    t_end = time.perf_counter() + warmup
+    while time.perf_counter() < t_end:
+        fn()
+    t0 = time.perf_counter()
+    fn()
+    one = max(time.perf_counter() - t0, 1e-9)
+    iters = max(1, int(min_time / one))
+    out = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        out.append((time.perf_counter() - t0) / iters)
+    return iters, out
+
+
+def time_peer(fn, name, fl, label, a, benchmarks):
+    """Times fn() as benchmark `name` (FLOPs fl per call) and appends Google Benchmark JSON
+    entries (every repetition and the median, as rnnrt-bench-lstm writes them) to
+    benchmarks; a benchmark whose repetitions would exceed a.max_seconds is recorded as
+    skipped, with the reason."""
+    import sys
+    import time
+    t0 = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t0
+    reps = a.repetitions
+    if one * (reps + 2) > a.max_seconds:
+        msg = ("skipped: one pass takes %.2f s, %d repetitions exceed --max-seconds=%g"
+               % (one, reps, a.max_seconds))
+        benchmarks.append({"name": name + "/real_time", "run_name": name + "/real_time",
+                           "run_type": "iteration", "error_occurred": True,
+                           "error_message": msg})
+        print("%-70s %s" % (name, msg), file=sys.stderr)
+        return
+    iters, times = _measure(fn, a.min_time, reps, a.warmup)
+    for k, sec in enumerate(times):
+        benchmarks.append({
+            "name": name + "/real_time", "run_name": name + "/real_time",
+            "run_type": "iteration", "repetitions": reps, "repetition_index": k,
+            "threads": 1, "iterations": iters, "real_time": sec * 1e3,
+            "cpu_time": sec * 1e3, "time_unit": "ms", "GFLOPS": fl / sec * 1e-9,
+            "label": label})
+    med = sorted(times)[len(times) // 2]
+    benchmarks.append({
+        "name": name + "/real_time_median", "run_name": name + "/real_time",
+        "run_type": "aggregate", "aggregate_name": "median", "repetitions": reps,
+        "threads": 1, "iterations": reps, "real_time": med * 1e3, "cpu_time": med * 1e3,
+        "time_unit": "ms", "GFLOPS": fl / med * 1e-9})
+    print("%-70s %10.3f ms %9.2f GFLOP/s" % (name, med * 1e3, fl / med * 1e-9),
+          file=sys.stderr)
+
+
+def write_peer_json(context, benchmarks, out):
+    import sys
+    doc = {"context": context, "benchmarks": benchmarks}
+    if out:
+        with open(out, "w") as f:
+            json.dump(doc, f, indent=1)
+    else:
+        json.dump(doc, sys.stdout, indent=1)
+
+
 # ---- Roofline --------------------------------------------------------------------------
 
 class Roofline:
@@ -200,11 +296,56 @@ def cpu_model():
     return platform.processor() or platform.machine()
 
 
-def machine_slug():
-    """results/<cpu>-<cores>c: the CPU model in lower case, dashes, then the core count."""
+def _cpuinfo_first(keys):
+    """The first value of each /proc/cpuinfo key (cpu0), '' where absent."""
+    got = {}
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                k = line.split(":", 1)[0].strip()
+                if k in keys and k not in got:
+                    got[k] = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return {k: got.get(k, "") for k in keys}
+
+
+def best_kernel_set():
+    """The kernel set rnnrt picks here, from the flags the kernel reports (Linux lists
+    AVX-512 and AVX only where the OS saves their registers, as rnnrt's XGETBV check asks)."""
+    flags = set(_cpuinfo_first(["flags"])["flags"].split())
+    m = platform.machine()
+    if m in ("aarch64", "arm64"):
+        return "neon"
+    if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags:
+        return "avx512"
+    if {"avx2", "fma"} <= flags:
+        return "avx2"
+    return "scalar"
+
+
+def machine_slug(results=os.path.join(ROOT, "results")):
+    """results/<cpu>[-<isa>][-f<family>m<model>]-<cores>c (docs/benchmarking.md): the CPU
+    model in lower case with dashes; the best kernel set where it is narrower than AVX-512
+    on x86 (so a Zen 3 'AMD EPYC' gets amd-epyc-avx2-2c and the Zen 5 one keeps
+    amd-epyc-2c); then, only if that folder already holds another CPU's machine.json, its
+    family and model, so a run never overwrites another machine's results."""
     slug = re.sub(r"[^a-z0-9]+", "-", cpu_model().lower()).strip("-")
-    slug = re.sub(r"-(processor|cpu)\b", "", slug)
-    return "%s-%dc" % (slug or "cpu", os.cpu_count() or 1)
+    slug = re.sub(r"-(processor|cpu)\b", "", slug) or "cpu"
+    isa = best_kernel_set()
+    if isa in ("avx2", "scalar"):
+        slug += "-" + isa
+    cores = "-%dc" % (os.cpu_count() or 1)
+    here = _cpuinfo_first(["vendor_id", "cpu family", "model"])
+    try:
+        with open(os.path.join(results, slug + cores, "machine.json")) as f:
+            there = json.load(f)
+        if (there.get("vendor_id", ""), there.get("cpu_family", ""), there.get("model", "")) \
+                != (here["vendor_id"], here["cpu family"], here["model"]):
+            slug += "-f%sm%s" % (here["cpu family"] or "0", here["model"] or "0")
+    except (OSError, ValueError):
+        pass
+    return slug + cores
 
 
 def machine_info(build_dir=None):

@@ -8,27 +8,40 @@ Formats (from INPUT's extension unless --format says):
   pt     PyTorch .pt/.pth: a state_dict (possibly under "state_dict"/"model"), or a whole
          pickled module (torch.load; only load files you trust). The float tensors are written
          as they are (rnnrt reads PyTorch's names: docs/model-format.md). Needs python3-torch.
-  keras  Keras .h5 (Keras 2: model.save() or save_weights()) or .keras (Keras 3 zip). Layers
-         Embedding?, LSTM/GRU/Bidirectional(LSTM|GRU) (stacked), Dense? in a chain; Dropout and
-         InputLayer are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent kernel
-         become weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default since TF 2:
-         gates z, r, h, bias [2, 3H]), which is PyTorch's GRU. Needs python3-h5py.
-  onnx   ONNX LSTM and GRU nodes, in graph order as stacked layers: gate order i, o, f, c
-         (LSTM) and z, r, h (GRU) become PyTorch's; B = [Wb, Rb]; forward or bidirectional;
-         peepholes (P) give rnnrt.cell=lstm_peephole, input_forget=1 lstm_coupled; GRUs need
-         linear_before_reset=1 (what PyTorch exports). Other nodes (an exported embedding's
+  keras  Keras .h5 (Keras 2 or 3 model.save(), or save_weights()) or .keras (Keras 3 zip;
+         its weights are found as Keras 3 stores them, by layer class and position). Layers
+         Embedding?, LSTM/GRU/Bidirectional(LSTM|GRU) (stacked, concat), Dense? (linear or
+         softmax, which is left out: rnnrt gives logits) in a chain; Dropout and InputLayer
+         are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent kernel become
+         weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default: gates z, r, h,
+         bias [2, 3H]), which is PyTorch's GRU. Embedding(mask_zero=True) with trailing
+         padding: pass the lengths. return_sequences=False: take rnnrt's last step.
+         Refused, naming the layer and attribute: GRU reset_after=False, a lone
+         go_backwards, other activations, merge_mode other than concat, SimpleRNN and other
+         layers. Needs python3-h5py.
+  onnx   ONNX LSTM and GRU nodes, in graph order as stacked layers (as torch.onnx.export
+         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's;
+         B = [Wb, Rb]; forward or bidirectional; peepholes (P) give
+         rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
+         weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
+         i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
+         rnnrt_state_write). Refused, naming the node and attribute: direction=reverse,
+         clip, layout=1, GRU linear_before_reset=0, other activations, RNN nodes,
+         input_forget=1 with p_i/p_o peepholes. Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
 The check runs the written file through rnnrt (python/rnnrt.py over librnnrt.so: $RNNRT_LIB
 or a build*/ tree) and the source: PyTorch itself for pt; a NumPy implementation of Keras'
-and of the ONNX specification's equations, computed from the source file's own weights, for
-keras and onnx (Debian ships neither TensorFlow nor onnxruntime). It fails (exit 1) when the
+and of ONNX Runtime's equations, computed from the source file's own weights, for keras and
+onnx (Debian ships neither). tests/python/test_convert.py checks the converter against Keras
+3 and ONNX Runtime themselves where they are installed (tools/setup_peer_venv.sh). It fails (exit 1) when the
 largest difference relative to max(1, |reference|) exceeds the tolerance.
 """
 import argparse
 import io
 import json
 import os
+import re
 import sys
 import zipfile
 
@@ -221,11 +234,29 @@ def layer_configs(config):
     return layers
 
 
+def keras_snake_case(name):
+    """Keras 3's naming.to_snake_case: the weights file's name for a layer class."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def keras3_layers(config, weights):
+    """Keras 3 stores a container's layers in model.weights.h5 under layers/<class in
+    snake case>, with _1, _2, ... for the second and later layers of one class (not under
+    the layers' names); the InputLayer is not among them."""
     layers = []
+    seen = {}
     for layer in layer_configs(config):
         name, cls = layer["config"]["name"], layer["class_name"]
-        g = weights["layers"].get(name) if "layers" in weights else None
+        key = None
+        if cls != "InputLayer":
+            base = keras_snake_case(cls)
+            key = base + (f"_{seen[base]}" if seen.get(base) else "")
+            seen[base] = seen.get(base, 0) + 1
+        group = weights["layers"] if "layers" in weights else {}
+        g = group[key] if key is not None and key in group else \
+            group[name] if name in group else None
         if g is None:
             layers.append((cls, layer["config"], [], []))
             continue
@@ -267,19 +298,20 @@ def guess_layer(name, names, weights):
     return {"class_name": "Unknown:" + name}
 
 
-def keras_cell(cls, cfg, kernel, rk, bias, H):
+def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
     """One direction of a Keras LSTM/GRU -> (PyTorch-layout dict, Keras-layout dict)."""
     if cfg.get("activation", "tanh") != "tanh" or \
             cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
-        raise ConvertError(f"{cls} with activation {cfg.get('activation')} / recurrent "
-                           f"{cfg.get('recurrent_activation')}: rnnrt computes tanh / sigmoid")
+        raise ConvertError(f"{lname}: activation={cfg.get('activation')}, recurrent_activation="
+                           f"{cfg.get('recurrent_activation')}; rnnrt computes tanh / sigmoid")
     if cls == "LSTM":  # i f c o is PyTorch's i f g o
         b = bias if bias is not None else np.zeros(4 * H, np.float32)
         return {"weight_ih": kernel.T, "weight_hh": rk.T, "bias_ih": b,
                 "bias_hh": np.zeros_like(b)}, bias is not None
     if not cfg.get("reset_after", True) or (bias is not None and bias.ndim == 1):
-        raise ConvertError("GRU with reset_after=False applies the reset gate before the "
-                           "recurrent product; rnnrt (like PyTorch) needs reset_after=True")
+        raise ConvertError(f"{lname}: reset_after=False (the reset gate before the recurrent "
+                           "product) is not supported yet; rnnrt computes reset_after=True "
+                           "(Keras' default, PyTorch's GRU)")
     perm = np.concatenate([np.arange(H, 2 * H), np.arange(H), np.arange(2 * H, 3 * H)])
     b = bias if bias is not None else np.zeros((2, 3 * H), np.float32)
     return {"weight_ih": kernel.T[perm], "weight_hh": rk.T[perm], "bias_ih": b[0][perm],
@@ -316,36 +348,49 @@ def from_keras(path):
     emb = head = None
     rnns = []  # (cls, cfg, [(keras weights), ...] per direction)
     for cls, cfg, weights, _ in layers:
+        lname = f"layer '{cfg['name']}' ({cls})" if cfg.get("name") else f"layer {cls}"
         if cls == "Embedding":
             if rnns or emb is not None:
-                raise ConvertError("an Embedding must come first")
+                raise ConvertError(f"{lname}: an Embedding must come first")
             emb = weights[0]
+            if cfg.get("mask_zero"):
+                out.notes.append("Embedding mask_zero=True: give rnnrt each sequence's length "
+                                 "(its steps before the padding id 0); past a length rnnrt "
+                                 "outputs zeros where Keras repeats the last output")
         elif cls in ("LSTM", "GRU", "Bidirectional"):
             if head is not None:
-                raise ConvertError(f"{cls} after the Dense head")
+                raise ConvertError(f"{lname} after the Dense head")
             inner_cls, inner_cfg = cls, cfg
             if cls == "Bidirectional":
                 inner = cfg.get("layer", {})
                 inner_cls, inner_cfg = inner.get("class_name"), inner.get("config", {})
                 if cfg.get("merge_mode", "concat") != "concat":
-                    raise ConvertError("Bidirectional merge_mode must be 'concat'")
+                    raise ConvertError(f"{lname}: merge_mode={cfg.get('merge_mode')}; rnnrt "
+                                       "concatenates the directions ('concat')")
             elif cfg.get("go_backwards"):
-                raise ConvertError("a lone go_backwards layer has no rnnrt equivalent")
+                raise ConvertError(f"{lname}: go_backwards=True without Bidirectional (a lone "
+                                   "reverse direction) is not supported yet")
+            if not inner_cfg.get("return_sequences", True):
+                out.notes.append(f"{lname} has return_sequences=False: Keras' output is rnnrt's "
+                                 "last step (last_step_only)" + (
+                                     ", except the backward half, which is rnnrt's final state"
+                                     if cls == "Bidirectional" else ""))
             per = len(weights) // (2 if cls == "Bidirectional" else 1)
             dirs = [weights[k:k + per] for k in range(0, len(weights), per)]
             dirs = [(d[0], d[1], d[2] if len(d) > 2 else None) for d in dirs]
-            rnns.append((inner_cls, inner_cfg, dirs))
+            rnns.append((inner_cls, inner_cfg, dirs, lname))
         elif cls == "Dense":
             if not rnns:
-                raise ConvertError("a Dense layer before the recurrent layers")
+                raise ConvertError(f"{lname} before the recurrent layers")
             if cfg.get("activation", "linear") not in ("linear", "softmax", None):
-                raise ConvertError(f"Dense activation {cfg.get('activation')}: rnnrt's head is "
-                                   "linear")
+                raise ConvertError(f"{lname}: activation={cfg.get('activation')}; rnnrt's head "
+                                   "is linear")
             if cfg.get("activation") == "softmax":
                 out.notes.append("the Dense softmax is left out: rnnrt gives its logits")
             head = (weights[0], weights[1] if len(weights) > 1 else None)
         else:
-            raise ConvertError(f"layer {cls} has no rnnrt equivalent")
+            raise ConvertError(f"{lname} is not supported (rnnrt converts Embedding, LSTM, GRU, "
+                               "Bidirectional, Dense, Dropout)")
     if not rnns:
         raise ConvertError("no LSTM/GRU layer in " + path)
     cell = rnns[0][0]
@@ -354,11 +399,12 @@ def from_keras(path):
                            "directions")
     H = rnns[0][2][0][1].shape[0]
     has_bias = None
-    for k, (cls, cfg, dirs) in enumerate(rnns):
+    for k, (cls, cfg, dirs, lname) in enumerate(rnns):
         if dirs[0][1].shape[0] != H:
-            raise ConvertError("stacked layers of different sizes: rnnrt needs one hidden size")
+            raise ConvertError(f"{lname}: stacked layers of different sizes; rnnrt needs one "
+                               "hidden size")
         for d, (kernel, rk, bias) in enumerate(dirs):
-            w, biased = keras_cell(cls, cfg, kernel, rk, bias, H)
+            w, biased = keras_cell(cls, cfg, kernel, rk, bias, H, lname)
             if has_bias is not None and biased != has_bias:
                 raise ConvertError("some layers have biases and some do not")
             has_bias = biased
@@ -377,7 +423,7 @@ def from_keras(path):
 
     def reference(inputs, kind):
         x = emb[inputs].astype(np.float64) if kind == "tokens" else inputs.astype(np.float64)
-        for cls, cfg, dirs in rnns:
+        for cls, cfg, dirs, _ in rnns:
             ys = [keras_reference_rnn(cls, dirs[0], x, H, False)]
             if len(dirs) == 2:  # Keras re-reverses the backward output to align the steps
                 ys.append(keras_reference_rnn(cls, dirs[1], x, H, True))
@@ -411,8 +457,10 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
                 p = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                 g = x[t] @ w.T + h @ r.T + wb + rb
                 gi, go, gf, gc = (g[:, k * H:(k + 1) * H] for k in range(4))
-                f = sigmoid(gf + p[2 * H:] * c)
-                i = 1 - f if attrs.get("input_forget", 0) else sigmoid(gi + p[:H] * c)
+                # input_forget couples f to i (ONNX Runtime: f = 1 - i; the f weights and
+                # the f peephole are not used)
+                i = sigmoid(gi + p[:H] * c)
+                f = 1 - i if attrs.get("input_forget", 0) else sigmoid(gf + p[2 * H:] * c)
                 c = f * c + i * np.tanh(gc)
                 o = sigmoid(go + p[H:2 * H] * c)
                 h = o * np.tanh(c)
@@ -427,6 +475,11 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
     return np.concatenate(outs, axis=2)
 
 
+def onnx_node_label(node, index):
+    return f"node '{node.name}' ({node.op_type})" if node.name else \
+        f"{node.op_type} node #{index}"
+
+
 def from_onnx(path):
     import onnx
     from onnx import numpy_helper
@@ -437,6 +490,10 @@ def from_onnx(path):
             for a in node.attribute:
                 if a.name == "value":
                     values[node.output[0]] = numpy_helper.to_array(a.t)
+    for k, node in enumerate(model.graph.node):
+        if node.op_type == "RNN":
+            raise ConvertError(f"{onnx_node_label(node, k)}: the vanilla RNN cell is not "
+                               "supported yet (only LSTM and GRU nodes)")
     nodes = [n for n in model.graph.node if n.op_type in ("LSTM", "GRU")]
     if not nodes:
         raise ConvertError("no LSTM or GRU node in " + path)
@@ -446,21 +503,27 @@ def from_onnx(path):
     out = Converted()
     layers, cell, D, H = [], None, None, None
     for k, node in enumerate(nodes):
+        label = onnx_node_label(node, k)
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
         direction = attrs.get("direction", b"forward")
         direction = direction.decode() if isinstance(direction, bytes) else direction
         if direction == "reverse":
-            raise ConvertError(f"node {node.name}: a lone reverse direction has no rnnrt "
-                               "equivalent")
+            raise ConvertError(f"{label}: direction=reverse (a lone reverse direction) is not "
+                               "supported yet; forward and bidirectional are")
         if "clip" in attrs:
-            raise ConvertError(f"node {node.name}: cell clipping is not supported")
+            raise ConvertError(f"{label}: clip={attrs['clip']:g} (cell clipping) is not "
+                               "supported yet")
+        if attrs.get("layout", 0):
+            raise ConvertError(f"{label}: layout=1 (batch-first) is not supported; rnnrt "
+                               "takes time-major input")
         acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
         default = ["Sigmoid", "Tanh", "Tanh"] if op == "LSTM" else ["Sigmoid", "Tanh"]
         if acts and acts != default * (len(acts) // len(default)):
-            raise ConvertError(f"node {node.name}: activations {acts}; rnnrt computes {default}")
+            raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}")
         if op == "GRU" and not attrs.get("linear_before_reset", 0):
-            raise ConvertError(f"node {node.name}: GRU with linear_before_reset=0 is not "
-                               "PyTorch's GRU; rnnrt needs linear_before_reset=1")
+            raise ConvertError(f"{label}: linear_before_reset=0 (reset gate before the "
+                               "recurrent product) is not supported yet; rnnrt computes "
+                               "linear_before_reset=1, PyTorch's GRU")
         inputs = list(node.input) + [""] * 8
 
         def get(i):
@@ -468,32 +531,45 @@ def from_onnx(path):
             if not name:
                 return None
             if name not in values:
-                raise ConvertError(f"node {node.name}: input '{name}' is not a constant")
+                raise ConvertError(f"{label}: input '{name}' is not a constant")
             return values[name].astype(np.float32)
         W, R, B = get(1), get(2), get(3)
+        for i, what in ((5, "initial_h"), (6, "initial_c")):
+            if inputs[i] in values and np.any(values[inputs[i]]):
+                raise ConvertError(f"{label}: {what} is a non-zero constant; rnnrt starts "
+                                   "from the state the caller gives (rnnrt_state_write)")
         P = get(7) if op == "LSTM" else None
+        coupled = op == "LSTM" and attrs.get("input_forget", 0)
+        if coupled and P is not None and not np.any(P[:, :2 * R.shape[2]]):
+            P = None  # only the f peephole, which input_forget=1 does not use
         if P is not None and not np.any(P):
             P = None
-        node_cell = "gru" if op == "GRU" else ("lstm_coupled" if attrs.get("input_forget", 0)
+        node_cell = "gru" if op == "GRU" else ("lstm_coupled" if coupled
                                                else "lstm_peephole" if P is not None else "lstm")
         if node_cell == "lstm_coupled" and P is not None:
-            raise ConvertError(f"node {node.name}: input_forget=1 with peepholes is not "
-                               "supported by rnnrt")
+            raise ConvertError(f"{label}: input_forget=1 with peepholes (P) is not "
+                               "supported: rnnrt's coupled cell has none")
         if cell not in (None, node_cell) or D not in (None, W.shape[0]) or \
                 H not in (None, R.shape[2]):
-            raise ConvertError("the nodes differ in cell, direction or hidden size")
+            raise ConvertError(f"{label} differs from the previous nodes in cell, direction or "
+                               "hidden size: rnnrt stacks layers of one kind")
         cell, D, H = node_cell, W.shape[0], R.shape[2]
         if k and W.shape[2] != D * H:
-            raise ConvertError(f"node {node.name} takes {W.shape[2]} inputs, not the "
+            raise ConvertError(f"{label} takes {W.shape[2]} inputs, not the "
                                f"previous node's {D * H}: the nodes are not a stack")
         layers.append((attrs, W, R, B, P))
         for d in range(D):
             names = rnn_tensor_names("rnn.", k, d == 1)
             G = W.shape[1]
             blocks = lambda a: [a[j * H:(j + 1) * H] for j in range(G // H)]  # noqa: E731
-            order = [2, 3, 1] if cell == "lstm_coupled" else [0, 2, 3, 1] if op == "LSTM" \
-                else [1, 0, 2]  # ONNX iofc -> ifgo (coupled: fgo); zrh -> rzn
-            perm = lambda a: np.concatenate([blocks(a)[j] for j in order])  # noqa: E731
+            # ONNX iofc -> ifgo; zrh -> rzn. Coupled: ONNX Runtime computes i from the i
+            # weights and takes f = 1 - i, rnnrt computes f and takes i = 1 - f, so rnnrt's
+            # f slot gets the negated i block: sigmoid(-z) = 1 - sigmoid(z).
+            order = [0, 3, 1] if cell == "lstm_coupled" else [0, 2, 3, 1] if op == "LSTM" \
+                else [1, 0, 2]
+            sign = [-1, 1, 1] if cell == "lstm_coupled" else [1] * len(order)
+            perm = lambda a: np.concatenate([s * blocks(a)[j]  # noqa: E731
+                                             for s, j in zip(sign, order)])
             out.tensors[names["weight_ih"]] = perm(W[d])
             out.tensors[names["weight_hh"]] = perm(R[d])
             if B is not None:
@@ -561,7 +637,7 @@ def convert(inp, out, fmt=None, vocab=None, do_check=True, tolerance=1e-4, quiet
         return None
     err, ok = check(out, conv, tolerance)
     if not quiet or not ok:
-        print(f"convert: rnnrt vs {({'pt': 'PyTorch', 'keras': 'Keras equations (NumPy)', 'onnx': 'ONNX equations (NumPy)'})[fmt]}"
+        print(f"convert: rnnrt vs {({'pt': 'PyTorch', 'keras': 'Keras equations (NumPy)', 'onnx': 'ONNX Runtime equations (NumPy)'})[fmt]}"
               f" on a random input: max relative difference {err:.2e} "
               f"({'ok' if ok else 'FAILED'}, tolerance {tolerance:g})")
     if not ok:
@@ -570,7 +646,8 @@ def convert(inp, out, fmt=None, vocab=None, do_check=True, tolerance=1e-4, quiet
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--format", choices=("pt", "keras", "onnx"))

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the benchmark suite needs, from Debian 12's archive (run as root), on top of
 # what building rnnrt needs (tools/install_deps.sh). Packages already present are left alone.
+# ONNX Runtime (PyPI) goes into .venv-peers/ (tools/setup_peer_venv.sh); if that fails the
+# benchmark report says so and the run goes on.
 #   --no-torch   leave out python3-torch (the PyTorch peer is then skipped with a message)
 #   --icount     only what the instruction-count gate needs (valgrind, Google Benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install_deps.sh
 packages=(g++ libbenchmark-dev libdnnl-dev libopenblas-dev valgrind python3 python3-numpy
-          python3-matplotlib python3-torch)
+          python3-matplotlib python3-torch python3-onnx python3-venv)
 for arg in "$@"; do
   case "$arg" in
     --no-torch) packages=("${packages[@]/python3-torch}") ;;
@@ -26,3 +28,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+[[ " $* " == *" --icount "* ]] || tools/setup_peer_venv.sh ort > /dev/null

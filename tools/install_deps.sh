@@ -2,9 +2,10 @@
 # Installs what building and testing rnnrt needs, from Debian 12's archive (run as root).
 # Packages already present are left alone, so a second run costs one dpkg query.
 set -euo pipefail
-# The Python packages run the binding and converter tests (Debian's /usr/bin/python3).
+# The Python packages run the binding and converter tests (Debian's /usr/bin/python3);
+# python3-venv makes .venv-peers/ for what Debian lacks (below).
 packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev
-          python3-numpy python3-torch python3-h5py python3-onnx)
+          python3-numpy python3-torch python3-h5py python3-onnx python3-venv)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -15,3 +16,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+# ONNX Runtime and Keras 3 on JAX from PyPI into .venv-peers/: the references of the
+# converter tests and a benchmark peer. Where PyPI cannot be reached this says so and the
+# tests that need them skip.
+"$(dirname "$0")/setup_peer_venv.sh" ort keras > /dev/null

@@ -26,6 +26,7 @@ STYLE = {  # impl -> (label, colour, marker)
     "simd": ("rnnrt simd", "tab:orange", "s"),
     "reference": ("rnnrt reference", "tab:gray", "x"),
     "onednn": ("oneDNN", "tab:blue", "^"),
+    "ort": ("ONNX Runtime", "tab:brown", "P"),
     "openblas": ("OpenBLAS by hand", "tab:green", "v"),
     "torch": ("PyTorch", "tab:purple", "D"),
 }
@@ -172,7 +173,8 @@ def main():
         return 2
     d = sys.argv[1]
     p = lambda n: os.path.join(d, n)
-    _, runs = benchlib.load_many([p("bench_lstm.json"), p("bench_torch.json")])
+    _, runs = benchlib.load_many([p("bench_lstm.json"), p("bench_torch.json"),
+                                  p("bench_ort.json")])
     _, rruns = benchlib.load_many([p("bench_roofline.json")])
     data = collect(runs)
     made = []

@@ -4,6 +4,7 @@
 #   bench_roofline.json FMA peak and read bandwidth (rnnrt-bench-roofline)
 #   bench_lstm.json     forward passes: rnnrt variants, kernel sets, threads, oneDNN, OpenBLAS
 #   bench_torch.json    PyTorch nn.LSTM / nn.GRU (tools/bench_torch.py)
+#   bench_ort.json      ONNX Runtime LSTM / GRU nodes (tools/bench_ort.py, in .venv-peers/)
 #   bench_gemm.json     the GEMMs of one step (rnnrt-bench-gemm)
 #   bench_kernels.json  gate and vector-math kernels (rnnrt-bench-kernels; --full only)
 #   summary.md, *.png   tables (tools/bench_report.py) and plots (tools/plot_results.py)
@@ -11,12 +12,12 @@
 # then prints the table.
 #
 # usage: tools/run_bench.sh [--quick|--full] [--build DIR] [--out DIR] [--no-torch]
-#                           [--no-plots] [-- extra Google Benchmark options]
+#                           [--no-ort] [--no-plots] [-- extra Google Benchmark options]
 #   default set: ~10 min budget on 2 cores; --quick: under 2 minutes; --full: everything.
 #   --out defaults to results/<cpu>-<cores>c (tools/benchlib.py slug).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-set_name=default build=build out= torch=1 plots=1 extra=()
+set_name=default build=build out= torch=1 ort=1 plots=1 extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) set_name=quick ;;
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
     --build) build=$2; shift ;;
     --out) out=$2; shift ;;
     --no-torch) torch=0 ;;
+    --no-ort) ort=0 ;;
     --no-plots) plots=0 ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_bench.sh: unknown option $1" >&2; exit 2 ;;
@@ -73,6 +75,31 @@ if [ "$torch" = 1 ] && $py -c 'import torch' 2>/dev/null; then
 else
   echo "torch                  skipped: python3-torch is not installed (or --no-torch)"
   rm -f "$out/bench_torch.json"
+fi
+# ONNX Runtime runs from .venv-peers/ (tools/setup_peer_venv.sh). Without it, or when it
+# fails, bench_ort.json holds only the reason, which the report prints in its notes.
+ort_py=.venv-peers/bin/python
+ort_skip() {
+  printf '{"context": {"onnxruntime": "not measured: %s"}, "benchmarks": []}\n' "$1" \
+    > "$out/bench_ort.json"
+}
+if [ "$ort" = 0 ]; then
+  echo "ort                    skipped (--no-ort)"
+  ort_skip "--no-ort"
+elif [ -x "$ort_py" ] && "$ort_py" -c 'import onnxruntime, torch, onnx' 2>/dev/null; then
+  t0=$SECONDS
+  printf '%-22s ' ort
+  if "$ort_py" tools/bench_ort.py --set="$set_name" --out "$out/bench_ort.json" \
+      > "$out/log/ort.txt" 2>&1; then
+    echo "done in $((SECONDS - t0)) s"
+  else
+    echo "FAILED: see log/ort.txt"; tail -5 "$out/log/ort.txt"
+    ort_skip "tools/bench_ort.py failed, see log/ort.txt"
+  fi
+else
+  echo "ort                    skipped: onnxruntime is not installed in $ort_py" \
+       "(tools/setup_peer_venv.sh ort)"
+  ort_skip "onnxruntime could not be installed or imported (tools/setup_peer_venv.sh ort)"
 fi
 # The GEMM binary measures kernels: the quick shapes (all kernel sets) in the default run,
 # with fewer repetitions; --full runs every shape.

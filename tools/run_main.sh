@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what rnnrt and its benchmarks need, builds, shows what the library
 # detects on this machine, then runs the default benchmark set (rnnrt's variants, kernel
-# sets and thread counts beside oneDNN, OpenBLAS and PyTorch) and prints the table; raw
-# JSON, the machine description, summary.md and plots go to results/<cpu>-<cores>c/.
+# sets and thread counts beside oneDNN, ONNX Runtime, OpenBLAS and PyTorch) and prints the
+# table (ONNX Runtime from PyPI into .venv-peers/; without it the run goes on); raw
+# JSON, the machine description, summary.md and plots go to results/<slug>/
+# (tools/benchlib.py slug; the naming rule is in docs/benchmarking.md).
 #
 # usage: tools/run_main.sh [--quick|--full] [other tools/run_bench.sh options]
 #   default: well under 10 minutes on 2 cores once installed; --quick: under 2 minutes.

@@ -5,11 +5,18 @@ loaded by rnnrt (python/rnnrt.py) and compared with the source on a random input
 
 Exit code 77 (skipped, with the reason) when the format's Debian package is missing:
 python3-torch for pt and onnx (the ONNX models are exported from PyTorch), python3-h5py for keras,
-python3-onnx for onnx. Keras itself is not in Debian: its .h5 / .keras files are written here
-with h5py in Keras' layouts (kernel [I, 4H] in gate order i, f, c, o; GRU reset_after with bias
-[2, 3H] and gates z, r, h), and the reference is an independent NumPy implementation of Keras'
-equations. The ONNX peephole and input_forget nodes are built with onnx.helper and checked
-against a NumPy implementation of the ONNX specification.
+python3-onnx for onnx.
+
+The frameworks themselves give the references where they are installed (PyPI, in .venv-peers/
+by tools/setup_peer_venv.sh; tests/python/peer_python.py re-runs this test under that
+interpreter): ONNX Runtime runs every ONNX test graph (class OnnxRuntime, and the NumPy model
+of the specification is checked against it), and Keras 3 on JAX writes .keras and .h5 files
+and computes their outputs (class KerasItself), within 1e-5 relative to max(1, |y|). Without
+them those classes are skipped with the reason and the rest remains: .h5 / .keras files
+written here with h5py in Keras' layouts (kernel [I, 4H] in gate order i, f, c, o; GRU
+reset_after with bias [2, 3H] and gates z, r, h) against an independent NumPy implementation
+of Keras' equations, and ONNX peephole and input_forget nodes built with onnx.helper against
+a NumPy implementation of what ONNX Runtime computes.
 """
 import io
 import json
@@ -35,6 +42,19 @@ for module in NEEDS[FORMAT]:
 import numpy as np  # noqa: E402
 
 sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_python  # noqa: E402
+
+# The frameworks themselves, from .venv-peers/ (peer_python re-runs this test there): without
+# them their cases skip with the reason and the NumPy checks remain.
+ORT_MISSING = peer_python.need(["onnxruntime"]) if FORMAT == "onnx" else "not this format"
+if not ORT_MISSING:
+    import onnxruntime as ort
+if FORMAT == "keras":
+    os.environ.setdefault("KERAS_BACKEND", "jax")  # Keras 3 on its CPU backend
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+KERAS_MISSING = peer_python.need(["jax", "keras"]) if FORMAT == "keras" else "not this format"
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 sys.path.insert(0, os.path.join(ROOT, "python"))
@@ -42,6 +62,9 @@ import convert  # noqa: E402
 import rnnrt  # noqa: E402
 
 TOL = 1e-4
+# Against ONNX Runtime and Keras, relative to max(1, |y|): float32 on both sides, a few
+# roundings per step of short sequences.
+FRAMEWORK_TOL = 1e-5
 
 
 def sig(v):
@@ -273,8 +296,8 @@ def onnx_lstm_ref(x, W, R, B, P, input_forget):
     pi, po, pf = P[:H], P[H:2 * H], P[2 * H:]
     for t in range(T):
         g = x[t] @ W.T + h @ R.T + B[:4 * H] + B[4 * H:]
-        f = sig(g[:, 2 * H:3 * H] + pf * c)
-        i = 1 - f if input_forget else sig(g[:, :H] + pi * c)
+        i = sig(g[:, :H] + pi * c)  # input_forget: f = 1 - i, as ONNX Runtime computes it
+        f = 1 - i if input_forget else sig(g[:, 2 * H:3 * H] + pf * c)
         c = f * c + i * np.tanh(g[:, 3 * H:])
         h = sig(g[:, H:2 * H] + po * c) * np.tanh(c)
         y[t] = h
@@ -334,14 +357,335 @@ class Onnx(Base):
                 ys.append(onnx_lstm_ref(x[::-1], W[1], R[1], B[1], P[1], input_forget)[::-1])
             ref = np.concatenate(ys, axis=2)
             self.assertLess(rel_err(m.forward(x), ref), TOL, cell)
+            if not ORT_MISSING:  # the NumPy model of the specification is ONNX Runtime's
+                y = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
+                    None, {"x": x})[0]
+                y = y.transpose(0, 2, 1, 3).reshape(ref.shape)
+                self.assertLess(rel_err(y, ref), FRAMEWORK_TOL, cell)
         path, *_ = self.hand_built(rng, 1, True)
         with self.assertRaisesRegex(convert.ConvertError, "input_forget=1 with peepholes"):
             convert.convert(path, self.path("o.safetensors"), quiet=True)
 
 
+# ---- Keras, files written by Keras 3 itself and Keras as the reference ---------------------
+
+if FORMAT == "keras" and not KERAS_MISSING:
+    import logging
+    import keras
+    logging.getLogger("absl").setLevel(logging.ERROR)  # "HDF5 is legacy", on every .h5 save
+
+
+class KerasItself(Base):
+    """Models built and saved by Keras 3 (JAX backend, CPU) as .keras and legacy .h5, with
+    random weights; Keras computes the reference (inputs batch-major, rnnrt's time-major)."""
+    worst = {}
+
+    @classmethod
+    def setUpClass(cls):
+        if KERAS_MISSING:
+            raise unittest.SkipTest(KERAS_MISSING)
+
+    def build(self, layers, seed, input_shape):
+        keras.utils.set_random_seed(seed)
+        model = keras.Sequential([keras.Input(input_shape)] + layers)
+        rng = np.random.default_rng(seed)
+        model.set_weights([rng.uniform(-0.6, 0.6, w.shape).astype(np.float32)
+                           for w in model.get_weights()])
+        return model
+
+    def saved(self, model):
+        """The model as Keras writes it: .keras and .h5 (legacy model.save)."""
+        paths = []
+        for ext in (".keras", ".h5"):
+            path = self.path("model" + ext)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                model.save(path)
+            paths.append(path)
+        return paths
+
+    def compare(self, case, model, inputs, got_fn, valid=None):
+        """inputs batch-major as Keras takes them; got_fn(converted model) returns rnnrt's
+        output batch-major; valid [B, T] marks the steps to compare (masking)."""
+        ref = np.asarray(model(inputs, training=False), np.float64)
+        for path in self.saved(model):
+            got = got_fn(self.convert(path))
+            if valid is not None:
+                ref_v, got_v = ref[valid], got[valid]
+            else:
+                ref_v, got_v = ref, got
+            err = rel_err(got_v, ref_v)
+            label = f"{case} ({os.path.splitext(path)[1]})"
+            KerasItself.worst[label] = err
+            self.assertLess(err, FRAMEWORK_TOL, label)
+
+    @staticmethod
+    def floats(m, x, **kw):
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2))
+        y = m.forward_head(xt, **kw) if m.head_size else m.forward(xt, **kw)
+        return y if y.ndim == 2 else y.transpose(1, 0, 2)
+
+    def test_lstm_gru_bidirectional(self):
+        L = keras.layers
+        x = np.random.default_rng(30).standard_normal((3, 6, 4)).astype(np.float32)
+        for case, layers in (
+                ("LSTM", [L.LSTM(5, return_sequences=True)]),
+                ("LSTM use_bias=False", [L.LSTM(5, use_bias=False, return_sequences=True)]),
+                ("GRU reset_after=True", [L.GRU(5, return_sequences=True)]),
+                ("Bidirectional LSTM", [L.Bidirectional(L.LSTM(5, return_sequences=True))]),
+                ("Bidirectional GRU", [L.Bidirectional(L.GRU(3, return_sequences=True))]),
+                ("2 x LSTM + Dense", [L.LSTM(6, return_sequences=True),
+                                      L.Dropout(0.2), L.LSTM(6, return_sequences=True),
+                                      L.Dense(3)]),
+                ("2 x Bidirectional GRU + Dense", [
+                    L.Bidirectional(L.GRU(4, return_sequences=True)),
+                    L.Bidirectional(L.GRU(4, return_sequences=True)), L.Dense(2)])):
+            model = self.build(layers, 31, (None, 4))
+            self.compare(case, model, x, lambda m: self.floats(m, x))
+        inp = keras.Input((None, 4))  # the functional API: layers listed with their inputs
+        out = L.Dense(3)(L.LSTM(5, return_sequences=True)(L.LSTM(5, return_sequences=True)(inp)))
+        model = keras.Model(inp, out)
+        model.set_weights([np.random.default_rng(39).uniform(-0.6, 0.6, w.shape).astype(
+            np.float32) for w in model.get_weights()])
+        self.compare("functional 2 x LSTM + Dense", model, x, lambda m: self.floats(m, x))
+
+    def test_last_step_head(self):
+        """return_sequences=False then Dense: rnnrt's last-step head output."""
+        L = keras.layers
+        x = np.random.default_rng(32).standard_normal((4, 5, 3)).astype(np.float32)
+        model = self.build([L.LSTM(6), L.Dense(4)], 33, (None, 3))
+        self.compare("LSTM return_sequences=False + Dense", model, x,
+                     lambda m: self.floats(m, x, last_step_only=True))
+
+    def test_embedding(self):
+        L = keras.layers
+        ids = np.random.default_rng(34).integers(1, 12, (3, 7))
+        model = self.build([L.Embedding(12, 5), L.GRU(6, return_sequences=True),
+                            L.Dense(12, activation="softmax")], 35, (None,))
+
+        def softmax_of_logits(m):
+            z = m.forward_tokens(np.ascontiguousarray(ids.T)).transpose(1, 0, 2)
+            e = np.exp(z - z.max(axis=-1, keepdims=True))
+            return e / e.sum(axis=-1, keepdims=True)
+        self.compare("Embedding + GRU + Dense softmax", model, ids, softmax_of_logits)
+
+    def test_embedding_mask_zero(self):
+        """mask_zero with trailing padding: Keras skips the masked steps, rnnrt is given
+        the lengths; the valid steps agree (past a length rnnrt gives zeros, Keras repeats)."""
+        L = keras.layers
+        rng = np.random.default_rng(36)
+        ids = rng.integers(1, 10, (3, 6))
+        lengths = np.array([6, 4, 2], np.int32)
+        valid = np.arange(6)[None, :] < lengths[:, None]
+        ids[~valid] = 0
+        for case, rnn in (("LSTM", L.LSTM(5, return_sequences=True)),
+                          ("Bidirectional LSTM", L.Bidirectional(L.LSTM(4,
+                                                                        return_sequences=True)))):
+            model = self.build([L.Embedding(10, 4, mask_zero=True), rnn, L.Dense(3)], 37,
+                               (None,))
+            self.compare("Embedding(mask_zero) + " + case + " + Dense", model, ids,
+                         lambda m: m.forward_tokens(np.ascontiguousarray(ids.T),
+                                                    lengths=lengths).transpose(1, 0, 2),
+                         valid=valid)
+
+    def test_refused(self):
+        L = keras.layers
+        for case, layers, msg in (
+                ("GRU reset_after=False", [L.GRU(4, reset_after=False)], "gru.*reset_after"),
+                ("go_backwards", [L.LSTM(4, go_backwards=True)], "lstm.*go_backwards"),
+                ("SimpleRNN", [L.SimpleRNN(4)], "simple_rnn.*SimpleRNN.*not supported"),
+                ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
+                 "dense.*activation=relu")):
+            model = self.build(layers, 38, (None, 3))
+            for path in self.saved(model):
+                with self.assertRaisesRegex(convert.ConvertError, msg, msg=case + path):
+                    convert.convert(path, self.path("o.safetensors"), quiet=True)
+
+
+# ---- ONNX, checked against ONNX Runtime ------------------------------------------------------
+
+class OnnxRuntime(Base):
+    """Each graph runs in ONNX Runtime (the reference) and, converted, in rnnrt with the same
+    input, sequence_lens and initial states."""
+    worst = {}
+
+    @classmethod
+    def setUpClass(cls):
+        if ORT_MISSING:
+            raise unittest.SkipTest(ORT_MISSING)
+
+    def graph(self, rng, op, D, attrs, peephole=False, I=3, H=4, with_state=True,
+              with_lens=True, P=None):
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+        G = 4 if op == "LSTM" else 3
+        u = lambda *shape: rng.uniform(-0.7, 0.7, shape).astype(np.float32)  # noqa: E731
+        consts = {"W": u(D, G * H, I), "R": u(D, G * H, H), "B": u(D, 2 * G * H)}
+        if op == "LSTM":
+            consts["P"] = P if P is not None else u(D, 3 * H) if peephole else \
+                np.zeros((D, 3 * H), np.float32)
+        ins = ["x", "W", "R", "B", "lens" if with_lens else "",
+               "h0" if with_state else "", "c0" if with_state and op == "LSTM" else ""]
+        if op == "LSTM":
+            ins.append("P")
+        while not ins[-1]:
+            ins.pop()
+        direction = {1: "forward", 2: "bidirectional"}[D]
+        node = helper.make_node(op, ins, ["y"], name=f"{op.lower()}_node", hidden_size=H,
+                                direction=direction, **attrs)
+        f = TensorProto.FLOAT
+        inputs = [helper.make_tensor_value_info("x", f, ["T", "N", I])]
+        if with_lens:
+            inputs.append(helper.make_tensor_value_info("lens", TensorProto.INT32, ["N"]))
+        if with_state:
+            inputs.append(helper.make_tensor_value_info("h0", f, [D, "N", H]))
+            if op == "LSTM":
+                inputs.append(helper.make_tensor_value_info("c0", f, [D, "N", H]))
+        graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info(
+            "y", f, None)], [numpy_helper.from_array(a, n) for n, a in consts.items()])
+        path = self.path(f"{op}.onnx")
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
+        return path
+
+    def ort_run(self, path, feed):
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = 1
+        sess = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
+        names = {i.name for i in sess.get_inputs()}
+        y = sess.run(["y"] if "y" in [o.name for o in sess.get_outputs()] else None,
+                     {k: v for k, v in feed.items() if k in names})[0]
+        return y
+
+    def check(self, case, path, D, H, cell, T=7, N=3, I=3, lens=True, state=True, seed=0):
+        rng = np.random.default_rng(seed)
+        x = rng.standard_normal((T, N, I)).astype(np.float32)
+        feed = {"x": x}
+        lengths = np.array([T, T - 3, 1][:N], np.int32) if lens else None
+        if lens:
+            feed["lens"] = lengths
+        if state:
+            feed["h0"] = rng.standard_normal((D, N, H)).astype(np.float32)
+            feed["c0"] = rng.standard_normal((D, N, H)).astype(np.float32)
+        y = self.ort_run(path, feed)
+        if y.ndim == 4:  # ONNX Y [T, D, N, H] -> [T, N, D*H]
+            y = y.transpose(0, 2, 1, 3).reshape(T, N, D * H)
+        m = self.convert(path)
+        self.assertEqual(m.cell, cell, case)
+        st = None
+        if state:
+            st = m.state(N)
+            st.write(feed["h0"], None if m.cell == "gru" else feed["c0"])
+        got = m.forward(x, state=st, lengths=lengths)
+        err = rel_err(got, y)
+        OnnxRuntime.worst[case] = err
+        self.assertLess(err, FRAMEWORK_TOL, case)
+
+    def test_lstm(self):
+        rng = np.random.default_rng(20)
+        for D in (1, 2):
+            for lens, state in ((False, False), (True, False), (False, True), (True, True)):
+                case = f"LSTM D={D}" + (" sequence_lens" if lens else "") + \
+                    (" initial states" if state else "")
+                path = self.graph(rng, "LSTM", D, {}, with_state=state, with_lens=lens)
+                self.check(case, path, D, 4, "lstm", lens=lens, state=state)
+
+    def test_peephole(self):
+        rng = np.random.default_rng(21)
+        for D in (1, 2):
+            path = self.graph(rng, "LSTM", D, {}, peephole=True)
+            self.check(f"LSTM peephole D={D} sequence_lens initial states", path, D, 4,
+                       "lstm_peephole")
+
+    def test_input_forget(self):
+        rng = np.random.default_rng(22)
+        for D in (1, 2):
+            path = self.graph(rng, "LSTM", D, {"input_forget": 1})
+            self.check(f"LSTM input_forget=1 D={D} sequence_lens initial states", path, D, 4,
+                       "lstm_coupled")
+        # only the f peephole: ONNX Runtime does not use it under input_forget=1
+        P = np.zeros((1, 12), np.float32)
+        P[:, 8:] = 0.5
+        path = self.graph(rng, "LSTM", 1, {"input_forget": 1}, P=P)
+        self.check("LSTM input_forget=1 with only the f peephole", path, 1, 4, "lstm_coupled")
+
+    def test_gru(self):
+        rng = np.random.default_rng(23)
+        for D in (1, 2):
+            path = self.graph(rng, "GRU", D, {"linear_before_reset": 1})
+            self.check(f"GRU linear_before_reset=1 D={D} sequence_lens initial state", path,
+                       D, 4, "gru")
+
+    def test_torch_export_stacks(self):
+        torch.manual_seed(24)
+        x = np.random.default_rng(25).standard_normal((5, 2, 4)).astype(np.float32)
+        for name, module in (("LSTM 2 layers bidirectional", nn.LSTM(4, 6, 2,
+                                                                     bidirectional=True)),
+                             ("GRU 2 layers", nn.GRU(4, 5, num_layers=2)),
+                             ("GRU bidirectional", nn.GRU(4, 3, bidirectional=True))):
+            path = self.path("exported.onnx")
+            warnings.simplefilter("ignore")
+            torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=14,
+                              input_names=["x"], output_names=["y", "h"])
+            y = self.ort_run(path, {"x": x})
+            err = rel_err(self.convert(path).forward(x), y)
+            OnnxRuntime.worst["torch.onnx.export " + name] = err
+            self.assertLess(err, FRAMEWORK_TOL, name)
+
+    def test_refused(self):
+        """What rnnrt cannot compute yet is refused with the node and the attribute."""
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+        rng = np.random.default_rng(26)
+        cases = [("LSTM", {"direction": "reverse"}, "lstm_node.*direction=reverse"),
+                 ("GRU", {"linear_before_reset": 0}, "gru_node.*linear_before_reset=0"),
+                 ("LSTM", {"clip": 3.0}, "lstm_node.*clip=3"),
+                 ("LSTM", {"layout": 1}, "lstm_node.*layout=1"),
+                 ("GRU", {"activations": ["Sigmoid", "Relu"]}, "gru_node.*activations")]
+        for op, attrs, msg in cases:
+            G, H, I = (4 if op == "LSTM" else 3), 2, 3
+            consts = [numpy_helper.from_array(rng.uniform(-1, 1, sh).astype(np.float32), n)
+                      for n, sh in (("W", (1, G * H, I)), ("R", (1, G * H, H)))]
+            node = helper.make_node(op, ["x", "W", "R"], ["y"], name=f"{op.lower()}_node",
+                                    hidden_size=H, **attrs)
+            graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(
+                "x", TensorProto.FLOAT, [None, None, I])], [helper.make_tensor_value_info(
+                    "y", TensorProto.FLOAT, None)], consts)
+            onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]),
+                      self.path("r.onnx"))
+            with self.assertRaisesRegex(convert.ConvertError, msg):
+                convert.convert(self.path("r.onnx"), self.path("o.safetensors"), quiet=True)
+        node = helper.make_node("RNN", ["x", "W", "R"], ["y"], name="rnn_node", hidden_size=2)
+        graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(
+            "x", TensorProto.FLOAT, [None, None, 3])], [helper.make_tensor_value_info(
+                "y", TensorProto.FLOAT, None)],
+            [numpy_helper.from_array(np.ones((1, 2, 3), np.float32), "W"),
+             numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "R")])
+        onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]),
+                  self.path("r.onnx"))
+        with self.assertRaisesRegex(convert.ConvertError, "rnn_node.*RNN"):
+            convert.convert(self.path("r.onnx"), self.path("o.safetensors"), quiet=True)
+        path = self.graph(rng, "LSTM", 1, {"input_forget": 1}, peephole=True)
+        with self.assertRaisesRegex(convert.ConvertError, "lstm_node.*input_forget=1 with "
+                                                          "peepholes"):
+            convert.convert(path, self.path("o.safetensors"), quiet=True)
+
+
+def print_worst(cls, reference):
+    for case, err in sorted(getattr(cls, "worst", {}).items()):
+        print(f"  {case}: max |rnnrt - {reference}| / max(1, |y|) = {err:.2e}")
+
+
 if __name__ == "__main__":
     print(f"rnnrt {rnnrt.version()} from {rnnrt.library_path}")
-    cls = {"pt": PyTorch, "keras": Keras, "onnx": Onnx}[FORMAT]
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cls)
+    classes = {"pt": [PyTorch], "keras": [Keras, KerasItself],
+               "onnx": [Onnx, OnnxRuntime]}[FORMAT]
+    suite = unittest.TestSuite(unittest.defaultTestLoader.loadTestsFromTestCase(c)
+                               for c in classes)
     ok = unittest.TextTestRunner(verbosity=2).run(suite).wasSuccessful()
+    if FORMAT == "onnx" and not ORT_MISSING:
+        print(f"ONNX Runtime {ort.__version__} as the reference:")
+        print_worst(OnnxRuntime, "ONNX Runtime")
+    if FORMAT == "keras" and not KERAS_MISSING:
+        print(f"Keras {keras.__version__} on {keras.backend.backend()} as the reference:")
+        print_worst(KerasItself, "Keras")
     sys.exit(0 if ok else 1)
