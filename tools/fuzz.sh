@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets of tests/fuzz/ with clang-14 (-fsanitize=fuzzer,address,
 # undefined) and runs each one for SECONDS seconds, starting from its committed corpus.
 #
-#   tools/fuzz.sh [SECONDS] [TARGET...]     (default: 60 s, every target: load npy tokens)
+#   tools/fuzz.sh [SECONDS] [TARGET...]     (default: 60 s, every target: load npy tokens options)
 #
 # Environment:
 #   FUZZ_BUILD   build directory (default /tmp/rnnrt-fuzz); the library is built there by
@@ -21,7 +21,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(load npy tokens)
+[ ${#targets[@]} -gt 0 ] || targets=(load npy tokens options)
 build=${FUZZ_BUILD:-/tmp/rnnrt-fuzz}
 work=${FUZZ_WORK:-$build/work}
 cc=${FUZZ_CC:-clang-14}
@@ -51,6 +51,10 @@ $cc $link -Iruntime/include \
     "-DRNNRT_FUZZ_MODEL_DEFAULT=\"$PWD/tests/data/stack/lstm_char.model.safetensors\"" \
     tests/fuzz/fuzz_tokens.c "$build/runtime/librnnrt.a" -lcjson -fopenmp -lm -lpthread \
     -o "$build/fuzz_tokens"
+$cc $link -Iruntime/include \
+    "-DRNNRT_FUZZ_OPTIONS_MODEL_DEFAULT=\"$PWD/tests/data/golden/lstm_basic.model.safetensors\"" \
+    tests/fuzz/fuzz_options.c "$build/runtime/librnnrt.a" -lcjson -fopenmp -lm -lpthread \
+    -o "$build/fuzz_options"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
