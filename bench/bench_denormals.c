@@ -18,6 +18,7 @@
 #define HAVE_MXCSR 1
 #endif
 
+#include "dispatch.h"
 #include "model_build.h"
 #include "rnnrt.h"
 
@@ -100,8 +101,8 @@ int main(int argc, char **argv)
     printf("%-7s %-5s %-10s %9s %9s %9s %9s %11s %11s %11s %11s\n", "isa", "cell", "variant",
            "normal", "sub.x", "zeros", "sub.wts", "sub.x/norm", "sub.w/norm", "x+FTZ/DAZ",
            "w+FTZ/DAZ");
-    static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
-    for (size_t i = 0; i < 4; i++)
+    const char *const *isas = rnnrt_kernel_set_names;
+    for (int i = 0; i < rnnrt_kernel_set_count; i++)
     for (size_t c = 0; c < 2; c++) {
         if (rnnrt_set_isa(isas[i]) != RNNRT_OK)
             continue;

@@ -35,13 +35,14 @@ void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float 
             }
 }
 
-int rnnrt_gemm_kc(int mr)
+int rnnrt_gemm_kc(const rnnrt_gemm_ukernel *uk)
 {
     const char *forced = getenv("RNNRT_GEMM_KC");
     if (forced && atoi(forced) > 0)
         return atoi(forced);
-    /* the microkernel's mr rows of A for one k-block should sit in half of L1 */
-    long kc = rnnrt_cpu()->l1d / 2 / ((long)mr * (long)sizeof(float));
+    /* the microkernel's mr rows of A for one k-block take its share of L1 (kernels.inc) */
+    long share = uk->kc_share > 0 ? uk->kc_share : 2;
+    long kc = rnnrt_cpu()->l1d / share / ((long)uk->mr * (long)sizeof(float));
     kc = kc / 8 * 8;
     return (int)(kc < 64 ? 64 : kc > 4096 ? 4096 : kc);
 }
@@ -51,10 +52,10 @@ rnnrt_gemm_b *rnnrt_gemm_b_pack(const rnnrt_kernels *k, const float *w, int N, i
     rnnrt_gemm_b *b = rnnrt_calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->uk = k->gemm4;
+    b->uk = k->gemm_proj;
     b->N = N;
     b->K = K;
-    b->kc = rnnrt_gemm_kc(b->uk.mr);
+    b->kc = rnnrt_gemm_kc(&b->uk);
     b->panels = (N + b->uk.nr - 1) / b->uk.nr;
     b->packed = rnnrt_aligned_alloc(64, (size_t)b->panels * K * b->uk.nr * sizeof(float));
     if (!b->packed) {

@@ -2,7 +2,7 @@
  * with two accumulators, the tail masked. Contract: simd/kernels.h. */
 #include <immintrin.h>
 
-#include "gemm_kernels.h"
+#include "kernels.h"
 
 static float dot(size_t K, const float *x, const float *w)
 {

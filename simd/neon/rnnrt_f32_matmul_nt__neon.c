@@ -2,7 +2,7 @@
  * scalar code. Contract: simd/kernels.h. */
 #include <arm_neon.h>
 
-#include "gemm_kernels.h"
+#include "kernels.h"
 
 static float dot(size_t K, const float *x, const float *w)
 {
