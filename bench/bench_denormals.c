@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         repeats = 15;
     rnnrt_set_num_threads(1);
     static const char *const cells[] = {"lstm", "gru"};
-    static const char *const variants[] = {"reference", "simd", "blocked"};
+    static const char *const variants[] = {"reference", "blocked"};
     const size_t nx = (size_t)T * B * I, ny = (size_t)T * B * H;
     float *normal = malloc(nx * sizeof *normal), *subnormal = malloc(nx * sizeof *subnormal);
     float *zeros = calloc(nx, sizeof *zeros), *y = malloc(ny * sizeof *y);
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
         if (rnnrt_set_isa(isas[i]) != RNNRT_OK)
             continue;
         rnnrt_model *m = make(cells[c], 1.0f), *tiny = make(cells[c], 1e-38f);
-        for (size_t v = 0; v < 3; v++) {
+        for (size_t v = 0; v < 2; v++) {
             if (rnnrt_set_variant(variants[v]) != RNNRT_OK)
                 continue;
             double tn = time_forward(m, normal, y, repeats);

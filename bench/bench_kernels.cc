@@ -207,7 +207,7 @@ int main(int argc, char **argv)
         }
         const Family fam = FamilyOfSlot(info->slot);
         if (fam == FAMILY_COUNT)
-            continue; // products on the weights as loaded: bench/bench_gemm.cc
+            continue;
         for (const Shape &s : shapes) {
             std::string name = std::string(info->slot) + "/" + info->set +
                                "/H:" + std::to_string(s.hidden) +

@@ -71,8 +71,6 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     case RNNRT_VARIANT_REFERENCE:
         return rnnrt_forward_reference(m, k, h, c, x, seq_len, batch, lengths, y,
                                        rnnrt_num_threads());
-    case RNNRT_VARIANT_SIMD:
-        return rnnrt_forward_simd(m, k, h, c, x, seq_len, batch, lengths, y);
     case RNNRT_VARIANT_BLOCKED:
         break;
     }

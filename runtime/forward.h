@@ -24,12 +24,6 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *
                                      float *c, const float *x, int seq_len, int batch,
                                      const int *lengths, float *y, int threads);
 
-/* The "simd" variant: the same time-aligned loop as the blocked one, with the kernel set's
- * matmul_nt on the weights as loaded and its gate kernels; one thread. */
-rnnrt_status rnnrt_forward_simd(const rnnrt_model *m, const rnnrt_kernels *k, float *h, float *c,
-                                const float *x, int seq_len, int batch, const int *lengths,
-                                float *y);
-
 /* The "blocked" variant (forward_blocked.c); its scratch memory comes from ws. */
 rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
                                    float *c, const float *x, int seq_len, int batch,

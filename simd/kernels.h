@@ -47,14 +47,6 @@ typedef void rnnrt_f32_lstm_coupled_gates_t(size_t n, const float *f, const floa
 typedef void rnnrt_f32_gru_gates_t(size_t n, const float *r, const float *z, const float *xn,
                                    const float *hn, const float *h_prev, float *h);
 
-/* Products with the weights as loaded (the "simd" forward variant): for every m < M and
- * n < N, c[m*ldc + n] = (bias ? bias[n] : 0) + sum_k a[m*lda + k] * w[n*ldw + k].
- * The k loop is never split, so each output is one dot product of a fixed order. c may be
- * the same array as bias when M == 1 (accumulating onto a row). */
-typedef void rnnrt_f32_matmul_nt_t(size_t M, size_t N, size_t K, const float *a, size_t lda,
-                                   const float *w, size_t ldw, const float *bias, float *c,
-                                   size_t ldc);
-
 /* GEMM microkernel (BLIS contract) for one tile of 1 <= mr <= MR rows and NR columns:
  *   c[m*ldc + j] = init_m[j] + sum_{k<kc} a[m*lda + k] * b[k*NR + j]   (m < mr, j < NR)
  * where init_m = init + m*ld_init (ld_init = 0 broadcasts one row, e.g. a bias) or zeros
@@ -70,7 +62,6 @@ typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
 typedef rnnrt_f32_lstm_coupled_gates_t *rnnrt_f32_lstm_coupled_gates_fn;
 typedef rnnrt_f32_gru_gates_t *rnnrt_f32_gru_gates_fn;
-typedef rnnrt_f32_matmul_nt_t *rnnrt_f32_matmul_nt_fn;
 typedef rnnrt_f32_gemm_t *rnnrt_f32_gemm_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
@@ -93,7 +84,6 @@ typedef struct rnnrt_kernels {
     rnnrt_f32_lstm_peephole_gates_fn lstm_peephole_gates;
     rnnrt_f32_lstm_coupled_gates_fn lstm_coupled_gates;
     rnnrt_f32_gru_gates_fn gru_gates;
-    rnnrt_f32_matmul_nt_fn matmul_nt;
     /* The blocked path packs gate panels of `units` hidden units: 4*units columns for the
      * 4-gate cells (gemm4), 3*units for GRU and the coupled LSTM (gemm3). gemm_proj serves
      * the LSTM projection and the stand-alone packed GEMM (runtime/gemm.h). */

@@ -32,7 +32,7 @@ static const char *const models[] = {
     "gru_f16",                       "lstm_bf16",               "lstm_with_head",
     "lstm_select_prefix",
 };
-static const char *const variants[] = {"reference", "simd", "blocked"};
+static const char *const variants[] = {"reference", "blocked"};
 
 /* Over the whole run: allocation sites failed, and failures absorbed without an error. */
 static long sites_failed, absorbed;

@@ -702,7 +702,7 @@ int main(void)
         for (size_t d = 0; d < e; d++)
             seen = seen || list[d].fn == list[e].fn;
         if (!run || seen)
-            continue; /* no test for this family here (matmul_nt: tests/test_gemm.c) */
+            continue;
         snprintf(names[t], sizeof names[t], "%s/%s", list[e].set, list[e].name);
         tests[t] = (struct CMUnitTest){names[t], rnnrt_kernel_supported(&list[e]) ? run
                                                                                  : skip_unsupported,
