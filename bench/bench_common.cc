@@ -2,6 +2,9 @@
 #include "bench_common.h"
 
 #include <rnnrt.h>
+extern "C" {
+#include "dispatch.h"
+}
 
 #include <cstdio>
 #include <cstdlib>
@@ -191,7 +194,8 @@ std::vector<std::string> runnable_isas(const Options &o)
 {
     std::string saved = rnnrt_isa();
     std::vector<std::string> out;
-    for (const char *isa : {"avx512", "avx2", "neon", "scalar"}) {
+    for (int s = 0; s < rnnrt_kernel_set_count; s++) {
+        const char *isa = rnnrt_kernel_set_names[s];
         if (!wanted(o.isas, isa))
             continue;
         if (rnnrt_set_isa(isa) == RNNRT_OK)

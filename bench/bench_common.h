@@ -36,7 +36,7 @@ struct Options {
     Set set = SET_DEFAULT;
     std::vector<int> threads;          // empty: 1 for --quick, else 1,2
     std::vector<std::string> isas;     // empty: every ISA this CPU runs
-    std::vector<std::string> variants; // empty: reference, simd, blocked
+    std::vector<std::string> variants; // empty: reference, blocked
     std::vector<std::string> peers;    // empty: every peer built in
     double max_seconds = -1;           // skip a benchmark whose passes would take longer;
                                        // < 0: 10 s, 60 s with --full

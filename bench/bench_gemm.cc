@@ -2,8 +2,6 @@
 // with M = batch, K = H (recurrent) or I (input), for every shape of bench/shapes.def:
 //   impl:naive     scalar loops (the compiler cannot vectorize a float sum without
 //                  -ffast-math), what a first implementation does
-//   impl:simd      rnnrt's matmul_nt kernel of each kernel set (the "simd" forward variant:
-//                  vector dot products on the weights as loaded, unblocked)
 //   impl:blocked   rnnrt's packed blocked GEMM (runtime/gemm.h), weights packed once
 //   impl:openblas  cblas_sgemm, one thread (when libopenblas-dev was found)
 // weights:warm repeats on one copy of W (in cache when it fits); weights:cold rotates over
@@ -42,7 +40,7 @@ Options g_opt;
 // Naive loops only where one call stays short (about 2 GFLOP/s scalar).
 const double kNaiveMaxFlops = 0.1e9;
 
-enum Impl { NAIVE, SIMD, BLOCKED, OPENBLAS };
+enum Impl { NAIVE, BLOCKED, OPENBLAS };
 
 struct GemmCase : Case {
     Impl impl;
@@ -100,9 +98,6 @@ struct GemmCase : Case {
                     c[m * N + n] = s;
                 }
             break;
-        case SIMD:
-            kern->matmul_nt(M, N, K, a, K, wk, K, nullptr, c, N);
-            break;
         case BLOCKED:
             blocked_run(wk);
             break;
@@ -116,7 +111,7 @@ struct GemmCase : Case {
     }
 
     // The packed blocked GEMM (runtime/gemm.h): W packed once per copy, out of the timed
-    // loop, as the library packs at load; kernel set kern's gemm4 microkernel.
+    // loop, as the library packs at load; kernel set kern's gemm_proj microkernel.
     std::vector<rnnrt_gemm_b *> packed;
     std::vector<float> tile;
     void blocked_prepare()
@@ -131,7 +126,7 @@ struct GemmCase : Case {
             }
             packed.push_back(b);
         }
-        tile.resize(M * (size_t)kern->gemm4.nr);
+        tile.resize(M * (size_t)kern->gemm_proj.nr);
     }
     void blocked_run(const float *wk)
     {
@@ -149,7 +144,7 @@ struct GemmCase : Case {
 
 const char *impl_name(Impl i)
 {
-    static const char *const names[] = {"naive", "simd", "blocked", "openblas"};
+    static const char *const names[] = {"naive", "blocked", "openblas"};
     return names[i];
 }
 
@@ -187,7 +182,7 @@ int main(int argc, char **argv)
 {
     std::vector<char *> args;
     g_opt = parse_options(&argc, &argv, &args,
-                          "  --variants=LIST      impls (naive,simd,blocked,openblas)\n");
+                          "  --variants=LIST      impls (naive,blocked,openblas)\n");
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;
@@ -208,14 +203,6 @@ int main(int argc, char **argv)
             for (bool cold : {false, true}) {
                 if (wanted(g_opt.variants, "naive") && flops <= kNaiveMaxFlops)
                     reg(NAIVE, M, N, K, "-", cold);
-                if (wanted(g_opt.variants, "simd"))
-                    for (const std::string &isa : isas) {
-                        const rnnrt_kernels *k = rnnrt_kernels_for_isa(isa.c_str());
-                        bool sweep = g_opt.set == SET_FULL || isa == isas[0] ||
-                                     (g_opt.set == SET_DEFAULT && s.set == SET_QUICK);
-                        if (k && k->matmul_nt && sweep)
-                            reg(SIMD, M, N, K, isa, cold);
-                    }
                 if (wanted(g_opt.variants, "blocked"))
                     reg(BLOCKED, M, N, K, isas.empty() ? "-" : isas[0], cold);
 #ifdef RNNRT_BENCH_HAVE_OPENBLAS

@@ -1,9 +1,11 @@
-// rnnrt-bench-kernels: throughput of every kernel family of every kernel set this machine
-// runs (scalar, avx2, avx512, neon), on the cell-update sizes of real LSTM/GRU layers:
-// n = H * B units for hidden size H and batch B. Reports elements (units) per second and the
-// bytes each call reads and writes.
+// rnnrt-bench-kernels: throughput of every kernel of simd/kernels.inc this machine runs.
+// Elementwise kernels (vector math, gate kernels) on the cell-update sizes of real LSTM/GRU
+// layers: n = H * B units for hidden size H and batch B, reporting elements (units) per
+// second and the bytes each call reads and writes. GEMM microkernels on one full tile with
+// k-blocks of 256, reporting FLOP/s.
 //
-// Names: <family>/<isa>/H:<hidden>/B:<batch>, e.g. lstm_gates/avx512/H:1024/B:16. Filter with
+// Names: <slot>/<isa>/H:<hidden>/B:<batch>, e.g. lstm_gates/avx512/H:1024/B:16, and
+// <kernel>/kc:256, e.g. rnnrt_f32_gemm_3x32__avx2/kc:256. Filter with
 // --benchmark_filter=..., write JSON with
 //   --benchmark_out=results/bench_kernels.json --benchmark_out_format=json
 // Run on an otherwise idle machine; each benchmark repeats one call on the same buffers, so
@@ -53,7 +55,6 @@ std::vector<Shape> KernelShapes()
     });
     return out;
 }
-const char *const kIsas[] = {"scalar", "avx2", "avx512", "neon"};
 
 enum Family { VEXP, VSIGMOID, VTANH, LSTM, PEEPHOLE, COUPLED, GRU, FAMILY_COUNT };
 const char *const kFamilyNames[FAMILY_COUNT] = {"vexp", "vsigmoid", "vtanh", "lstm_gates",
@@ -112,33 +113,31 @@ class Arrays {
     float *p_[10] = {};
 };
 
-void Run(benchmark::State &state, const rnnrt_kernels *k, Family fam, size_t n)
+void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t n)
 {
     Arrays b(fam, n);
     const int in = kInputs[fam];
     for (auto _ : state) {
         switch (fam) {
         case VEXP:
-            k->vexp(n, b[0], b[1]);
-            break;
         case VSIGMOID:
-            k->vsigmoid(n, b[0], b[1]);
-            break;
         case VTANH:
-            k->vtanh(n, b[0], b[1]);
+            reinterpret_cast<rnnrt_f32_vunary_fn>(fn)(n, b[0], b[1]);
             break;
         case LSTM:
-            k->lstm_gates(n, b[0], b[1], b[2], b[3], b[4], b[in], b[in + 1]);
+            reinterpret_cast<rnnrt_f32_lstm_gates_fn>(fn)(n, b[0], b[1], b[2], b[3], b[4], b[in],
+                                                          b[in + 1]);
             break;
         case PEEPHOLE:
-            k->lstm_peephole_gates(n, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[in],
-                                   b[in + 1]);
+            reinterpret_cast<rnnrt_f32_lstm_peephole_gates_fn>(fn)(
+                n, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[in], b[in + 1]);
             break;
         case COUPLED:
-            k->lstm_coupled_gates(n, b[0], b[1], b[2], b[3], b[in], b[in + 1]);
+            reinterpret_cast<rnnrt_f32_lstm_coupled_gates_fn>(fn)(n, b[0], b[1], b[2], b[3],
+                                                                  b[in], b[in + 1]);
             break;
         default:
-            k->gru_gates(n, b[0], b[1], b[2], b[3], b[4], b[in]);
+            reinterpret_cast<rnnrt_f32_gru_gates_fn>(fn)(n, b[0], b[1], b[2], b[3], b[4], b[in]);
             break;
         }
         benchmark::ClobberMemory();
@@ -149,6 +148,36 @@ void Run(benchmark::State &state, const rnnrt_kernels *k, Family fam, size_t n)
                             (kInputs[fam] + kOutputs[fam]));
 }
 
+// One full tile of a GEMM microkernel: MR rows, NR columns, kc = 256, C accumulated onto.
+void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
+{
+    const size_t kc = 256, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
+    std::vector<float> a(mr * kc, 0.5f), c(mr * nr, 0.0f);
+    float *b = static_cast<float *>(std::aligned_alloc(64, (kc * nr * sizeof(float) + 63) / 64 * 64));
+    if (!b) {
+        std::fprintf(stderr, "rnnrt-bench-kernels: out of memory\n");
+        std::exit(1);
+    }
+    std::fill(b, b + kc * nr, 0.25f);
+    const rnnrt_f32_gemm_fn fn = reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn);
+    for (auto _ : state) {
+        fn(mr, kc, a.data(), kc, b, c.data(), nr, c.data(), nr);
+        benchmark::ClobberMemory();
+    }
+    state.counters["FLOP/s"] = benchmark::Counter(
+        2.0 * static_cast<double>(mr * nr * kc) * static_cast<double>(state.iterations()),
+        benchmark::Counter::kIsRate);
+    std::free(b);
+}
+
+Family FamilyOfSlot(const char *slot)
+{
+    for (int f = 0; f < FAMILY_COUNT; f++)
+        if (!std::strcmp(kFamilyNames[f], slot))
+            return static_cast<Family>(f);
+    return FAMILY_COUNT;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -157,24 +186,37 @@ int main(int argc, char **argv)
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;
     const std::vector<Shape> shapes = KernelShapes();
-    for (const char *isa : kIsas) {
-        const rnnrt_kernels *k = rnnrt_kernels_for_isa(isa);
-        if (!k) {
-            std::fprintf(stderr, "rnnrt-bench-kernels: skipping %s (not built, or this CPU "
-                                 "lacks it)\n", isa);
+    size_t count;
+    const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
+    for (size_t e = 0; e < count; e++) {
+        const rnnrt_kernel_info *info = &list[e];
+        bool seen = false; // a function may fill two slots: register it once
+        for (size_t d = 0; d < e; d++)
+            seen = seen || list[d].fn == info->fn;
+        if (seen)
+            continue;
+        if (!rnnrt_kernel_supported(info)) {
+            std::fprintf(stderr, "rnnrt-bench-kernels: skipping %s (this CPU lacks it)\n",
+                         info->name);
             continue;
         }
-        for (int f = 0; f < FAMILY_COUNT; f++) {
-            for (const Shape &s : shapes) {
-                std::string name = std::string(kFamilyNames[f]) + "/" + isa +
-                                   "/H:" + std::to_string(s.hidden) +
-                                   "/B:" + std::to_string(s.batch);
-                size_t n = static_cast<size_t>(s.hidden) * static_cast<size_t>(s.batch);
-                Family fam = static_cast<Family>(f);
-                benchmark::RegisterBenchmark(name.c_str(), [k, fam, n](benchmark::State &st) {
-                    Run(st, k, fam, n);
-                });
-            }
+        if (!std::strcmp(info->family, "gemm")) {
+            benchmark::RegisterBenchmark((std::string(info->name) + "/kc:256").c_str(),
+                                         [info](benchmark::State &st) { RunGemm(st, info); });
+            continue;
+        }
+        const Family fam = FamilyOfSlot(info->slot);
+        if (fam == FAMILY_COUNT)
+            continue;
+        for (const Shape &s : shapes) {
+            std::string name = std::string(info->slot) + "/" + info->set +
+                               "/H:" + std::to_string(s.hidden) +
+                               "/B:" + std::to_string(s.batch);
+            size_t n = static_cast<size_t>(s.hidden) * static_cast<size_t>(s.batch);
+            rnnrt_kernel_any_fn fn = info->fn;
+            benchmark::RegisterBenchmark(name.c_str(), [fn, fam, n](benchmark::State &st) {
+                Run(st, fn, fam, n);
+            });
         }
     }
     benchmark::RunSpecifiedBenchmarks();

@@ -1,10 +1,10 @@
 // rnnrt-bench-lstm: the whole forward pass of one LSTM or GRU layer on every shape of
-// bench/shapes.def, for each rnnrt variant (reference, simd, blocked), kernel set and thread
+// bench/shapes.def, for each rnnrt variant (reference, blocked), kernel set and thread
 // count, with the peers found at configure time (oneDNN, a hand-written OpenBLAS LSTM) in the
 // same binary, so they share a process, a machine state and the same counting of FLOPs.
 //
 // Benchmark names: forward/<cell>/T:<T>/N:<N>/H:<H>/I:<I>/impl:<impl>/isa:<isa>/threads:<n>
-// with impl one of reference, simd, blocked, onednn, openblas (tools/bench_torch.py adds
+// with impl one of reference, blocked, onednn, openblas (tools/bench_torch.py adds
 // torch); the counter GFLOPS is 2*T*N*G*H*(I+H) per pass over the median time.
 #include <rnnrt.h>
 
@@ -170,7 +170,7 @@ void register_rnnrt(const std::vector<Shape> &shapes)
     }
     const std::string best = isas[0];
     std::vector<int> threads = thread_counts(g_opt);
-    for (const char *variant : {"blocked", "simd", "reference"}) {
+    for (const char *variant : {"blocked", "reference"}) {
         if (!wanted(g_opt.variants, variant))
             continue;
         std::map<std::string, bool> runs;  // per cell: does the variant run its own code?
@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 {
     std::vector<char *> args;
     g_opt = parse_options(&argc, &argv, &args,
-                          "  --variants=LIST      rnnrt variants (reference,simd,blocked)\n"
+                          "  --variants=LIST      rnnrt variants (reference,blocked)\n"
                           "  --force-variants     measure variants that still run the reference\n"
                           "  --peers=LIST         peers (onednn,openblas; default: all built)\n");
     benchmark::Initialize(&argc, argv);

@@ -39,7 +39,7 @@ static const struct shape shapes[] = {
     {"gru", 8, 1, 64, 64},
     {"gru", 6, 5, 72, 40},
 };
-static const char *const variants[] = {"reference", "simd", "blocked"};
+static const char *const variants[] = {"reference", "blocked"};
 
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])
 #define N_VARIANTS (sizeof variants / sizeof variants[0])

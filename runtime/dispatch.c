@@ -1,5 +1,7 @@
-/* Picks the kernel set once: RNNRT_ISA if set, else the best the CPU runs
- * (avx512 > avx2 > scalar, or neon > scalar). rnnrt_set_isa() may change it later. */
+/* Picks the kernel set once: RNNRT_ISA if set, else the best the CPU runs, in the order of
+ * simd/kernel_sets.inc. rnnrt_set_isa() may change it later. Each set's table is filled
+ * once, from the lines of simd/kernels.inc whose set was built (meson passes
+ * -DRNNRT_BUILT_<set>=1) and whose features this CPU has. */
 #include "dispatch.h"
 
 #include <pthread.h>
@@ -11,48 +13,157 @@
 #include "cpu_features.h"
 #include "error.h"
 
-static _Atomic(const rnnrt_kernels *) active;
-static pthread_once_t active_once = PTHREAD_ONCE_INIT;
+/* RNNRT_IF_BUILT(set, tokens) keeps `tokens` only when RNNRT_BUILT_<set> is defined as 1, so
+ * that the lines of sets this build lacks name no missing function. The probe: pasting the
+ * macro's value onto RNNRT_PROBE_ gives RNNRT_PROBE_1, which expands to two arguments and
+ * moves the 1 into second place; any other spelling stays one argument and 0 comes
+ * second. */
+#define RNNRT_CAT_(a, b) a##b
+#define RNNRT_CAT(a, b) RNNRT_CAT_(a, b)
+#define RNNRT_SECOND_(a, b, ...) b
+#define RNNRT_SECOND(...) RNNRT_SECOND_(__VA_ARGS__, 0, ~)
+#define RNNRT_PROBE_1 ~, 1
+#define RNNRT_BUILT(set) RNNRT_SECOND(RNNRT_CAT(RNNRT_PROBE_, RNNRT_BUILT_##set))
+#define RNNRT_KEEP_1(...) __VA_ARGS__
+#define RNNRT_KEEP_0(...)
+#define RNNRT_IF_BUILT(set, ...) RNNRT_CAT(RNNRT_KEEP_, RNNRT_BUILT(set))(__VA_ARGS__)
+
+const char *const rnnrt_kernel_set_names[] = {
+#define RNNRT_KERNEL_SET(name, cpu, flags, features) #name,
+#include "kernel_sets.inc"
+#undef RNNRT_KERNEL_SET
+};
+const int rnnrt_kernel_set_count =
+    (int)(sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]);
+
+static const uint64_t set_features[] = {
+#define RNNRT_KERNEL_SET(name, cpu, flags, features) (features),
+#include "kernel_sets.inc"
+#undef RNNRT_KERNEL_SET
+};
+
+static const rnnrt_kernel_info kernel_list[] = {
+#define RNNRT_KERNEL(set, dtype, family, slot, mr, nr, kgroup, units, kc_share, fn, features) \
+    RNNRT_IF_BUILT(set, {#set, #dtype, #family, #slot, #fn, (rnnrt_kernel_any_fn)fn, mr, nr,   \
+                         kgroup, units, kc_share, (features)},)
+#include "kernels.inc"
+#undef RNNRT_KERNEL
+    {0},
+};
+
+const rnnrt_kernel_info *rnnrt_kernel_list(size_t *count)
+{
+    *count = sizeof kernel_list / sizeof kernel_list[0] - 1;
+    return kernel_list;
+}
+
+bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
+{
+    return rnnrt_cpu_has(info->features);
+}
+
+/* Filling a slot from one line: the first line of a set that this CPU supports wins. Each
+ * family names how its slot is filled; the assignment checks the function's type. */
+#define RNNRT_PUT_FN(slot, fn, e)                                                             \
+    do {                                                                                      \
+        if (!(slot))                                                                          \
+            (slot) = (fn);                                                                    \
+    } while (0)
+#define RNNRT_PUT_vunary RNNRT_PUT_FN
+#define RNNRT_PUT_lstm_gates RNNRT_PUT_FN
+#define RNNRT_PUT_lstm_peephole_gates RNNRT_PUT_FN
+#define RNNRT_PUT_lstm_coupled_gates RNNRT_PUT_FN
+#define RNNRT_PUT_gru_gates RNNRT_PUT_FN
+#define RNNRT_PUT_gemm(slot, fn, e) put_gemm(&(slot), (fn), (e))
+
+static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_f32_gemm_fn fn, const rnnrt_kernel_info *e)
+{
+    if (slot->fn)
+        return;
+    *slot = (rnnrt_gemm_ukernel){.fn = fn, .mr = e->mr, .nr = e->nr, .kgroup = e->kgroup,
+                                 .units = e->units, .kc_share = e->kc_share, .name = e->name};
+}
+
+/* The table of set `s`, or false when a slot stays empty (a set missing a kernel, or a CPU
+ * without the set's features). */
+static bool fill(rnnrt_kernels *k, int s)
+{
+    const char *name = rnnrt_kernel_set_names[s];
+    const rnnrt_kernel_info *e = kernel_list;
+    memset(k, 0, sizeof *k);
+    k->isa = name;
+    if (!rnnrt_cpu_has(set_features[s]))
+        return false;
+#define RNNRT_KERNEL(set, dtype, family, slot, mr, nr, kgroup, units, kc_share, fn, features) \
+    RNNRT_IF_BUILT(set, if (!strcmp(name, #set) && rnnrt_cpu_has(features))                    \
+                            RNNRT_PUT_##family(k->slot, fn, e);                                \
+                   e++;)
+#include "kernels.inc"
+#undef RNNRT_KERNEL
+    k->units = k->gemm4.units;
+    return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
+           k->lstm_coupled_gates && k->gru_gates && k->gemm4.fn &&
+           k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units;
+}
+
+static rnnrt_kernels tables[sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]];
+static bool usable[sizeof tables / sizeof tables[0]];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void fill_tables(void)
+{
+    for (int s = 0; s < rnnrt_kernel_set_count; s++)
+        usable[s] = fill(&tables[s], s);
+}
+
+static int set_index(const char *isa)
+{
+    for (int s = 0; s < rnnrt_kernel_set_count; s++)
+        if (!strcmp(isa, rnnrt_kernel_set_names[s]))
+            return s;
+    return -1;
+}
 
 bool rnnrt_isa_known(const char *isa)
 {
-    return !strcmp(isa, "scalar") || !strcmp(isa, "avx2") || !strcmp(isa, "avx512") ||
-           !strcmp(isa, "neon");
+    return isa && set_index(isa) >= 0;
 }
+
+static _Atomic(const rnnrt_kernels *) active;
+static pthread_once_t active_once = PTHREAD_ONCE_INIT;
 
 const rnnrt_kernels *rnnrt_kernels_for_isa(const char *isa)
 {
-    const rnnrt_cpu_features *cpu = rnnrt_cpu();
-    if (!isa)
+    int s = isa ? set_index(isa) : -1;
+    if (s < 0)
         return NULL;
-    if (!strcmp(isa, "scalar"))
-        return &rnnrt_kernels_scalar;
-#ifdef RNNRT_HAVE_AVX512
-    if (!strcmp(isa, "avx512"))
-        return cpu->avx512f && cpu->avx512bw && cpu->avx512dq && cpu->avx512vl
-                   ? &rnnrt_kernels_avx512 : NULL;
-#endif
-#ifdef RNNRT_HAVE_AVX2
-    if (!strcmp(isa, "avx2"))
-        return cpu->avx2 && cpu->fma ? &rnnrt_kernels_avx2 : NULL;
-#endif
-#ifdef RNNRT_HAVE_NEON
-    if (!strcmp(isa, "neon"))
-        return cpu->neon ? &rnnrt_kernels_neon : NULL;
-#endif
-    (void)cpu;
-    return NULL;
+    pthread_once(&tables_once, fill_tables);
+    return usable[s] ? &tables[s] : NULL;
 }
 
+/* The first usable set in kernel_sets.inc's order; scalar, last there, always is. */
 static const rnnrt_kernels *best_kernels(void)
 {
-    static const char *const preference[] = {"avx512", "avx2", "neon"};
-    for (size_t k = 0; k < sizeof preference / sizeof preference[0]; k++) {
-        const rnnrt_kernels *set = rnnrt_kernels_for_isa(preference[k]);
+    for (int s = 0; s < rnnrt_kernel_set_count; s++) {
+        const rnnrt_kernels *set = rnnrt_kernels_for_isa(rnnrt_kernel_set_names[s]);
         if (set)
             return set;
     }
-    return &rnnrt_kernels_scalar;
+    return NULL;
+}
+
+/* "avx512, avx2, neon or scalar", for messages. */
+void rnnrt_kernel_set_list(char *buf, size_t size, const char *last_sep)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int s = 0; s < rnnrt_kernel_set_count && used < size; s++) {
+        const char *sep = s == 0 ? "" : s == rnnrt_kernel_set_count - 1 ? last_sep : ", ";
+        int w = snprintf(buf + used, size - used, "%s%s", sep, rnnrt_kernel_set_names[s]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
 }
 
 static void choose_once(void)
@@ -64,10 +175,14 @@ static void choose_once(void)
         set = rnnrt_kernels_for_isa(forced);
         /* The environment has no caller to return an error to; a wrong setting must not
          * go unnoticed, so this is the one message the library prints unasked. */
-        if (!set)
-            fprintf(stderr, "rnnrt: RNNRT_ISA=%s is %s; using the best available set\n",
-                    forced, rnnrt_isa_known(forced) ? "not supported by this CPU or build"
-                                                 : "not one of scalar, avx2, avx512, neon");
+        if (!set) {
+            char names[128];
+            rnnrt_kernel_set_list(names, sizeof names, ", ");
+            fprintf(stderr, "rnnrt: RNNRT_ISA=%s is %s%s; using the best available set\n",
+                    forced, set_index(forced) >= 0 ? "not supported by this CPU or build"
+                                                   : "not one of ",
+                    set_index(forced) >= 0 ? "" : names);
+        }
     }
     if (!set)
         set = best_kernels();
@@ -97,10 +212,12 @@ rnnrt_status rnnrt_set_isa(const char *name)
     rnnrt_clear_error();
     if (!name)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_set_isa: name is NULL");
-    if (!rnnrt_isa_known(name))
-        return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_set_isa: unknown ISA '%s' (expected scalar, avx2, avx512 or "
-                          "neon)", name);
+    if (set_index(name) < 0) {
+        char names[128];
+        rnnrt_kernel_set_list(names, sizeof names, " or ");
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_set_isa: unknown ISA '%s' (expected %s)",
+                          name, names);
+    }
     const rnnrt_kernels *set = rnnrt_kernels_for_isa(name);
     if (!set)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED,

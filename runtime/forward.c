@@ -72,7 +72,6 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     switch (rnnrt_active_variant()) {
     case RNNRT_VARIANT_REFERENCE:
         return rnnrt_forward_reference(m, h, c, x, seq_len, batch, lengths, y, threads);
-    case RNNRT_VARIANT_SIMD: /* left the library: a deprecated name of blocked */
     case RNNRT_VARIANT_BLOCKED:
         break;
     }

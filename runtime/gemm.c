@@ -43,12 +43,13 @@ void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float 
             }
 }
 
-int rnnrt_gemm_kc(int mr)
+int rnnrt_gemm_kc(const rnnrt_gemm_ukernel *uk)
 {
     if (rnnrt_tuning_gemm_kc() > 0)
         return rnnrt_tuning_gemm_kc();
-    /* the microkernel's mr rows of A for one k-block should sit in half of L1 */
-    long kc = rnnrt_cpu()->l1d / 2 / ((long)mr * (long)sizeof(float));
+    /* the microkernel's mr rows of A for one k-block take its share of L1 (kernels.inc) */
+    long share = uk->kc_share > 0 ? uk->kc_share : 2;
+    long kc = rnnrt_cpu()->l1d / share / ((long)uk->mr * (long)sizeof(float));
     kc = kc / 8 * 8;
     return (int)(kc < 64 ? 64 : kc > 4096 ? 4096 : kc);
 }
@@ -58,10 +59,10 @@ rnnrt_gemm_b *rnnrt_gemm_b_alloc(const rnnrt_kernels *k, int N, int K)
     rnnrt_gemm_b *b = rnnrt_calloc(1, sizeof *b);
     if (!b)
         return NULL;
-    b->uk = k->gemm4;
+    b->uk = k->gemm_proj;
     b->N = N;
     b->K = K;
-    b->kc = rnnrt_gemm_kc(b->uk.mr);
+    b->kc = rnnrt_gemm_kc(&b->uk);
     b->panels = (N + b->uk.nr - 1) / b->uk.nr;
     size_t floats = (size_t)b->panels * K * b->uk.nr;
     b->packed = rnnrt_aligned_alloc(64, floats * sizeof(float));

@@ -54,7 +54,8 @@ void rnnrt_gemm_b_run(const rnnrt_gemm_b *b, int M, const float *a, size_t lda, 
 void rnnrt_gemm_b_run_threads(const rnnrt_gemm_b *b, int threads, size_t M, const float *a,
                               size_t lda, float *c, size_t ldc);
 
-/* The k-block for microkernels of mr rows, from the L1 size (RNNRT_GEMM_KC overrides). */
-int rnnrt_gemm_kc(int mr);
+/* The k-block for microkernel uk, by its rule in kernels.inc from the L1 size
+ * (RNNRT_GEMM_KC overrides). */
+int rnnrt_gemm_kc(const rnnrt_gemm_ukernel *uk);
 
 #endif

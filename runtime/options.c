@@ -58,10 +58,13 @@ static rnnrt_status set_isa(rnnrt_options *o, const char *value)
         o->kernels = NULL;
         return RNNRT_OK;
     }
-    if (!rnnrt_isa_known(value))
+    if (!rnnrt_isa_known(value)) {
+        char names[128];
+        rnnrt_kernel_set_list(names, sizeof names, ", ");
         return rnnrt_fail(RNNRT_E_INVALID,
                           "rnnrt_options_set: \"isa\" must be \"auto\" or a kernel set name "
-                          "(%s), got \"%s\"", RNNRT_ISA_NAMES, value);
+                          "(%s), got \"%.64s\"", names, value);
+    }
     const rnnrt_kernels *k = rnnrt_kernels_for_isa(value);
     if (!k)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED,

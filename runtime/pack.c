@@ -112,12 +112,12 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     }
     p->kernels = k;
     p->gemm = m->gates == 4 ? k->gemm4 : k->gemm3;
-    p->proj_gemm = k->gemm4;
+    p->proj_gemm = k->gemm_proj;
     p->units = k->units;
     p->nr = p->gemm.nr;
     p->panels = (m->hidden + p->units - 1) / p->units;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
-    p->kc = rnnrt_gemm_kc(p->gemm.mr);
+    p->kc = rnnrt_gemm_kc(&p->gemm);
 
     size_t total = 0, panel_cols = (size_t)p->panels * p->nr;
     for (int u = 0; u < units; u++) {

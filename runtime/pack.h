@@ -21,7 +21,7 @@ typedef struct rnnrt_packed_unit {
 typedef struct rnnrt_packing {
     const rnnrt_kernels *kernels; /* the set this layout is for */
     rnnrt_gemm_ukernel gemm;      /* gate-panel microkernel (gemm4 or gemm3) */
-    rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm4) */
+    rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm_proj) */
     int units, nr, panels;        /* U, G*U, ceil(H / U) */
     int proj_panels;              /* ceil(P / proj_nr) */
     int kc;                       /* k-block of the recurrent GEMM, from the L1 size */

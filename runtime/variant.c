@@ -9,7 +9,7 @@
 
 #include "error.h"
 
-static const char *const names[] = {"reference", "simd", "blocked"};
+static const char *const names[] = {"reference", "blocked"};
 #define DEFAULT_VARIANT RNNRT_VARIANT_BLOCKED
 
 static atomic_int active;
@@ -17,6 +17,10 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static int lookup(const char *name)
 {
+    /* "simd" ran the kernel set's gate kernels on unpacked weights, a benchmark rung now
+     * gone; the name stays accepted, deprecated, for callers that still pass it. */
+    if (!strcmp(name, "simd"))
+        return RNNRT_VARIANT_BLOCKED;
     for (int k = 0; k < (int)(sizeof names / sizeof names[0]); k++)
         if (!strcmp(name, names[k]))
             return k;
@@ -29,7 +33,7 @@ static void choose_once(void)
     int v = env && *env ? lookup(env) : DEFAULT_VARIANT;
     /* As with RNNRT_ISA, there is no caller to tell: say it once, use the default. */
     if (v < 0) {
-        fprintf(stderr, "rnnrt: RNNRT_VARIANT=%s is not one of reference, simd, blocked; "
+        fprintf(stderr, "rnnrt: RNNRT_VARIANT=%s is not one of reference, blocked; "
                         "using %s\n", env, names[DEFAULT_VARIANT]);
         v = DEFAULT_VARIANT;
     }
@@ -55,7 +59,7 @@ rnnrt_status rnnrt_set_variant(const char *name)
     int v = lookup(name);
     if (v < 0)
         return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_set_variant: unknown variant '%s' (expected reference, simd or "
+                          "rnnrt_set_variant: unknown variant '%s' (expected reference or "
                           "blocked)", name);
     rnnrt_active_variant(); /* the startup choice must not run after us and override */
     atomic_store(&active, v);

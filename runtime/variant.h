@@ -3,7 +3,6 @@
 
 typedef enum rnnrt_variant_id {
     RNNRT_VARIANT_REFERENCE,
-    RNNRT_VARIANT_SIMD,
     RNNRT_VARIANT_BLOCKED,
 } rnnrt_variant_id;
 

@@ -1,4 +1,4 @@
-/* GEMM microkernels, the packed blocked GEMM and matmul_nt of every kernel set against a naive double-precision
+/* GEMM microkernels, the packed blocked GEMM of every kernel set against a naive double-precision
  * oracle, on edge shapes: every mr up to MR, k from 1 to past a cache block, tight and
  * padded strides, no init / broadcast init / per-row init / init aliasing c, unaligned A,
  * init and C, canaries around C for out-of-bounds writes. Every failure prints the shape
@@ -126,38 +126,6 @@ static void check_ukernel(const char *isa, const char *which, const rnnrt_gemm_u
                   uk->mr, uk->nr, shapes);
 }
 
-static void check_matmul_nt(const char *isa, rnnrt_f32_matmul_nt_fn fn)
-{
-    static const size_t Ks[] = {1, 7, 8, 15, 16, 17, 31, 33, 64, 100};
-    unsigned seed = 11;
-    for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
-        size_t M = 3, N = 5, K = Ks[ki], lda = K + 1, ldw = K + 2, ldc = N + 1;
-        float a[3 * 101], w[5 * 102], bias[5], c[3 * 6 + 1];
-        fill_uniform(a, M * lda, 1.0f, &seed);
-        fill_uniform(w, N * ldw, 1.0f, &seed);
-        fill_uniform(bias, N, 1.0f, &seed);
-        for (size_t k = 0; k < sizeof c / sizeof c[0]; k++)
-            c[k] = CANARY;
-        fn(M, N, K, a + 1, lda, w, ldw, ki % 2 ? bias : NULL, c, ldc);
-        for (size_t m = 0; m < M; m++)
-            for (size_t n = 0; n < ldc; n++) {
-                if (n >= N) {
-                    assert_true(c[m * ldc + n] == CANARY);
-                    continue;
-                }
-                double b0 = ki % 2 ? bias[n] : 0, ref = b0, abs_sum = 0;
-                for (size_t k = 0; k < K; k++) {
-                    double p = (double)a[1 + m * lda + k] * w[n * ldw + k];
-                    ref += p;
-                    abs_sum += fabs(p);
-                }
-                if (fabs(c[m * ldc + n] - ref) > bound(K, abs_sum, b0))
-                    fail_msg("%s matmul_nt K %zu: c[%zu][%zu] = %.9g, expected %.9g", isa, K, m,
-                             n, c[m * ldc + n], ref);
-            }
-    }
-}
-
 /* The whole blocked GEMM on packed weights for one shape: C [M][N] = A [M][K] * W^T with
  * A's rows lda_pad longer than K and C's 3 longer than N, canaries past every row of C. */
 static void check_packed_shape(const char *isa, const rnnrt_kernels *k, int M, int N, int K,
@@ -242,7 +210,6 @@ static void kernels_of(void **st)
     assert_int_equal(k->gemm3.nr, 3 * k->units);
     check_ukernel(isa, "gemm4", &k->gemm4);
     check_ukernel(isa, "gemm3", &k->gemm3);
-    check_matmul_nt(isa, k->matmul_nt);
     check_packed_gemm(isa, k);
 }
 

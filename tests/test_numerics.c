@@ -23,18 +23,19 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
 #include "stress/model_build.h"
 #include "test_util.h"
 
 static const char *const cells[] = {"lstm", "gru", "lstm_peephole", "lstm_coupled"};
 enum { NCELLS = 4 };
-static const char *const isas[] = {"scalar", "avx2", "avx512", "neon"};
-static const char *const variants[] = {"reference", "simd", "blocked"};
+static const char *const variants[] = {"reference", "blocked"};
+enum { NVARIANTS = 2 };
 
 /* --- configurations: every kernel set x every forward variant ----------------------------- */
 
 typedef struct config {
-    int i; /* isa * 3 + variant */
+    int i; /* kernel set * NVARIANTS + variant */
     char label[48];
 } config;
 
@@ -43,8 +44,9 @@ static char default_isa[16], default_variant[16]; /* restored after each sweep *
 /* Steps to the next configuration this machine runs; 0 (defaults restored) when done. */
 static int next_config(config *k)
 {
-    while (++k->i < 4 * 3) {
-        const char *isa = isas[k->i / 3], *variant = variants[k->i % 3];
+    while (++k->i < rnnrt_kernel_set_count * NVARIANTS) {
+        const char *isa = rnnrt_kernel_set_names[k->i / NVARIANTS];
+        const char *variant = variants[k->i % NVARIANTS];
         if (rnnrt_set_isa(isa) != RNNRT_OK || rnnrt_set_variant(variant) != RNNRT_OK)
             continue;
         snprintf(k->label, sizeof k->label, "%s/%s", isa, variant);
@@ -58,7 +60,8 @@ static int next_config(config *k)
 /* True for the configuration the library picks by itself. */
 static int is_default(const config *k)
 {
-    return !strcmp(isas[k->i / 3], default_isa) && !strcmp(variants[k->i % 3], default_variant);
+    return !strcmp(rnnrt_kernel_set_names[k->i / NVARIANTS], default_isa) &&
+           !strcmp(variants[k->i % NVARIANTS], default_variant);
 }
 
 #define FOR_EACH_CONFIG(k) for (config k = {-1, ""}; next_config(&k);)

@@ -81,7 +81,7 @@ def main():
         args.model, args.length, t, args.repeats)),
         ("PyTorch, oneDNN off", lambda t: torch_speed(
             args.model, args.length, t, args.repeats, mkldnn=False))]
-    for variant in ("reference", "simd", "blocked"):
+    for variant in ("reference", "blocked"):
         rows.append((f"rnnrt ({variant})", lambda t, v=variant: rnnrt_speed(
             args.rnnrt, args.model, args.length, t, v, args.repeats)))
     for name, fn in rows:

@@ -103,6 +103,8 @@ static int cmd_info(int argc, char **argv)
     printf("rnnrt %s\n", rnnrt_version());
     printf("cpu:          %s\n", cpu->brand[0] ? cpu->brand : cpu->vendor);
     printf("cpu features: %s\n", flags[0] ? flags : "(none detected)");
+    printf("caches:       L1d %ld KiB, L2 %ld KiB, L3 %ld KiB\n", cpu->l1d >> 10,
+           cpu->l2 >> 10, cpu->l3 >> 10);
     printf("kernel set:   %s\n", rnnrt_isa());
     printf("threads:      %d\n", rnnrt_num_threads());
     if (argc > 2) {

@@ -115,9 +115,10 @@ RNNRT_API int          rnnrt_state_batch(const rnnrt_state *s);
 RNNRT_API rnnrt_status rnnrt_state_reset(rnnrt_state *s);
 
 /* Forward-pass variant, for benchmarking and testing: "reference" (plain loops, the
- * oracle), "simd" (the kernel set's gate kernels and vector products on the weights as
- * loaded) or "blocked" (packed weights, blocked GEMM with fused gates; the default).
- * RNNRT_VARIANT in the environment sets it at startup. Unknown names: RNNRT_E_INVALID. */
+ * oracle) or "blocked" (packed weights, blocked GEMM with fused gates; the default).
+ * Deprecated: "simd", a variant no longer in the library, is accepted as an alias of
+ * "blocked" (rnnrt_variant() then returns "blocked"). RNNRT_VARIANT in the environment
+ * sets it at startup. Unknown names: RNNRT_E_INVALID. */
 RNNRT_API rnnrt_status rnnrt_set_variant(const char *name);
 RNNRT_API const char  *rnnrt_variant(void);
 

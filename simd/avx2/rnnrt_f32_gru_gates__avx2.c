@@ -2,7 +2,7 @@
  * tail through maskload/maskstore (masked-off lanes are neither read nor written).
  * h = n + z*(h_prev - n), the form PyTorch evaluates. NaN inputs give NaN outputs; they may
  * raise FE_INVALID (see vmath_avx2.h). */
-#include "avx2_kernels.h"
+#include "kernels.h"
 #include "vmath_avx2.h"
 
 static inline __m256 gru_cell(__m256 r, __m256 z, __m256 xn, __m256 hn, __m256 hp)

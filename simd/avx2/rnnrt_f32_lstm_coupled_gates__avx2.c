@@ -3,7 +3,7 @@
  * nor written). sigmoid(f) and 1 - sigmoid(f) = sigmoid(-f) share one exponential and one
  * division, and neither cancels when sigmoid(f) is close to 1. NaN inputs give NaN outputs;
  * they may raise FE_INVALID (see vmath_avx2.h). */
-#include "avx2_kernels.h"
+#include "kernels.h"
 #include "vmath_avx2.h"
 
 static inline void coupled_cell(__m256 f, __m256 g, __m256 o, __m256 cp, __m256 *c, __m256 *h)

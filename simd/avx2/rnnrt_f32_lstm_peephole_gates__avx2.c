@@ -1,7 +1,7 @@
 /* rnnrt_f32_lstm_peephole_gates__avx2: the peephole LSTM cell update of simd/kernels.h on 8
  * units at a time, the tail through maskload/maskstore (masked-off lanes are neither read nor
  * written). NaN inputs give NaN outputs; they may raise FE_INVALID (see vmath_avx2.h). */
-#include "avx2_kernels.h"
+#include "kernels.h"
 #include "vmath_avx2.h"
 
 static inline void peephole_cell(__m256 i, __m256 f, __m256 g, __m256 o, __m256 pi, __m256 pf,

@@ -1,7 +1,7 @@
 /* rnnrt_f32_vtanh__avx2: y = tanh(x), 8 lanes at a time, the tail through maskload/maskstore
  * (masked-off lanes are neither read nor written). Within 4 ulp for every float input and
  * free of FE_INVALID/FE_DIVBYZERO/FE_OVERFLOW (see vmath_avx2.h). */
-#include "avx2_kernels.h"
+#include "kernels.h"
 #include "vmath_avx2.h"
 
 void rnnrt_f32_vtanh__avx2(size_t n, const float *x, float *y)

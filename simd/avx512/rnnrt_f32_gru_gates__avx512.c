@@ -2,7 +2,7 @@
  * the tail through masked loads and stores (masked-off lanes are neither read nor written). h
  * = n + z*(h_prev - n), the form PyTorch evaluates. NaN inputs give NaN outputs; they may
  * raise FE_INVALID (see vmath_avx512.h). */
-#include "avx512_kernels.h"
+#include "kernels.h"
 #include "vmath_avx512.h"
 
 static inline __m512 gru_cell(__m512 r, __m512 z, __m512 xn, __m512 hn, __m512 hp)

@@ -3,7 +3,7 @@
  * read nor written). sigmoid(f) and 1 - sigmoid(f) = sigmoid(-f) share one exponential and one
  * division, and neither cancels when sigmoid(f) is close to 1. NaN inputs give NaN outputs;
  * they may raise FE_INVALID (see vmath_avx512.h). */
-#include "avx512_kernels.h"
+#include "kernels.h"
 #include "vmath_avx512.h"
 
 static inline void coupled_cell(__m512 f, __m512 g, __m512 o, __m512 cp, __m512 *c, __m512 *h)

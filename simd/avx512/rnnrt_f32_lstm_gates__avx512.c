@@ -1,7 +1,7 @@
 /* rnnrt_f32_lstm_gates__avx512: the LSTM cell update of simd/kernels.h on 16 units at a time,
  * the tail through masked loads and stores (masked-off lanes are neither read nor written).
  * NaN inputs give NaN outputs; they may raise FE_INVALID (see vmath_avx512.h). */
-#include "avx512_kernels.h"
+#include "kernels.h"
 #include "vmath_avx512.h"
 
 static inline void lstm_cell(__m512 i, __m512 f, __m512 g, __m512 o, __m512 cp, __m512 *c,

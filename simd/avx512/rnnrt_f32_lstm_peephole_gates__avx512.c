@@ -2,7 +2,7 @@
  * units at a time, the tail through masked loads and stores (masked-off lanes are neither read
  * nor written). NaN inputs give NaN outputs; they may raise FE_INVALID (see vmath_avx512.h).
  */
-#include "avx512_kernels.h"
+#include "kernels.h"
 #include "vmath_avx512.h"
 
 static inline void peephole_cell(__m512 i, __m512 f, __m512 g, __m512 o, __m512 pi, __m512 pf,

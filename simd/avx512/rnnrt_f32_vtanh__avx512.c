@@ -1,7 +1,7 @@
 /* rnnrt_f32_vtanh__avx512: y = tanh(x), 16 lanes at a time, the tail through masked loads and
  * stores (masked-off lanes are neither read nor written). Within 4 ulp for every float input
  * and free of FE_INVALID/FE_DIVBYZERO/FE_OVERFLOW (see vmath_avx512.h). */
-#include "avx512_kernels.h"
+#include "kernels.h"
 #include "vmath_avx512.h"
 
 void rnnrt_f32_vtanh__avx512(size_t n, const float *x, float *y)

@@ -2,7 +2,7 @@
  * tail through maskload/maskstore (nothing past n is read or written).
  * h = n + z*(h_prev - n), the form PyTorch evaluates. NaN inputs give NaN outputs; they may
  * raise FE_INVALID (see vmath_neon.h). */
-#include "neon_kernels.h"
+#include "kernels.h"
 #include "vmath_neon.h"
 
 static inline float32x4_t gru_cell(float32x4_t r, float32x4_t z, float32x4_t xn,

@@ -3,7 +3,7 @@
  * written). sigmoid(f) and 1 - sigmoid(f) = sigmoid(-f) share one exponential and one
  * division, and neither cancels when sigmoid(f) is close to 1. NaN inputs give NaN outputs;
  * they may raise FE_INVALID (see vmath_neon.h). */
-#include "neon_kernels.h"
+#include "kernels.h"
 #include "vmath_neon.h"
 
 static inline void coupled_cell(float32x4_t f, float32x4_t g, float32x4_t o, float32x4_t cp,

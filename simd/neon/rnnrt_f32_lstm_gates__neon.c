@@ -1,7 +1,7 @@
 /* rnnrt_f32_lstm_gates__neon: the LSTM cell update of simd/kernels.h on 4 units at a time,
  * the tail through a zeroed stack vector (nothing past n is read or written).
  * NaN inputs give NaN outputs; they may raise FE_INVALID (see vmath_neon.h). */
-#include "neon_kernels.h"
+#include "kernels.h"
 #include "vmath_neon.h"
 
 static inline void lstm_cell(float32x4_t i, float32x4_t f, float32x4_t g, float32x4_t o,

@@ -1,7 +1,7 @@
 /* rnnrt_f32_vtanh__neon: y = tanh(x), 4 lanes at a time, the tail through a zeroed stack
  * vector (nothing past n is read or written). Within 4 ulp for every float input and free of
  * FE_INVALID/FE_DIVBYZERO/FE_OVERFLOW (see vmath_neon.h). */
-#include "neon_kernels.h"
+#include "kernels.h"
 #include "vmath_neon.h"
 
 void rnnrt_f32_vtanh__neon(size_t n, const float *x, float *y)

@@ -34,7 +34,7 @@
 
 enum { T = 3, B = 3 };
 static const int lengths[B] = {T, 1, 2}; /* sequence 0 runs the whole length */
-static const char *const variants[] = {"reference", "simd", "blocked"};
+static const char *const variants[] = {"reference", "blocked"};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

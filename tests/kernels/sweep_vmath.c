@@ -41,7 +41,11 @@
 
 enum { FN_EXP, FN_SIGMOID, FN_TANH, FN_COUNT };
 static const char *const fn_names[FN_COUNT] = {"exp", "sigmoid", "tanh"};
-static const char *const isa_names[] = {"scalar", "avx2", "avx512", "neon"};
+static const char *const isa_names[] = { /* simd/kernel_sets.inc, best first */
+#define RNNRT_KERNEL_SET(name, cpu, flags, features) #name,
+#include "kernel_sets.inc"
+#undef RNNRT_KERNEL_SET
+};
 #define ISA_COUNT (sizeof isa_names / sizeof isa_names[0])
 
 /* Inputs are classed for the exception report. */

@@ -1,7 +1,8 @@
-/* Every kernel of every kernel set this machine runs, against the double-precision oracle
- * (oracle.c) and against the scalar set.
+/* Every kernel of simd/kernels.inc built into the library, one case each (skipped, saying
+ * so, where this CPU lacks its features), against the double-precision oracle (oracle.c) and
+ * against the scalar kernel of its slot. GEMM microkernels: see gemm_kernel below.
  *
- * For each (ISA, family): lengths 1..67, 128, 1000 and 4099; outputs offset by 0..3 floats
+ * For each elementwise kernel: lengths 1..67, 128, 1000 and 4099; outputs offset by 0..3 floats
  * from a 64-byte boundary with canaries on both sides (catches writes out of bounds); inputs
  * ending at a PROT_NONE page (catches reads past the end); three input regimes (typical,
  * saturating with |x| up to 1e4, special with NaN, infinities and signed zeros). Also: each
@@ -58,9 +59,6 @@
 #define MAX_IN 8
 #define GUARD 16 /* canary floats on each side of an output */
 #define CANARY 0xdeadbeefu
-
-static const char *const isa_names[] = {"scalar", "avx2", "avx512", "neon"};
-#define ISA_COUNT (sizeof isa_names / sizeof isa_names[0])
 
 static uint64_t base_seed = 20261122;
 
@@ -172,40 +170,40 @@ typedef struct family {
     const char *out_names[2];
     in_kind kinds[MAX_IN];
     int alias_in[2]; /* input each output may replace in place, or -1 */
-    void (*call)(const rnnrt_kernels *k, size_t n, float *const in[], float *out[]);
+    void (*call)(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
     void (*oracle)(size_t n, float *const in[], double *out[]);
     /* the tolerance scale of output `o` at element j (gates only) */
     double (*scale)(float *const in[], const double *ref[], size_t j, int o);
 } family;
 
-static void call_vexp(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_vexp(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->vexp(n, in[0], out[0]);
+    ((rnnrt_f32_vunary_fn)fn)(n, in[0], out[0]);
 }
-static void call_vsigmoid(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_vsigmoid(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->vsigmoid(n, in[0], out[0]);
+    ((rnnrt_f32_vunary_fn)fn)(n, in[0], out[0]);
 }
-static void call_vtanh(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_vtanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->vtanh(n, in[0], out[0]);
+    ((rnnrt_f32_vunary_fn)fn)(n, in[0], out[0]);
 }
-static void call_lstm(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_lstm(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->lstm_gates(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1]);
+    ((rnnrt_f32_lstm_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1]);
 }
-static void call_peephole(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_peephole(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->lstm_peephole_gates(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0],
+    ((rnnrt_f32_lstm_peephole_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0],
                            out[1]);
 }
-static void call_coupled(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->lstm_coupled_gates(n, in[0], in[1], in[2], in[3], out[0], out[1]);
+    ((rnnrt_f32_lstm_coupled_gates_fn)fn)(n, in[0], in[1], in[2], in[3], out[0], out[1]);
 }
-static void call_gru(const rnnrt_kernels *k, size_t n, float *const in[], float *out[])
+static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
-    k->gru_gates(n, in[0], in[1], in[2], in[3], in[4], out[0]);
+    ((rnnrt_f32_gru_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], out[0]);
 }
 
 static void oracle_exp(size_t n, float *const in[], double *out[])
@@ -389,14 +387,29 @@ static bool gate_ok(float got, double ref, double scale, double factor, double *
 
 /* ---- the test --------------------------------------------------------------------------- */
 
-typedef struct test_case {
-    const char *isa;
-    int fam;
-} test_case;
+/* The scalar kernel of a slot, the second reference. */
+static const rnnrt_kernel_info *scalar_of(const char *slot)
+{
+    size_t count;
+    const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
+    for (size_t e = 0; e < count; e++)
+        if (!strcmp(list[e].set, "scalar") && !strcmp(list[e].slot, slot))
+            return &list[e];
+    return NULL;
+}
+
+/* The test family of a kernel line: its slot names it. */
+static const family *family_of(const rnnrt_kernel_info *e)
+{
+    for (int f = 0; f < F_COUNT; f++)
+        if (!strcmp(families[f].name, e->slot))
+            return &families[f];
+    return NULL;
+}
 
 typedef struct ctx {
     const family *fm;
-    const rnnrt_kernels *k, *scalar;
+    const rnnrt_kernel_info *k, *scalar; /* the kernel under test, the scalar one */
     guarded in_buf[MAX_IN];
     canaried out_buf[2], scalar_buf[2];
     float *one_out[2];
@@ -411,7 +424,7 @@ static void describe(const ctx *c, int regime, size_t n, size_t off, uint64_t se
     int len = snprintf(buf, size,
                        "isa %s, %s, regime %s, n=%zu, offset %zu, seed %" PRIu64
                        ", element %zu, inputs",
-                       c->k->isa, c->fm->name, regime_names[regime], n, off, seed, j);
+                       c->k->set, c->fm->name, regime_names[regime], n, off, seed, j);
     for (int a = 0; a < c->fm->n_in && len > 0 && (size_t)len < size; a++)
         len += snprintf(buf + len, size - (size_t)len, " %s=%a", c->fm->in_names[a],
                         (double)in[a][j]);
@@ -462,11 +475,11 @@ static void check_position_independence(ctx *c, size_t n, float *const in[],
         float *in1[MAX_IN];
         for (int a = 0; a < c->fm->n_in; a++)
             in1[a] = in[a] + j;
-        c->fm->call(c->k, 1, in1, c->one_out);
+        c->fm->call(c->k->fn, 1, in1, c->one_out);
         for (int o = 0; o < c->fm->n_out; o++)
             if (!same_result(c->one_out[o][0], got[o][j]))
                 fail_msg("isa %s, %s, n=%zu: %s[%zu] = %a within the call but %a alone",
-                         c->k->isa, c->fm->name, n, c->fm->out_names[o], j, (double)got[o][j],
+                         c->k->set, c->fm->name, n, c->fm->out_names[o], j, (double)got[o][j],
                          (double)c->one_out[o][0]);
     }
 }
@@ -485,11 +498,11 @@ static void check_in_place(ctx *c, size_t n, float *const in[], float *const got
             in2[a] = c->alias[o];
         }
     }
-    c->fm->call(c->k, n, in2, out2);
+    c->fm->call(c->k->fn, n, in2, out2);
     for (int o = 0; o < c->fm->n_out; o++)
         for (size_t j = 0; j < n; j++)
             if (!same_result(out2[o][j], got[o][j]))
-                fail_msg("isa %s, %s, n=%zu: in place %s[%zu] = %a, %a otherwise", c->k->isa,
+                fail_msg("isa %s, %s, n=%zu: in place %s[%zu] = %a, %a otherwise", c->k->set,
                          c->fm->name, n, c->fm->out_names[o], j, (double)out2[o][j],
                          (double)got[o][j]);
 }
@@ -509,15 +522,15 @@ static void run_shape(ctx *c, int regime, size_t n, size_t off)
         got[o] = canaried_arm(&c->out_buf[o], off);
         sc[o] = canaried_arm(&c->scalar_buf[o], 0);
     }
-    c->fm->call(c->k, n, in, got);
-    c->fm->call(c->scalar, n, in, sc);
+    c->fm->call(c->k->fn, n, in, got);
+    c->fm->call(c->scalar->fn, n, in, sc);
     c->fm->oracle(n, in, c->ref);
     for (int o = 0; o < c->fm->n_out; o++) {
         long bad = canaried_check(&c->out_buf[o], n, off);
         if (bad)
             fail_msg("isa %s, %s, regime %s, n=%zu, offset %zu: %s[%ld] written (out of "
                      "bounds)",
-                     c->k->isa, c->fm->name, regime_names[regime], n, off, c->fm->out_names[o],
+                     c->k->set, c->fm->name, regime_names[regime], n, off, c->fm->out_names[o],
                      bad);
     }
     check_outputs(c, regime, n, off, seed, in, got, sc);
@@ -529,18 +542,14 @@ static void run_shape(ctx *c, int regime, size_t n, size_t off)
 
 static void kernel_family(void **state)
 {
-    const test_case *tc = *state;
+    const rnnrt_kernel_info *e = *state;
     ctx c;
     memset(&c, 0, sizeof c);
-    c.fm = &families[tc->fam];
-    c.k = rnnrt_kernels_for_isa(tc->isa);
-    c.scalar = rnnrt_kernels_for_isa("scalar");
+    c.fm = family_of(e);
+    c.k = e;
+    c.scalar = scalar_of(e->slot);
+    assert_non_null(c.fm);
     assert_non_null(c.scalar);
-    if (!c.k) {
-        print_message("[  SKIP    ] %s: the %s kernel set is not built or this CPU lacks it\n",
-                      c.fm->name, tc->isa);
-        skip();
-    }
     for (int a = 0; a < c.fm->n_in; a++)
         guarded_alloc(&c.in_buf[a]);
     size_t cap = GUARD + 3 + MAX_N + GUARD;
@@ -562,8 +571,8 @@ static void kernel_family(void **state)
         }
     }
     if (c.fm->scale)
-        print_message("[  INFO    ] %s/%s: largest error %.3f of the tolerance\n", tc->isa,
-                      c.fm->name, c.worst);
+        print_message("[  INFO    ] %s: largest error %.3f of the tolerance\n", e->name,
+                      c.worst);
     for (int a = 0; a < c.fm->n_in; a++)
         guarded_free(&c.in_buf[a]);
     for (int o = 0; o < c.fm->n_out; o++) {
@@ -575,22 +584,134 @@ static void kernel_family(void **state)
     }
 }
 
+/* ---- GEMM microkernels ------------------------------------------------------------------ */
+
+/* sum_k a[k] b[k * ldb] in double; *abs_sum gets sum_k |a[k] b[k * ldb]|. */
+static double column_dot(const float *a, const float *b, size_t kc, size_t ldb, double *abs_sum)
+{
+    double sum = 0;
+    *abs_sum = 0;
+    for (size_t k = 0; k < kc; k++) {
+        double p = (double)a[k] * b[k * ldb];
+        sum += p;
+        *abs_sum += fabs(p);
+    }
+    return sum;
+}
+
+/* Every row count 1..MR, k-blocks of 1 to 130 (below, at and above the vector widths, odd),
+ * four kinds of initial value (none, a broadcast row, rows, in place), A and C off 64-byte
+ * alignment with padded strides. Checked: each result against a double sum within
+ * (kc + 2) u (sum |a b| + |init|), the bound of kc + 1 rounded additions; no write outside
+ * rows < mr and columns < NR (canaries); and every row bitwise equal whatever mr it came
+ * with, which the blocked forward pass relies on for results independent of the thread
+ * count. */
+static void gemm_kernel(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    const rnnrt_f32_gemm_fn fn = (rnnrt_f32_gemm_fn)e->fn;
+    static const size_t kcs[] = {1, 2, 3, 7, 16, 33, 130};
+    const size_t MR = (size_t)e->mr, NR = (size_t)e->nr, ldc = NR + 5, ld_init = NR + 3;
+    assert_true(MR >= 1 && MR <= 8 && NR >= 1);
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++) {
+        const size_t kc = kcs[ki], lda = kc + 3;
+        rng r = {base_seed ^ (kc << 16) ^ NR};
+        float *b = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+        float *a = malloc((1 + MR * lda) * sizeof(float));
+        float *init = malloc((1 + MR * ld_init) * sizeof(float));
+        float *c = malloc((2 + MR * ldc) * sizeof(float));
+        float *full = malloc(MR * NR * sizeof(float));
+        assert_true(a && b && init && c && full);
+        for (size_t k = 0; k < kc * NR; k++)
+            b[k] = uniform(&r, -1, 1);
+        for (size_t k = 0; k < 1 + MR * lda; k++)
+            a[k] = uniform(&r, -1, 1);
+        for (size_t k = 0; k < 1 + MR * ld_init; k++)
+            init[k] = uniform(&r, -1, 1);
+        const float *au = a + 1, *iu = init + 1;
+        float *cu = c + 1;
+        for (int mode = 0; mode < 4; mode++) {
+            for (size_t mr = MR; mr >= 1; mr--) {
+                for (size_t k = 0; k < 2 + MR * ldc; k++)
+                    c[k] = from_bits(CANARY);
+                const float *ip = mode == 0 ? NULL : mode == 3 ? cu : iu;
+                size_t ldi = mode == 2 ? ld_init : mode == 3 ? ldc : 0;
+                if (mode == 3)
+                    for (size_t m = 0; m < mr; m++)
+                        memcpy(cu + m * ldc, iu + m * ld_init, NR * sizeof(float));
+                fn(mr, kc, au, lda, b, ip, ldi, cu, ldc);
+                for (size_t k = 0; k < 2 + MR * ldc; k++) {
+                    long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
+                    bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
+                    if (!inside && to_bits(c[k]) != CANARY)
+                        fail_msg("%s: mr %zu kc %zu init mode %d wrote outside the tile at "
+                                 "float %ld of c", e->name, mr, kc, mode, (long)k - 1);
+                }
+                for (size_t m = 0; m < mr; m++)
+                    for (size_t j = 0; j < NR; j++) {
+                        double iv = mode == 0 ? 0 : mode == 1 ? iu[j] : iu[m * ld_init + j];
+                        double abs_sum, ref = iv + column_dot(au + m * lda, b + j, kc, NR, &abs_sum);
+                        float got = cu[m * ldc + j];
+                        double tol = (double)(kc + 2) * U_ROUND * (abs_sum + fabs(iv));
+                        if (!(fabs(got - ref) <= tol))
+                            fail_msg("%s: mr %zu kc %zu init mode %d seed %" PRIu64
+                                     ": c[%zu][%zu] = %.9g, expected %.17g", e->name, mr, kc,
+                                     mode, base_seed, m, j, (double)got, ref);
+                        if (mr == MR)
+                            full[m * NR + j] = got;
+                        else if (to_bits(got) != to_bits(full[m * NR + j]))
+                            fail_msg("%s: kc %zu init mode %d: c[%zu][%zu] = %a with mr %zu, "
+                                     "%a with mr %zu", e->name, kc, mode, m, j, (double)got, mr,
+                                     (double)full[m * NR + j], MR);
+                    }
+            }
+        }
+        free(a);
+        free(b);
+        free(init);
+        free(c);
+        free(full);
+    }
+}
+
+/* One case per line of simd/kernels.inc built into the library, skipped (and saying why)
+ * where this CPU lacks the kernel's features. */
+static void skip_unsupported(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    print_message("[  SKIP    ] %s: this CPU lacks its features\n", e->name);
+    skip();
+}
+
 int main(void)
 {
     const char *env = getenv("RNNRT_TEST_SEED");
     if (env && *env)
         base_seed = strtoull(env, NULL, 10);
-    static test_case cases[ISA_COUNT * F_COUNT];
-    static char names[ISA_COUNT * F_COUNT][64];
-    struct CMUnitTest tests[ISA_COUNT * F_COUNT];
+    size_t count;
+    const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
+    struct CMUnitTest *tests = calloc(count, sizeof *tests);
+    char(*names)[96] = calloc(count, sizeof *names);
+    assert_true(tests && names);
     size_t t = 0;
-    for (size_t s = 0; s < ISA_COUNT; s++) {
-        for (int f = 0; f < F_COUNT; f++, t++) {
-            cases[t] = (test_case){isa_names[s], f};
-            snprintf(names[t], sizeof names[t], "%s/%s", isa_names[s], families[f].name);
-            tests[t] = (struct CMUnitTest){names[t], kernel_family, NULL, NULL, &cases[t]};
-        }
+    for (size_t e = 0; e < count; e++) {
+        void (*run)(void **) = family_of(&list[e]) ? kernel_family
+                               : !strcmp(list[e].family, "gemm") ? gemm_kernel
+                                                                 : NULL;
+        bool seen = false; /* a function may fill two slots: test it once */
+        for (size_t d = 0; d < e; d++)
+            seen = seen || list[d].fn == list[e].fn;
+        if (!run || seen)
+            continue;
+        snprintf(names[t], sizeof names[t], "%s/%s", list[e].set, list[e].name);
+        tests[t] = (struct CMUnitTest){names[t], rnnrt_kernel_supported(&list[e]) ? run
+                                                                                 : skip_unsupported,
+                                       NULL, NULL, (void *)&list[e]};
+        t++;
     }
     printf("kernels: seed %" PRIu64 " (set RNNRT_TEST_SEED to change)\n", base_seed);
-    return cmocka_run_group_tests_name("kernels", tests, NULL, NULL);
+    int failed = _cmocka_run_group_tests("kernels", tests, t, NULL, NULL);
+    free(tests);
+    free(names);
+    return failed;
 }
