@@ -19,8 +19,8 @@ Formats (from INPUT's extension unless --format says):
          linear_before_reset=1 (what PyTorch exports). Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
-The check runs the written file through rnnrt (python/rnnrt.py over librnnrt.so: $RNNRT_LIB
-or a build*/ tree) and the source: PyTorch itself for pt; a NumPy implementation of Keras'
+The check runs the written file through rnnrt (the installed package, `pip install .`, or
+else the clone's python/rnnrt over librnnrt.so: $RNNRT_LIB or a build*/ tree) and the source: PyTorch itself for pt; a NumPy implementation of Keras'
 and of the ONNX specification's equations, computed from the source file's own weights, for
 keras and onnx (Debian ships neither TensorFlow nor onnxruntime). It fails (exit 1) when the
 largest difference relative to max(1, |reference|) exceeds the tolerance.
@@ -522,8 +522,11 @@ def from_onnx(path):
 # ---- checking --------------------------------------------------------------------------------
 
 def check(path, conv, tolerance, seed=0):
-    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
-    import rnnrt
+    try:
+        import rnnrt
+    except ImportError:
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+        import rnnrt
     m = rnnrt.Model(path)
     rng = np.random.default_rng(seed)
     T, B = 7, 3
