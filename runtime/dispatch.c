@@ -14,7 +14,7 @@
 static _Atomic(const rnnrt_kernels *) active;
 static pthread_once_t active_once = PTHREAD_ONCE_INIT;
 
-static bool is_known_isa(const char *isa)
+bool rnnrt_isa_known(const char *isa)
 {
     return !strcmp(isa, "scalar") || !strcmp(isa, "avx2") || !strcmp(isa, "avx512") ||
            !strcmp(isa, "neon");
@@ -66,7 +66,7 @@ static void choose_once(void)
          * go unnoticed, so this is the one message the library prints unasked. */
         if (!set)
             fprintf(stderr, "rnnrt: RNNRT_ISA=%s is %s; using the best available set\n",
-                    forced, is_known_isa(forced) ? "not supported by this CPU or build"
+                    forced, rnnrt_isa_known(forced) ? "not supported by this CPU or build"
                                                  : "not one of scalar, avx2, avx512, neon");
     }
     if (!set)
@@ -97,7 +97,7 @@ rnnrt_status rnnrt_set_isa(const char *name)
     rnnrt_clear_error();
     if (!name)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_set_isa: name is NULL");
-    if (!is_known_isa(name))
+    if (!rnnrt_isa_known(name))
         return rnnrt_fail(RNNRT_E_INVALID,
                           "rnnrt_set_isa: unknown ISA '%s' (expected scalar, avx2, avx512 or "
                           "neon)", name);

@@ -3,6 +3,8 @@
 #ifndef RNNRT_DISPATCH_H
 #define RNNRT_DISPATCH_H
 
+#include <stdbool.h>
+
 #include "kernels.h"
 
 /* Tables defined by each ISA library (simd/<isa>/); only the ones built are linked. */
@@ -16,6 +18,12 @@ extern const rnnrt_kernels rnnrt_kernels_avx512;
 #ifdef RNNRT_HAVE_NEON
 extern const rnnrt_kernels rnnrt_kernels_neon;
 #endif
+
+/* The kernel set names, for messages. */
+#define RNNRT_ISA_NAMES "scalar, avx2, avx512, neon"
+
+/* True if `isa` names a kernel set (whether or not this CPU or build has it). */
+bool rnnrt_isa_known(const char *isa);
 
 /* The active kernel set (never NULL). */
 const rnnrt_kernels *rnnrt_active_kernels(void);

@@ -66,18 +66,17 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
                                 int seq_len, int batch, const int *lengths, float *y,
                                 rnnrt_workspace *ws)
 {
-    const rnnrt_kernels *k = rnnrt_active_kernels();
+    const rnnrt_kernels *k = rnnrt_model_kernels(m);
+    const int threads = rnnrt_model_thread_count(m);
     switch (rnnrt_active_variant()) {
     case RNNRT_VARIANT_REFERENCE:
-        return rnnrt_forward_reference(m, k, h, c, x, seq_len, batch, lengths, y,
-                                       rnnrt_num_threads());
+        return rnnrt_forward_reference(m, h, c, x, seq_len, batch, lengths, y, threads);
     case RNNRT_VARIANT_SIMD:
         return rnnrt_forward_simd(m, k, h, c, x, seq_len, batch, lengths, y);
     case RNNRT_VARIANT_BLOCKED:
         break;
     }
-    return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y,
-                                 rnnrt_num_threads(), ws);
+    return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y, threads, ws);
 }
 
 rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,

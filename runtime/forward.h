@@ -16,13 +16,14 @@ rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const vo
                                   int seq_len, int batch, const int *lengths, uint64_t width);
 
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
- * gate math from kernel set `k`. It is the oracle every faster path is checked against.
+ * gate math in double from libm, no kernel set. It is the oracle every faster path is
+ * checked against.
  * h, c: the state arrays of rnnrt_state (c NULL for GRU), updated in place.
  * Threads split the batch (sequences are independent), so results do not depend on the
  * thread count. Returns RNNRT_E_NOMEM if its workspace cannot be allocated. */
-rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
-                                     float *c, const float *x, int seq_len, int batch,
-                                     const int *lengths, float *y, int threads);
+rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, const float *x,
+                                     int seq_len, int batch, const int *lengths, float *y,
+                                     int threads);
 
 /* The "simd" variant: the same time-aligned loop as the blocked one, with the kernel set's
  * matmul_nt on the weights as loaded and its gate kernels; one thread. */

@@ -11,6 +11,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@
 #include "gemm.h"
 #include "pack.h"
 #include "threads.h"
+#include "tuning.h"
 #include "workspace.h"
 
 typedef struct plan {
@@ -42,12 +44,21 @@ typedef struct plan {
     int threads;
     int chunked_layers; /* 1: a one-direction stack, run chunk by chunk */
     rnnrt_barrier barrier;
+    bool watch;         /* look for a descheduled partner (several threads, not exact) */
+    int solo_at;        /* rnnrt_tuning_solo_at(): a forced proposal, for tests */
+    atomic_ullong solo; /* (end-of-step barrier number << 16) | (survivor + 1), or 0 */
+    atomic_int contended;
 } plan;
 
-/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels. */
+/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels; and what it has
+ * measured of its waits since `window_start`. */
 typedef struct share {
     int p0, p1, q0, q1;
     float *tile;
+    int tid;
+    unsigned long long barriers; /* end-of-step barriers passed */
+    long long window_start, waited;
+    int window_steps;
 } share;
 
 static void split(int n, int parts, int part, int *begin, int *end)
@@ -149,8 +160,74 @@ static void emit(const plan *pl, const span *sp, int dir, int t, int c0, size_t 
     }
 }
 
+/* A barrier whose wait counts against this thread's window. */
+static void timed_wait(plan *pl, share *sh)
+{
+    if (!pl->watch) {
+        rnnrt_barrier_wait(&pl->barrier);
+        return;
+    }
+    long long t0 = rnnrt_now_ns();
+    rnnrt_barrier_wait(&pl->barrier);
+    sh->waited += rnnrt_now_ns() - t0;
+}
+
+/* Steps per contention verdict: long enough that one stray preemption is not a verdict,
+ * short enough that a pass stuck behind a descheduled partner leaves it within a few steps. */
+#define CONTENTION_WINDOW 4
+
+/* With n threads, one thread alone would take n * work where this one takes work + wait;
+ * it would be sooner alone once n * wait > (n - 1) * (work + wait). */
+static bool window_contended(const plan *pl, const share *sh, long long now)
+{
+    long long n = pl->threads, elapsed = now - sh->window_start;
+    return sh->window_steps > 0 && n * sh->waited > (n - 1) * elapsed;
+}
+
+/* This thread offers to finish alone after the next end-of-step barrier; the first offer
+ * of a pass wins. */
+static void propose_solo(plan *pl, const share *sh)
+{
+    unsigned long long none = 0;
+    atomic_compare_exchange_strong(&pl->solo, &none,
+                                   ((sh->barriers + 1) << 16) | (unsigned)(sh->tid + 1));
+}
+
+/* The barrier after a step, where a thread that found itself waiting more than working
+ * proposes to finish the pass alone. The proposal names the barrier it takes effect at, so
+ * that every thread acts on it after the same barrier: the survivor takes every panel, the
+ * others leave (returns true). Any thread may survive: results are the same bytes. */
+static bool end_of_step(plan *pl, share *sh)
+{
+    if (pl->barrier.threads <= 1)
+        return false;
+    if (pl->watch && ++sh->window_steps >= CONTENTION_WINDOW) {
+        long long now = rnnrt_now_ns();
+        if (window_contended(pl, sh, now))
+            propose_solo(pl, sh);
+        sh->window_start = now;
+        sh->waited = 0;
+        sh->window_steps = 0;
+    }
+    if (pl->solo_at && sh->barriers + 1 == (unsigned long long)pl->solo_at &&
+        sh->tid == pl->threads - 1)
+        propose_solo(pl, sh);
+    timed_wait(pl, sh);
+    sh->barriers++;
+    unsigned long long solo = atomic_load(&pl->solo);
+    if (!solo || solo >> 16 != sh->barriers)
+        return false;
+    if ((int)(solo & 0xffff) != sh->tid + 1)
+        return true;
+    sh->p0 = sh->q0 = 0;
+    sh->p1 = pl->pk->panels;
+    sh->q1 = pl->pk->proj_panels;
+    pl->barrier.threads = 1; /* the others have passed their last barrier */
+    return false;
+}
+
 /* One step at time t for this thread's panels: GEMM tiles, gates, outputs. */
-static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
+static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                  const rnnrt_layer_weights *w, const float *xrows, int t, const float *h_prev,
                  float *h_next, float *c_unit, const span *sp, int dir)
 {
@@ -176,7 +253,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
     }
     if (!m->proj)
         return;
-    rnnrt_barrier_wait(&pl->barrier); /* every unit of o * tanh(c) is ready */
+    timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
     const int pnr = pk->proj_gemm.nr;
     for (int q = sh->q0; q < sh->q1; q++) {
         int c0 = q * pnr;
@@ -222,8 +299,9 @@ static void copy_columns(float *dst, const float *src, int rows, int width, int 
                (size_t)(c1 - c0) * sizeof(float));
 }
 
-/* One layer in one direction over a span of time, from and back to the state. */
-static void run_unit(plan *pl, const share *sh, int layer, int dir, const span *sp)
+/* One layer in one direction over a span of time, from and back to the state. Returns true
+ * when this thread leaves the pass to another (end_of_step). */
+static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
 {
     const rnnrt_model *m = pl->m;
     const int B = pl->batch, hs = m->h_size, n = sp->t_end - sp->t_begin;
@@ -236,7 +314,7 @@ static void run_unit(plan *pl, const share *sh, int layer, int dir, const span *
     int c0, c1;
     owned_columns(pl, sh, &c0, &c1);
     copy_columns(pl->hbuf[0], h_unit, B, hs, c0, c1);
-    rnnrt_barrier_wait(&pl->barrier); /* the whole initial h is in place */
+    timed_wait(pl, sh); /* the whole initial h is in place */
 
     int chunk_t0 = 0;
     for (int s = 0; s < n; s++) {
@@ -249,9 +327,12 @@ static void run_unit(plan *pl, const share *sh, int layer, int dir, const span *
         }
         const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
         step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp, dir);
-        rnnrt_barrier_wait(&pl->barrier); /* the next step reads every unit of h */
+        if (end_of_step(pl, sh)) /* the next step reads every unit of h */
+            return true;
     }
+    owned_columns(pl, sh, &c0, &c1); /* all of them if this thread took the others' over */
     copy_columns(h_unit, pl->hbuf[n % 2], B, hs, c0, c1);
+    return false;
 }
 
 /* Stacks of one direction run chunk by chunk, every layer over one chunk before the next,
@@ -299,7 +380,8 @@ static void run_thread(plan *pl, int tid, int threads)
 static void run_thread_body(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
-    share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride};
+    share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride, .tid = tid,
+                .window_start = pl->watch ? rnnrt_now_ns() : 0};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
     const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;
@@ -315,30 +397,28 @@ static void run_thread_body(plan *pl, int tid, int threads)
                 .t_begin = t0, .t_end = t1,
             };
             for (int dir = 0; dir < m->directions; dir++)
-                run_unit(pl, &sh, layer, dir, &sp);
+                if (run_unit(pl, &sh, layer, dir, &sp))
+                    return;
         }
     }
+    if (pl->watch && (atomic_load(&pl->solo) || window_contended(pl, &sh, rnnrt_now_ns())))
+        atomic_store(&pl->contended, 1);
 }
 
 /* Threads worth using: no more than panels to share, one when a step is too small to pay
- * for a barrier (about 2 microseconds of arithmetic), none beyond the CPUs other processes
- * leave idle. RNNRT_THREADS_EXACT=1 turns the last two rules off, so that tests and
- * benchmarks get the thread count they ask for. */
+ * for a barrier (about 2 microseconds of arithmetic), one while recent passes found a
+ * partner descheduled (threads.h). RNNRT_THREADS_EXACT=1 turns the last two rules off, so
+ * that tests and benchmarks get the thread count they ask for. */
 static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int batch, int requested)
 {
     double step_flops = 2.0 * batch * m->gates * m->hidden * (double)m->h_size;
-    const char *exact = getenv("RNNRT_THREADS_EXACT");
     int n = requested;
     if (n > pk->panels)
         n = pk->panels;
-    if (exact && !strcmp(exact, "1"))
+    if (rnnrt_tuning_threads_exact())
         return n < 1 ? 1 : n;
-    if (step_flops < 2.0 * 64 * 1024)
+    if (step_flops < 2.0 * 64 * 1024 || rnnrt_contention_hold())
         n = 1;
-    if (n > 1) {
-        int idle = rnnrt_idle_cpus();
-        n = n < idle ? n : idle;
-    }
     return n < 1 ? 1 : n;
 }
 
@@ -355,13 +435,16 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     const size_t ldx = (size_t)pk->panels * pk->nr;
     /* A chunk's projections should stay near 2 MB (L2-L3 sized), 1..64 steps.
      * RNNRT_CHUNK overrides it, so tests can cross chunk boundaries on short sequences. */
-    const char *forced = getenv("RNNRT_CHUNK");
-    long chunk = forced && atoi(forced) > 0 ? atoi(forced)
-                                            : (2l << 20) / (long)(batch * ldx * sizeof(float));
+    long chunk = rnnrt_tuning_chunk() > 0 ? rnnrt_tuning_chunk()
+                                          : (2l << 20) / (long)(batch * ldx * sizeof(float));
     pl.chunk = (int)(chunk < 1 ? 1 : chunk > 64 ? 64 : chunk);
     if (pl.chunk > seq_len)
         pl.chunk = seq_len;
     pl.threads = choose_threads(m, pk, batch, threads);
+    pl.watch = pl.threads > 1 && !rnnrt_tuning_threads_exact();
+    pl.solo_at = rnnrt_tuning_solo_at();
+    atomic_init(&pl.solo, 0);
+    atomic_init(&pl.contended, 0);
     int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
     int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
@@ -410,9 +493,14 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                 run_thread(&pl, omp_get_thread_num(), pl.threads);
             else if (omp_get_thread_num() == 0) {
                 pl.barrier.threads = 1;
+                pl.watch = false;
                 run_thread(&pl, 0, 1);
             }
         }
+        if (atomic_load(&pl.contended))
+            rnnrt_contention_seen();
+        else if (pl.watch)
+            rnnrt_contention_cleared();
     }
     return RNNRT_OK;
 }

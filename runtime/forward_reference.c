@@ -1,3 +1,4 @@
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,44 @@ typedef struct scratch {
     float *h_out; /* [hidden] o * tanh(c) before the projection */
 } scratch;
 
+/* The gate math in double from libm, on the float pre-activations: no kernel set's code is
+ * used, so a bug in a gate kernel cannot hide in the oracle (STYLE.md item 4). */
+static double sigmoid(double z)
+{
+    return 1.0 / (1.0 + exp(-z));
+}
+
+static void lstm_unit(const rnnrt_model *m, const rnnrt_layer_weights *w, const float *g,
+                      int j, float *c, float *h)
+{
+    const int H = m->hidden;
+    const double c_prev = c[j];
+    double i, f, cand = tanh((double)g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 1 : 2) * H + j]);
+    double o_pre = g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 2 : 3) * H + j];
+    switch (m->cell) {
+    case RNNRT_CELL_LSTM_PEEPHOLE:
+        i = sigmoid((double)g[j] + (double)w->p_i[j] * c_prev);
+        f = sigmoid((double)g[H + j] + (double)w->p_f[j] * c_prev);
+        break;
+    case RNNRT_CELL_LSTM_COUPLED:
+        f = sigmoid(g[j]);
+        i = 1.0 - f;
+        break;
+    default:
+        i = sigmoid(g[j]);
+        f = sigmoid(g[H + j]);
+        break;
+    }
+    const float c_new = (float)(f * c_prev + i * cand);
+    if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE)
+        o_pre += (double)w->p_o[j] * c_new;
+    c[j] = c_new;
+    h[j] = (float)(sigmoid(o_pre) * tanh((double)c_new));
+}
+
 /* One time step of one sequence: h (h_size) and c (hidden) are updated in place. */
-static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const rnnrt_kernels *k,
-                      const float *x, float *h, float *c, const scratch *s)
+static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const float *x,
+                      float *h, float *c, const scratch *s)
 {
     const int H = m->hidden, gh_rows = m->gates * H;
     matvec(gh_rows, w->in_size, w->w_ih, x, w->b_ih, s->gi);
@@ -37,28 +73,19 @@ static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
     float *g = s->gi;
     if (m->cell == RNNRT_CELL_GRU) {
         /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
-        for (int j = 0; j < 2 * H; j++)
-            g[j] += s->gh[j];
-        k->gru_gates((size_t)H, g, g + H, g + 2 * H, s->gh + 2 * H, h, h);
+        for (int j = 0; j < H; j++) {
+            double r = sigmoid((double)g[j] + s->gh[j]);
+            double z = sigmoid((double)g[H + j] + s->gh[H + j]);
+            double n = tanh((double)g[2 * H + j] + r * s->gh[2 * H + j]);
+            h[j] = (float)((1.0 - z) * n + z * h[j]);
+        }
         return;
     }
     for (int j = 0; j < gh_rows; j++)
         g[j] += s->gh[j];
     float *h_cell = m->proj ? s->h_out : h;
-    switch (m->cell) {
-    case RNNRT_CELL_LSTM:
-        k->lstm_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, c, c, h_cell);
-        break;
-    case RNNRT_CELL_LSTM_PEEPHOLE:
-        k->lstm_peephole_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, w->p_i, w->p_f,
-                               w->p_o, c, c, h_cell);
-        break;
-    case RNNRT_CELL_LSTM_COUPLED:
-        k->lstm_coupled_gates((size_t)H, g, g + H, g + 2 * H, c, c, h_cell);
-        break;
-    case RNNRT_CELL_GRU:
-        break;
-    }
+    for (int j = 0; j < H; j++)
+        lstm_unit(m, w, g, j, c, h_cell);
     if (m->proj)
         matvec(m->proj, H, w->w_hr, s->h_out, NULL, h);
 }
@@ -72,7 +99,7 @@ typedef struct layer_io {
 
 /* Runs sequence b through one layer in one direction: forward from step 0, or backward from
  * its own last step; zeros its outputs past its end. */
-static void run_sequence(const rnnrt_model *m, const rnnrt_kernels *k, int layer, int dir,
+static void run_sequence(const rnnrt_model *m, int layer, int dir,
                          const layer_io *io, int b, float *h, float *c, const scratch *s)
 {
     const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
@@ -81,7 +108,7 @@ static void run_sequence(const rnnrt_model *m, const rnnrt_kernels *k, int layer
     for (int step = 0; step < len; step++) {
         int t = dir == 0 ? step : len - 1 - step;
         const float *x = io->in + ((size_t)t * io->batch + b) * w->in_size;
-        cell_step(m, w, k, x, h, c, s);
+        cell_step(m, w, x, h, c, s);
         memcpy(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, h,
                (size_t)m->h_size * sizeof *h);
     }
@@ -90,9 +117,9 @@ static void run_sequence(const rnnrt_model *m, const rnnrt_kernels *k, int layer
                (size_t)m->h_size * sizeof *h);
 }
 
-rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
-                                     float *c, const float *x, int seq_len, int batch,
-                                     const int *lengths, float *y, int threads)
+rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, const float *x,
+                                     int seq_len, int batch, const int *lengths, float *y,
+                                     int threads)
 {
     const size_t out_width = (size_t)m->directions * m->h_size;
     const size_t scratch_size = 2 * (size_t)m->gates * m->hidden + m->hidden;
@@ -122,7 +149,7 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, const rnnrt_kernels *
                 float *base = scratch_all + (size_t)omp_get_thread_num() * scratch_size;
                 scratch s = {base, base + (size_t)m->gates * m->hidden,
                              base + 2 * (size_t)m->gates * m->hidden};
-                run_sequence(m, k, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
+                run_sequence(m, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
                              c_unit ? c_unit + (size_t)b * m->hidden : NULL, &s);
             }
         }

@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "cpu_features.h"
+#include "tuning.h"
 
 void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, const float *a,
                      size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
@@ -37,9 +38,8 @@ void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float 
 
 int rnnrt_gemm_kc(int mr)
 {
-    const char *forced = getenv("RNNRT_GEMM_KC");
-    if (forced && atoi(forced) > 0)
-        return atoi(forced);
+    if (rnnrt_tuning_gemm_kc() > 0)
+        return rnnrt_tuning_gemm_kc();
     /* the microkernel's mr rows of A for one k-block should sit in half of L1 */
     long kc = rnnrt_cpu()->l1d / 2 / ((long)mr * (long)sizeof(float));
     kc = kc / 8 * 8;

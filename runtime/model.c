@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "alloc.h"
+#include "dispatch.h"
 #include "model.h"
 #include "stack.h"
 #include "pack.h"
@@ -75,4 +76,29 @@ int rnnrt_model_state_h_size(const rnnrt_model *m)
 int rnnrt_model_has_bias(const rnnrt_model *m)
 {
     return m ? m->has_bias : -1;
+}
+
+const rnnrt_kernels *rnnrt_model_kernels(const rnnrt_model *m)
+{
+    return m->options.kernels ? m->options.kernels : rnnrt_active_kernels();
+}
+
+int rnnrt_model_thread_count(const rnnrt_model *m)
+{
+    return m->options.threads > 0 ? m->options.threads : rnnrt_num_threads();
+}
+
+const char *rnnrt_model_isa(const rnnrt_model *m)
+{
+    return m ? rnnrt_model_kernels(m)->isa : "";
+}
+
+const char *rnnrt_model_weights(const rnnrt_model *m)
+{
+    return m ? rnnrt_weight_type_name(m->options.weights) : "";
+}
+
+int rnnrt_model_threads(const rnnrt_model *m)
+{
+    return m ? rnnrt_model_thread_count(m) : -1;
 }

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.h"
+#include "options.h"
 #include "rnnrt.h"
 
 /* Largest accepted dimension (hidden, input, projection size, layers): far above any
@@ -38,11 +40,17 @@ struct rnnrt_model {
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
     float *arena;        /* owns every weight array */
     struct rnnrt_stack *stack; /* embedding, head, vocabulary (stack.h); NULL if none */
+    struct rnnrt_options options; /* as loaded: kernel set and threads, NULL/0 to follow
+                                   * the process-wide settings */
     /* Weights packed for the blocked forward pass, one layout per kernel set in use
      * (runtime/pack.c): made at load for the active set, later ones on first use. */
     pthread_mutex_t pack_lock;
     struct rnnrt_packing *packings[RNNRT_MAX_PACKINGS];
 };
+
+/* The kernel set and thread count a call on m runs with now. */
+const rnnrt_kernels *rnnrt_model_kernels(const rnnrt_model *m);
+int rnnrt_model_thread_count(const rnnrt_model *m);
 
 static inline const rnnrt_layer_weights *rnnrt_weights(const rnnrt_model *m, int layer,
                                                        int direction)

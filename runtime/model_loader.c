@@ -386,13 +386,16 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
     return RNNRT_OK;
 }
 
-static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out)
+static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_options *o,
+                                    rnnrt_model **out)
 {
     loader ld = {.file = file};
     rnnrt_model *m = rnnrt_calloc(1, sizeof *m);
     rnnrt_status s = m ? RNNRT_OK : rnnrt_fail(RNNRT_E_NOMEM, "out of memory for the model");
-    if (m)
+    if (m) {
         pthread_mutex_init(&m->pack_lock, NULL);
+        m->options = *o;
+    }
     if (!s)
         s = find_prefix(&ld);
     if (!s)
@@ -407,7 +410,7 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out
     if (!s)
         s = rnnrt_stack_load(file, ld.prefix, ld.prefix_len, m);
     /* Packed once here for the kernel set in force, so forward passes only read it. */
-    if (!s && !rnnrt_model_packing(m, rnnrt_active_kernels()))
+    if (!s && !rnnrt_model_packing(m, rnnrt_model_kernels(m)))
         s = RNNRT_E_NOMEM;
     rnnrt_free(ld.found);
     if (s) {
@@ -419,27 +422,42 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, rnnrt_model **out
 }
 
 /* The container, then the model; the model keeps no pointer into `data`. */
-static rnnrt_status model_from_bytes(const void *data, size_t size, rnnrt_model **out)
+static rnnrt_status model_from_bytes(const void *data, size_t size, const rnnrt_options *o,
+                                     rnnrt_model **out)
 {
     rnnrt_st_file file;
     rnnrt_status s = rnnrt_st_parse(data, size, &file);
     if (s)
         return s;
-    s = model_from_file(&file, out);
+    s = model_from_file(&file, o, out);
     rnnrt_st_free(&file);
     return s;
 }
 
-rnnrt_status rnnrt_model_load_memory(const void *data, size_t size, rnnrt_model **out)
+static rnnrt_status load_memory(const char *fn, const void *data, size_t size,
+                                const rnnrt_options *o, rnnrt_model **out)
 {
     rnnrt_clear_error();
     if (!out)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: out is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: out is NULL", fn);
     if (!data)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: data is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: data is NULL", fn);
     if (size == 0)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load_memory: size is 0");
-    return model_from_bytes(data, size, out);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: size is 0", fn);
+    rnnrt_status s = rnnrt_options_check_load(fn, o);
+    return s ? s : model_from_bytes(data, size, o, out);
+}
+
+rnnrt_status rnnrt_model_load_memory(const void *data, size_t size, rnnrt_model **out)
+{
+    return load_memory("rnnrt_model_load_memory", data, size, &rnnrt_default_options, out);
+}
+
+rnnrt_status rnnrt_model_load_memory_ex(const void *data, size_t size, const rnnrt_options *o,
+                                        rnnrt_model **out)
+{
+    return load_memory("rnnrt_model_load_memory_ex", data, size,
+                       o ? o : &rnnrt_default_options, out);
 }
 
 static rnnrt_status read_file(const char *path, unsigned char **data, size_t *size)
@@ -478,23 +496,36 @@ static rnnrt_status read_file(const char *path, unsigned char **data, size_t *si
     return RNNRT_OK;
 }
 
-rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
+static rnnrt_status load_path(const char *fn, const char *path, const rnnrt_options *o,
+                              rnnrt_model **out)
 {
     rnnrt_clear_error();
     if (!out)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load: out is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: out is NULL", fn);
     if (!path)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_model_load: path is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: path is NULL", fn);
+    rnnrt_status s = rnnrt_options_check_load(fn, o);
+    if (s)
+        return s;
     unsigned char *data = NULL;
     size_t size = 0;
-    rnnrt_status s = read_file(path, &data, &size);
-    if (s)
+    if ((s = read_file(path, &data, &size)))
         return s;
     if (size == 0) {
         rnnrt_free(data);
         return rnnrt_fail(RNNRT_E_FORMAT, "'%s' is empty: no safetensors header", path);
     }
-    s = model_from_bytes(data, size, out);
+    s = model_from_bytes(data, size, o, out);
     rnnrt_free(data);
     return s;
+}
+
+rnnrt_status rnnrt_model_load(const char *path, rnnrt_model **out)
+{
+    return load_path("rnnrt_model_load", path, &rnnrt_default_options, out);
+}
+
+rnnrt_status rnnrt_model_load_ex(const char *path, const rnnrt_options *o, rnnrt_model **out)
+{
+    return load_path("rnnrt_model_load_ex", path, o ? o : &rnnrt_default_options, out);
 }

@@ -16,18 +16,6 @@
 
 #include "test_util.h"
 
-/* Asserts the status and that the message mentions `word`. */
-#define EXPECT_FAIL(call, status, word)                                                        \
-    do {                                                                                       \
-        rnnrt_status s_ = (call);                                                              \
-        if (s_ != (status))                                                                    \
-            fail_msg("%s returned %d (%s), expected %d", #call, s_, rnnrt_last_error(),       \
-                     status);                                                                  \
-        if (!strstr(rnnrt_last_error(), (word)))                                              \
-            fail_msg("%s: message '%s' does not mention '%s'", #call, rnnrt_last_error(),     \
-                     (word));                                                                  \
-    } while (0)
-
 static rnnrt_model *load(const char *name)
 {
     char path[512];

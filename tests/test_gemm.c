@@ -15,6 +15,7 @@
 
 #include "dispatch.h"
 #include "gemm.h"
+#include "tuning.h"
 #include "model_builder.h"
 
 #define CANARY 12345.0f
@@ -125,7 +126,7 @@ static void check_packed_gemm(const char *isa, const rnnrt_kernels *k)
 {
     static const int shapes[][3] = {{1, 5, 3}, {7, 130, 70}, {13, 64, 200}, {4, 97, 1}};
     unsigned seed = 5;
-    setenv("RNNRT_GEMM_KC", "48", 1);
+    rnnrt_tuning_set_gemm_kc(48);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
         size_t ldc = (size_t)N + 3;
@@ -163,7 +164,7 @@ static void check_packed_gemm(const char *isa, const rnnrt_kernels *k)
         free(c);
         free(tile);
     }
-    unsetenv("RNNRT_GEMM_KC");
+    rnnrt_tuning_set_gemm_kc(-1);
 }
 
 static void kernels_of(void **st)

@@ -32,6 +32,19 @@ unsigned char *read_file_bytes(const char *path, size_t *size);
  * infinitely wrong unless both are NaN. */
 double max_rel_error(const float *got, const float *ref, size_t n, size_t *where);
 
+/* Asserts the status and that the message mentions `word` (for files that include
+ * cmocka.h). */
+#define EXPECT_FAIL(call, status, word)                                                        \
+    do {                                                                                       \
+        rnnrt_status s_ = (call);                                                              \
+        if (s_ != (status))                                                                    \
+            fail_msg("%s returned %d (%s), expected %d", #call, s_, rnnrt_last_error(),       \
+                     status);                                                                  \
+        if (!strstr(rnnrt_last_error(), (word)))                                              \
+            fail_msg("%s: message '%s' does not mention '%s'", #call, rnnrt_last_error(),     \
+                     (word));                                                                  \
+    } while (0)
+
 /* The test data directory, from argv[1] (set by meson). */
 extern const char *test_data_dir;
 

@@ -14,6 +14,7 @@
 
 #include "model_builder.h"
 #include "test_util.h"
+#include "tuning.h"
 
 /* Uniform weights of +-1/sqrt(H) keep every pre-activation well conditioned: float32
  * paths differ from the double-accumulating reference by ~1e-6; 1e-5 relative to
@@ -93,8 +94,8 @@ static void variants_agree(void **st)
         print_message("[  SKIP    ] %s kernels: %s\n", isa, rnnrt_last_error());
         skip();
     }
-    setenv("RNNRT_GEMM_KC", "24", 1); /* several k-blocks on these small models */
-    setenv("RNNRT_CHUNK", "4", 1);     /* and several chunks of steps: 9 = 4 + 4 + 1 */
+    rnnrt_tuning_set_gemm_kc(24); /* several k-blocks on these small models */
+    rnnrt_tuning_set_chunk(4); /* and several chunks of steps: 9 = 4 + 4 + 1 */
     double worst = 0;
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
         rnnrt_model *m = build_model(&specs[k]);
@@ -126,36 +127,45 @@ static void variants_agree(void **st)
         free(c0);
         rnnrt_model_free(m);
     }
-    unsetenv("RNNRT_GEMM_KC");
-    unsetenv("RNNRT_CHUNK");
+    rnnrt_tuning_set_gemm_kc(-1);
+    rnnrt_tuning_set_chunk(-1);
     rnnrt_set_variant("blocked");
     print_message("[  INFO    ] %s: simd and blocked within %.3g of the reference\n", isa, worst);
 }
 
-/* Same bytes for any thread count: no thread ever splits a dot product. */
-static void blocked_thread_invariance(void **st)
+/* Same bytes for any thread count: no thread ever splits a dot product. With `solo` set, a
+ * pass that finds a partner descheduled finishes on one thread from the next step on
+ * (forward_blocked.c, end_of_step): forcing that switch at every step boundary, with the
+ * last thread as the survivor, must give the same bytes too. */
+static void blocked_against_one_thread(int solo)
 {
-    (void)st;
     assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
-    setenv("RNNRT_THREADS_EXACT", "1", 1); /* really run 2-4 threads, even on a loaded CI */
+    rnnrt_tuning_set_threads_exact(1); /* really run 2-4 threads, even on a loaded CI */
+    if (solo)
+        rnnrt_tuning_set_chunk(4); /* switches inside and at the edges of projection chunks */
     for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
         rnnrt_model *m = build_model(&specs[k]);
         float *x, *h0, *c0;
         int lengths[B];
-        inputs(m, 200 + (unsigned)k, &x, &h0, &c0, lengths);
+        inputs(m, (solo ? 300 : 200) + (unsigned)k, &x, &h0, &c0, lengths);
         size_t nh, nc, ny = sizes(m, &nh, &nc);
         run_out one, many;
         rnnrt_set_num_threads(1);
         run(m, x, lengths, h0, c0, &one);
-        for (int threads = 2; threads <= 4; threads++) {
-            rnnrt_set_num_threads(threads);
-            run(m, x, lengths, h0, c0, &many);
-            if (memcmp(one.y, many.y, ny * 4) || memcmp(one.h, many.h, nh * 4) ||
-                (nc && memcmp(one.c, many.c, nc * 4)))
-                fail_msg("model %zu (%s): %d threads differ from 1", k, rnnrt_model_cell_name(m),
-                         threads);
-            run_free(&many);
-        }
+        int steps = T * rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
+        for (int threads = 2; threads <= (solo ? 3 : 4); threads++)
+            for (int at = solo; at <= (solo ? steps : 0); at++) {
+                rnnrt_set_num_threads(threads);
+                rnnrt_tuning_set_solo_at(at);
+                run(m, x, lengths, h0, c0, &many);
+                rnnrt_tuning_set_solo_at(0);
+                if (memcmp(one.y, many.y, ny * 4) || memcmp(one.h, many.h, nh * 4) ||
+                    (nc && memcmp(one.c, many.c, nc * 4)))
+                    fail_msg("model %zu (%s): %d threads (going solo after step barrier %d; "
+                             "0: never) differ from 1", k, rnnrt_model_cell_name(m), threads,
+                             at);
+                run_free(&many);
+            }
         run_free(&one);
         rnnrt_set_num_threads(0);
         free(x);
@@ -163,7 +173,20 @@ static void blocked_thread_invariance(void **st)
         free(c0);
         rnnrt_model_free(m);
     }
-    unsetenv("RNNRT_THREADS_EXACT");
+    rnnrt_tuning_set_chunk(-1);
+    rnnrt_tuning_set_threads_exact(-1);
+}
+
+static void blocked_thread_invariance(void **st)
+{
+    (void)st;
+    blocked_against_one_thread(0);
+}
+
+static void blocked_solo_switch_invariance(void **st)
+{
+    (void)st;
+    blocked_against_one_thread(1);
 }
 
 int main(int argc, char **argv)
@@ -177,6 +200,7 @@ int main(int argc, char **argv)
         {"variants_agree_avx512", variants_agree, NULL, NULL, (void *)isas[2]},
         {"variants_agree_neon", variants_agree, NULL, NULL, (void *)isas[3]},
         cmocka_unit_test(blocked_thread_invariance),
+        cmocka_unit_test(blocked_solo_switch_invariance),
     };
     return cmocka_run_group_tests_name("variants", tests, NULL, NULL);
 }

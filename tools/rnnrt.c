@@ -2,7 +2,7 @@
  *   rnnrt info [MODEL]          library version, CPU features, kernel set, threads (and a
  *                               model's architecture)
  *   rnnrt run MODEL --input X.npy --output Y.npy [--lengths L.npy] [--threads N]
- *             [--isa NAME] [--state-out H.npy]
+ *             [--isa NAME] [--weights W] [--state-out H.npy]
  *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
@@ -37,11 +37,12 @@ static int usage(void)
             "usage: rnnrt info [MODEL]\n"
             "       rnnrt run MODEL (--input X.npy | --random-input T,B[,SEED]) --output Y.npy\n"
             "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n"
+            "                 [--weights f32|bf16|int8]\n"
             "                 [--head] [--last-step]\n"
             "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
-            "                 [--last-step] [--threads N] [--isa NAME]\n"
+            "                 [--last-step] [--threads N] [--isa NAME] [--weights W]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
-            "                 [--top-k K] [--seed S] [--threads N] [--isa NAME]\n");
+            "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n");
     return 2;
 }
 
@@ -49,6 +50,27 @@ static int fail_status(const char *what, rnnrt_status s)
 {
     fprintf(stderr, "rnnrt: %s: %s (%s)\n", what, rnnrt_last_error(), rnnrt_status_string(s));
     return 1;
+}
+
+/* The model's options from --isa, --threads and --weights (NULL when not given), loaded
+ * from a path or, when path is NULL, from bytes. */
+static int load_model(const char *name, const char *path, const void *bytes, size_t size,
+                      const char *isa, const char *threads, const char *weights,
+                      rnnrt_model **m)
+{
+    rnnrt_options *o;
+    rnnrt_status s = rnnrt_options_create(&o);
+    if (s)
+        return fail_status("options", s);
+    if ((isa && (s = rnnrt_options_set(o, "isa", isa))) ||
+        (threads && (s = rnnrt_options_set(o, "threads", threads))) ||
+        (weights && (s = rnnrt_options_set(o, "weights", weights)))) {
+        rnnrt_options_free(o);
+        return fail_status("options", s);
+    }
+    s = path ? rnnrt_model_load_ex(path, o, m) : rnnrt_model_load_memory_ex(bytes, size, o, m);
+    rnnrt_options_free(o);
+    return s ? fail_status(name, s) : 0;
 }
 
 static void print_model(const char *path, const rnnrt_model *m)
@@ -94,8 +116,8 @@ static int cmd_info(int argc, char **argv)
 }
 
 typedef struct run_args {
-    const char *model, *input, *output, *lengths, *isa, *tokens;
-    int threads, random_t, random_b, head, last_step;
+    const char *model, *input, *output, *lengths, *isa, *tokens, *threads, *weights;
+    int random_t, random_b, head, last_step;
     unsigned random_seed;
 } run_args;
 
@@ -125,7 +147,9 @@ static int parse_run(int argc, char **argv, run_args *a)
         else if (!strcmp(opt, "--isa"))
             a->isa = val;
         else if (!strcmp(opt, "--threads"))
-            a->threads = atoi(val);
+            a->threads = val;
+        else if (!strcmp(opt, "--weights"))
+            a->weights = val;
         else if (!strcmp(opt, "--random-input")) {
             if (sscanf(val, "%d,%d,%u", &a->random_t, &a->random_b, &a->random_seed) < 2 ||
                 a->random_t < 1 || a->random_b < 1) {
@@ -234,14 +258,10 @@ static int cmd_run(int argc, char **argv)
     run_args a;
     if (parse_run(argc, argv, &a))
         return usage();
-    if (a.threads)
-        rnnrt_set_num_threads(a.threads);
     rnnrt_status s;
-    if (a.isa && (s = rnnrt_set_isa(a.isa)))
-        return fail_status("--isa", s);
     rnnrt_model *m;
-    if ((s = rnnrt_model_load(a.model, &m)))
-        return fail_status(a.model, s);
+    if (load_model(a.model, a.model, NULL, 0, a.isa, a.threads, a.weights, &m))
+        return 1;
     float *x = NULL, *y = NULL;
     int *lengths = NULL, *ids = NULL, t = 0, b = 0, rc = 1;
     if (a.head && !rnnrt_model_head_size(m)) {
@@ -282,7 +302,7 @@ static int cmd_run(int argc, char **argv)
     printf(" (%s, kernel set %s, %d threads)\n",
            a.tokens ? "embedding + recurrent stack + head"
            : whole  ? "recurrent stack + head" : "recurrent stack",
-           rnnrt_isa(), rnnrt_num_threads());
+           rnnrt_model_isa(m), rnnrt_model_threads(m));
     rc = 0;
 out:
     free(x);
@@ -296,8 +316,8 @@ out:
 /* --- rnnrt generate --------------------------------------------------------------------- */
 
 typedef struct gen_args {
-    const char *model, *prompt, *isa;
-    int length, top_k, threads;
+    const char *model, *prompt, *isa, *threads, *weights;
+    int length, top_k;
     float temperature;
     unsigned long long seed;
 } gen_args;
@@ -337,16 +357,17 @@ static int parse_generate(int argc, char **argv, gen_args *a)
             a->prompt = val;
         else if (!strcmp(opt, "--isa"))
             a->isa = val;
-        else if (!strcmp(opt, "--length") || !strcmp(opt, "--top-k") ||
-                 !strcmp(opt, "--threads")) {
+        else if (!strcmp(opt, "--threads"))
+            a->threads = val;
+        else if (!strcmp(opt, "--weights"))
+            a->weights = val;
+        else if (!strcmp(opt, "--length") || !strcmp(opt, "--top-k")) {
             if (parse_number(opt, val, 0, 1e9, &v))
                 return -1;
             if (!strcmp(opt, "--length"))
                 a->length = (int)v;
-            else if (!strcmp(opt, "--top-k"))
-                a->top_k = (int)v;
             else
-                a->threads = (int)v;
+                a->top_k = (int)v;
         } else if (!strcmp(opt, "--temperature")) {
             if (parse_number(opt, val, 0, 1e6, &v))
                 return -1;
@@ -414,7 +435,8 @@ static int generate(const gen_args *a, const rnnrt_model *m, rnnrt_state *st, co
     fprintf(stderr, "\n[rnnrt generate: %d characters in %.3f s, %.0f chars/s at batch 1; "
             "prompt of %d in %.2f ms; kernel set %s, forward variant %s, %d thread(s), seed "
             "%llu]\n", a->length, t2 - t1, a->length / (t2 - t1 > 0 ? t2 - t1 : 1e-9), n_ids,
-            (t1 - t0) * 1e3, rnnrt_isa(), rnnrt_variant(), rnnrt_num_threads(), a->seed);
+            (t1 - t0) * 1e3, rnnrt_model_isa(m), rnnrt_variant(), rnnrt_model_threads(m),
+            a->seed);
     return 0;
 }
 
@@ -423,18 +445,13 @@ static int cmd_generate(int argc, char **argv)
     gen_args a;
     if (parse_generate(argc, argv, &a))
         return usage();
-    if (a.threads)
-        rnnrt_set_num_threads(a.threads);
     rnnrt_status s;
-    if (a.isa && (s = rnnrt_set_isa(a.isa)))
-        return fail_status("--isa", s);
     rnnrt_model *m;
     size_t size;
     const unsigned char *bytes = rnnrt_default_model(&size);
     const char *name = a.model ? a.model : "the built-in model";
-    s = a.model ? rnnrt_model_load(a.model, &m) : rnnrt_model_load_memory(bytes, size, &m);
-    if (s)
-        return fail_status(name, s);
+    if (load_model(name, a.model, bytes, size, a.isa, a.threads, a.weights, &m))
+        return 1;
     int rc = 1, n_ids = 0, *ids = malloc((strlen(a.prompt) + 1) * sizeof *ids);
     float *logits = malloc((size_t)rnnrt_model_logits_size(m) * sizeof *logits);
     rnnrt_state *st = NULL;

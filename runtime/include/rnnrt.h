@@ -124,6 +124,35 @@ RNNRT_API const char  *rnnrt_variant(void);
 /* The thread count forward passes use (resolving n <= 0 to the OpenMP default). */
 RNNRT_API int          rnnrt_num_threads(void);
 
+/* ---- Per-model options ----------------------------------------------------------------- */
+
+/* Options a model is loaded with. A model loaded without options (rnnrt_model_load) follows
+ * the process-wide settings at each call (rnnrt_set_num_threads, rnnrt_set_isa); options fix
+ * them for one model, so models with different kernel sets and thread counts can run side by
+ * side in one process. Keys and values:
+ *   "threads": "N", N >= 0 (0: the process-wide count at each call; at most 4096)
+ *   "isa":     "auto" (the process-wide kernel set at each call) or a kernel set name:
+ *              "scalar", "avx2", "avx512", "neon"
+ *   "weights": "f32" (default), "bf16" or "int8" (not yet supported: loading with them is
+ *              RNNRT_E_UNSUPPORTED with a message)
+ * An unknown key or a malformed value is RNNRT_E_INVALID naming it; a kernel set this CPU or
+ * build lacks is RNNRT_E_UNSUPPORTED, at rnnrt_options_set and again at load. The options
+ * object is copied at load: it may be changed or freed afterwards. */
+typedef struct rnnrt_options rnnrt_options;
+RNNRT_API rnnrt_status rnnrt_options_create(rnnrt_options **out); /* f32, auto, threads 0 */
+RNNRT_API void         rnnrt_options_free(rnnrt_options *o);
+RNNRT_API rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *value);
+/* rnnrt_model_load / rnnrt_model_load_memory with options; o NULL means the defaults. */
+RNNRT_API rnnrt_status rnnrt_model_load_ex(const char *path, const rnnrt_options *o,
+                                           rnnrt_model **out);
+RNNRT_API rnnrt_status rnnrt_model_load_memory_ex(const void *data, size_t size,
+                                                  const rnnrt_options *o, rnnrt_model **out);
+/* The kernel set this model runs now, "f32"/"bf16"/"int8", and its thread count now (the
+ * process-wide setting for a model that follows it); "" or -1 when m is NULL. */
+RNNRT_API const char  *rnnrt_model_isa(const rnnrt_model *m);
+RNNRT_API const char  *rnnrt_model_weights(const rnnrt_model *m);
+RNNRT_API int          rnnrt_model_threads(const rnnrt_model *m);
+
 /* ---- Whole models: embedding table, linear head, vocabulary, sampling ----------------- */
 
 /* A file may hold, around the recurrent stack, an embedding table (token ids in, vectors of

@@ -1,0 +1,117 @@
+/* rnnrt_options: parsing and checking the per-model settings. */
+#include "options.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "dispatch.h"
+#include "error.h"
+
+const struct rnnrt_options rnnrt_default_options = {
+    .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32,
+};
+
+static const char *const weight_names[] = {"f32", "bf16", "int8"};
+
+const char *rnnrt_weight_type_name(rnnrt_weight_type w)
+{
+    return (unsigned)w < sizeof weight_names / sizeof weight_names[0] ? weight_names[w] : "";
+}
+
+rnnrt_status rnnrt_options_create(rnnrt_options **out)
+{
+    rnnrt_clear_error();
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_options_create: out is NULL");
+    rnnrt_options *o = rnnrt_malloc(sizeof *o);
+    if (!o)
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_options_create: out of memory");
+    *o = rnnrt_default_options;
+    *out = o;
+    return RNNRT_OK;
+}
+
+void rnnrt_options_free(rnnrt_options *o)
+{
+    rnnrt_free(o);
+}
+
+static rnnrt_status set_threads(rnnrt_options *o, const char *value)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!isdigit((unsigned char)value[0]) || *end || errno || n > RNNRT_MAX_THREADS)
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_options_set: \"threads\" must be an integer in [0, %d] "
+                          "(0: the process default), got \"%s\"", RNNRT_MAX_THREADS, value);
+    o->threads = (int)n;
+    return RNNRT_OK;
+}
+
+static rnnrt_status set_isa(rnnrt_options *o, const char *value)
+{
+    if (!strcmp(value, "auto")) {
+        o->kernels = NULL;
+        return RNNRT_OK;
+    }
+    if (!rnnrt_isa_known(value))
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_options_set: \"isa\" must be \"auto\" or a kernel set name "
+                          "(%s), got \"%s\"", RNNRT_ISA_NAMES, value);
+    const rnnrt_kernels *k = rnnrt_kernels_for_isa(value);
+    if (!k)
+        return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                          "rnnrt_options_set: kernel set \"%s\" is not available: this CPU "
+                          "lacks its features or this build does not include it", value);
+    o->kernels = k;
+    return RNNRT_OK;
+}
+
+static rnnrt_status set_weights(rnnrt_options *o, const char *value)
+{
+    for (int w = 0; w < (int)(sizeof weight_names / sizeof weight_names[0]); w++)
+        if (!strcmp(value, weight_names[w])) {
+            o->weights = (rnnrt_weight_type)w;
+            return RNNRT_OK;
+        }
+    return rnnrt_fail(RNNRT_E_INVALID,
+                      "rnnrt_options_set: \"weights\" must be \"f32\", \"bf16\" or \"int8\", "
+                      "got \"%s\"", value);
+}
+
+rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *value)
+{
+    rnnrt_clear_error();
+    if (!o)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_options_set: options is NULL");
+    if (!key)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_options_set: key is NULL");
+    if (!value)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_options_set: value of \"%.64s\" is NULL",
+                          key);
+    if (!strcmp(key, "threads"))
+        return set_threads(o, value);
+    if (!strcmp(key, "isa"))
+        return set_isa(o, value);
+    if (!strcmp(key, "weights"))
+        return set_weights(o, value);
+    return rnnrt_fail(RNNRT_E_INVALID,
+                      "rnnrt_options_set: unknown key \"%.64s\" (expected threads, isa or "
+                      "weights)", key);
+}
+
+rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o)
+{
+    if (o->weights != RNNRT_WEIGHTS_F32)
+        return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                          "%s: weights \"%s\" are not supported yet (only \"f32\")", fn,
+                          rnnrt_weight_type_name(o->weights));
+    if (o->kernels && rnnrt_kernels_for_isa(o->kernels->isa) != o->kernels)
+        return rnnrt_fail(RNNRT_E_UNSUPPORTED, "%s: kernel set \"%s\" is not available", fn,
+                          o->kernels->isa);
+    return RNNRT_OK;
+}

@@ -1,0 +1,31 @@
+/* Per-model options (rnnrt_options in the public header): what a model is loaded with. */
+#ifndef RNNRT_OPTIONS_H
+#define RNNRT_OPTIONS_H
+
+#include "kernels.h"
+#include "rnnrt.h"
+
+typedef enum rnnrt_weight_type {
+    RNNRT_WEIGHTS_F32 = 0,
+    RNNRT_WEIGHTS_BF16 = 1,
+    RNNRT_WEIGHTS_INT8 = 2,
+} rnnrt_weight_type;
+
+#define RNNRT_MAX_THREADS 4096
+
+struct rnnrt_options {
+    int threads;                  /* 0: the process-wide count at each call */
+    const rnnrt_kernels *kernels; /* NULL: the process-wide kernel set at each call */
+    rnnrt_weight_type weights;
+};
+
+/* The defaults rnnrt_options_create gives and rnnrt_model_load uses. */
+extern const struct rnnrt_options rnnrt_default_options;
+
+const char *rnnrt_weight_type_name(rnnrt_weight_type w);
+
+/* Checks that options can load on this CPU (a kernel set forced while it was available may
+ * be checked again), and refuses weight types not built yet. `fn` names the caller. */
+rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o);
+
+#endif

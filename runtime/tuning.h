@@ -1,0 +1,25 @@
+/* Tuning knobs read from the environment once per process (never on the hot path), with
+ * setters for tests and benchmarks that need several values in one process. */
+#ifndef RNNRT_TUNING_H
+#define RNNRT_TUNING_H
+
+/* RNNRT_THREADS_EXACT=1: a pass runs the threads it is asked for, without the rules that
+ * run tiny steps on one thread or fall back to one thread when a partner is descheduled. */
+int rnnrt_tuning_threads_exact(void);
+/* RNNRT_CHUNK=N (> 0): steps per input-projection chunk; 0: chosen from the shape. */
+int rnnrt_tuning_chunk(void);
+/* RNNRT_GEMM_KC=N (> 0): the GEMM k-block; 0: chosen from the L1 size. */
+int rnnrt_tuning_gemm_kc(void);
+
+/* For tests only (no environment variable): N > 0 makes the last thread of a pass on
+ * several threads propose, before end-of-step barrier N, to finish the pass alone, as it
+ * does when it finds its partners descheduled; 0: never. */
+int rnnrt_tuning_solo_at(void);
+void rnnrt_tuning_set_solo_at(int barrier);
+
+/* Overrides, for tests: a value < 0 restores the environment's. */
+void rnnrt_tuning_set_threads_exact(int v);
+void rnnrt_tuning_set_chunk(int v);
+void rnnrt_tuning_set_gemm_kc(int v);
+
+#endif
