@@ -93,7 +93,7 @@ def _fn(name, restype, *argtypes):
     return f
 
 
-# Pointers are passed as integers (ndarray.ctypes.data): half the cost of data_as().
+# Pointers are passed as integers (_ptr): a third of the cost of ndarray.ctypes.data_as().
 _P = ctypes.c_void_p
 _I = ctypes.c_int
 _PP = ctypes.POINTER(_P)
@@ -145,6 +145,7 @@ if has_model_options:
 
 E_INVALID = 1
 E_UNSUPPORTED = 5
+_F32 = np.dtype(np.float32)
 
 
 class Error(ValueError):
@@ -174,15 +175,26 @@ def _lengths(lengths, batch: int):
     return lengths
 
 
+_addressof = ctypes.addressof
+_char_at = ctypes.c_char.from_buffer
+
+
 def _ptr(a):
-    return None if a is None else a.ctypes.data
+    """The address of an array's data. Through the buffer protocol (about 0.8 us) when the
+    array is writable and not empty, else ndarray.ctypes.data (about 2.4 us)."""
+    if a is None:
+        return None
+    try:
+        return _addressof(_char_at(a))
+    except (TypeError, ValueError, BufferError):
+        return a.ctypes.data
 
 
 def _out(out, shape) -> np.ndarray:
     if out is None:
         return np.empty(shape, np.float32)
-    if out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous \
-            or not out.flags.writeable:
+    flags = out.flags
+    if out.shape != shape or out.dtype != _F32 or not flags.c_contiguous or not flags.writeable:
         raise Error(E_INVALID, f"out must be a writable C-contiguous float32 array of shape "
                                f"{shape}, is {out.dtype} {out.shape}")
     return out
@@ -405,13 +417,15 @@ class Model:
     def _seq(self, x, batch_first):
         """x as a C-contiguous float32 [T, B, I] (a copy only when it is not one already,
         or when batch_first asks for the transpose)."""
+        if type(x) is not np.ndarray:
+            x = np.asarray(x)
         if x.ndim != 3 or x.shape[2] != self.input_size:
             dims = "[B, T, %d]" if batch_first else "[T, B, %d]"
             raise Error(E_INVALID, f"x must have shape {dims % self.input_size}, has "
                                    f"{x.shape}")
         if batch_first:
             x = x.transpose(1, 0, 2)
-        if x.dtype != np.float32 or not x.flags.c_contiguous:
+        if (x.dtype is not _F32 and x.dtype != _F32) or not x.flags.c_contiguous:
             x = np.ascontiguousarray(x, dtype=np.float32)
         return x
 
@@ -423,18 +437,21 @@ class Model:
 
         state None: start from zeros; a State: start from it and leave the final state in
         it. lengths [B]: PyTorch's packed-sequence semantics, y zero past each length. out:
-        a C-contiguous float32 array of y's shape to write into (time-major only).
+        a C-contiguous float32 array of y's shape to write y into (time-major: no copy).
         batch_first is done here in Python, by transposing x and y (copies): the library
         is time-major for now.
         """
-        batch_first = self.batch_first if batch_first is None else batch_first
+        if batch_first is None:
+            batch_first = self.batch_first
         x = self._seq(x, batch_first)
-        T, B = x.shape[0], x.shape[1]
+        T, B, _ = x.shape
         if lengths is not None:
             lengths = _lengths(lengths, B)
         y = _out(None if batch_first else out, (T, B, self.output_size))
-        _check(_forward(self._p, self._state_arg(state), x.ctypes.data, T, B,
-                        _ptr(lengths), y.ctypes.data))
+        status = _forward(self._p, None if state is None else self._state_arg(state), _ptr(x),
+                          T, B, _ptr(lengths), _ptr(y))
+        if status:
+            _check(status)
         if batch_first:
             if out is None:
                 return np.ascontiguousarray(y.transpose(1, 0, 2))
@@ -449,8 +466,8 @@ class Model:
         lengths = _lengths(lengths, B)
         out = np.empty((B, self.logits_size) if last_step_only else (T, B, self.logits_size),
                        np.float32)
-        _check(fn(self._p, self._state_arg(state), data.ctypes.data, T, B, _ptr(lengths),
-                  int(bool(last_step_only)), out.ctypes.data))
+        _check(fn(self._p, self._state_arg(state), _ptr(data), T, B, _ptr(lengths),
+                  int(bool(last_step_only)), _ptr(out)))
         return out if last_step_only or not batch_first else \
             np.ascontiguousarray(out.transpose(1, 0, 2))
 
@@ -489,7 +506,7 @@ class Model:
             raise Error(E_INVALID, "text holds a NUL character")
         ids = np.empty(max(len(raw), 1), np.int32)
         count = ctypes.c_int()
-        _check(_encode(self._p, raw, ids.ctypes.data, len(raw), ctypes.byref(count)))
+        _check(_encode(self._p, raw, _ptr(ids), len(raw), ctypes.byref(count)))
         return ids[:count.value].copy()
 
     def decode(self, ids) -> str:
