@@ -19,19 +19,10 @@ import time
 import numpy as np
 
 import rnnrt
-from rnnrt import _torch
+from bench_batch import lstm_bytes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-
-
-def model_bytes(hidden, inputs, seed=1):
-    rng = np.random.default_rng(seed)
-    u = 1 / np.sqrt(hidden)
-    shapes = {"weight_ih_l0": (4 * hidden, inputs), "weight_hh_l0": (4 * hidden, hidden),
-              "bias_ih_l0": (4 * hidden,), "bias_hh_l0": (4 * hidden,)}
-    tensors = {k: rng.uniform(-u, u, s).astype(np.float32) for k, s in shapes.items()}
-    return _torch.safetensors_bytes(tensors, {"rnnrt.cell": "lstm"})
 
 
 def per_call_ns(fn, calls, repeats):
@@ -66,7 +57,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "lstm.safetensors")
         with open(path, "wb") as f:
-            f.write(model_bytes(a.hidden, a.hidden))
+            f.write(lstm_bytes(a.hidden, a.hidden))
         m = rnnrt.Model(path)
         s = m.state(1)
         x = np.zeros((1, 1, m.input_size), np.float32)
