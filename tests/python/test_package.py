@@ -55,6 +55,25 @@ def test_installed_outside_the_tree(tmp_path):
     assert text.startswith("The ") and len(text) == 24
 
 
+def test_sdist_builds_and_installs(tmp_path):
+    """The sdist meson-python makes (meson dist: the files git tracks) installs on its own,
+    into a second venv, and imports from outside both trees."""
+    make = f"import mesonpy; mesonpy.build_sdist({str(tmp_path)!r})"
+    subprocess.run([sys.executable, "-c", make], cwd=ROOT, env=clean_env(), check=True,
+                   capture_output=True)
+    (sdist,) = tmp_path.glob("rnnrt-*.tar.gz")
+    venv = tmp_path / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True)
+    py = str(venv / "bin" / "python")
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-deps",
+                    str(sdist)], cwd=tmp_path, env=clean_env(), check=True,
+                   capture_output=True)
+    out = subprocess.run([py, "-c", "import rnnrt; print(rnnrt.library_path)"], cwd=tmp_path,
+                         env=clean_env(), check=True, capture_output=True, text=True).stdout
+    assert out.strip().startswith(str(venv))
+
+
 def test_convert_outside_the_tree(tmp_path):
     for name in ("convert.py", "safetensors_io.py"):
         shutil.copy(os.path.join(ROOT, "tools", name), tmp_path)
