@@ -217,3 +217,19 @@ def test_generate_is_seeded():
     a = m.generate("And ", length=40, seed=7)
     assert a == m.generate("And ", length=40, seed=7)
     assert a != m.generate("And ", length=40, seed=8)
+
+
+def test_gil_released_during_forward():
+    """While one thread is inside a long forward pass, another keeps running Python: the
+    call does not hold the GIL (if it did, the counter could not move until it returned)."""
+    import threading
+    torch.manual_seed(2)
+    m = rnnrt.Model.from_torch(nn.LSTM(32, 256), threads=1)
+    x = np.zeros((3000, 1, 32), np.float32)
+    worker = threading.Thread(target=m.forward, args=(x,))
+    count = 0
+    worker.start()
+    while worker.is_alive():
+        count += 1
+    worker.join()
+    assert count > 1000, f"the main thread ran {count} iterations during the forward pass"
