@@ -224,9 +224,10 @@ def run_shard(name: str, input_root: str, output_root: str, model_path: str,
     model = load_model(model_path, weights, threads)
     try:
         x, lengths = read_shard(Store(input_root).read(name), model.input_size)
-    except (ShardError, OSError) as e:
+        result = run_arrays(model, x, lengths, batch_size)
+    except (ShardError, OSError, rnnrt.Error) as e:
         return ShardResult(name, "bad", message=str(e))
-    out.write_whole(name, run_arrays(model, x, lengths, batch_size))
+    out.write_whole(name, result)
     return ShardResult(name, "done", sequences=int(x.shape[0]))
 
 
