@@ -30,11 +30,12 @@ Formats (from INPUT's extension unless --format says):
          input_forget=1 with p_i/p_o peepholes. Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
-The check runs the written file through rnnrt (python/rnnrt.py over librnnrt.so: $RNNRT_LIB
-or a build*/ tree) and the source: PyTorch itself for pt; a NumPy implementation of Keras'
-and of ONNX Runtime's equations, computed from the source file's own weights, for keras and
-onnx (Debian ships neither). tests/python/test_convert.py checks the converter against Keras
-3 and ONNX Runtime themselves where they are installed (tools/setup_peer_venv.sh). It fails (exit 1) when the
+The check runs the written file through rnnrt (the installed package, `pip install .`, or
+else the clone's python/rnnrt over librnnrt.so: $RNNRT_LIB or a build*/ tree) and the
+source: PyTorch itself for pt; a NumPy implementation of Keras' and of ONNX Runtime's
+equations, computed from the source file's own weights, for keras and onnx (Debian ships
+neither). tests/python/test_convert.py checks the converter against Keras 3 and ONNX Runtime
+themselves where they are installed (tools/setup_peer_venv.sh). It fails (exit 1) when the
 largest difference relative to max(1, |reference|) exceeds the tolerance.
 """
 import argparse
@@ -598,8 +599,11 @@ def from_onnx(path):
 # ---- checking --------------------------------------------------------------------------------
 
 def check(path, conv, tolerance, seed=0):
-    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
-    import rnnrt
+    try:
+        import rnnrt
+    except ImportError:
+        sys.path.insert(0, os.path.join(os.path.dirname(HERE), "python"))
+        import rnnrt
     m = rnnrt.Model(path)
     rng = np.random.default_rng(seed)
     T, B = 7, 3

@@ -3,9 +3,12 @@
 # Packages already present are left alone, so a second run costs one dpkg query.
 set -euo pipefail
 # The Python packages run the binding and converter tests (Debian's /usr/bin/python3);
-# python3-venv makes .venv-peers/ for what Debian lacks (below).
+# mesonpy, venv, pytest and distributed build the Python package into .venv/ and test it
+# (tools/setup_venv.sh, tests/python/test_package.py and test_batch.py); python3-venv also
+# makes .venv-peers/ for what Debian lacks (below).
 packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev
-          python3-numpy python3-torch python3-h5py python3-onnx python3-venv)
+          python3-numpy python3-torch python3-h5py python3-onnx
+          python3-mesonpy python3-venv python3-pip python3-pytest python3-distributed)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

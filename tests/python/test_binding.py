@@ -1,4 +1,4 @@
-"""The ctypes binding (python/rnnrt.py) against the golden and whole-model test data, and
+"""The ctypes binding (python/rnnrt/) against the golden and whole-model test data, and
 against `rnnrt generate`. Run by meson (tests/meson.build) with /usr/bin/python3:
 
     RNNRT_LIB=build/runtime/librnnrt.so RNNRT_TOOL=build/tools/rnnrt \

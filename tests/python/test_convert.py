@@ -1,5 +1,5 @@
 """tools/convert.py round trips, one format per run: a small model is made here, converted,
-loaded by rnnrt (python/rnnrt.py) and compared with the source on a random input.
+loaded by rnnrt (python/rnnrt/) and compared with the source on a random input.
 
     RNNRT_LIB=build/runtime/librnnrt.so /usr/bin/python3 tests/python/test_convert.py pt|keras|onnx
 
