@@ -2,6 +2,7 @@
  * state_dict under any prefix), infer the architecture, check every shape against it, then
  * convert the weights to float32. Nothing is allocated for weights until all checks pass. */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -402,6 +403,17 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
     return RNNRT_OK;
 }
 
+/* OpenMP creates its threads at the first parallel region of a calling thread: doing that
+ * here keeps the clone and stack-mapping system calls out of the first forward call. */
+static void start_threads(int threads)
+{
+    atomic_int started = 0; /* a body, or the compiler drops the empty region */
+    if (threads > 1) {
+#pragma omp parallel num_threads(threads)
+        atomic_fetch_add_explicit(&started, 1, memory_order_relaxed);
+    }
+}
+
 /* After the first packing the file may go: nothing may point into it. */
 static void forget_file(rnnrt_model *m)
 {
@@ -439,6 +451,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
         s = RNNRT_E_NOMEM;
     if (m)
         forget_file(m);
+    if (!s)
+        start_threads(rnnrt_model_thread_count(m));
     rnnrt_free(ld.found);
     if (s) {
         rnnrt_model_free(m);
