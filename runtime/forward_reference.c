@@ -36,10 +36,8 @@ static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
     matvec(gh_rows, m->h_size, w->w_hh, h, w->b_hh, s->gh);
     float *g = s->gi;
     if (m->cell == RNNRT_CELL_GRU) {
-        /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
-        for (int j = 0; j < 2 * H; j++)
-            g[j] += s->gh[j];
-        k->gru_gates((size_t)H, g, g + H, g + 2 * H, s->gh + 2 * H, h, h);
+        /* the kernel sums r and z; the candidate keeps them apart (r scales only W_hn h) */
+        k->gru_gates(1, (size_t)H, s->gh, 0, (size_t)H, g, 0, NULL, h, h, 0);
         return;
     }
     for (int j = 0; j < gh_rows; j++)
@@ -47,14 +45,14 @@ static void cell_step(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
     float *h_cell = m->proj ? s->h_out : h;
     switch (m->cell) {
     case RNNRT_CELL_LSTM:
-        k->lstm_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, c, c, h_cell);
+        k->lstm_gates(1, (size_t)H, g, 0, (size_t)H, c, c, 0, h_cell, 0);
         break;
     case RNNRT_CELL_LSTM_PEEPHOLE:
-        k->lstm_peephole_gates((size_t)H, g, g + H, g + 2 * H, g + 3 * H, w->p_i, w->p_f,
-                               w->p_o, c, c, h_cell);
+        k->lstm_peephole_gates(1, (size_t)H, g, 0, (size_t)H, w->p_i, w->p_f, w->p_o, c, c, 0,
+                               h_cell, 0);
         break;
     case RNNRT_CELL_LSTM_COUPLED:
-        k->lstm_coupled_gates((size_t)H, g, g + H, g + 2 * H, c, c, h_cell);
+        k->lstm_coupled_gates(1, (size_t)H, g, 0, (size_t)H, c, c, 0, h_cell, 0);
         break;
     case RNNRT_CELL_GRU:
         break;
