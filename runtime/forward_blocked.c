@@ -196,7 +196,7 @@ static void step(plan *pl, const share *sh, const rnnrt_packed_unit *pu,
         const int pmr = pk->proj_gemm.mr;
         for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
             rnnrt_row_block(B, pmr, i, &r0, &rows);
-            rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden,
+            rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
                             pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
                             pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0, sh->tile,
                             (size_t)pnr);

@@ -812,6 +812,16 @@ static void gemm_kernel(void **state)
                     }
             }
         }
+#ifdef NDEBUG
+        /* Outside the contract (asserted in debug builds): no tile of another height. */
+        for (size_t k = 0; k < 2 + MR * ldc; k++)
+            c[k] = from_bits(CANARY);
+        fn(0, kc, au, lda, b, NULL, 0, cu, ldc);
+        fn(MR + 1, kc, au, lda, b, NULL, 0, cu, ldc);
+        for (size_t k = 0; k < 2 + MR * ldc; k++)
+            if (to_bits(c[k]) != CANARY)
+                fail_msg("%s: mr 0 or %zu (outside 1..%zu) wrote c", e->name, MR + 1, MR);
+#endif
         free(a);
         free(b);
         free(init);
