@@ -1,6 +1,6 @@
 // rnnrt-bench-kernels: throughput of every kernel of simd/kernels.inc this machine runs.
-// Elementwise kernels (vector math, gate kernels) on the cell-update sizes of real LSTM/GRU
-// layers: n = H * B units for hidden size H and batch B, reporting elements (units) per
+// Vector math and gate kernels on the cell-update sizes of real LSTM/GRU layers: a tile of
+// B rows of H units for hidden size H and batch B (vector math: n = H * B), reporting units per
 // second and the bytes each call reads and writes. GEMM microkernels on one full tile with
 // k-blocks of 256, reporting FLOP/s.
 //
@@ -60,8 +60,12 @@ enum Family { VEXP, VSIGMOID, VTANH, LSTM, PEEPHOLE, COUPLED, GRU, FAMILY_COUNT 
 const char *const kFamilyNames[FAMILY_COUNT] = {"vexp", "vsigmoid", "vtanh", "lstm_gates",
                                                 "lstm_peephole_gates", "lstm_coupled_gates",
                                                 "gru_gates"};
-const int kInputs[FAMILY_COUNT] = {1, 1, 1, 5, 8, 4, 5};
+// Arrays each call takes: gate kernels read a tile (all gates of B rows of H units, G n
+// floats) and per-row state; peepholes and b_hn are per unit. Floats read and written per
+// unit, for the bytes counter.
+const int kInputs[FAMILY_COUNT] = {1, 1, 1, 2, 5, 2, 4};
 const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1};
+const int kReadPerUnit[FAMILY_COUNT] = {1, 1, 1, 5, 5, 4, 7};
 
 // 64-byte aligned float arrays filled with values in the ranges a trained network sees
 // (pre-activations within +-8, cell state within +-4, peephole weights and h within +-1).
@@ -71,14 +75,14 @@ class Arrays {
     {
         uint64_t s = 0x243f6a8885a308d3ull;
         for (int a = 0; a < kInputs[fam] + kOutputs[fam]; a++) {
-            size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+            size_t bytes = (4 * n * sizeof(float) + 63) / 64 * 64; // room for a 4-gate tile
             p_[a] = static_cast<float *>(std::aligned_alloc(64, bytes));
             if (!p_[a]) {
                 std::fprintf(stderr, "rnnrt-bench-kernels: out of memory\n");
                 std::exit(1);
             }
             float range = Range(fam, a);
-            for (size_t j = 0; j < n; j++) {
+            for (size_t j = 0; j < 4 * n; j++) {
                 s = s * 6364136223846793005ull + 1442695040888963407ull;
                 double u = static_cast<double>(s >> 11) * 0x1p-53; // [0, 1)
                 p_[a][j] = static_cast<float>((2.0 * u - 1.0) * range);
@@ -99,13 +103,12 @@ class Arrays {
     {
         switch (fam) {
         case LSTM:
-            return a == 4 ? 4.0f : 8.0f;
-        case PEEPHOLE:
-            return a < 4 ? 8.0f : a < 7 ? 1.0f : 4.0f;
         case COUPLED:
-            return a == 3 ? 4.0f : 8.0f;
+            return a == 1 ? 4.0f : 8.0f;
+        case PEEPHOLE:
+            return a == 0 ? 8.0f : a < 4 ? 1.0f : 4.0f;
         case GRU:
-            return a == 4 ? 1.0f : 8.0f;
+            return a < 2 ? 8.0f : 1.0f;
         default:
             return 8.0f;
         }
@@ -113,8 +116,9 @@ class Arrays {
     float *p_[10] = {};
 };
 
-void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t n)
+void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, size_t B)
 {
+    const size_t n = H * B;
     Arrays b(fam, n);
     const int in = kInputs[fam];
     for (auto _ : state) {
@@ -125,19 +129,20 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t n)
             reinterpret_cast<rnnrt_f32_vunary_fn>(fn)(n, b[0], b[1]);
             break;
         case LSTM:
-            reinterpret_cast<rnnrt_f32_lstm_gates_fn>(fn)(n, b[0], b[1], b[2], b[3], b[4], b[in],
-                                                          b[in + 1]);
+            reinterpret_cast<rnnrt_f32_lstm_gates_fn>(fn)(B, H, b[0], 4 * H, H, b[1], b[in], H,
+                                                          b[in + 1], H);
             break;
         case PEEPHOLE:
             reinterpret_cast<rnnrt_f32_lstm_peephole_gates_fn>(fn)(
-                n, b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[in], b[in + 1]);
+                B, H, b[0], 4 * H, H, b[1], b[2], b[3], b[4], b[in], H, b[in + 1], H);
             break;
         case COUPLED:
-            reinterpret_cast<rnnrt_f32_lstm_coupled_gates_fn>(fn)(n, b[0], b[1], b[2], b[3],
-                                                                  b[in], b[in + 1]);
+            reinterpret_cast<rnnrt_f32_lstm_coupled_gates_fn>(fn)(B, H, b[0], 3 * H, H, b[1],
+                                                                  b[in], H, b[in + 1], H);
             break;
         default:
-            reinterpret_cast<rnnrt_f32_gru_gates_fn>(fn)(n, b[0], b[1], b[2], b[3], b[4], b[in]);
+            reinterpret_cast<rnnrt_f32_gru_gates_fn>(fn)(B, H, b[0], 3 * H, H, b[1], 3 * H, b[2],
+                                                         b[3], b[in], H);
             break;
         }
         benchmark::ClobberMemory();
@@ -145,7 +150,7 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t n)
     const int64_t iters = static_cast<int64_t>(state.iterations());
     state.SetItemsProcessed(iters * static_cast<int64_t>(n));
     state.SetBytesProcessed(iters * static_cast<int64_t>(n * sizeof(float)) *
-                            (kInputs[fam] + kOutputs[fam]));
+                            (kReadPerUnit[fam] + kOutputs[fam]));
 }
 
 // One full tile of a GEMM microkernel: MR rows, NR columns, kc = 256, C accumulated onto.
@@ -212,10 +217,10 @@ int main(int argc, char **argv)
             std::string name = std::string(info->slot) + "/" + info->set +
                                "/H:" + std::to_string(s.hidden) +
                                "/B:" + std::to_string(s.batch);
-            size_t n = static_cast<size_t>(s.hidden) * static_cast<size_t>(s.batch);
+            size_t H = static_cast<size_t>(s.hidden), B = static_cast<size_t>(s.batch);
             rnnrt_kernel_any_fn fn = info->fn;
-            benchmark::RegisterBenchmark(name.c_str(), [fn, fam, n](benchmark::State &st) {
-                Run(st, fn, fam, n);
+            benchmark::RegisterBenchmark(name.c_str(), [fn, fam, H, B](benchmark::State &st) {
+                Run(st, fn, fam, H, B);
             });
         }
     }

@@ -171,6 +171,7 @@ static void choose_once(void)
     const char *forced = getenv("RNNRT_ISA");
     const char *verbose = getenv("RNNRT_VERBOSE");
     const rnnrt_kernels *set = NULL;
+    bool honoured = false;
     if (forced && *forced) {
         set = rnnrt_kernels_for_isa(forced);
         /* The environment has no caller to return an error to; a wrong setting must not
@@ -184,6 +185,7 @@ static void choose_once(void)
                     set_index(forced) >= 0 ? "" : names);
         }
     }
+    honoured = set != NULL;
     if (!set)
         set = best_kernels();
     atomic_store(&active, set);
@@ -192,7 +194,7 @@ static void choose_once(void)
         rnnrt_cpu_feature_string(flags, sizeof flags);
         fprintf(stderr, "rnnrt: cpu features: %s\nrnnrt: kernel set: %s%s\n",
                 flags[0] ? flags : "(none)", set->isa,
-                forced && *forced ? " (RNNRT_ISA)" : " (best available)");
+                honoured ? " (RNNRT_ISA)" : " (best available)");
     }
 }
 

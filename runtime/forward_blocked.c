@@ -86,51 +86,63 @@ static int active(const plan *pl, int b, int t)
     return !pl->lengths || t < pl->lengths[b];
 }
 
-/* Gate math for rows [r0, r0 + mr) of one panel's tile; writes c in place and h (or the
- * pre-projection h) for the panel's units. Finished sequences keep their state. */
-static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int r0, int mr,
-                        float *tile, const float *xrows, int t, const float *h_prev,
-                        float *h_next, float *c_unit)
+/* The gate kernel on `rows` consecutive rows of one panel's tile, starting at row b of the
+ * batch: c in place, h (or the pre-projection h) for the panel's units. The GRU's tile holds
+ * U_h h only: the kernel adds the input projection (its row of xrows) and b_hn itself. */
+static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, int b, int rows,
+                          const float *g, const float *xrows, const float *h_prev,
+                          float *h_next, float *c_unit)
 {
     const rnnrt_model *m = pl->m;
     const rnnrt_kernels *k = pl->k;
-    const int U = pl->pk->units, nr = pl->pk->nr, u0 = p * U, hs = m->h_size;
+    const int U = pl->pk->units, nr = pl->pk->nr, u0 = p * U, hs = m->h_size, H = m->hidden;
+    const size_t n = (size_t)(H - u0 < U ? H - u0 : U), R = (size_t)rows, gs = (size_t)U;
+    float *c = c_unit ? c_unit + (size_t)b * H + u0 : NULL;
+    float *h = m->proj ? pl->hfull + (size_t)b * H + u0 : h_next + (size_t)b * hs + u0;
+    const size_t ldh = (size_t)(m->proj ? H : hs);
+    switch (m->cell) {
+    case RNNRT_CELL_LSTM:
+        k->lstm_gates(R, n, g, (size_t)nr, gs, c, c, (size_t)H, h, ldh);
+        break;
+    case RNNRT_CELL_LSTM_PEEPHOLE:
+        k->lstm_peephole_gates(R, n, g, (size_t)nr, gs, w->p_i + u0, w->p_f + u0, w->p_o + u0,
+                               c, c, (size_t)H, h, ldh);
+        break;
+    case RNNRT_CELL_LSTM_COUPLED:
+        k->lstm_coupled_gates(R, n, g, (size_t)nr, gs, c, c, (size_t)H, h, ldh);
+        break;
+    case RNNRT_CELL_GRU: {
+        const size_t ldx = (size_t)pl->pk->panels * nr;
+        k->gru_gates(R, n, g, (size_t)nr, gs, xrows + (size_t)b * ldx + (size_t)p * nr, ldx,
+                     w->b_hh + 2 * H + u0, h_prev + (size_t)b * hs + u0, h, (size_t)hs);
+        break;
+    }
+    }
+}
+
+/* Gate math for rows [r0, r0 + mr) of one panel's tile: one kernel call per run of rows
+ * whose sequences are still going (all of them without lengths). Finished sequences keep
+ * their state: c untouched, h copied from h_prev. */
+static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int r0, int mr,
+                        const float *tile, const float *xrows, int t, const float *h_prev,
+                        float *h_next, float *c_unit)
+{
+    const rnnrt_model *m = pl->m;
+    const int U = pl->pk->units, u0 = p * U, hs = m->h_size;
     const size_t n = (size_t)(m->hidden - u0 < U ? m->hidden - u0 : U);
-    const size_t ldx = (size_t)pl->pk->panels * nr;
-    for (int i = 0; i < mr; i++) {
-        int b = r0 + i;
-        float *g = tile + (size_t)i * nr;
-        float *c = c_unit ? c_unit + (size_t)b * m->hidden + u0 : NULL;
-        if (!active(pl, b, t)) {
-            if (!m->proj)
-                memcpy(h_next + (size_t)b * hs + u0, h_prev + (size_t)b * hs + u0, n * sizeof(float));
+    for (int i = 0; i < mr;) {
+        int b = r0 + i, run = 0;
+        while (i + run < mr && active(pl, b + run, t))
+            run++;
+        if (run) {
+            gates_on_rows(pl, w, p, b, run, tile + (size_t)i * pl->pk->nr, xrows, h_prev,
+                          h_next, c_unit);
+            i += run;
             continue;
         }
-        float *h = m->proj ? pl->hfull + (size_t)b * m->hidden + u0 : h_next + (size_t)b * hs + u0;
-        switch (m->cell) {
-        case RNNRT_CELL_LSTM:
-            k->lstm_gates(n, g, g + U, g + 2 * U, g + 3 * U, c, c, h);
-            break;
-        case RNNRT_CELL_LSTM_PEEPHOLE:
-            k->lstm_peephole_gates(n, g, g + U, g + 2 * U, g + 3 * U, w->p_i + u0, w->p_f + u0,
-                                   w->p_o + u0, c, c, h);
-            break;
-        case RNNRT_CELL_LSTM_COUPLED:
-            k->lstm_coupled_gates(n, g, g + U, g + 2 * U, c, c, h);
-            break;
-        case RNNRT_CELL_GRU: {
-            /* the tile holds U_h h only: r and z take the input part, n its own bias */
-            const float *xr = xrows + (size_t)b * ldx + (size_t)p * nr;
-            const float *b_hn = w->b_hh + 2 * m->hidden + u0;
-            for (size_t j = 0; j < n; j++) {
-                g[j] += xr[j];
-                g[U + j] += xr[U + j];
-                g[2 * U + j] += b_hn[j];
-            }
-            k->gru_gates(n, g, g + U, xr + 2 * U, g + 2 * U, h_prev + (size_t)b * hs + u0, h);
-            break;
-        }
-        }
+        if (!m->proj)
+            memcpy(h_next + (size_t)b * hs + u0, h_prev + (size_t)b * hs + u0, n * sizeof(float));
+        i++;
     }
 }
 
@@ -261,7 +273,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         const int pmr = pk->proj_gemm.mr;
         for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
             rnnrt_row_block(B, pmr, i, &r0, &rows);
-            rnnrt_gemm_rows(&pk->proj_gemm, pk->kc, rows, m->hidden,
+            rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
                             pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
                             pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0, sh->tile,
                             (size_t)pnr);

@@ -118,6 +118,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     p->panels = (m->hidden + p->units - 1) / p->units;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
     p->kc = rnnrt_gemm_kc(&p->gemm);
+    p->proj_kc = rnnrt_gemm_kc(&p->proj_gemm);
 
     size_t total = 0, panel_cols = (size_t)p->panels * p->nr;
     for (int u = 0; u < units; u++) {

@@ -24,7 +24,8 @@ typedef struct rnnrt_packing {
     rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm_proj) */
     int units, nr, panels;        /* U, G*U, ceil(H / U) */
     int proj_panels;              /* ceil(P / proj_nr) */
-    int kc;                       /* k-block of the recurrent GEMM, from the L1 size */
+    int kc;                       /* k-block of the gate GEMMs, by gemm's rule (kernels.inc) */
+    int proj_kc;                  /* k-block of the projection, by proj_gemm's rule */
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     float *arena;

@@ -4,48 +4,136 @@
  * kernel, with its tile and required CPU features, is simd/kernels.inc.
  * Contract common to all families:
  *  - n is a count of elements (any value >= 0, no multiple required);
- *  - pointers need only float alignment; kernels never read or write past n elements;
+ *  - pointers need only float alignment; kernels never read or write past n elements of a
+ *    row (gate kernels: nor anything between the rows and gates of a tile);
  *  - outputs may alias the inputs they replace element by element (y == x is allowed for
  *    vector math; c may alias c_prev and h may alias h_prev in the gate kernels);
- *  - kernels do not fail and do not allocate.
+ *  - kernels do not fail and do not allocate; they assert their contract in debug builds.
  */
 #ifndef RNNRT_SIMD_KERNELS_H
 #define RNNRT_SIMD_KERNELS_H
 
+#include <assert.h>
 #include <stddef.h>
 
 /* Vector math: y[j] = f(x[j]) for j < n. */
 typedef void rnnrt_f32_vunary_t(size_t n, const float *x, float *y);
 
-/* LSTM cell update for n units, from gate pre-activations with both products and both biases
- * already summed (gate order i, f, g, o as in PyTorch):
+/* Gate kernels work on a tile of `rows` rows of n units, the layout the GEMM leaves them
+ * in: gate q (PyTorch's order) of unit j in row r is at t[r*ldt + q*gs + j] (gs: the gate
+ * stride, >= n; ldt: the row stride, 0 allowed when rows is 1). Per-row state has its own
+ * row stride; per-unit weights (peepholes, b_hn) are shared by all rows. State written in
+ * place (c == c_prev, h == h_prev) uses one stride for both, as the signatures say. */
+static inline int rnnrt_gate_tile_ok(size_t rows, size_t n, const void *t, size_t ldt, size_t gs,
+                                     int gates, size_t ld_state, size_t ldh)
+{
+    if (rows == 0 || n == 0)
+        return 1;
+    return t && (gates == 1 || gs >= n) &&
+           (rows == 1 || (ldt >= (size_t)(gates - 1) * gs + n && ld_state >= n && ldh >= n));
+}
+
+/* LSTM cell update from gate pre-activations with both products and both biases summed
+ * (gates i, f, g, o at t, t + gs, t + 2 gs, t + 3 gs of each row):
  *   c[j] = sigmoid(f[j]) * c_prev[j] + sigmoid(i[j]) * tanh(g[j])
  *   h[j] = sigmoid(o[j]) * tanh(c[j])                                                      */
-typedef void rnnrt_f32_lstm_gates_t(size_t n, const float *i, const float *f, const float *g,
-                                    const float *o, const float *c_prev, float *c, float *h);
+typedef void rnnrt_f32_lstm_gates_t(size_t rows, size_t n, const float *t, size_t ldt, size_t gs,
+                                    const float *c_prev, float *c, size_t ldc, float *h,
+                                    size_t ldh);
 
-/* Peephole LSTM (Gers & Schmidhuber): p_i, p_f see c_prev, p_o sees the new c:
+/* Peephole LSTM (Gers & Schmidhuber): p_i, p_f see c_prev, p_o sees the new c (p_* per unit,
+ * the same for every row):
  *   c[j] = sigmoid(f[j] + p_f[j]*c_prev[j]) * c_prev[j]
  *        + sigmoid(i[j] + p_i[j]*c_prev[j]) * tanh(g[j])
  *   h[j] = sigmoid(o[j] + p_o[j]*c[j]) * tanh(c[j])                                        */
-typedef void rnnrt_f32_lstm_peephole_gates_t(size_t n, const float *i, const float *f,
-                                             const float *g, const float *o, const float *p_i,
-                                             const float *p_f, const float *p_o,
-                                             const float *c_prev, float *c, float *h);
+typedef void rnnrt_f32_lstm_peephole_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                             size_t gs, const float *p_i, const float *p_f,
+                                             const float *p_o, const float *c_prev, float *c,
+                                             size_t ldc, float *h, size_t ldh);
 
-/* Coupled input-forget gate LSTM: i = 1 - f.
+/* Coupled input-forget gate LSTM, i = 1 - f (gates f, g, o at t, t + gs, t + 2 gs):
  *   c[j] = sigmoid(f[j]) * c_prev[j] + (1 - sigmoid(f[j])) * tanh(g[j])
  *   h[j] = sigmoid(o[j]) * tanh(c[j])                                                      */
-typedef void rnnrt_f32_lstm_coupled_gates_t(size_t n, const float *f, const float *g,
-                                            const float *o, const float *c_prev, float *c,
-                                            float *h);
+typedef void rnnrt_f32_lstm_coupled_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                            size_t gs, const float *c_prev, float *c,
+                                            size_t ldc, float *h, size_t ldh);
 
-/* GRU as PyTorch computes it. r and z hold both products and all their biases; xn holds
- * W_in x + b_in and hn holds W_hn h + b_hn (kept apart because r scales only hn):
- *   n = tanh(xn[j] + sigmoid(r[j]) * hn[j])
- *   h[j] = (1 - sigmoid(z[j])) * n + sigmoid(z[j]) * h_prev[j]                              */
-typedef void rnnrt_f32_gru_gates_t(size_t n, const float *r, const float *z, const float *xn,
-                                   const float *hn, const float *h_prev, float *h);
+/* GRU as PyTorch computes it, from two tiles of gates r, z, n: ht (ldht) holding the
+ * recurrent products W_h* h (with b_hr, b_hz when they are not in xt) and xt (ldxt) holding
+ * the input products W_i* x with their biases; b_hn (per unit; NULL when ht already holds it)
+ * joins W_hn h, which the reset gate scales:
+ *   r = sigmoid(ht_r + xt_r),  z = sigmoid(ht_z + xt_z)
+ *   n = tanh(xt_n + r * (ht_n + b_hn))
+ *   h[j] = (1 - z) * n + z * h_prev[j]                                                      */
+typedef void rnnrt_f32_gru_gates_t(size_t rows, size_t n, const float *ht, size_t ldht,
+                                   size_t gs, const float *xt, size_t ldxt, const float *b_hn,
+                                   const float *h_prev, float *h, size_t ldh);
+
+/* The row loops every ISA's gate kernel shares: each ISA writes the update of one row (its
+ * *_row_t function, vectorized along the units) and passes it here. */
+typedef void rnnrt_f32_lstm_row_t(size_t n, const float *i, const float *f, const float *g,
+                                  const float *o, const float *c_prev, float *c, float *h);
+typedef void rnnrt_f32_lstm_peephole_row_t(size_t n, const float *i, const float *f,
+                                           const float *g, const float *o, const float *p_i,
+                                           const float *p_f, const float *p_o,
+                                           const float *c_prev, float *c, float *h);
+typedef void rnnrt_f32_lstm_coupled_row_t(size_t n, const float *f, const float *g,
+                                          const float *o, const float *c_prev, float *c,
+                                          float *h);
+typedef void rnnrt_f32_gru_row_t(size_t n, const float *ht, const float *xt, size_t gs,
+                                 const float *b_hn, const float *h_prev, float *h);
+
+static inline void rnnrt_f32_lstm_rows(rnnrt_f32_lstm_row_t *row, size_t rows, size_t n,
+                                       const float *t, size_t ldt, size_t gs,
+                                       const float *c_prev, float *c, size_t ldc, float *h,
+                                       size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, gs, 4, ldc, ldh));
+    for (size_t r = 0; r < rows; r++) {
+        const float *tr = t + r * ldt;
+        row(n, tr, tr + gs, tr + 2 * gs, tr + 3 * gs, c_prev + r * ldc, c + r * ldc,
+            h + r * ldh);
+    }
+}
+
+static inline void rnnrt_f32_lstm_peephole_rows(rnnrt_f32_lstm_peephole_row_t *row,
+                                                size_t rows, size_t n, const float *t,
+                                                size_t ldt, size_t gs, const float *p_i,
+                                                const float *p_f, const float *p_o,
+                                                const float *c_prev, float *c, size_t ldc,
+                                                float *h, size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, gs, 4, ldc, ldh));
+    assert(n == 0 || (p_i && p_f && p_o));
+    for (size_t r = 0; r < rows; r++) {
+        const float *tr = t + r * ldt;
+        row(n, tr, tr + gs, tr + 2 * gs, tr + 3 * gs, p_i, p_f, p_o, c_prev + r * ldc,
+            c + r * ldc, h + r * ldh);
+    }
+}
+
+static inline void rnnrt_f32_lstm_coupled_rows(rnnrt_f32_lstm_coupled_row_t *row, size_t rows,
+                                               size_t n, const float *t, size_t ldt, size_t gs,
+                                               const float *c_prev, float *c, size_t ldc,
+                                               float *h, size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, gs, 3, ldc, ldh));
+    for (size_t r = 0; r < rows; r++) {
+        const float *tr = t + r * ldt;
+        row(n, tr, tr + gs, tr + 2 * gs, c_prev + r * ldc, c + r * ldc, h + r * ldh);
+    }
+}
+
+static inline void rnnrt_f32_gru_rows(rnnrt_f32_gru_row_t *row, size_t rows, size_t n,
+                                      const float *ht, size_t ldht, size_t gs, const float *xt,
+                                      size_t ldxt, const float *b_hn, const float *h_prev,
+                                      float *h, size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, ht, ldht, gs, 3, ldh, ldh));
+    assert(rnnrt_gate_tile_ok(rows, n, xt, ldxt, gs, 3, ldh, ldh));
+    for (size_t r = 0; r < rows; r++)
+        row(n, ht + r * ldht, xt + r * ldxt, gs, b_hn, h_prev + r * ldh, h + r * ldh);
+}
 
 /* GEMM microkernel (BLIS contract) for one tile of 1 <= mr <= MR rows and NR columns:
  *   c[m*ldc + j] = init_m[j] + sum_{k<kc} a[m*lda + k] * b[k*NR + j]   (m < mr, j < NR)

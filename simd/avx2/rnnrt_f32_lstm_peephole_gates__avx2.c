@@ -14,10 +14,10 @@ static inline void peephole_cell(__m256 i, __m256 f, __m256 g, __m256 o, __m256 
     *h = _mm256_mul_ps(og, rnnrt_avx2_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_peephole_gates__avx2(size_t n, const float *i, const float *f,
-                                         const float *g, const float *o, const float *p_i,
-                                         const float *p_f, const float *p_o,
-                                         const float *c_prev, float *c, float *h)
+static void peephole_row(size_t n, const float *i, const float *f,
+                         const float *g, const float *o, const float *p_i,
+                         const float *p_f, const float *p_o,
+                         const float *c_prev, float *c, float *h)
 {
     __m256 cv, hv;
     size_t j = 0;
@@ -39,4 +39,13 @@ void rnnrt_f32_lstm_peephole_gates__avx2(size_t n, const float *i, const float *
         _mm256_maskstore_ps(c + j, m, cv);
         _mm256_maskstore_ps(h + j, m, hv);
     }
+}
+
+void rnnrt_f32_lstm_peephole_gates__avx2(size_t rows, size_t n, const float *t, size_t ldt,
+                                         size_t gs, const float *p_i, const float *p_f,
+                                         const float *p_o, const float *c_prev, float *c,
+                                         size_t ldc, float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_peephole_rows(peephole_row, rows, n, t, ldt, gs, p_i, p_f, p_o, c_prev, c,
+                                 ldc, h, ldh);
 }

@@ -6,6 +6,7 @@
 
 void rnnrt_f32_vexp__avx2(size_t n, const float *x, float *y)
 {
+    assert(n == 0 || (x && y));
     size_t j = 0;
     for (; j + 8 <= n; j += 8)
         _mm256_storeu_ps(y + j, rnnrt_avx2_exp(_mm256_loadu_ps(x + j)));

@@ -15,9 +15,9 @@ static inline void coupled_cell(__m512 f, __m512 g, __m512 o, __m512 cp, __m512 
     *h = _mm512_mul_ps(rnnrt_avx512_sigmoid_core(o), rnnrt_avx512_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_coupled_gates__avx512(size_t n, const float *f, const float *g,
-                                          const float *o, const float *c_prev, float *c,
-                                          float *h)
+static void coupled_row(size_t n, const float *f, const float *g,
+                        const float *o, const float *c_prev, float *c,
+                        float *h)
 {
     __m512 cv, hv;
     size_t j = 0;
@@ -35,4 +35,11 @@ void rnnrt_f32_lstm_coupled_gates__avx512(size_t n, const float *f, const float 
         _mm512_mask_storeu_ps(c + j, m, cv);
         _mm512_mask_storeu_ps(h + j, m, hv);
     }
+}
+
+void rnnrt_f32_lstm_coupled_gates__avx512(size_t rows, size_t n, const float *t, size_t ldt,
+                                          size_t gs, const float *c_prev, float *c, size_t ldc,
+                                          float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_coupled_rows(coupled_row, rows, n, t, ldt, gs, c_prev, c, ldc, h, ldh);
 }

@@ -15,10 +15,10 @@ static inline void peephole_cell(__m512 i, __m512 f, __m512 g, __m512 o, __m512 
     *h = _mm512_mul_ps(og, rnnrt_avx512_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_peephole_gates__avx512(size_t n, const float *i, const float *f,
-                                           const float *g, const float *o, const float *p_i,
-                                           const float *p_f, const float *p_o,
-                                           const float *c_prev, float *c, float *h)
+static void peephole_row(size_t n, const float *i, const float *f,
+                         const float *g, const float *o, const float *p_i,
+                         const float *p_f, const float *p_o,
+                         const float *c_prev, float *c, float *h)
 {
     __m512 cv, hv;
     size_t j = 0;
@@ -40,4 +40,13 @@ void rnnrt_f32_lstm_peephole_gates__avx512(size_t n, const float *i, const float
         _mm512_mask_storeu_ps(c + j, m, cv);
         _mm512_mask_storeu_ps(h + j, m, hv);
     }
+}
+
+void rnnrt_f32_lstm_peephole_gates__avx512(size_t rows, size_t n, const float *t, size_t ldt,
+                                           size_t gs, const float *p_i, const float *p_f,
+                                           const float *p_o, const float *c_prev, float *c,
+                                           size_t ldc, float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_peephole_rows(peephole_row, rows, n, t, ldt, gs, p_i, p_f, p_o, c_prev, c,
+                                 ldc, h, ldh);
 }

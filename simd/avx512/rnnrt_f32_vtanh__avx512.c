@@ -6,6 +6,7 @@
 
 void rnnrt_f32_vtanh__avx512(size_t n, const float *x, float *y)
 {
+    assert(n == 0 || (x && y));
     size_t j = 0;
     for (; j + 16 <= n; j += 16)
         _mm512_storeu_ps(y + j, rnnrt_avx512_tanh(_mm512_loadu_ps(x + j)));

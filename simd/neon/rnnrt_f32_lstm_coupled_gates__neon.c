@@ -16,9 +16,9 @@ static inline void coupled_cell(float32x4_t f, float32x4_t g, float32x4_t o, flo
     *h = vmulq_f32(rnnrt_neon_sigmoid_core(o), rnnrt_neon_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_coupled_gates__neon(size_t n, const float *f, const float *g,
-                                        const float *o, const float *c_prev, float *c,
-                                        float *h)
+static void coupled_row(size_t n, const float *f, const float *g,
+                        const float *o, const float *c_prev, float *c,
+                        float *h)
 {
     float32x4_t cv, hv;
     size_t j = 0;
@@ -36,4 +36,11 @@ void rnnrt_f32_lstm_coupled_gates__neon(size_t n, const float *f, const float *g
         rnnrt_neon_store_tail(c + j, rem, cv);
         rnnrt_neon_store_tail(h + j, rem, hv);
     }
+}
+
+void rnnrt_f32_lstm_coupled_gates__neon(size_t rows, size_t n, const float *t, size_t ldt,
+                                        size_t gs, const float *c_prev, float *c, size_t ldc,
+                                        float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_coupled_rows(coupled_row, rows, n, t, ldt, gs, c_prev, c, ldc, h, ldh);
 }

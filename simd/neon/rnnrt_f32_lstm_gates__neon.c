@@ -12,8 +12,8 @@ static inline void lstm_cell(float32x4_t i, float32x4_t f, float32x4_t g, float3
     *h = vmulq_f32(rnnrt_neon_sigmoid_core(o), rnnrt_neon_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_gates__neon(size_t n, const float *i, const float *f, const float *g,
-                                const float *o, const float *c_prev, float *c, float *h)
+static void lstm_row(size_t n, const float *i, const float *f, const float *g,
+                     const float *o, const float *c_prev, float *c, float *h)
 {
     float32x4_t cv, hv;
     size_t j = 0;
@@ -31,4 +31,10 @@ void rnnrt_f32_lstm_gates__neon(size_t n, const float *i, const float *f, const 
         rnnrt_neon_store_tail(c + j, rem, cv);
         rnnrt_neon_store_tail(h + j, rem, hv);
     }
+}
+
+void rnnrt_f32_lstm_gates__neon(size_t rows, size_t n, const float *t, size_t ldt, size_t gs,
+                                const float *c_prev, float *c, size_t ldc, float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_rows(lstm_row, rows, n, t, ldt, gs, c_prev, c, ldc, h, ldh);
 }

@@ -15,10 +15,10 @@ static inline void peephole_cell(float32x4_t i, float32x4_t f, float32x4_t g, fl
     *h = vmulq_f32(og, rnnrt_neon_tanh_core(*c));
 }
 
-void rnnrt_f32_lstm_peephole_gates__neon(size_t n, const float *i, const float *f,
-                                         const float *g, const float *o, const float *p_i,
-                                         const float *p_f, const float *p_o,
-                                         const float *c_prev, float *c, float *h)
+static void peephole_row(size_t n, const float *i, const float *f,
+                         const float *g, const float *o, const float *p_i,
+                         const float *p_f, const float *p_o,
+                         const float *c_prev, float *c, float *h)
 {
     float32x4_t cv, hv;
     size_t j = 0;
@@ -39,4 +39,13 @@ void rnnrt_f32_lstm_peephole_gates__neon(size_t n, const float *i, const float *
         rnnrt_neon_store_tail(c + j, rem, cv);
         rnnrt_neon_store_tail(h + j, rem, hv);
     }
+}
+
+void rnnrt_f32_lstm_peephole_gates__neon(size_t rows, size_t n, const float *t, size_t ldt,
+                                         size_t gs, const float *p_i, const float *p_f,
+                                         const float *p_o, const float *c_prev, float *c,
+                                         size_t ldc, float *h, size_t ldh)
+{
+    rnnrt_f32_lstm_peephole_rows(peephole_row, rows, n, t, ldt, gs, p_i, p_f, p_o, c_prev, c,
+                                 ldc, h, ldh);
 }

@@ -6,6 +6,7 @@
 
 void rnnrt_f32_vtanh__neon(size_t n, const float *x, float *y)
 {
+    assert(n == 0 || (x && y));
     size_t j = 0;
     for (; j + 4 <= n; j += 4)
         vst1q_f32(y + j, rnnrt_neon_tanh(vld1q_f32(x + j)));

@@ -5,6 +5,7 @@
 
 void rnnrt_f32_vexp__scalar(size_t n, const float *x, float *y)
 {
+    assert(n == 0 || (x && y));
     for (size_t j = 0; j < n; j++) {
         float q;
         if (rnnrt_nan_quiet(x[j], &q))

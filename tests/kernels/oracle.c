@@ -62,12 +62,14 @@ void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const f
     }
 }
 
-void oracle_gru_gates(size_t n, const float *r, const float *z, const float *xn,
-                      const float *hn, const float *h_prev, double *h)
+void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float *n_h,
+                      const float *r_x, const float *z_x, const float *n_x, const float *b_hn,
+                      const float *h_prev, double *h)
 {
     for (size_t j = 0; j < n; j++) {
-        double nn = tanh(xn[j] + oracle_sigmoid(r[j]) * hn[j]);
-        double zz = oracle_sigmoid(z[j]);
+        double rr = oracle_sigmoid((double)r_h[j] + r_x[j]);
+        double nn = tanh(n_x[j] + rr * ((double)n_h[j] + b_hn[j]));
+        double zz = oracle_sigmoid((double)z_h[j] + z_x[j]);
         h[j] = (1.0 - zz) * nn + zz * h_prev[j];
     }
 }

@@ -20,7 +20,10 @@ void oracle_lstm_peephole_gates(size_t n, const float *i, const float *f, const 
                                 const float *p_o, const float *c_prev, double *c, double *h);
 void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const float *o,
                                const float *c_prev, double *c, double *h);
-void oracle_gru_gates(size_t n, const float *r, const float *z, const float *xn,
-                      const float *hn, const float *h_prev, double *h);
+/* GRU from the parts the kernel takes: r = r_h + r_x, z = z_h + z_x, the candidate
+ * tanh(n_x + r (n_h + b_hn)). */
+void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float *n_h,
+                      const float *r_x, const float *z_x, const float *n_x, const float *b_hn,
+                      const float *h_prev, double *h);
 
 #endif

@@ -188,23 +188,11 @@ static void call_vtanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], floa
 {
     ((rnnrt_f32_vunary_fn)fn)(n, in[0], out[0]);
 }
-static void call_lstm(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
-{
-    ((rnnrt_f32_lstm_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], out[0], out[1]);
-}
-static void call_peephole(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
-{
-    ((rnnrt_f32_lstm_peephole_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0],
-                           out[1]);
-}
-static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
-{
-    ((rnnrt_f32_lstm_coupled_gates_fn)fn)(n, in[0], in[1], in[2], in[3], out[0], out[1]);
-}
-static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
-{
-    ((rnnrt_f32_gru_gates_fn)fn)(n, in[0], in[1], in[2], in[3], in[4], out[0]);
-}
+/* Gate kernels take tiles: these lay the flat inputs out (see "tiles" below). */
+static void call_lstm(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_peephole(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 
 static void oracle_exp(size_t n, float *const in[], double *out[])
 {
@@ -233,7 +221,7 @@ static void oracle_coupled(size_t n, float *const in[], double *out[])
 }
 static void oracle_gru(size_t n, float *const in[], double *out[])
 {
-    oracle_gru_gates(n, in[0], in[1], in[2], in[3], in[4], out[0]);
+    oracle_gru_gates(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0]);
 }
 
 /* |v|, or 0 when v is not finite (a saturated term adds no rounding error). */
@@ -258,11 +246,14 @@ static double scale_peephole(float *const in[], const double *ref[], size_t j, i
     return s;
 }
 
+/* The sums r_h + r_x and z_h + z_x are rounded before a sigmoid whose slope times its
+ * argument stays below 0.23, so they add at most 0.23u times |hn| or |h_prev - n|: inside
+ * these terms. */
 static double scale_gru(float *const in[], const double *ref[], size_t j, int o)
 {
     (void)ref;
     (void)o;
-    return 1.0 + mag(in[2][j]) + mag(in[3][j]) + mag(in[4][j]);
+    return 1.0 + mag(in[2][j]) + mag(in[5][j]) + mag(in[6][j]) + mag(in[7][j]);
 }
 
 static double scale_coupled(float *const in[], const double *ref[], size_t j, int o)
@@ -289,9 +280,9 @@ static const family families[F_COUNT] = {
     {"lstm_coupled_gates", 4, 2, {"f", "g", "o", "c_prev"}, {"c", "h"},
      {IN_PREACT, IN_PREACT, IN_PREACT, IN_CELL}, {3, -1},
      call_coupled, oracle_coupled, scale_coupled},
-    {"gru_gates", 5, 1, {"r", "z", "xn", "hn", "h_prev"}, {"h"},
-     {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_HIDDEN}, {4, -1},
-     call_gru, oracle_gru, scale_gru},
+    {"gru_gates", 8, 1, {"r_h", "z_h", "n_h", "r_x", "z_x", "n_x", "b_hn", "h_prev"}, {"h"},
+     {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PEEP, IN_HIDDEN},
+     {7, -1}, call_gru, oracle_gru, scale_gru},
 };
 /* clang-format on */
 
@@ -305,15 +296,20 @@ typedef struct guarded {
     float *end;
 } guarded;
 
-static void guarded_alloc(guarded *g)
+static void guarded_alloc_floats(guarded *g, size_t floats)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t bytes = (MAX_N * sizeof(float) + page - 1) / page * page;
+    size_t bytes = (floats * sizeof(float) + page - 1) / page * page;
     g->len = bytes + page;
     g->map = mmap(NULL, g->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     assert_true(g->map != MAP_FAILED);
     assert_int_equal(mprotect(g->map + bytes, page, PROT_NONE), 0);
     g->end = (float *)(g->map + bytes);
+}
+
+static void guarded_alloc(guarded *g)
+{
+    guarded_alloc_floats(g, MAX_N);
 }
 
 static void guarded_free(guarded *g)
@@ -345,6 +341,156 @@ static long canaried_check(const canaried *c, size_t n, size_t off)
         if (to_bits(out[k]) != CANARY)
             return (long)k;
     return 0;
+}
+
+/* ---- tiles ----------------------------------------------------------------------------- */
+
+/* The harness keeps every input as a flat array of n units; a gate kernel gets them as a
+ * tile of R rows of w = n / R units (R = 3, 2 or 1, the first that divides n), gates gs =
+ * w + 3 floats apart, rows G gs + 5 apart, c rows w + 2 apart, h rows w + 1 apart: strides
+ * that are neither the width nor multiples of a vector. The tiles and the state rows end at
+ * a PROT_NONE page (a read past a row's last unit faults), output gaps hold canaries that
+ * must survive. Per-unit weights (peepholes, b_hn) are shared by the rows: the layout
+ * copies row 0's into the other rows of the flat input, so the oracle sees the same. */
+typedef struct layout {
+    size_t R, w, gs, ldt, ldc, ldh;
+} layout;
+
+#define TILE_FLOATS (4 * (MAX_N + 16))
+static guarded tile_buf[3];   /* the gate tile(s), then the state rows */
+static float *out_buf[2];     /* c and h rows, with canaries */
+
+static layout layout_for(size_t n, int gates)
+{
+    layout L = {n % 3 == 0 ? 3 : n % 2 == 0 ? 2 : 1, 0, 0, 0, 0, 0};
+    L.w = n / L.R;
+    L.gs = L.w + 3;
+    L.ldt = (size_t)gates * L.gs + 5;
+    L.ldc = L.w + 2;
+    L.ldh = L.w + 1;
+    if (!tile_buf[0].map) {
+        for (int k = 0; k < 3; k++)
+            guarded_alloc_floats(&tile_buf[k], TILE_FLOATS);
+        for (int k = 0; k < 2; k++)
+            out_buf[k] = malloc((TILE_FLOATS + 2) * sizeof(float));
+        assert_true(out_buf[0] && out_buf[1]);
+    }
+    return L;
+}
+
+/* Gates src[0..gates) as a tile ending at the page of buffer k. */
+static const float *lay_tile(const layout *L, int k, float *const src[], int gates)
+{
+    float *t = tile_buf[k].end - ((L->R - 1) * L->ldt + (size_t)(gates - 1) * L->gs + L->w);
+    for (size_t r = 0; r < L->R; r++)
+        for (int q = 0; q < gates; q++)
+            memcpy(t + r * L->ldt + (size_t)q * L->gs, src[q] + r * L->w, L->w * sizeof(float));
+    return t;
+}
+
+/* Rows of stride ld ending at the page of buffer k. */
+static float *lay_rows(const layout *L, int k, const float *src, size_t ld)
+{
+    float *t = tile_buf[k].end - ((L->R - 1) * ld + L->w);
+    for (size_t r = 0; r < L->R; r++)
+        memcpy(t + r * ld, src + r * L->w, L->w * sizeof(float));
+    return t;
+}
+
+/* Per-unit weights: every row as row 0. */
+static void share_rows(const layout *L, float *src)
+{
+    for (size_t r = 1; r < L->R; r++)
+        memcpy(src + r * L->w, src, L->w * sizeof(float));
+}
+
+/* Output rows of stride ld in buffer o, canaries everywhere (one before the first row). */
+static float *out_rows(int o, size_t ld, const layout *L)
+{
+    uint32_t bits = CANARY;
+    for (size_t k = 0; k < L->R * ld + 2; k++)
+        memcpy(&out_buf[o][k], &bits, sizeof bits);
+    return out_buf[o] + 1;
+}
+
+/* The rows back into the flat output; a canary overwritten in a gap fails the test. */
+static void take_rows(const layout *L, const float *rows, size_t ld, float *dst, bool canaried)
+{
+    for (size_t r = 0; r < L->R; r++)
+        memcpy(dst + r * L->w, rows + r * ld, L->w * sizeof(float));
+    if (!canaried)
+        return;
+    for (long k = -1; k < (long)(L->R * ld) + 1; k++) {
+        long r = k < 0 ? -1 : k / (long)ld, j = k < 0 ? 0 : k % (long)ld;
+        if ((r < 0 || (size_t)j >= L->w || (size_t)r >= L->R) && to_bits(rows[k]) != CANARY)
+            fail_msg("gate kernel, %zu rows of %zu units: wrote float %ld of the output rows "
+                     "(stride %zu), outside its units", L->R, L->w, k, ld);
+    }
+}
+
+/* c and h of the LSTM families: c in place over c_prev when the harness asks for it. */
+typedef struct lstm_io {
+    layout L;
+    const float *t;
+    float *c_prev, *c, *h;
+    bool in_place;
+} lstm_io;
+
+static lstm_io lstm_lay(size_t n, float *const in[], int gates, int c_prev_index, float *out[])
+{
+    lstm_io io = {layout_for(n, gates), NULL, NULL, NULL, NULL, false};
+    io.t = lay_tile(&io.L, 0, in, gates);
+    io.c_prev = lay_rows(&io.L, 2, in[c_prev_index], io.L.ldc);
+    io.in_place = out[0] == in[c_prev_index];
+    io.c = io.in_place ? io.c_prev : out_rows(0, io.L.ldc, &io.L);
+    io.h = out_rows(1, io.L.ldh, &io.L);
+    return io;
+}
+
+static void lstm_take(const lstm_io *io, float *out[])
+{
+    take_rows(&io->L, io->c, io->L.ldc, out[0], !io->in_place);
+    take_rows(&io->L, io->h, io->L.ldh, out[1], true);
+}
+
+static void call_lstm(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    lstm_io io = lstm_lay(n, in, 4, 4, out);
+    ((rnnrt_f32_lstm_gates_fn)fn)(io.L.R, io.L.w, io.t, io.L.ldt, io.L.gs, io.c_prev, io.c,
+                                  io.L.ldc, io.h, io.L.ldh);
+    lstm_take(&io, out);
+}
+
+static void call_peephole(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    lstm_io io = lstm_lay(n, in, 4, 7, out);
+    for (int a = 4; a < 7; a++)
+        share_rows(&io.L, in[a]);
+    ((rnnrt_f32_lstm_peephole_gates_fn)fn)(io.L.R, io.L.w, io.t, io.L.ldt, io.L.gs, in[4],
+                                           in[5], in[6], io.c_prev, io.c, io.L.ldc, io.h,
+                                           io.L.ldh);
+    lstm_take(&io, out);
+}
+
+static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    lstm_io io = lstm_lay(n, in, 3, 3, out);
+    ((rnnrt_f32_lstm_coupled_gates_fn)fn)(io.L.R, io.L.w, io.t, io.L.ldt, io.L.gs, io.c_prev,
+                                          io.c, io.L.ldc, io.h, io.L.ldh);
+    lstm_take(&io, out);
+}
+
+static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    layout L = layout_for(n, 3);
+    share_rows(&L, in[6]);
+    const float *ht = lay_tile(&L, 0, in, 3), *xt = lay_tile(&L, 1, in + 3, 3);
+    float *h_prev = lay_rows(&L, 2, in[7], L.ldh);
+    bool in_place = out[0] == in[7];
+    float *h = in_place ? h_prev : out_rows(0, L.ldh, &L);
+    ((rnnrt_f32_gru_gates_fn)fn)(L.R, L.w, ht, L.ldt, L.gs, xt, L.ldt, in[6], h_prev, h,
+                                 L.ldh);
+    take_rows(&L, h, L.ldh, out[0], !in_place);
 }
 
 /* ---- comparison ------------------------------------------------------------------------- */
@@ -666,6 +812,16 @@ static void gemm_kernel(void **state)
                     }
             }
         }
+#ifdef NDEBUG
+        /* Outside the contract (asserted in debug builds): no tile of another height. */
+        for (size_t k = 0; k < 2 + MR * ldc; k++)
+            c[k] = from_bits(CANARY);
+        fn(0, kc, au, lda, b, NULL, 0, cu, ldc);
+        fn(MR + 1, kc, au, lda, b, NULL, 0, cu, ldc);
+        for (size_t k = 0; k < 2 + MR * ldc; k++)
+            if (to_bits(c[k]) != CANARY)
+                fail_msg("%s: mr 0 or %zu (outside 1..%zu) wrote c", e->name, MR + 1, MR);
+#endif
         free(a);
         free(b);
         free(init);
