@@ -47,18 +47,24 @@ typedef struct plan {
     bool watch;         /* look for a descheduled partner (several threads, not exact) */
     int solo_at;        /* rnnrt_tuning_solo_at(): a forced proposal, for tests */
     atomic_ullong solo; /* (end-of-step barrier number << 16) | (survivor + 1), or 0 */
-    atomic_int contended;
 } plan;
 
-/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels; and what it has
- * measured of its waits since `window_start`. */
+/* What a thread has measured of its waits over a window of steps, and how many windows in
+ * a row found it waiting longer than working. */
+typedef struct wait_window {
+    long long elapsed, waited; /* ns */
+    int steps, strikes;
+} wait_window;
+
+/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels; and its window,
+ * whose time in this pass runs from `mark`. */
 typedef struct share {
     int p0, p1, q0, q1;
     float *tile;
     int tid;
     unsigned long long barriers; /* end-of-step barriers passed */
-    long long window_start, waited;
-    int window_steps;
+    wait_window win;
+    long long mark;
 } share;
 
 static void split(int n, int parts, int part, int *begin, int *end)
@@ -181,19 +187,38 @@ static void timed_wait(plan *pl, share *sh)
     }
     long long t0 = rnnrt_now_ns();
     rnnrt_barrier_wait(&pl->barrier);
-    sh->waited += rnnrt_now_ns() - t0;
+    sh->win.waited += rnnrt_now_ns() - t0;
 }
 
-/* Steps per contention verdict: long enough that one stray preemption is not a verdict,
- * short enough that a pass stuck behind a descheduled partner leaves it within a few steps. */
-#define CONTENTION_WINDOW 4
+/* Within a pass: a window is at least 8 steps and 250 us; two contended windows in a row
+ * are a verdict. One stray preemption (a timer, the hypervisor) spoils one window, not two;
+ * a partner that shares its core with a busy process spoils every one, and is left within
+ * about 2 x 8 steps. Between passes, the measured times of thread_choice.h decide. */
+#define WINDOW_STEPS 8
+#define WINDOW_MIN_NS 250000ll
+#define STRIKES 2
 
 /* With n threads, one thread alone would take n * work where this one takes work + wait;
  * it would be sooner alone once n * wait > (n - 1) * (work + wait). */
-static bool window_contended(const plan *pl, const share *sh, long long now)
+static bool contended(const plan *pl, const wait_window *w)
 {
-    long long n = pl->threads, elapsed = now - sh->window_start;
-    return sh->window_steps > 0 && n * sh->waited > (n - 1) * elapsed;
+    long long n = pl->threads;
+    return n * w->waited > (n - 1) * w->elapsed;
+}
+
+/* Counts one step into the window; at the window's end, scores it. True: a verdict. */
+static bool close_window(const plan *pl, share *sh)
+{
+    if (++sh->win.steps < WINDOW_STEPS)
+        return false;
+    long long now = rnnrt_now_ns();
+    if (sh->win.elapsed + (now - sh->mark) < WINDOW_MIN_NS)
+        return false;
+    sh->win.elapsed += now - sh->mark;
+    sh->win.strikes = contended(pl, &sh->win) ? sh->win.strikes + 1 : 0;
+    sh->win = (wait_window){.strikes = sh->win.strikes};
+    sh->mark = now;
+    return sh->win.strikes >= STRIKES;
 }
 
 /* This thread offers to finish alone after the next end-of-step barrier; the first offer
@@ -213,14 +238,8 @@ static bool end_of_step(plan *pl, share *sh)
 {
     if (pl->barrier.threads <= 1)
         return false;
-    if (pl->watch && ++sh->window_steps >= CONTENTION_WINDOW) {
-        long long now = rnnrt_now_ns();
-        if (window_contended(pl, sh, now))
-            propose_solo(pl, sh);
-        sh->window_start = now;
-        sh->waited = 0;
-        sh->window_steps = 0;
-    }
+    if (pl->watch && close_window(pl, sh))
+        propose_solo(pl, sh);
     if (pl->solo_at && sh->barriers + 1 == (unsigned long long)pl->solo_at &&
         sh->tid == pl->threads - 1)
         propose_solo(pl, sh);
@@ -393,7 +412,7 @@ static void run_thread_body(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
     share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride, .tid = tid,
-                .window_start = pl->watch ? rnnrt_now_ns() : 0};
+                .mark = pl->watch ? rnnrt_now_ns() : 0};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
     const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;
@@ -413,14 +432,12 @@ static void run_thread_body(plan *pl, int tid, int threads)
                     return;
         }
     }
-    if (pl->watch && (atomic_load(&pl->solo) || window_contended(pl, &sh, rnnrt_now_ns())))
-        atomic_store(&pl->contended, 1);
 }
 
 /* Threads worth using: no more than panels to share, one when a step is too small to pay
- * for a barrier (about 2 microseconds of arithmetic), one while recent passes found a
- * partner descheduled (threads.h). RNNRT_THREADS_EXACT=1 turns the last two rules off, so
- * that tests and benchmarks get the thread count they ask for. */
+ * for a barrier (about 2 microseconds of arithmetic). Beyond that the caller measures
+ * (thread_choice.h). RNNRT_THREADS_EXACT=1 turns the rules off, so that tests and
+ * benchmarks get the thread count they ask for. */
 static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int batch, int requested)
 {
     double step_flops = 2.0 * batch * m->gates * m->hidden * (double)m->h_size;
@@ -429,7 +446,7 @@ static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int bat
         n = pk->panels;
     if (rnnrt_tuning_threads_exact())
         return n < 1 ? 1 : n;
-    if (step_flops < 2.0 * 64 * 1024 || rnnrt_contention_hold())
+    if (step_flops < 2.0 * 64 * 1024)
         n = 1;
     return n < 1 ? 1 : n;
 }
@@ -454,9 +471,16 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         pl.chunk = seq_len;
     pl.threads = choose_threads(m, pk, batch, threads);
     pl.watch = pl.threads > 1 && !rnnrt_tuning_threads_exact();
+    rnnrt_choice_ticket ticket = {0};
+    if (pl.watch) {
+        ticket = rnnrt_choice_begin(&((rnnrt_model *)m)->choice, batch);
+        if (!ticket.several)
+            pl.threads = 1;
+        pl.watch = pl.threads > 1;
+    }
     pl.solo_at = rnnrt_tuning_solo_at();
     atomic_init(&pl.solo, 0);
-    atomic_init(&pl.contended, 0);
+
     int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
     int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
@@ -509,10 +533,8 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                 run_thread(&pl, 0, 1);
             }
         }
-        if (atomic_load(&pl.contended))
-            rnnrt_contention_seen();
-        else if (pl.watch)
-            rnnrt_contention_cleared();
     }
+    if (ticket.slot)
+        rnnrt_choice_end(&ticket, (long long)seq_len * batch);
     return RNNRT_OK;
 }

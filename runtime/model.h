@@ -10,6 +10,7 @@
 #include "kernels.h"
 #include "options.h"
 #include "rnnrt.h"
+#include "thread_choice.h"
 
 /* Largest accepted dimension (hidden, input, projection size, layers): far above any
  * real RNN, low enough that sizes computed from a few of them cannot overflow size_t. */
@@ -49,6 +50,9 @@ struct rnnrt_model {
      * (runtime/pack.c): made at load for the active set, later ones on first use. */
     pthread_mutex_t pack_lock;
     struct rnnrt_packing *packings[RNNRT_MAX_PACKINGS];
+    /* Measured one-thread and several-thread times of recent call shapes (mutable, like
+     * the packings: atomics only). */
+    rnnrt_choice choice;
 };
 
 /* The kernel set and thread count a call on m runs with now. */

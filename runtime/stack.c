@@ -4,6 +4,7 @@
  * module are recognized, and a tensor of such a name that does not fit (not a 2-D float
  * matrix of the right width) is left alone like any other foreign tensor. */
 #include <stdint.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "pack.h"
 #include "stack.h"
 #include "threads.h"
+#include "tuning.h"
 
 static const char *const embedding_names[] = {
     "embedding", "embeddings", "embed", "emb", "encoder", "word_embeddings", "tok_embeddings",
@@ -279,13 +281,21 @@ rnnrt_status rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t
     if (!pk)
         return rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing the head");
     const rnnrt_gemm_b *head = pk->head;
-    /* One thread unless every thread gets a few panels of a GEMM worth a barrier. */
+    /* One thread unless every thread gets a few panels of a GEMM worth a barrier; then by
+     * measurement, as the recurrent pass (thread_choice.h; the head's shapes are -rows). */
     double flops = 2.0 * (double)rows * head->N * head->K;
     int threads = rnnrt_model_thread_count(m);
     if (threads > head->panels / 4)
         threads = head->panels / 4;
-    if (flops < 2.0 * 64 * 1024 || rnnrt_contention_hold() || threads < 1)
+    if (flops < 2.0 * 64 * 1024 || threads < 1)
         threads = 1;
+    rnnrt_choice_ticket ticket = {0};
+    if (threads > 1 && !rnnrt_tuning_threads_exact() && rows <= INT_MAX) {
+        ticket = rnnrt_choice_begin(&((rnnrt_model *)m)->choice, -(int)rows);
+        threads = ticket.several ? threads : 1;
+    }
     rnnrt_gemm_b_run_threads(head, threads, rows, y, lda, out, (size_t)head->N);
+    if (ticket.slot)
+        rnnrt_choice_end(&ticket, (long long)rows);
     return RNNRT_OK;
 }
