@@ -257,17 +257,21 @@ static bool end_of_step(plan *pl, share *sh)
     return false;
 }
 
-/* One step at time t for this thread's panels: GEMM tiles, gates, outputs. */
+/* One step at time t for this thread's panels: GEMM tiles, gates, outputs. Odd steps
+ * (`back`) visit the panels in reverse: where the weights exceed the cache, the panels used
+ * last are the ones still cached, so a step reads from memory only what the last one
+ * evicted rather than everything (an LRU cache streamed in one order keeps nothing). */
 static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                  const rnnrt_layer_weights *w, const float *xrows, int t, const float *h_prev,
-                 float *h_next, float *c_unit, const span *sp, int dir)
+                 float *h_next, float *c_unit, const span *sp, int dir, bool back)
 {
     const rnnrt_model *m = pl->m;
     const rnnrt_packing *pk = pl->pk;
     const int mr = pk->gemm.mr, hs = m->h_size, B = pl->batch;
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int gru = m->cell == RNNRT_CELL_GRU;
-    for (int p = sh->p0; p < sh->p1; p++) {
+    for (int k = sh->p0; k < sh->p1; k++) {
+        const int p = back ? sh->p1 - 1 - (k - sh->p0) : k;
         const float *panel = pu->w_hh + (size_t)p * hs * pk->nr;
         for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
             rnnrt_row_block(B, mr, i, &r0, &rows);
@@ -286,7 +290,8 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         return;
     timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
     const int pnr = pk->proj_gemm.nr;
-    for (int q = sh->q0; q < sh->q1; q++) {
+    for (int k = sh->q0; k < sh->q1; k++) {
+        const int q = back ? sh->q1 - 1 - (k - sh->q0) : k;
         int c0 = q * pnr;
         size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
         const int pmr = pk->proj_gemm.mr;
@@ -357,7 +362,8 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
                            w->in_size, count);
         }
         const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
-        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp, dir);
+        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp, dir,
+             s % 2);
         if (end_of_step(pl, sh)) /* the next step reads every unit of h */
             return true;
     }
