@@ -21,16 +21,8 @@
 
 #include "rnnrt.h"
 
-#define FUZZ_CHECK(cond, ...)                                                              \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_load: contract broken: %s (%s:%d): ", #cond, __FILE__,  \
-                    __LINE__);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
+#define FUZZ_TARGET "fuzz_load"
+#include "fuzz_check.h"
 
 enum { T = 3, B = 3 };
 static const int lengths[B] = {T, 1, 2}; /* sequence 0 runs the whole length */

@@ -8,16 +8,8 @@
 
 #include "npy.h"
 
-#define FUZZ_CHECK(cond, ...)                                                              \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_npy: contract broken: %s (%s:%d): ", #cond, __FILE__,   \
-                    __LINE__);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
+#define FUZZ_TARGET "fuzz_npy"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

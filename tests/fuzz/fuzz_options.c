@@ -23,16 +23,8 @@
 #define RNNRT_FUZZ_OPTIONS_MODEL_DEFAULT "tests/data/golden/lstm_basic.model.safetensors"
 #endif
 
-#define FUZZ_CHECK(cond, ...)                                                               \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            fprintf(stderr, "fuzz_options: contract broken: %s (%s:%d): ", #cond, __FILE__, \
-                    __LINE__);                                                              \
-            fprintf(stderr, __VA_ARGS__);                                                   \
-            fprintf(stderr, "\n");                                                          \
-            abort();                                                                        \
-        }                                                                                   \
-    } while (0)
+#define FUZZ_TARGET "fuzz_options"
+#include "fuzz_check.h"
 
 static unsigned char *model_bytes;
 static size_t model_size;

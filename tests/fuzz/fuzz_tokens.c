@@ -30,16 +30,8 @@
 #define RNNRT_FUZZ_MODEL_DEFAULT "tests/data/stack/lstm_char.model.safetensors"
 #endif
 
-#define FUZZ_CHECK(cond, ...)                                                              \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "fuzz_tokens: contract broken: %s (%s:%d): ", #cond, __FILE__, \
-                    __LINE__);                                                             \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            abort();                                                                       \
-        }                                                                                  \
-    } while (0)
+#define FUZZ_TARGET "fuzz_tokens"
+#include "fuzz_check.h"
 
 enum { HEADER = 14, MAX_PROMPT = 256 };
 
