@@ -103,7 +103,9 @@ static bool fill(rnnrt_kernels *k, int s)
     k->units = k->gemm4.units;
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->gemm4.fn &&
-           k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units;
+           k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&
+           (!k->gemm4_tall.fn ||
+            (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units));
 }
 
 static rnnrt_kernels tables[sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]];

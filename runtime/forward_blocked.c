@@ -43,6 +43,8 @@ typedef struct plan {
     size_t tile_stride;
     int threads;
     int chunked_layers; /* 1: a one-direction stack, run chunk by chunk */
+    const rnnrt_gemm_ukernel *step_gemm; /* the recurrent GEMM's tile for this batch */
+    int step_kc;
     rnnrt_barrier barrier;
     bool watch;         /* look for a descheduled partner (several threads, not exact) */
     int solo_at;        /* rnnrt_tuning_solo_at(): a forced proposal, for tests */
@@ -267,7 +269,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
 {
     const rnnrt_model *m = pl->m;
     const rnnrt_packing *pk = pl->pk;
-    const int mr = pk->gemm.mr, hs = m->h_size, B = pl->batch;
+    const int mr = pl->step_gemm->mr, hs = m->h_size, B = pl->batch;
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int gru = m->cell == RNNRT_CELL_GRU;
     for (int k = sh->p0; k < sh->p1; k++) {
@@ -276,7 +278,8 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
             rnnrt_row_block(B, mr, i, &r0, &rows);
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-            rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, hs, h_prev + (size_t)r0 * hs, (size_t)hs,
+            rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, hs, h_prev + (size_t)r0 * hs,
+                            (size_t)hs,
                             panel, init, ldx, sh->tile, (size_t)pk->nr);
             apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
         }
@@ -487,8 +490,19 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.solo_at = rnnrt_tuning_solo_at();
     atomic_init(&pl.solo, 0);
 
+    /* The recurrent step's tile: the taller one where it covers the batch in fewer row
+     * blocks (a batch of 4 is one pass over each panel instead of two), since below the
+     * cache the step streams each panel once per row block. */
+    pl.step_gemm = &pk->gemm;
+    pl.step_kc = pk->kc;
+    if (pk->gemm_tall.fn && (batch + pk->gemm_tall.mr - 1) / pk->gemm_tall.mr <
+                                (batch + pk->gemm.mr - 1) / pk->gemm.mr) {
+        pl.step_gemm = &pk->gemm_tall;
+        pl.step_kc = pk->tall_kc;
+    }
     int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
     int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
+    max_mr = max_mr > pl.step_gemm->mr ? max_mr : pl.step_gemm->mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
     const size_t hsz = (size_t)batch * m->h_size;
     pl.chunked_layers = m->directions == 1;

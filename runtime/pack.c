@@ -119,6 +119,10 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
     p->kc = rnnrt_gemm_kc(&p->gemm);
     p->proj_kc = rnnrt_gemm_kc(&p->proj_gemm);
+    if (m->gates == 4 && k->gemm4_tall.fn) {
+        p->gemm_tall = k->gemm4_tall;
+        p->tall_kc = rnnrt_gemm_kc(&p->gemm_tall);
+    }
 
     size_t total = 0, panel_cols = (size_t)p->panels * p->nr;
     for (int u = 0; u < units; u++) {

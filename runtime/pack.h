@@ -26,6 +26,8 @@ typedef struct rnnrt_packing {
     int proj_panels;              /* ceil(P / proj_nr) */
     int kc;                       /* k-block of the gate GEMMs, by gemm's rule (kernels.inc) */
     int proj_kc;                  /* k-block of the projection, by proj_gemm's rule */
+    rnnrt_gemm_ukernel gemm_tall; /* a taller tile on the same panels (fn NULL if none) */
+    int tall_kc;
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     float *arena;

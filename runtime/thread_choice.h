@@ -1,12 +1,14 @@
 /* One thread or several, by measurement. A model keeps, for each of a few recent call
  * shapes, the measured time per row-step of its passes on one thread and on the thread
  * count asked for; a call runs the faster, and every so often the other, so that a change
- * of load (another process taking a core, or leaving it) is seen. The time between such
- * trials (3 calls each, scored by the fastest; one call of 5 ms or more) doubles from 100 ms
- * to 1 s while the trial loses and restarts at 100 ms when it wins, and is at least 32
- * times the trial's own length, so that trials of long calls stay near 3% too. Time, not calls: a losing trial on several threads costs a scheduler time slice
- * (milliseconds) whatever the call's size, so trials at most once a second cost about 1%
- * on a steady machine. The clock is the vDSO's, so this makes no system call. */
+ * of load (another process taking a core, or leaving it) is seen.
+ *
+ * A trial is 3 calls scored by the fastest (one call of 5 ms or more). The time to the next
+ * trial doubles from 100 ms to 1 s while trials lose by 10% or more, restarts at 100 ms
+ * otherwise, and is at least 32 times the trial's own length. Time, not calls: a losing
+ * trial on several threads costs a scheduler time slice (milliseconds) whatever the call's
+ * size, so trials at most once a second cost about 1% on a steady machine, and long calls
+ * stay near 3%. The clock is the vDSO's, so this makes no system call. */
 #ifndef RNNRT_THREAD_CHOICE_H
 #define RNNRT_THREAD_CHOICE_H
 

@@ -177,6 +177,9 @@ typedef struct rnnrt_kernels {
      * the LSTM projection and the stand-alone packed GEMM (runtime/gemm.h). */
     int units;
     rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj;
+    /* Optional (fn NULL where a set has none): a taller tile on gemm4's panels (same nr and
+     * units), used for the batches it covers in fewer row blocks. */
+    rnnrt_gemm_ukernel gemm4_tall;
 } rnnrt_kernels;
 
 /* Every kernel's declaration, from the list. */
