@@ -451,8 +451,9 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
         s = RNNRT_E_NOMEM;
     if (m)
         forget_file(m);
-    if (!s)
-        start_threads(rnnrt_model_thread_count(m));
+    if (!s) /* as many as a pass of this model can use: one per gate panel at most */
+        start_threads(rnnrt_model_thread_count(m) < m->packings[0]->panels
+                          ? rnnrt_model_thread_count(m) : m->packings[0]->panels);
     rnnrt_free(ld.found);
     if (s) {
         rnnrt_model_free(m);
