@@ -40,16 +40,6 @@ static shape shape_of(const rnnrt_model *m, int t, int b)
     return s;
 }
 
-/* dst [outer][inner][w] <- src [inner][outer][w]. Written apart from the library's own, so a
- * mistake in one is not repeated in the other. */
-static void transpose(float *dst, const float *src, int outer, int inner, size_t w)
-{
-    for (int i = 0; i < inner; i++)
-        for (int o = 0; o < outer; o++)
-            for (size_t k = 0; k < w; k++)
-                dst[((size_t)o * inner + i) * w + k] = src[((size_t)i * outer + o) * w + k];
-}
-
 /* The outputs of one call: y in the call's own layout, then the final state. */
 typedef struct result {
     float *y, *h, *c;
@@ -119,7 +109,7 @@ static void same_bytes_as_time_major(void **st)
             for (int b = 0; b < s.b; b++)
                 lengths[b] = 1 + (b * 5 + 3) % s.t;
             lengths[s.b / 2] = s.t;
-            transpose(xt, xb, s.t, s.b, s.in); /* [B][T][I] -> [T][B][I] */
+            swap_axes(xt, xb, s.t, s.b, s.in); /* [B][T][I] -> [T][B][I] */
             for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
                 assert_int_equal(rnnrt_set_variant(variants[v]), RNNRT_OK);
                 for (int mode = 0; mode < 4; mode++) {
@@ -128,7 +118,7 @@ static void same_bytes_as_time_major(void **st)
                     result want = result_new(&s), got = result_new(&s);
                     call(m, 0, &s, xt, len, h, c0, &want);
                     call(m, 1, &s, xb, len, h, c0, &got);
-                    transpose(yt, want.y, s.b, s.t, s.out); /* [T][B][O] -> [B][T][O] */
+                    swap_axes(yt, want.y, s.b, s.t, s.out); /* [T][B][O] -> [B][T][O] */
                     char ctx[160];
                     snprintf(ctx, sizeof ctx, "model %d (%s), T %d, B %d, %s, lengths %s, %s",
                              k, rnnrt_model_cell_name(m), s.t, s.b, variants[v],
