@@ -44,22 +44,21 @@ rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const vo
     return RNNRT_OK;
 }
 
-static rnnrt_status check_arguments(const rnnrt_model *m, const rnnrt_state *state,
-                                    const float *x, int seq_len, int batch, const int *lengths,
-                                    const float *y)
+rnnrt_status rnnrt_check_forward(const char *fn, const rnnrt_model *m,
+                                 const rnnrt_state *state, const float *x, int seq_len,
+                                 int batch, const int *lengths, const float *y)
 {
     uint64_t width = m ? (uint64_t)(m->input_size > m->directions * m->h_size
                                         ? m->input_size : m->directions * m->h_size) : 0;
-    rnnrt_status s = rnnrt_check_sequence("rnnrt_forward", m, x, "x", y, "y", seq_len, batch,
-                                          lengths, width);
+    rnnrt_status s = rnnrt_check_sequence(fn, m, x, "x", y, "y", seq_len, batch, lengths,
+                                          width);
     if (s || !state)
         return s;
-    if ((s = rnnrt_state_check(state, m)))
+    if ((s = rnnrt_state_check(fn, state, m)))
         return s;
     if (state->batch != batch)
-        return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_forward: the state holds %d sequences but batch is %d",
-                          state->batch, batch);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: the state holds %d sequences but batch is %d",
+                          fn, state->batch, batch);
     return RNNRT_OK;
 }
 
@@ -78,21 +77,19 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y, threads, ws);
 }
 
-rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,
-                           int seq_len, int batch, const int *lengths, float *y)
+rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_state *state,
+                                   const float *x, int seq_len, int batch, const int *lengths,
+                                   float *y)
 {
-    rnnrt_clear_error();
-    rnnrt_status s = check_arguments(m, state, x, seq_len, batch, lengths, y);
-    if (s)
-        return s;
     rnnrt_workspace temp = {0}; /* without a state, scratch lives for this call only */
     float *h = state ? state->h : rnnrt_calloc(rnnrt_state_h_count(m, batch), sizeof(float));
     float *c = state ? state->c : NULL;
     size_t nc = rnnrt_state_c_count(m, batch);
     if (!state && nc)
         c = rnnrt_calloc(nc, sizeof(float));
+    rnnrt_status s;
     if (!h || (nc && !c))
-        s = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a zero state");
+        s = rnnrt_fail(RNNRT_E_NOMEM, "%s: out of memory for a zero state", fn);
     else
         s = run_variant(m, h, c, x, seq_len, batch, lengths, y, state ? &state->work : &temp);
     if (!state) {
@@ -101,4 +98,12 @@ rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float
         rnnrt_workspace_release(&temp);
     }
     return s;
+}
+
+rnnrt_status rnnrt_forward(const rnnrt_model *m, rnnrt_state *state, const float *x,
+                           int seq_len, int batch, const int *lengths, float *y)
+{
+    rnnrt_clear_error();
+    rnnrt_status s = rnnrt_check_forward("rnnrt_forward", m, state, x, seq_len, batch, lengths, y);
+    return s ? s : rnnrt_forward_checked("rnnrt_forward", m, state, x, seq_len, batch, lengths, y);
 }

@@ -15,6 +15,18 @@ rnnrt_status rnnrt_check_sequence(const char *fn, const rnnrt_model *m, const vo
                                   const char *in_name, const void *out, const char *out_name,
                                   int seq_len, int batch, const int *lengths, uint64_t width);
 
+/* rnnrt_forward's checks (the sequence checks with room for x or y, then the state's shape
+ * and batch), with messages that start with `fn`. */
+rnnrt_status rnnrt_check_forward(const char *fn, const rnnrt_model *m,
+                                 const rnnrt_state *state, const float *x, int seq_len,
+                                 int batch, const int *lengths, const float *y);
+
+/* rnnrt_forward after its checks: the state (or a zero one for this call), then the active
+ * variant. x and y are time-major; fn names the caller in messages. */
+rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_state *state,
+                                   const float *x, int seq_len, int batch, const int *lengths,
+                                   float *y);
+
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
  * gate math in double from libm, no kernel set. It is the oracle every faster path is
  * checked against.

@@ -128,14 +128,14 @@ rnnrt_status rnnrt_state_write(rnnrt_state *s, const float *h, const float *c)
     return RNNRT_OK;
 }
 
-rnnrt_status rnnrt_state_check(const rnnrt_state *s, const rnnrt_model *m)
+rnnrt_status rnnrt_state_check(const char *fn, const rnnrt_state *s, const rnnrt_model *m)
 {
     if (s->cell != m->cell || s->layers != m->layers || s->directions != m->directions ||
         s->hidden != m->hidden || s->h_size != m->h_size)
         return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_forward: the state was created for another model shape "
+                          "%s: the state was created for another model shape "
                           "(%d layers x %d directions, hidden %d, h %d; this model has %d x %d, "
-                          "%d, %d)", s->layers, s->directions, s->hidden, s->h_size, m->layers,
+                          "%d, %d)", fn, s->layers, s->directions, s->hidden, s->h_size, m->layers,
                           m->directions, m->hidden, m->h_size);
     return RNNRT_OK;
 }

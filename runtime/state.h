@@ -16,7 +16,7 @@ struct rnnrt_state {
     rnnrt_workspace io;   /* embedded x and the stack's y of the token and head forwards */
 };
 
-/* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message. */
-rnnrt_status rnnrt_state_check(const rnnrt_state *s, const rnnrt_model *m);
+/* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message that starts with fn. */
+rnnrt_status rnnrt_state_check(const char *fn, const rnnrt_state *s, const rnnrt_model *m);
 
 #endif

@@ -53,3 +53,13 @@ rnnrt_model *build_model(const model_spec *spec)
     free(bytes);
     return m;
 }
+
+const model_spec cell_specs[N_CELL_SPECS] = {
+    /* cell, I, H, P, layers, directions, bias, seed */
+    {RNNRT_CELL_LSTM, 37, 83, 0, 2, 2, 1, 1},
+    {RNNRT_CELL_LSTM, 50, 70, 19, 2, 1, 1, 2},
+    {RNNRT_CELL_GRU, 29, 61, 0, 2, 2, 1, 3},
+    {RNNRT_CELL_GRU, 16, 40, 0, 1, 1, 0, 4},
+    {RNNRT_CELL_LSTM_PEEPHOLE, 21, 45, 0, 1, 2, 1, 5},
+    {RNNRT_CELL_LSTM_COUPLED, 33, 52, 17, 2, 1, 1, 6},
+};

@@ -20,6 +20,11 @@ unsigned char *build_model_bytes(const model_spec *spec, size_t *size);
 /* The same, loaded; fails the test if it does not load. */
 rnnrt_model *build_model(const model_spec *spec);
 
+/* One small model of each cell, covering projection, bias=False, stacks and both
+ * directions; larger than the goldens (several GEMM tiles, panels and tails). */
+enum { N_CELL_SPECS = 6 };
+extern const model_spec cell_specs[N_CELL_SPECS];
+
 /* Uniform values in [-scale, scale] from a seeded generator. */
 void fill_uniform(float *v, size_t n, float scale, unsigned *seed);
 

@@ -1,11 +1,11 @@
 /* Allocation failure, in a build with -Dalloc_fail_hook=true (and -Db_sanitize=address, whose
  * LeakSanitizer fails the run on any leak): loading from memory and from a path, creating a
- * state and forward passes (with and without a state, every cell, multi-layer bidirectional
- * with lengths, 1 and 2 threads, every forward variant) are run with allocation number n
- * failing, for n = 1, 2, ... until the call makes fewer than n allocations. Each run either
- * returns RNNRT_E_NOMEM with a message that says so, leaving its outputs (and the state)
- * untouched, after which the same objects give the expected result; or it absorbs the
- * failure and still gives the expected result. The same again with every allocation from
+ * state and forward passes (time-major and batch-first, with and without a state, every cell,
+ * multi-layer bidirectional with lengths, 1 and 2 threads, every forward variant) are run with
+ * allocation number n failing, for n = 1, 2, ... until the call makes fewer than n allocations.
+ * Each run either returns RNNRT_E_NOMEM with a message that says so, leaving its outputs (and
+ * the state) untouched, after which the same objects give the expected result; or it absorbs
+ * the failure and still gives the expected result. The same again with every allocation from
  * the n-th on failing ("sticky"), which also fails whatever a cleanup path might allocate.
  * Refused sizes must be refused before any allocation. */
 #include <math.h>
@@ -194,9 +194,18 @@ static void state_create_fails_cleanly(void **st)
 typedef struct fwd_case {
     const golden *g;
     int use_state;
+    int batch_first;           /* rnnrt_forward_batch_first instead of rnnrt_forward */
+    const float *x, *y_want;   /* the golden x and y in the call's layout */
     size_t ny;
     float *y, *h, *c; /* outputs and the state read back */
 } fwd_case;
+
+static rnnrt_status forward_call(const fwd_case *fc, rnnrt_state *s)
+{
+    const golden *g = fc->g;
+    return (fc->batch_first ? rnnrt_forward_batch_first : rnnrt_forward)(
+        g->model, s, fc->x, g->seq_len, g->batch, g->lengths, fc->y);
+}
 
 /* One forward attempt with allocation n failing; returns 1 when the call made fewer than n
  * allocations (the sweep is over). */
@@ -211,7 +220,7 @@ static int forward_attempt(fwd_case *fc, long n, int sticky, const char *what)
     }
     memset(fc->y, 0x5a, fc->ny * sizeof *fc->y);
     rnnrt_alloc_fail_after(n, sticky);
-    rnnrt_status st = rnnrt_forward(g->model, s, g->x, g->seq_len, g->batch, g->lengths, fc->y);
+    rnnrt_status st = forward_call(fc, s);
     long made = rnnrt_alloc_fail_after(0, 0);
     int over = 0;
     if (st == RNNRT_OK) {
@@ -228,10 +237,10 @@ static int forward_attempt(fwd_case *fc, long n, int sticky, const char *what)
             if (g->c0)
                 expect_close("state after a failed forward", fc->c, g->c0, g->c_count);
         }
-        if (rnnrt_forward(g->model, s, g->x, g->seq_len, g->batch, g->lengths, fc->y))
+        if (forward_call(fc, s))
             fail_msg("%s: forward after the failure: %s", what, rnnrt_last_error());
     }
-    expect_close(what, fc->y, g->y, fc->ny);
+    expect_close(what, fc->y, fc->y_want, fc->ny);
     if (s) {
         assert_int_equal(rnnrt_state_read(s, fc->h, fc->c), RNNRT_OK);
         expect_close("h_n", fc->h, g->hn, g->h_count);
@@ -242,6 +251,21 @@ static int forward_attempt(fwd_case *fc, long n, int sticky, const char *what)
     return over;
 }
 
+/* Allocation n failing for n = 1, 2, ... until the call makes fewer, then sticky. */
+static void forward_sweep(fwd_case *fc, const char *what)
+{
+    for (int sticky = 0; sticky < 2; sticky++)
+        for (long n = 1;; n++)
+            if (forward_attempt(fc, n, sticky, what)) {
+                if (!sticky)
+                    sites_failed += n - 1;
+                break;
+            }
+}
+
+/* Both entry points: rnnrt_forward_batch_first adds its scratch (the state's, or the
+ * call's own) to what rnnrt_forward allocates; it runs on batch-major copies of the
+ * goldens, on one thread. */
 static void forward_fails_cleanly(void **st)
 {
     (void)st;
@@ -250,6 +274,10 @@ static void forward_fails_cleanly(void **st)
         golden g;
         golden_load(test_data_dir, models[k], &g);
         fwd_case fc = {.g = &g, .ny = (size_t)g.seq_len * g.batch * g.output_size};
+        size_t nx = (size_t)g.seq_len * g.batch * g.input_size;
+        float *xb = malloc(nx * sizeof *xb), *yb = malloc(fc.ny * sizeof *yb);
+        swap_axes(xb, g.x, g.batch, g.seq_len, (size_t)g.input_size);
+        swap_axes(yb, g.y, g.batch, g.seq_len, (size_t)g.output_size);
         fc.y = malloc(fc.ny * sizeof *fc.y);
         fc.h = malloc(g.h_count * sizeof *fc.h);
         fc.c = g.c_count ? malloc(g.c_count * sizeof *fc.c) : NULL;
@@ -258,26 +286,26 @@ static void forward_fails_cleanly(void **st)
                 continue;
             for (int threads = 1; threads <= 2; threads++) {
                 rnnrt_set_num_threads(threads);
-                for (int use_state = 0; use_state < 2; use_state++) {
-                    /* a case with an initial state needs one to start from */
-                    if (!use_state && g.h0)
-                        continue;
-                    fc.use_state = use_state;
-                    char what[256];
-                    snprintf(what, sizeof what, "%s forward (%s, %d thread%s, %s)", g.name,
-                             variants[v], threads, threads > 1 ? "s" : "",
-                             use_state ? "state" : "state NULL");
-                    for (int sticky = 0; sticky < 2; sticky++)
-                        for (long n = 1;; n++)
-                            if (forward_attempt(&fc, n, sticky, what)) {
-                                if (!sticky)
-                                    sites_failed += n - 1;
-                                break;
-                            }
-                }
+                for (int bf = 0; bf <= (threads == 1); bf++)
+                    for (int use_state = 0; use_state < 2; use_state++) {
+                        /* a case with an initial state needs one to start from */
+                        if (!use_state && g.h0)
+                            continue;
+                        fc.use_state = use_state;
+                        fc.batch_first = bf;
+                        fc.x = bf ? xb : g.x;
+                        fc.y_want = bf ? yb : g.y;
+                        char what[256];
+                        snprintf(what, sizeof what, "%s %s (%s, %d thread%s, %s)", g.name,
+                                 bf ? "forward_batch_first" : "forward", variants[v], threads,
+                                 threads > 1 ? "s" : "", use_state ? "state" : "state NULL");
+                        forward_sweep(&fc, what);
+                    }
             }
         }
         rnnrt_set_num_threads(0);
+        free(xb);
+        free(yb);
         free(fc.y);
         free(fc.h);
         free(fc.c);
@@ -501,6 +529,10 @@ static void refused_sizes_allocate_nothing(void **st)
                      RNNRT_E_INVALID);
     assert_int_equal(rnnrt_forward(wide, NULL, x, wrap_t, 1 << 24, NULL, y), RNNRT_E_INVALID);
     assert_int_equal(rnnrt_forward(wide, NULL, x, wrap_t + 1, 1 << 24, NULL, y),
+                     RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_forward_batch_first(g.model, NULL, x, INT32_MAX, INT32_MAX, NULL, y),
+                     RNNRT_E_INVALID);
+    assert_int_equal(rnnrt_forward_batch_first(wide, NULL, x, wrap_t, 1 << 24, NULL, y),
                      RNNRT_E_INVALID);
     assert_int_equal(rnnrt_state_create(g.model, INT32_MAX, &s), RNNRT_E_INVALID);
     assert_null(s);

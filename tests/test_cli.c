@@ -197,6 +197,64 @@ static void run_matches_library(void **st)
     golden_free(&g);
 }
 
+/* --batch-first: x.npy [B, T, I] in, y.npy [B, T, O] out, the bytes of
+ * rnnrt_forward_batch_first; refused beside the whole-model options. */
+static void run_batch_first(void **st)
+{
+    (void)st;
+    golden g;
+    golden_load(test_data_dir, "gru_bidir_lengths_state", &g);
+    char x_path[128], y_path[128], l_path[128], model[512], args[1024], err[256];
+    snprintf(x_path, sizeof x_path, "%s/xb.npy", tmpdir);
+    snprintf(y_path, sizeof y_path, "%s/yb.npy", tmpdir);
+    snprintf(l_path, sizeof l_path, "%s/lb.npy", tmpdir);
+    snprintf(model, sizeof model, "%s/golden/gru_bidir_lengths_state.model.safetensors",
+             test_data_dir);
+    assert_true(g.seq_len != g.batch); /* so that swapped axes cannot pass */
+    size_t nx = (size_t)g.seq_len * g.batch * g.input_size;
+    size_t ny = (size_t)g.seq_len * g.batch * g.output_size;
+    float *xb = malloc(nx * sizeof *xb), *expected = malloc(ny * sizeof *expected);
+    swap_axes(xb, g.x, g.batch, g.seq_len, (size_t)g.input_size);
+    uint64_t shape[3] = {(uint64_t)g.batch, (uint64_t)g.seq_len, (uint64_t)g.input_size};
+    assert_int_equal(npy_save_f32(x_path, xb, shape, 3, err, sizeof err), 0);
+    int64_t lengths[16];
+    assert_true(g.batch <= 16);
+    for (int b = 0; b < g.batch; b++)
+        lengths[b] = g.lengths[b];
+    write_i64_npy(l_path, lengths, g.batch);
+    assert_int_equal(rnnrt_forward_batch_first(g.model, NULL, xb, g.seq_len, g.batch, g.lengths,
+                                               expected), RNNRT_OK);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --lengths '%s' --batch-first "
+             "--output '%s'", model, x_path, l_path, y_path);
+    assert_int_equal(run_tool(args), 0);
+    npy_array a;
+    if (npy_load(y_path, &a, err, sizeof err))
+        fail_msg("%s: %s", y_path, err);
+    assert_int_equal(a.ndim, 3);
+    assert_int_equal(a.shape[0], g.batch);
+    assert_int_equal(a.shape[1], g.seq_len);
+    assert_int_equal(a.shape[2], g.output_size);
+    npy_free(&a);
+    float *y = read_y(y_path, ny);
+    assert_memory_equal(y, expected, ny * sizeof *y);
+    free(y);
+
+    /* beside --last-step or --head: the usage text (exit 2), no output written */
+    remove(y_path);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --batch-first --last-step --output '%s'",
+             model, x_path, y_path);
+    assert_int_equal(run_tool(args), 2); /* usage */
+    snprintf(args, sizeof args, "run '%s' --input '%s' --batch-first --head --output '%s'",
+             model, x_path, y_path);
+    assert_int_equal(run_tool(args), 2);
+    assert_int_equal(access(y_path, F_OK), -1);
+    free(xb);
+    free(expected);
+    remove(x_path);
+    remove(l_path);
+    golden_free(&g);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -210,6 +268,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(npy_round_trip_and_rejects),
         cmocka_unit_test(npy_refuses_sizes_that_wrap),
         cmocka_unit_test(run_matches_library),
+        cmocka_unit_test(run_batch_first),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
     rmdir(tmpdir);

@@ -170,3 +170,11 @@ int wrapping_seq_len(int batch, uint64_t width)
                  (unsigned long long)width);
     return (int)t;
 }
+
+void swap_axes(float *dst, const float *src, int outer, int inner, size_t w)
+{
+    for (int i = 0; i < inner; i++)
+        for (int o = 0; o < outer; o++)
+            memcpy(dst + ((size_t)o * inner + i) * w, src + ((size_t)i * outer + o) * w,
+                   w * sizeof *dst);
+}

@@ -51,6 +51,10 @@ double max_rel_error(const float *got, const float *ref, size_t n, size_t *where
  * that wraps takes for a small array. Fails the test if it is past INT_MAX. */
 int wrapping_seq_len(int batch, uint64_t width);
 
+/* dst [outer][inner][w] <- src [inner][outer][w]: swaps the first two axes, between the
+ * time-major [T][B][w] and batch-major [B][T][w] layouts. */
+void swap_axes(float *dst, const float *src, int outer, int inner, size_t w);
+
 /* The test data directory, from argv[1] (set by meson). */
 extern const char *test_data_dir;
 

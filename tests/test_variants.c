@@ -21,15 +21,6 @@
  * max(1, |ref|) as in the golden suite. */
 #define TOLERANCE 1e-5
 
-static const model_spec specs[] = {
-    /* cell, I, H, P, layers, directions, bias, seed */
-    {RNNRT_CELL_LSTM, 37, 83, 0, 2, 2, 1, 1},
-    {RNNRT_CELL_LSTM, 50, 70, 19, 2, 1, 1, 2},
-    {RNNRT_CELL_GRU, 29, 61, 0, 2, 2, 1, 3},
-    {RNNRT_CELL_GRU, 16, 40, 0, 1, 1, 0, 4},
-    {RNNRT_CELL_LSTM_PEEPHOLE, 21, 45, 0, 1, 2, 1, 5},
-    {RNNRT_CELL_LSTM_COUPLED, 33, 52, 17, 2, 1, 1, 6},
-};
 enum { T = 9, B = 7 };
 
 typedef struct run_out {
@@ -97,8 +88,8 @@ static void variants_agree(void **st)
     rnnrt_tuning_set_gemm_kc(24); /* several k-blocks on these small models */
     rnnrt_tuning_set_chunk(4); /* and several chunks of steps: 9 = 4 + 4 + 1 */
     double worst = 0;
-    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-        rnnrt_model *m = build_model(&specs[k]);
+    for (size_t k = 0; k < N_CELL_SPECS; k++) {
+        rnnrt_model *m = build_model(&cell_specs[k]);
         float *x, *h0, *c0;
         int lengths[B];
         inputs(m, 100 + (unsigned)k, &x, &h0, &c0, lengths);
@@ -154,8 +145,8 @@ static void blocked_against_one_thread(int solo)
     rnnrt_tuning_set_threads_exact(1); /* really run 2-4 threads, even on a loaded CI */
     if (solo)
         rnnrt_tuning_set_chunk(4); /* switches inside and at the edges of projection chunks */
-    for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-        rnnrt_model *m = build_model(&specs[k]);
+    for (size_t k = 0; k < N_CELL_SPECS; k++) {
+        rnnrt_model *m = build_model(&cell_specs[k]);
         float *x, *h0, *c0;
         int lengths[B];
         inputs(m, (solo ? 300 : 200) + (unsigned)k, &x, &h0, &c0, lengths);
@@ -214,8 +205,8 @@ static void batch_composition_invariance(void **st)
     for (int set = 0; set < 4; set++) {
         if (rnnrt_set_isa(sets[set]) != RNNRT_OK)
             continue;
-        for (size_t k = 0; k < sizeof specs / sizeof specs[0]; k++) {
-            rnnrt_model *m = build_model(&specs[k]);
+        for (size_t k = 0; k < N_CELL_SPECS; k++) {
+            rnnrt_model *m = build_model(&cell_specs[k]);
             float *x, *h0, *c0;
             int lengths[B];
             inputs(m, 400 + (unsigned)k, &x, &h0, &c0, lengths);

@@ -4,6 +4,7 @@
  *   rnnrt run MODEL --input X.npy --output Y.npy [--lengths L.npy] [--threads N]
  *             [--isa NAME] [--weights W] [--state-out H.npy]
  *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
+ *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O])
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
  *             [--seed S]    (character models; without MODEL the one built into the tool) */
@@ -39,11 +40,13 @@ static int usage(void)
             "       rnnrt run MODEL (--input X.npy | --random-input T,B[,SEED]) --output Y.npy\n"
             "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n"
             "                 [--weights f32|bf16|int8]\n"
-            "                 [--head] [--last-step]\n"
+            "                 [--head] [--last-step] [--batch-first]\n"
             "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
             "                 [--last-step] [--threads N] [--isa NAME] [--weights W]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
-            "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n");
+            "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n"
+            "--batch-first: X.npy is [B, T, I] and Y.npy [B, T, O] (PyTorch's batch_first=True)\n"
+            "instead of [T, B, I] and [T, B, O]; not with --tokens, --head or --last-step.\n");
     return 2;
 }
 
@@ -120,7 +123,7 @@ static int cmd_info(int argc, char **argv)
 
 typedef struct run_args {
     const char *model, *input, *output, *lengths, *isa, *tokens, *threads, *weights;
-    int random_t, random_b, head, last_step;
+    int random_t, random_b, head, last_step, batch_first;
     unsigned random_seed;
 } run_args;
 
@@ -130,8 +133,9 @@ static int parse_run(int argc, char **argv, run_args *a)
     a->random_seed = 1;
     for (int k = 2; k < argc; k++) {
         const char *opt = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
-        if (!strcmp(opt, "--head") || !strcmp(opt, "--last-step")) {
-            *(opt[2] == 'h' ? &a->head : &a->last_step) = 1;
+        if (!strcmp(opt, "--head") || !strcmp(opt, "--last-step") ||
+            !strcmp(opt, "--batch-first")) {
+            *(opt[2] == 'h' ? &a->head : opt[2] == 'l' ? &a->last_step : &a->batch_first) = 1;
             continue;
         }
         int takes_value = opt[0] == '-' && opt[1] == '-';
@@ -173,6 +177,11 @@ static int parse_run(int argc, char **argv, run_args *a)
                 "--tokens\n");
         return -1;
     }
+    if (a->batch_first && (a->tokens || a->head || a->last_step)) {
+        fprintf(stderr, "rnnrt run: --batch-first runs the recurrent stack on --input or "
+                "--random-input; it does not go with --tokens, --head or --last-step\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -190,7 +199,8 @@ static size_t array_bytes(const char *what, int t, int b, int width)
     return bytes ? (size_t)bytes : 1;
 }
 
-/* x [T][B][I] from the .npy file or from a seeded uniform(-1, 1) generator. */
+/* x [T][B][I] ([B][T][I] with --batch-first) from the .npy file or from a seeded
+ * uniform(-1, 1) generator. */
 static int load_input(const run_args *a, int input_size, float **x, int *t, int *b)
 {
     char err[256];
@@ -216,12 +226,12 @@ static int load_input(const run_args *a, int input_size, float **x, int *t, int 
     int rc = 0;
     if (arr.ndim != 3 || arr.shape[2] != (uint64_t)input_size || !arr.shape[0] ||
         !arr.shape[1] || arr.shape[0] > 1u << 30 || arr.shape[1] > 1u << 30)
-        rc = complain("%s must have shape [T, B, %d]", a->input,
-                     input_size);
+        rc = complain("%s must have shape [%s, %d]", a->input,
+                      a->batch_first ? "B, T" : "T, B", input_size);
     else if (npy_to_f32(&arr, x, err, sizeof err))
         rc = complain("%s: %s", a->input, err);
-    *t = (int)arr.shape[0];
-    *b = (int)arr.shape[1];
+    *t = (int)arr.shape[a->batch_first ? 1 : 0];
+    *b = (int)arr.shape[a->batch_first ? 0 : 1];
     npy_free(&arr);
     return rc;
 }
@@ -269,6 +279,8 @@ static rnnrt_status run_model(const run_args *a, const rnnrt_model *m, const flo
         return rnnrt_forward_tokens(m, NULL, ids, t, b, lengths, a->last_step, y);
     if (a->head || a->last_step)
         return rnnrt_forward_head(m, NULL, x, t, b, lengths, a->last_step, y);
+    if (a->batch_first)
+        return rnnrt_forward_batch_first(m, NULL, x, t, b, lengths, y);
     return rnnrt_forward(m, NULL, x, t, b, lengths, y);
 }
 
@@ -305,21 +317,23 @@ static int cmd_run(int argc, char **argv)
         goto out;
     }
     char err[256];
-    uint64_t shape[3] = {(uint64_t)t, (uint64_t)b, (uint64_t)width};
+    /* [T, B, width], [B, T, width] batch-first, or [B, width] for the last steps */
+    int first = a.batch_first ? b : t, second = a.batch_first ? t : b;
+    uint64_t shape[3] = {(uint64_t)first, (uint64_t)second, (uint64_t)width};
     int ndim = a.last_step ? 2 : 3;
     if (npy_save_f32(a.output, y, shape + (a.last_step ? 1 : 0), ndim, err, sizeof err)) {
         fprintf(stderr, "rnnrt run: %s\n", err);
         goto out;
     }
     printf("%s: %s, %d layer(s) x %d direction(s), [%d, %d", a.model, rnnrt_model_cell_name(m),
-           rnnrt_model_num_layers(m), rnnrt_model_num_directions(m), t, b);
+           rnnrt_model_num_layers(m), rnnrt_model_num_directions(m), first, second);
     if (!a.tokens)
         printf(", %d", rnnrt_model_input_size(m));
     printf("] -> %s ", a.output);
     if (a.last_step)
         printf("[%d, %d]", b, width);
     else
-        printf("[%d, %d, %d]", t, b, width);
+        printf("[%d, %d, %d]", first, second, width);
     printf(" (%s, kernel set %s, %d threads)\n",
            a.tokens ? "embedding + recurrent stack + head"
            : whole  ? "recurrent stack + head" : "recurrent stack",

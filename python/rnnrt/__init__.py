@@ -109,6 +109,7 @@ _state_write = _fn("rnnrt_state_write", _I, _P, _P, _P)
 _state_reset = _fn("rnnrt_state_reset", _I, _P)
 _state_batch = _fn("rnnrt_state_batch", _I, _P)
 _forward = _fn("rnnrt_forward", _I, _P, _P, _P, _I, _I, _P, _P)
+_forward_batch_first = _fn("rnnrt_forward_batch_first", _I, _P, _P, _P, _I, _I, _P, _P)
 _forward_tokens = _fn("rnnrt_forward_tokens", _I, _P, _P, _P, _I, _I, _P, _I, _P)
 _forward_head = _fn("rnnrt_forward_head", _I, _P, _P, _P, _I, _I, _P, _I, _P)
 _token = _fn("rnnrt_model_token", ctypes.c_char_p, _P, _I)
@@ -414,16 +415,17 @@ class Model:
             raise Error(E_INVALID, "the state belongs to another model")
         return state._p
 
-    def _seq(self, x, batch_first):
-        """x as a C-contiguous float32 [T, B, I] (a copy only when it is not one already,
-        or when batch_first asks for the transpose)."""
+    def _seq(self, x, batch_first, time_major=True):
+        """x as a C-contiguous float32 array, [T, B, I] when time_major (a batch-first x is
+        transposed: a copy), else in x's own layout; otherwise a copy only when x is not
+        one already."""
         if type(x) is not np.ndarray:
             x = np.asarray(x)
         if x.ndim != 3 or x.shape[2] != self.input_size:
             dims = "[B, T, %d]" if batch_first else "[T, B, %d]"
             raise Error(E_INVALID, f"x must have shape {dims % self.input_size}, has "
                                    f"{x.shape}")
-        if batch_first:
+        if batch_first and time_major:
             x = x.transpose(1, 0, 2)
         if (x.dtype is not _F32 and x.dtype != _F32) or not x.flags.c_contiguous:
             x = np.ascontiguousarray(x, dtype=np.float32)
@@ -437,26 +439,26 @@ class Model:
 
         state None: start from zeros; a State: start from it and leave the final state in
         it. lengths [B]: PyTorch's packed-sequence semantics, y zero past each length. out:
-        a C-contiguous float32 array of y's shape to write y into (time-major: no copy).
-        batch_first is done here in Python, by transposing x and y (copies): the library
-        is time-major for now.
+        a C-contiguous float32 array of y's shape to write y into. Either layout goes to
+        the library as it is (rnnrt_forward, or rnnrt_forward_batch_first with
+        batch_first): x is not copied when it is C-contiguous float32, and y is written
+        straight into out.
         """
         if batch_first is None:
             batch_first = self.batch_first
-        x = self._seq(x, batch_first)
-        T, B, _ = x.shape
+        x = self._seq(x, batch_first, time_major=False)
+        if batch_first:
+            B, T, _ = x.shape
+        else:
+            T, B, _ = x.shape
         if lengths is not None:
             lengths = _lengths(lengths, B)
-        y = _out(None if batch_first else out, (T, B, self.output_size))
-        status = _forward(self._p, None if state is None else self._state_arg(state), _ptr(x),
-                          T, B, _ptr(lengths), _ptr(y))
+        y = _out(out, (B, T, self.output_size) if batch_first else (T, B, self.output_size))
+        status = (_forward_batch_first if batch_first else _forward)(
+            self._p, None if state is None else self._state_arg(state), _ptr(x), T, B,
+            _ptr(lengths), _ptr(y))
         if status:
             _check(status)
-        if batch_first:
-            if out is None:
-                return np.ascontiguousarray(y.transpose(1, 0, 2))
-            _out(out, (B, T, self.output_size))[...] = y.transpose(1, 0, 2)
-            return out
         return y
 
     def _logits(self, fn, data, state, lengths, last_step_only, batch_first):

@@ -6,18 +6,18 @@
  *    through the last arguments and are left untouched on failure.
  *  - Tensors are dense, row-major, float32, in PyTorch's layouts and gate orders.
  *  - Thread safety. A loaded model may be shared by any number of threads calling
- *    rnnrt_forward, rnnrt_forward_tokens, rnnrt_forward_head, rnnrt_state_create and the
- *    model queries at once (its only mutable part, the weights packed per kernel set, is
- *    guarded by a mutex). Models may be loaded and freed on any thread while others run,
- *    but a model must outlive every call that uses it. A state belongs to one call at a
- *    time; it does not refer to its model. Results are the same bytes whatever other
- *    threads do and whatever the thread count. Each call runs its own OpenMP team of up to
- *    rnnrt_num_threads() threads, so N concurrent callers use up to N times as many:
- *    callers that parallelise over requests should call rnnrt_set_num_threads(1).
- *    rnnrt_last_error() is per thread and valid until that thread's next rnnrt call.
- *    rnnrt_set_num_threads(), rnnrt_set_isa() and rnnrt_set_variant() change process-wide
- *    settings: call them before starting forward passes from several threads. An rnnrt_rng
- *    belongs to one thread (copy it to fork).
+ *    rnnrt_forward, rnnrt_forward_batch_first, rnnrt_forward_tokens, rnnrt_forward_head,
+ *    rnnrt_state_create and the model queries at once (its only mutable part, the weights
+ *    packed per kernel set, is guarded by a mutex). Models may be loaded and freed on any
+ *    thread while others run, but a model must outlive every call that uses it. A state
+ *    belongs to one call at a time; it does not refer to its model. Results are the same
+ *    bytes whatever other threads do and whatever the thread count. Each call runs its own
+ *    OpenMP team of up to rnnrt_num_threads() threads, so N concurrent callers use up to N
+ *    times as many: callers that parallelise over requests should call
+ *    rnnrt_set_num_threads(1). rnnrt_last_error() is per thread and valid until that
+ *    thread's next rnnrt call. rnnrt_set_num_threads(), rnnrt_set_isa() and
+ *    rnnrt_set_variant() change process-wide settings: call them before starting forward
+ *    passes from several threads. An rnnrt_rng belongs to one thread (copy it to fork).
  *  - Floating point: the blocked forward pass flushes subnormal numbers to zero inside its
  *    own threads (they slow the arithmetic) and restores the caller's mode before it
  *    returns; the library never leaves the caller's floating-point environment changed.
@@ -113,6 +113,16 @@ RNNRT_API int          rnnrt_model_has_bias(const rnnrt_model *m);       /* 0 fo
 RNNRT_API int          rnnrt_state_batch(const rnnrt_state *s);
 /* Resets the state to zeros. */
 RNNRT_API rnnrt_status rnnrt_state_reset(rnnrt_state *s);
+
+/* rnnrt_forward on batch-major arrays (PyTorch's batch_first=True, Keras' layout, ONNX's
+ * layout=1): x [batch][seq_len][input_size], y [batch][seq_len][output_size]. state,
+ * lengths, the zeros past each length and the arguments refused are those of rnnrt_forward,
+ * and the results are the same bytes as rnnrt_forward on the transposed x. It works in
+ * time-major scratch the size of x and y: kept in the state between calls (streaming
+ * allocates nothing after the first call), or this call's own when state is NULL. */
+RNNRT_API rnnrt_status rnnrt_forward_batch_first(const rnnrt_model *m, rnnrt_state *state,
+                                                 const float *x, int seq_len, int batch,
+                                                 const int *lengths, float *y);
 
 /* Forward-pass variant, for benchmarking and testing: "reference" (plain loops, the
  * oracle) or "blocked" (packed weights, blocked GEMM with fused gates; the default).

@@ -56,6 +56,34 @@ class Golden(unittest.TestCase):
             s.reset()
             self.assertEqual(float(np.abs(s.read()[0]).max()), 0.0)
 
+    def test_batch_first_is_the_time_major_path(self):
+        """batch_first=True runs rnnrt_forward_batch_first on x as it is: the bytes of the
+        time-major call, y and the final state, with lengths and an initial state."""
+        for name in ("lstm_bidir_lengths_state", "gru_bidir_lengths_state",
+                     "lstm_proj_lengths_state"):
+            m, io = self.case(name)
+            x = np.ascontiguousarray(io["x"], dtype=np.float32)
+            T, B = x.shape[:2]
+            self.assertNotEqual(T, B, name)
+            xb = np.ascontiguousarray(x.transpose(1, 0, 2))
+            lengths = io.get("lengths")
+            s_tm, s_bf = m.state(B), m.state(B)
+            for s in (s_tm, s_bf):
+                s.write(io["h0"], io.get("c0"))
+            y_tm = m.forward(x, state=s_tm, lengths=lengths)
+            out = np.full((B, T, m.output_size), np.nan, np.float32)
+            y_bf = m.forward(xb, state=s_bf, lengths=lengths, batch_first=True, out=out)
+            self.assertIs(y_bf, out, name)
+            np.testing.assert_array_equal(y_bf, y_tm.transpose(1, 0, 2), name)
+            for a, b in zip(s_bf.read(), s_tm.read()):
+                np.testing.assert_array_equal(a, b, name)
+            # a refused call leaves out as it was
+            out[...] = 7.0
+            with self.assertRaises(rnnrt.Error) as e:
+                m.forward(xb, lengths=np.full(B, T + 1), batch_first=True, out=out)
+            self.assertIn("rnnrt_forward_batch_first: lengths[0]", e.exception.message)
+            self.assertTrue(np.all(out == 7.0), name)
+
     def test_from_bytes_and_queries(self):
         path = os.path.join(DATA, "golden", "lstm_proj.model.safetensors")
         with open(path, "rb") as f:

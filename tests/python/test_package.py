@@ -207,9 +207,44 @@ def test_no_copy_out_and_gil():
         m.forward(x, out=np.empty((6, 2, 4), np.float64))
     # CDLL (not PyDLL) calls drop the GIL for the length of the C call.
     assert type(rnnrt._lib) is ctypes.CDLL
-    # batch_first given per call transposes in Python.
-    yb = m.forward(np.ascontiguousarray(x.transpose(1, 0, 2)), batch_first=True)
+    # batch_first given per call: the library's batch-first entry point on x as it is (no
+    # copy of a C-contiguous float32 x), y written into out; the time-major bytes.
+    xb = np.ascontiguousarray(x.transpose(1, 0, 2))
+    assert m._seq(xb, True, time_major=False) is xb
+    yb = m.forward(xb, batch_first=True)
     np.testing.assert_array_equal(yb, out.transpose(1, 0, 2))
+    out_b = np.empty((2, 6, 4), np.float32)
+    assert m.forward(xb, batch_first=True, out=out_b) is out_b
+    np.testing.assert_array_equal(out_b, yb)
+    with pytest.raises(rnnrt.Error, match="out must be"):
+        m.forward(xb, batch_first=True, out=np.empty((6, 2, 4), np.float32))
+    with pytest.raises(rnnrt.Error, match=r"x must have shape \[B, T, 3\]"):
+        m.forward(np.zeros((2, 6, 5), np.float32), batch_first=True)
+
+
+def test_batch_first_equals_time_major_for_every_cell():
+    """forward(batch_first=True) against the time-major call on the transposed x, bit for
+    bit: y and the final state, stacked, bidirectional, lengths and an initial state."""
+    torch.manual_seed(5)
+    T, B = 7, 3
+    for mod in (nn.LSTM(5, 8, num_layers=2, bidirectional=True),
+                nn.LSTM(5, 8, proj_size=3, num_layers=2), nn.GRU(5, 8, bidirectional=True)):
+        m = rnnrt.Model.from_torch(mod, threads=1)
+        rng = np.random.default_rng(3)
+        x = rng.standard_normal((T, B, 5), dtype=np.float32)
+        s_tm, s_bf = m.state(B), m.state(B)
+        h0 = rng.standard_normal(s_tm.shapes()[0], dtype=np.float32)
+        c0 = None if m.cell == "gru" else rng.standard_normal(s_tm.shapes()[1],
+                                                               dtype=np.float32)
+        for s in (s_tm, s_bf):
+            s.write(h0, c0)
+        y_tm = m.forward(x, state=s_tm, lengths=[7, 2, 5])
+        y_bf = m.forward(np.ascontiguousarray(x.transpose(1, 0, 2)), state=s_bf,
+                         lengths=[7, 2, 5], batch_first=True)
+        assert y_bf.shape == (B, T, m.output_size)
+        np.testing.assert_array_equal(y_bf, y_tm.transpose(1, 0, 2))
+        for a, b in zip(s_bf.read(), s_tm.read()):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_generate_is_seeded():

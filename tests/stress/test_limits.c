@@ -53,6 +53,12 @@ static void assert_untouched(const float *y, size_t n, const char *what)
     }
 }
 
+/* The two entry points with rnnrt_forward's limits: time-major and batch-first. */
+typedef rnnrt_status (*forward_t)(const rnnrt_model *, rnnrt_state *, const float *, int, int,
+                                  const int *, float *);
+static const forward_t forward_fn[2] = {rnnrt_forward, rnnrt_forward_batch_first};
+static const char *const forward_name[2] = {"rnnrt_forward", "rnnrt_forward_batch_first"};
+
 static void forward_refuses_sizes_past_size_t(void **st)
 {
     (void)st;
@@ -60,15 +66,16 @@ static void forward_refuses_sizes_past_size_t(void **st)
     float x[16] = {0}, y[16];
     const int sizes[][2] = {{INT_MAX, INT_MAX}, {1 << 30, 1 << 30}, {INT_MAX, 1 << 28},
                             {1 << 28, INT_MAX}, {INT_MAX, MAX_DIM}, {1 << 30, 1 << 13}};
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    for (size_t k = 0; k < 2 * (sizeof sizes / sizeof sizes[0]); k++) {
+        const int *size = sizes[k / 2], bf = k % 2;
         memset(y, 0x5a, sizeof y);
         char what[96];
-        snprintf(what, sizeof what, "rnnrt_forward(seq_len %d, batch %d)", sizes[k][0],
-                 sizes[k][1]);
+        snprintf(what, sizeof what, "%s(seq_len %d, batch %d)", forward_name[bf], size[0],
+                 size[1]);
         /* x and y are far too small: the call must not touch them */
         /* batches past MAX_DIM are refused as such, before any size product */
-        expect_refused(rnnrt_forward(m, NULL, x, sizes[k][0], sizes[k][1], NULL, y),
-                       RNNRT_E_INVALID, sizes[k][1] > MAX_DIM ? "batch" : "too large", what);
+        expect_refused(forward_fn[bf](m, NULL, x, size[0], size[1], NULL, y), RNNRT_E_INVALID,
+                       size[1] > MAX_DIM ? "batch" : "too large", what);
         assert_untouched(y, 16, what);
     }
     rnnrt_model_free(m);
@@ -87,13 +94,14 @@ static void forward_refuses_sizes_that_wrap(void **st)
     int t = wrapping_seq_len(MAX_DIM, 256);
     assert_int_equal(t, 1 << 30);
     const int sizes[][2] = {{t, MAX_DIM}, {t + 1, MAX_DIM}, {INT_MAX, MAX_DIM}, {t, MAX_DIM - 1}};
-    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+    for (size_t k = 0; k < 2 * (sizeof sizes / sizeof sizes[0]); k++) {
+        const int *size = sizes[k / 2], bf = k % 2;
         char what[96];
-        snprintf(what, sizeof what, "rnnrt_forward(seq_len %d, batch %d, width 256)",
-                 sizes[k][0], sizes[k][1]);
+        snprintf(what, sizeof what, "%s(seq_len %d, batch %d, width 256)", forward_name[bf],
+                 size[0], size[1]);
         memset(y, 0x5a, sizeof y);
-        expect_refused(rnnrt_forward(m, NULL, x, sizes[k][0], sizes[k][1], NULL, y),
-                       RNNRT_E_INVALID, "too large", what);
+        expect_refused(forward_fn[bf](m, NULL, x, size[0], size[1], NULL, y), RNNRT_E_INVALID,
+                       "too large", what);
         assert_untouched(y, 16, what);
     }
     rnnrt_model_free(m);
