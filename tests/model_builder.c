@@ -36,7 +36,8 @@ static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, 
 
 unsigned char *build_model_bytes(const model_spec *spec, size_t *size)
 {
-    static const char *const cells[] = {"lstm", "gru", "lstm_peephole", "lstm_coupled"};
+    static const char *const cells[] = {"lstm",         "gru",      "lstm_peephole",
+                                        "lstm_coupled", "rnn_tanh", "rnn_relu"};
     mb_shape shape = {cells[spec->cell], spec->input_size, spec->hidden, spec->proj,
                       spec->layers, spec->directions, spec->bias};
     uniform_fill u = {spec->seed, 1.0f / sqrtf((float)spec->hidden)};
