@@ -1,4 +1,4 @@
-/* From a safetensors file to a model: find the recurrent tensors (a PyTorch nn.LSTM/nn.GRU
+/* From a safetensors file to a model: find the recurrent tensors (a PyTorch nn.LSTM/GRU/RNN
  * state_dict under any prefix), infer the architecture, check every shape against it, then
  * convert the weights to float32. Nothing is allocated for weights until all checks pass. */
 #include <errno.h>
