@@ -30,7 +30,7 @@ rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_s
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
  * gate math in double from libm, no kernel set. It is the oracle every faster path is
  * checked against.
- * h, c: the state arrays of rnnrt_state (c NULL for GRU), updated in place.
+ * h, c: the state arrays of rnnrt_state (c NULL for GRU and RNN), updated in place.
  * Threads split the batch (sequences are independent), so results do not depend on the
  * thread count. Returns RNNRT_E_NOMEM if its workspace cannot be allocated. */
 rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, const float *x,

@@ -96,7 +96,8 @@ static int active(const plan *pl, int b, int t)
 
 /* The gate kernel on `rows` consecutive rows of one panel's tile, starting at row b of the
  * batch: c in place, h (or the pre-projection h) for the panel's units. The GRU's tile holds
- * U_h h only: the kernel adds the input projection (its row of xrows) and b_hn itself. */
+ * U_h h only: the kernel adds the input projection (its row of xrows) and b_hn itself. The
+ * RNN's tile holds its one gate block, both products and both biases summed; no c. */
 static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, int b, int rows,
                           const float *g, const float *xrows, const float *h_prev,
                           float *h_next, float *c_unit)
@@ -118,6 +119,12 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
         break;
     case RNNRT_CELL_LSTM_COUPLED:
         k->lstm_coupled_gates(R, n, g, (size_t)nr, gs, c, c, (size_t)H, h, ldh);
+        break;
+    case RNNRT_CELL_RNN_TANH:
+        k->rnn_tanh_gates(R, n, g, (size_t)nr, h, ldh);
+        break;
+    case RNNRT_CELL_RNN_RELU:
+        k->rnn_relu_gates(R, n, g, (size_t)nr, h, ldh);
         break;
     case RNNRT_CELL_GRU: {
         const size_t ldx = (size_t)pl->pk->panels * nr;

@@ -87,6 +87,14 @@ static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, 
         }
         return;
     }
+    if (rnnrt_cell_is_rnn(m->cell)) {
+        for (int j = 0; j < H; j++) {
+            double z = (double)g[j] + s->gh[j];
+            double relu = z > 0.0 || isnan(z) ? z : 0.0;
+            h[j] = (float)(m->cell == RNNRT_CELL_RNN_TANH ? tanh(z) : relu);
+        }
+        return;
+    }
     for (int j = 0; j < gh_rows; j++)
         g[j] += s->gh[j];
     float *h_cell = m->proj ? s->h_out : h;

@@ -44,6 +44,8 @@ const char *rnnrt_model_cell_name(const rnnrt_model *m)
     case RNNRT_CELL_GRU: return "gru";
     case RNNRT_CELL_LSTM_PEEPHOLE: return "lstm_peephole";
     case RNNRT_CELL_LSTM_COUPLED: return "lstm_coupled";
+    case RNNRT_CELL_RNN_TANH: return "rnn_tanh";
+    case RNNRT_CELL_RNN_RELU: return "rnn_relu";
     }
     return "";
 }

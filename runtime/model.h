@@ -22,7 +22,7 @@
 struct rnnrt_st_tensor;
 
 /* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;
- * f g o for the coupled LSTM), each `hidden` rows long. The matrices are kept only packed
+ * f g o for the coupled LSTM; one block for the RNN), each `hidden` rows long. The matrices are kept only packed
  * (pack.h: rnnrt_model_matrix reads them back); the vectors as loaded, in float32. */
 typedef struct rnnrt_layer_weights {
     int in_size;        /* columns of W_ih */
@@ -36,7 +36,7 @@ typedef struct rnnrt_layer_weights {
 
 struct rnnrt_model {
     rnnrt_cell cell;
-    int gates;          /* gate blocks: 4 LSTM and peephole, 3 GRU and coupled */
+    int gates;          /* gate blocks: 4 LSTM and peephole, 3 GRU and coupled, 1 RNN */
     int layers, directions;
     int input_size, hidden, proj;
     int h_size;         /* width of h: proj if > 0, else hidden */
@@ -65,6 +65,18 @@ static inline const rnnrt_layer_weights *rnnrt_weights(const rnnrt_model *m, int
     return &m->w[layer * m->directions + direction];
 }
 
+/* GRU and the vanilla RNN keep h only; the LSTM cells also keep c. */
+static inline bool rnnrt_cell_has_c(rnnrt_cell cell)
+{
+    return cell == RNNRT_CELL_LSTM || cell == RNNRT_CELL_LSTM_PEEPHOLE ||
+           cell == RNNRT_CELL_LSTM_COUPLED;
+}
+
+static inline bool rnnrt_cell_is_rnn(rnnrt_cell cell)
+{
+    return cell == RNNRT_CELL_RNN_TANH || cell == RNNRT_CELL_RNN_RELU;
+}
+
 /* Floats in a state's h and c arrays for `batch` sequences. */
 static inline size_t rnnrt_state_h_count(const rnnrt_model *m, int batch)
 {
@@ -72,7 +84,7 @@ static inline size_t rnnrt_state_h_count(const rnnrt_model *m, int batch)
 }
 static inline size_t rnnrt_state_c_count(const rnnrt_model *m, int batch)
 {
-    return m->cell == RNNRT_CELL_GRU ? 0 : (size_t)m->layers * m->directions * batch * m->hidden;
+    return !rnnrt_cell_has_c(m->cell) ? 0 : (size_t)m->layers * m->directions * batch * m->hidden;
 }
 
 #endif

@@ -1,4 +1,4 @@
-/* From a safetensors file to a model: find the recurrent tensors (a PyTorch nn.LSTM/nn.GRU
+/* From a safetensors file to a model: find the recurrent tensors (a PyTorch nn.LSTM/GRU/RNN
  * state_dict under any prefix), infer the architecture, check every shape against it, then
  * convert the weights to float32. Nothing is allocated for weights until all checks pass. */
 #include <errno.h>
@@ -218,6 +218,7 @@ static rnnrt_status parse_cell(const rnnrt_st_file *f, int *declared, rnnrt_cell
     static const struct { const char *name; rnnrt_cell cell; } cells[] = {
         {"lstm", RNNRT_CELL_LSTM}, {"gru", RNNRT_CELL_GRU},
         {"lstm_peephole", RNNRT_CELL_LSTM_PEEPHOLE}, {"lstm_coupled", RNNRT_CELL_LSTM_COUPLED},
+        {"rnn_tanh", RNNRT_CELL_RNN_TANH}, {"rnn_relu", RNNRT_CELL_RNN_RELU},
     };
     const char *v = rnnrt_st_metadata(f, "rnnrt.cell");
     *declared = v != NULL;
@@ -230,7 +231,7 @@ static rnnrt_status parse_cell(const rnnrt_st_file *f, int *declared, rnnrt_cell
         }
     return rnnrt_fail(RNNRT_E_FORMAT,
                       "metadata rnnrt.cell='%.32s' is not one of lstm, gru, lstm_peephole, "
-                      "lstm_coupled", v);
+                      "lstm_coupled, rnn_tanh, rnn_relu", v);
 }
 
 /* Hidden and projection sizes and the cell, from layer 0's forward tensors. */
@@ -279,6 +280,8 @@ static rnnrt_status infer_architecture(const loader *ld, rnnrt_model *m)
             m->cell = RNNRT_CELL_LSTM;
         else if (rows == 3 * h && !w_hr)
             m->cell = RNNRT_CELL_GRU;
+        else if (rows == h && !w_hr)
+            m->cell = RNNRT_CELL_RNN_TANH; /* nn.RNN's default nonlinearity */
         else if (w_hr)
             return rnnrt_fail(RNNRT_E_FORMAT,
                               "tensor '%s' has %llu rows: expected 4*%d, an LSTM (only LSTMs "
@@ -286,14 +289,18 @@ static rnnrt_status infer_architecture(const loader *ld, rnnrt_model *m)
                               (unsigned long long)rows, m->hidden, w_hr->name);
         else
             return rnnrt_fail(RNNRT_E_FORMAT,
-                              "tensor '%s' has %llu rows: expected 4*%d (LSTM) or 3*%d (GRU), "
-                              "hidden size %d being the width of '%s'", w_ih->name,
+                              "tensor '%s' has %llu rows: expected 4*%d (LSTM), 3*%d (GRU) or "
+                              "%d (RNN), hidden size %d being the width of '%s'", w_ih->name,
                               (unsigned long long)rows, m->hidden, m->hidden, m->hidden,
-                              w_hh->name);
+                              m->hidden, w_hh->name);
     }
-    m->gates = m->cell == RNNRT_CELL_LSTM || m->cell == RNNRT_CELL_LSTM_PEEPHOLE ? 4 : 3;
+    m->gates = m->cell == RNNRT_CELL_LSTM || m->cell == RNNRT_CELL_LSTM_PEEPHOLE ? 4
+               : rnnrt_cell_is_rnn(m->cell)                                      ? 1
+                                                                                 : 3;
     if (m->cell == RNNRT_CELL_GRU && w_hr)
         return unexpected(w_hr, "a GRU has no projection");
+    if (rnnrt_cell_is_rnn(m->cell) && w_hr)
+        return unexpected(w_hr, "an RNN cell has no projection");
     if (rows != (uint64_t)m->gates * h)
         return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has %llu rows, expected %d*%d for the "
                           "declared cell '%s'", w_ih->name, (unsigned long long)rows, m->gates,

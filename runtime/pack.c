@@ -114,6 +114,13 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     p->gemm = m->gates == 4 ? k->gemm4 : k->gemm3;
     p->proj_gemm = k->gemm_proj;
     p->units = k->units;
+    if (m->gates == 1) {
+        /* One gate block: a panel's nr columns are nr units. The gate tiles' nr is G * units
+         * (32 = 4 x 8 on AVX2), so one gate would use 8 of them; the plain-column tile of
+         * the projection (nr 16 on AVX2, 64 on AVX-512) fills its whole width instead. */
+        p->gemm = k->gemm_proj;
+        p->units = k->gemm_proj.nr;
+    }
     p->nr = p->gemm.nr;
     p->panels = (m->hidden + p->units - 1) / p->units;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;

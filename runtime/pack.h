@@ -20,9 +20,9 @@ typedef struct rnnrt_packed_unit {
 
 typedef struct rnnrt_packing {
     const rnnrt_kernels *kernels; /* the set this layout is for */
-    rnnrt_gemm_ukernel gemm;      /* gate-panel microkernel (gemm4 or gemm3) */
+    rnnrt_gemm_ukernel gemm;      /* gate-panel microkernel (gemm4, gemm3; RNN: gemm_proj) */
     rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm_proj) */
-    int units, nr, panels;        /* U, G*U, ceil(H / U) */
+    int units, nr, panels;        /* U, G*U, ceil(H / U); RNN (G = 1): U = gemm_proj's nr */
     int proj_panels;              /* ceil(P / proj_nr) */
     int kc;                       /* k-block of the gate GEMMs, by gemm's rule (kernels.inc) */
     int proj_kc;                  /* k-block of the projection, by proj_gemm's rule */

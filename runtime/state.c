@@ -20,7 +20,7 @@ rnnrt_status rnnrt_state_create(const rnnrt_model *m, int batch, rnnrt_state **o
                           RNNRT_MAX_DIM, batch);
     /* h and c of every layer and direction; refused past the limit of x and y arrays
      * before anything is allocated (and computed so that it cannot wrap). */
-    uint64_t per_sequence = (uint64_t)m->h_size + (m->cell == RNNRT_CELL_GRU ? 0 : m->hidden);
+    uint64_t per_sequence = (uint64_t)m->h_size + (rnnrt_cell_has_c(m->cell) ? m->hidden : 0);
     uint64_t bytes = rnnrt_mul4_sat((uint64_t)m->layers * m->directions, (uint64_t)batch,
                                     per_sequence, sizeof(float));
     if (bytes > RNNRT_MAX_ARRAY_BYTES || bytes > SIZE_MAX / 2)
@@ -85,12 +85,13 @@ rnnrt_status rnnrt_state_reset(rnnrt_state *s)
     return RNNRT_OK;
 }
 
-/* c may be NULL for an LSTM read (only h is wanted) but must be NULL for a GRU, which has
- * no cell state: a non-NULL c there means the caller misunderstands the model. */
+/* c may be NULL for an LSTM read (only h is wanted) but must be NULL for a GRU or RNN, which
+ * have no cell state: a non-NULL c there means the caller misunderstands the model. */
 static rnnrt_status check_c(const rnnrt_state *s, const void *c, const char *fn, int needed)
 {
     if (!s->c && c)
-        return rnnrt_fail(RNNRT_E_INVALID, "%s: c must be NULL for a GRU state", fn);
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "%s: c must be NULL for a GRU or RNN state (no cell state)", fn);
     if (s->c && !c && needed)
         return rnnrt_fail(RNNRT_E_INVALID, "%s: c is NULL but an LSTM state needs it", fn);
     return RNNRT_OK;

@@ -11,7 +11,7 @@ struct rnnrt_state {
     int layers, directions, hidden, h_size;
     int batch;
     float *h; /* [layers*directions][batch][h_size] */
-    float *c; /* [layers*directions][batch][hidden], NULL for GRU */
+    float *c; /* [layers*directions][batch][hidden], NULL for GRU and RNN */
     rnnrt_workspace work; /* scratch of the blocked pass, kept between calls */
     rnnrt_workspace io;   /* embedded x and the stack's y of the token and head forwards */
 };

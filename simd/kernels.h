@@ -69,6 +69,15 @@ typedef void rnnrt_f32_gru_gates_t(size_t rows, size_t n, const float *ht, size_
                                    size_t gs, const float *xt, size_t ldxt, const float *b_hn,
                                    const float *h_prev, float *h, size_t ldh);
 
+/* Vanilla RNN (PyTorch's nn.RNN) from its one gate block of pre-activations, both products
+ * and both biases summed (t[r*ldt + j]); no cell state:
+ *   rnn_tanh_gates: h[j] = tanh(t[j])
+ *   rnn_relu_gates: h[j] = max(t[j], 0), NaN staying NaN                                   */
+typedef void rnnrt_f32_rnn_tanh_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                        float *h, size_t ldh);
+typedef void rnnrt_f32_rnn_relu_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                        float *h, size_t ldh);
+
 /* The row loops every ISA's gate kernel shares: each ISA writes the update of one row (its
  * *_row_t function, vectorized along the units) and passes it here. */
 typedef void rnnrt_f32_lstm_row_t(size_t n, const float *i, const float *f, const float *g,
@@ -82,6 +91,16 @@ typedef void rnnrt_f32_lstm_coupled_row_t(size_t n, const float *f, const float 
                                           float *h);
 typedef void rnnrt_f32_gru_row_t(size_t n, const float *ht, const float *xt, size_t gs,
                                  const float *b_hn, const float *h_prev, float *h);
+
+typedef void rnnrt_f32_rnn_row_t(size_t n, const float *t, float *h);
+
+static inline void rnnrt_f32_rnn_rows(rnnrt_f32_rnn_row_t *row, size_t rows, size_t n,
+                                      const float *t, size_t ldt, float *h, size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, n, 1, ldh, ldh));
+    for (size_t r = 0; r < rows; r++)
+        row(n, t + r * ldt, h + r * ldh);
+}
 
 static inline void rnnrt_f32_lstm_rows(rnnrt_f32_lstm_row_t *row, size_t rows, size_t n,
                                        const float *t, size_t ldt, size_t gs,
@@ -150,6 +169,8 @@ typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
 typedef rnnrt_f32_lstm_coupled_gates_t *rnnrt_f32_lstm_coupled_gates_fn;
 typedef rnnrt_f32_gru_gates_t *rnnrt_f32_gru_gates_fn;
+typedef rnnrt_f32_rnn_tanh_gates_t *rnnrt_f32_rnn_tanh_gates_fn;
+typedef rnnrt_f32_rnn_relu_gates_t *rnnrt_f32_rnn_relu_gates_fn;
 typedef rnnrt_f32_gemm_t *rnnrt_f32_gemm_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
@@ -172,9 +193,12 @@ typedef struct rnnrt_kernels {
     rnnrt_f32_lstm_peephole_gates_fn lstm_peephole_gates;
     rnnrt_f32_lstm_coupled_gates_fn lstm_coupled_gates;
     rnnrt_f32_gru_gates_fn gru_gates;
+    rnnrt_f32_rnn_tanh_gates_fn rnn_tanh_gates;
+    rnnrt_f32_rnn_relu_gates_fn rnn_relu_gates;
     /* The blocked path packs gate panels of `units` hidden units: 4*units columns for the
      * 4-gate cells (gemm4), 3*units for GRU and the coupled LSTM (gemm3). gemm_proj serves
-     * the LSTM projection and the stand-alone packed GEMM (runtime/gemm.h). */
+     * the LSTM projection, the one-gate RNN's panels (nr units each) and the stand-alone
+     * packed GEMM (runtime/gemm.h). */
     int units;
     rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj;
     /* Optional (fn NULL where a set has none): a taller tile on gemm4's panels (same nr and

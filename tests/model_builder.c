@@ -36,7 +36,8 @@ static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, 
 
 unsigned char *build_model_bytes(const model_spec *spec, size_t *size)
 {
-    static const char *const cells[] = {"lstm", "gru", "lstm_peephole", "lstm_coupled"};
+    static const char *const cells[] = {"lstm",         "gru",      "lstm_peephole",
+                                        "lstm_coupled", "rnn_tanh", "rnn_relu"};
     mb_shape shape = {cells[spec->cell], spec->input_size, spec->hidden, spec->proj,
                       spec->layers, spec->directions, spec->bias};
     uniform_fill u = {spec->seed, 1.0f / sqrtf((float)spec->hidden)};
@@ -62,4 +63,6 @@ const model_spec cell_specs[N_CELL_SPECS] = {
     {RNNRT_CELL_GRU, 16, 40, 0, 1, 1, 0, 4},
     {RNNRT_CELL_LSTM_PEEPHOLE, 21, 45, 0, 1, 2, 1, 5},
     {RNNRT_CELL_LSTM_COUPLED, 33, 52, 17, 2, 1, 1, 6},
+    {RNNRT_CELL_RNN_TANH, 23, 50, 0, 2, 2, 1, 7},
+    {RNNRT_CELL_RNN_RELU, 19, 37, 0, 2, 1, 0, 8},
 };

@@ -101,6 +101,16 @@ static void queries(void **st)
     m = load("coupled_basic");
     assert_int_equal(rnnrt_model_cell(m), RNNRT_CELL_LSTM_COUPLED);
     rnnrt_model_free(m);
+    m = load("rnn_tanh_basic"); /* nn.RNN's state_dict, no metadata: tanh */
+    assert_int_equal(rnnrt_model_cell(m), RNNRT_CELL_RNN_TANH);
+    assert_string_equal(rnnrt_model_cell_name(m), "rnn_tanh");
+    assert_int_equal(rnnrt_model_state_h_size(m), 13);
+    rnnrt_model_free(m);
+    m = load("rnn_relu_nobias");
+    assert_int_equal(rnnrt_model_cell(m), RNNRT_CELL_RNN_RELU);
+    assert_string_equal(rnnrt_model_cell_name(m), "rnn_relu");
+    assert_int_equal(rnnrt_model_has_bias(m), 0);
+    rnnrt_model_free(m);
     /* NULL models answer -1 / "" rather than crash */
     assert_int_equal(rnnrt_model_input_size(NULL), -1);
     assert_int_equal(rnnrt_model_output_size(NULL), -1);

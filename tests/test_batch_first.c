@@ -35,8 +35,7 @@ static shape shape_of(const rnnrt_model *m, int t, int b)
     s.nx = (size_t)t * b * s.in;
     s.ny = (size_t)t * b * s.out;
     s.nh = (size_t)units * b * rnnrt_model_state_h_size(m);
-    s.nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? 0
-                                                : (size_t)units * b * rnnrt_model_hidden_size(m);
+    s.nc = model_has_c(m) ? (size_t)units * b * rnnrt_model_hidden_size(m) : 0;
     return s;
 }
 

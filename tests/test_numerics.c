@@ -123,7 +123,7 @@ static void outputs_alloc(const rnnrt_model *m, int seq_len, int batch, outputs 
     int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
     o->ny = (size_t)seq_len * batch * rnnrt_model_output_size(m);
     o->nh = (size_t)units * batch * rnnrt_model_state_h_size(m);
-    o->nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU
+    o->nc = !model_has_c(m)
                 ? 0 : (size_t)units * batch * rnnrt_model_hidden_size(m);
     o->y = malloc(o->ny * sizeof *o->y);
     o->h = malloc(o->nh * sizeof *o->h);
@@ -144,7 +144,7 @@ static void run(const rnnrt_model *m, const float *x, int seq_len, int batch, co
     rnnrt_state *s;
     assert_int_equal(rnnrt_state_create(m, batch, &s), RNNRT_OK);
     if (h0) {
-        const float *c = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? NULL : c0;
+        const float *c = !model_has_c(m) ? NULL : c0;
         assert_int_equal(rnnrt_state_write(s, h0, c), RNNRT_OK);
     }
     if (rnnrt_forward(m, s, x, seq_len, batch, lengths, o->y))

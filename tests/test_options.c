@@ -234,7 +234,8 @@ static void second_packing_comes_from_the_first(void **st)
         skip();
     }
     const char *names[] = {"lstm_3layer_bidir", "gru_2layer_bidir", "lstm_proj", "peephole_basic",
-                           "coupled_proj", "lstm_large"};
+                           "coupled_proj", "lstm_large", "rnn_tanh_large",
+                           "rnn_relu_2layer_bidir"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         char path[512];
         model_path(path, sizeof path, names[k]);

@@ -49,7 +49,7 @@ static unsigned next_random(unsigned *seed)
 static size_t state_floats(const rnnrt_model *m, int batch, size_t *nc)
 {
     size_t units = (size_t)rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
-    *nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU
+    *nc = !model_has_c(m)
               ? 0 : units * batch * rnnrt_model_hidden_size(m);
     return units * batch * rnnrt_model_state_h_size(m);
 }
@@ -224,9 +224,13 @@ int main(int argc, char **argv)
     /* cell, I, H, P, layers, directions (streaming is for unidirectional stacks), bias, seed */
     static const model_spec lstm = {RNNRT_CELL_LSTM, 12, 40, 16, 2, 1, 1, 11};
     static const model_spec gru = {RNNRT_CELL_GRU, 9, 24, 0, 2, 1, 1, 12};
+    static const model_spec rnn_tanh = {RNNRT_CELL_RNN_TANH, 10, 35, 0, 2, 1, 1, 13};
+    static const model_spec rnn_relu = {RNNRT_CELL_RNN_RELU, 7, 20, 0, 1, 1, 1, 14};
     const struct CMUnitTest tests[] = {
         {"streams_lstm_proj", streams_equal_single_calls, NULL, NULL, (void *)&lstm},
         {"streams_gru", streams_equal_single_calls, NULL, NULL, (void *)&gru},
+        {"streams_rnn_tanh", streams_equal_single_calls, NULL, NULL, (void *)&rnn_tanh},
+        {"streams_rnn_relu", streams_equal_single_calls, NULL, NULL, (void *)&rnn_relu},
     };
     return cmocka_run_group_tests_name("streams", tests, NULL, NULL);
 }

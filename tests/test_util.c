@@ -107,7 +107,7 @@ void golden_load(const char *dir, const char *name, golden *g)
     assert_int_equal(g->input_size, rnnrt_model_input_size(g->model));
     int units = rnnrt_model_num_layers(g->model) * rnnrt_model_num_directions(g->model);
     g->h_count = (size_t)units * g->batch * rnnrt_model_state_h_size(g->model);
-    g->c_count = rnnrt_model_cell(g->model) == RNNRT_CELL_GRU
+    g->c_count = !model_has_c(g->model)
                      ? 0 : (size_t)units * g->batch * rnnrt_model_hidden_size(g->model);
     size_t tb = (size_t)g->seq_len * g->batch;
     g->x = io_tensor(&f, "x", RNNRT_ST_F32, tb * g->input_size);
@@ -177,4 +177,10 @@ void swap_axes(float *dst, const float *src, int outer, int inner, size_t w)
         for (int o = 0; o < outer; o++)
             memcpy(dst + ((size_t)o * inner + i) * w, src + ((size_t)i * outer + o) * w,
                    w * sizeof *dst);
+}
+
+int model_has_c(const rnnrt_model *m)
+{
+    rnnrt_cell c = rnnrt_model_cell(m);
+    return c == RNNRT_CELL_LSTM || c == RNNRT_CELL_LSTM_PEEPHOLE || c == RNNRT_CELL_LSTM_COUPLED;
 }

@@ -20,6 +20,9 @@ typedef struct golden {
 
 /* Loads tests/data/golden/<name>.{model,io}.safetensors; fails the test on any error. */
 void golden_load(const char *dir, const char *name, golden *g);
+
+/* 1 when m's state has a c (the LSTM cells), 0 for GRU and RNN. */
+int model_has_c(const rnnrt_model *m);
 void golden_free(golden *g);
 
 /* The lines of a MANIFEST file (the test fails if it cannot be read). */

@@ -32,7 +32,7 @@ static void run(const rnnrt_model *m, const float *x, const int *lengths, const 
 {
     int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
     size_t nh = (size_t)units * B * rnnrt_model_state_h_size(m);
-    size_t nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
+    size_t nc = !model_has_c(m) ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
     out->y = malloc((size_t)T * B * rnnrt_model_output_size(m) * sizeof(float));
     out->h = malloc(nh * sizeof(float));
     out->c = nc ? malloc(nc * sizeof(float)) : NULL;
@@ -57,7 +57,7 @@ static size_t sizes(const rnnrt_model *m, size_t *nh, size_t *nc)
 {
     int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
     *nh = (size_t)units * B * rnnrt_model_state_h_size(m);
-    *nc = rnnrt_model_cell(m) == RNNRT_CELL_GRU ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
+    *nc = !model_has_c(m) ? 0 : (size_t)units * B * rnnrt_model_hidden_size(m);
     return (size_t)T * B * rnnrt_model_output_size(m);
 }
 
@@ -215,7 +215,7 @@ static void batch_composition_invariance(void **st)
             const int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
             const int I = rnnrt_model_input_size(m), O = rnnrt_model_output_size(m);
             const int hs = rnnrt_model_state_h_size(m), H = rnnrt_model_hidden_size(m);
-            const int gru = rnnrt_model_cell(m) == RNNRT_CELL_GRU;
+            const int gru = !model_has_c(m); /* no c: GRU or RNN */
             for (int b = 0; b < B; b++) {
                 float *xb = malloc((size_t)T * I * sizeof *xb), *yb = malloc((size_t)T * O * 4);
                 float *hb = malloc((size_t)units * hs * 4), *cb = malloc((size_t)units * H * 4);

@@ -10,23 +10,25 @@ Formats (from INPUT's extension unless --format says):
          as they are (rnnrt reads PyTorch's names: docs/model-format.md). Needs python3-torch.
   keras  Keras .h5 (Keras 2 or 3 model.save(), or save_weights()) or .keras (Keras 3 zip;
          its weights are found as Keras 3 stores them, by layer class and position). Layers
-         Embedding?, LSTM/GRU/Bidirectional(LSTM|GRU) (stacked, concat), Dense? (linear or
-         softmax, which is left out: rnnrt gives logits) in a chain; Dropout and InputLayer
-         are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent kernel become
-         weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default: gates z, r, h,
-         bias [2, 3H]), which is PyTorch's GRU. Embedding(mask_zero=True) with trailing
+         Embedding?, LSTM/GRU/SimpleRNN/Bidirectional(one of them) (stacked, concat), Dense?
+         (linear or softmax, which is left out: rnnrt gives logits) in a chain; Dropout and
+         InputLayer are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent
+         kernel become weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default:
+         gates z, r, h, bias [2, 3H]), which is PyTorch's GRU; SimpleRNN (tanh or relu) is
+         rnnrt.cell=rnn_tanh / rnn_relu. Embedding(mask_zero=True) with trailing
          padding: pass the lengths. return_sequences=False: take rnnrt's last step.
          Refused, naming the layer and attribute: GRU reset_after=False, a lone
-         go_backwards, other activations, merge_mode other than concat, SimpleRNN and other
-         layers. Needs python3-h5py.
-  onnx   ONNX LSTM and GRU nodes, in graph order as stacked layers (as torch.onnx.export
-         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's;
+         go_backwards, other activations (SimpleRNN: tanh or relu), merge_mode other than
+         concat, other layers. Needs python3-h5py.
+  onnx   ONNX LSTM, GRU and RNN nodes, in graph order as stacked layers (as torch.onnx.export
+         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's,
+         RNN (activations Tanh or Relu) is rnnrt.cell=rnn_tanh / rnn_relu;
          B = [Wb, Rb]; forward or bidirectional; peepholes (P) give
          rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
          weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
          i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
          rnnrt_state_write). Refused, naming the node and attribute: direction=reverse,
-         clip, layout=1, GRU linear_before_reset=0, other activations, RNN nodes,
+         clip, layout=1, GRU linear_before_reset=0, other activations (RNN: Tanh or Relu),
          input_forget=1 with p_i/p_o peepholes. Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
@@ -269,7 +271,7 @@ def keras3_layers(config, weights):
             ws = []
             for part in ("forward_layer", "backward_layer"):
                 ws += var_list(g[part]["cell"])
-        elif cls in ("LSTM", "GRU"):
+        elif cls in KERAS_RECURRENT:
             ws = var_list(g["cell"])
         else:
             ws = var_list(g)
@@ -287,7 +289,9 @@ def guess_layer(name, names, weights):
     if "recurrent_kernel" in tails:
         k = weights[tails.index("kernel")]
         rk = weights[tails.index("recurrent_kernel")]
-        cls = "LSTM" if k.shape[1] == 4 * rk.shape[0] else "GRU"
+        # a weights-only file has no activation: SimpleRNN's default, tanh, is assumed
+        cls = "LSTM" if k.shape[1] == 4 * rk.shape[0] else \
+            "SimpleRNN" if k.shape[1] == rk.shape[0] else "GRU"
         cfg = {"reset_after": cls == "GRU" and any(w.ndim == 2 and w.shape[0] == 2
                                                   for w in weights)}
         if len(tails) > 3 or any("backward" in n for n in names):
@@ -299,8 +303,25 @@ def guess_layer(name, names, weights):
     return {"class_name": "Unknown:" + name}
 
 
+KERAS_RECURRENT = ("LSTM", "GRU", "SimpleRNN")
+
+
+def keras_cell_name(cls, cfg):
+    """rnnrt.cell of a Keras recurrent layer (SimpleRNN: by its activation)."""
+    if cls == "SimpleRNN":
+        return "rnn_" + str(cfg.get("activation", "tanh"))
+    return cls.lower()
+
+
 def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
-    """One direction of a Keras LSTM/GRU -> (PyTorch-layout dict, Keras-layout dict)."""
+    """One direction of a Keras LSTM/GRU/SimpleRNN -> (PyTorch-layout dict, has a bias)."""
+    if cls == "SimpleRNN":  # h = activation(x kernel + h recurrent_kernel + bias)
+        if cfg.get("activation", "tanh") not in ("tanh", "relu"):
+            raise ConvertError(f"{lname}: activation={cfg.get('activation')}; rnnrt computes "
+                               "tanh or relu")
+        b = bias if bias is not None else np.zeros(H, np.float32)
+        return {"weight_ih": kernel.T, "weight_hh": rk.T, "bias_ih": b,
+                "bias_hh": np.zeros_like(b)}, bias is not None
     if cfg.get("activation", "tanh") != "tanh" or \
             cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
         raise ConvertError(f"{lname}: activation={cfg.get('activation')}, recurrent_activation="
@@ -319,7 +340,7 @@ def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
             "bias_hh": b[1][perm]}, bias is not None
 
 
-def keras_reference_rnn(cls, w, x, H, backwards):
+def keras_reference_rnn(cls, w, x, H, backwards, activation="tanh"):
     """Keras' own equations, from Keras-layout weights: x [T,B,I] -> [T,B,H]."""
     kernel, rk, bias = (a.astype(np.float64) if a is not None else None for a in w)
     T, B = x.shape[:2]
@@ -331,6 +352,9 @@ def keras_reference_rnn(cls, w, x, H, backwards):
             i, f = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H])
             c = f * c + i * np.tanh(z[:, 2 * H:3 * H])
             h = sigmoid(z[:, 3 * H:]) * np.tanh(c)
+        elif cls == "SimpleRNN":
+            z = x[t] @ kernel + h @ rk + (0 if bias is None else bias)
+            h = np.maximum(z, 0.0) if activation == "relu" else np.tanh(z)
         else:
             b = np.zeros((2, 3 * H)) if bias is None else bias
             mx, mh = x[t] @ kernel + b[0], h @ rk + b[1]
@@ -358,7 +382,7 @@ def from_keras(path):
                 out.notes.append("Embedding mask_zero=True: give rnnrt each sequence's length "
                                  "(its steps before the padding id 0); past a length rnnrt "
                                  "outputs zeros where Keras repeats the last output")
-        elif cls in ("LSTM", "GRU", "Bidirectional"):
+        elif cls in KERAS_RECURRENT + ("Bidirectional",):
             if head is not None:
                 raise ConvertError(f"{lname} after the Dense head")
             inner_cls, inner_cfg = cls, cfg
@@ -391,13 +415,14 @@ def from_keras(path):
             head = (weights[0], weights[1] if len(weights) > 1 else None)
         else:
             raise ConvertError(f"{lname} is not supported (rnnrt converts Embedding, LSTM, GRU, "
-                               "Bidirectional, Dense, Dropout)")
+                               "SimpleRNN, Bidirectional, Dense, Dropout)")
     if not rnns:
-        raise ConvertError("no LSTM/GRU layer in " + path)
-    cell = rnns[0][0]
-    if any(r[0] != cell for r in rnns) or len({len(r[2]) for r in rnns}) != 1:
-        raise ConvertError("stacked recurrent layers must all be LSTM or all GRU, with the same "
-                           "directions")
+        raise ConvertError("no LSTM/GRU/SimpleRNN layer in " + path)
+    cell = keras_cell_name(rnns[0][0], rnns[0][1])
+    if any(keras_cell_name(r[0], r[1]) != cell for r in rnns) or \
+            len({len(r[2]) for r in rnns}) != 1:
+        raise ConvertError("stacked recurrent layers must all be of one cell (LSTM, GRU or "
+                           "SimpleRNN with one activation), with the same directions")
     H = rnns[0][2][0][1].shape[0]
     has_bias = None
     for k, (cls, cfg, dirs, lname) in enumerate(rnns):
@@ -412,7 +437,7 @@ def from_keras(path):
             names = rnn_tensor_names("rnn.", k, d == 1)
             for key in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if biased else ()):
                 out.tensors[names[key]] = np.ascontiguousarray(w[key], np.float32)
-    out.metadata["rnnrt.cell"] = cell.lower()
+    out.metadata["rnnrt.cell"] = cell
     if emb is not None:
         out.tensors["embedding.weight"] = np.ascontiguousarray(emb, np.float32)
         out.metadata["rnnrt.embedding"] = "embedding"
@@ -425,9 +450,10 @@ def from_keras(path):
     def reference(inputs, kind):
         x = emb[inputs].astype(np.float64) if kind == "tokens" else inputs.astype(np.float64)
         for cls, cfg, dirs, _ in rnns:
-            ys = [keras_reference_rnn(cls, dirs[0], x, H, False)]
+            act = cfg.get("activation", "tanh")
+            ys = [keras_reference_rnn(cls, dirs[0], x, H, False, act)]
             if len(dirs) == 2:  # Keras re-reverses the backward output to align the steps
-                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True))
+                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, act))
             x = np.concatenate(ys, axis=2)
         if head is not None:
             x = x @ head[0].astype(np.float64) + (0 if head[1] is None else head[1])
@@ -441,8 +467,11 @@ def from_keras(path):
 
 # ---- ONNX ------------------------------------------------------------------------------------
 
+ONNX_RECURRENT = ("LSTM", "GRU", "RNN")
+
+
 def onnx_reference_node(op, attrs, W, R, B, P, x):
-    """The ONNX specification's LSTM / GRU on x [T,B,I] (float64): Y as [T,B,D*H]."""
+    """The ONNX specification's LSTM / GRU / RNN on x [T,B,I] (float64): Y as [T,B,D*H]."""
     D, G, _ = W.shape
     H = R.shape[2]
     T, Bt = x.shape[:2]
@@ -465,6 +494,11 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
                 c = f * c + i * np.tanh(gc)
                 o = sigmoid(go + p[H:2 * H] * c)
                 h = o * np.tanh(c)
+            elif op == "RNN":  # Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb), f Tanh or Relu
+                a = x[t] @ w.T + h @ r.T + wb + rb
+                relu = [v.decode() if isinstance(v, bytes) else v
+                        for v in attrs.get("activations", [])][:1] == ["Relu"]
+                h = np.maximum(a, 0.0) if relu else np.tanh(a)
             else:
                 gx = x[t] @ w.T + wb
                 gz = sigmoid(gx[:, :H] + h @ r[:H].T + rb[:H])
@@ -491,16 +525,13 @@ def from_onnx(path):
             for a in node.attribute:
                 if a.name == "value":
                     values[node.output[0]] = numpy_helper.to_array(a.t)
-    for k, node in enumerate(model.graph.node):
-        if node.op_type == "RNN":
-            raise ConvertError(f"{onnx_node_label(node, k)}: the vanilla RNN cell is not "
-                               "supported yet (only LSTM and GRU nodes)")
-    nodes = [n for n in model.graph.node if n.op_type in ("LSTM", "GRU")]
+    nodes = [n for n in model.graph.node if n.op_type in ONNX_RECURRENT]
     if not nodes:
-        raise ConvertError("no LSTM or GRU node in " + path)
+        raise ConvertError("no LSTM, GRU or RNN node in " + path)
     op = nodes[0].op_type
     if any(n.op_type != op for n in nodes):
-        raise ConvertError("the graph mixes LSTM and GRU nodes")
+        raise ConvertError("the graph mixes " + " and ".join(sorted({n.op_type for n in nodes}))
+                           + " nodes: rnnrt stacks layers of one cell")
     out = Converted()
     layers, cell, D, H = [], None, None, None
     for k, node in enumerate(nodes):
@@ -518,9 +549,14 @@ def from_onnx(path):
             raise ConvertError(f"{label}: layout=1 (batch-first) is not supported; rnnrt "
                                "takes time-major input")
         acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
-        default = ["Sigmoid", "Tanh", "Tanh"] if op == "LSTM" else ["Sigmoid", "Tanh"]
-        if acts and acts != default * (len(acts) // len(default)):
-            raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}")
+        default = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
+                   "RNN": ["Tanh"]}[op]
+        rnn_act = "Tanh"
+        if op == "RNN" and acts and acts in (["Relu"], ["Relu", "Relu"]):
+            rnn_act = "Relu"
+        elif acts and acts != default * (len(acts) // len(default)):
+            raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}" + (
+                " or ['Relu'], the same in both directions" if op == "RNN" else ""))
         if op == "GRU" and not attrs.get("linear_before_reset", 0):
             raise ConvertError(f"{label}: linear_before_reset=0 (reset gate before the "
                                "recurrent product) is not supported yet; rnnrt computes "
@@ -545,8 +581,11 @@ def from_onnx(path):
             P = None  # only the f peephole, which input_forget=1 does not use
         if P is not None and not np.any(P):
             P = None
-        node_cell = "gru" if op == "GRU" else ("lstm_coupled" if coupled
-                                               else "lstm_peephole" if P is not None else "lstm")
+        if op == "RNN":
+            node_cell = "rnn_" + rnn_act.lower()
+        else:
+            node_cell = "gru" if op == "GRU" else (
+                "lstm_coupled" if coupled else "lstm_peephole" if P is not None else "lstm")
         if node_cell == "lstm_coupled" and P is not None:
             raise ConvertError(f"{label}: input_forget=1 with peepholes (P) is not "
                                "supported: rnnrt's coupled cell has none")
@@ -567,7 +606,7 @@ def from_onnx(path):
             # weights and takes f = 1 - i, rnnrt computes f and takes i = 1 - f, so rnnrt's
             # f slot gets the negated i block: sigmoid(-z) = 1 - sigmoid(z).
             order = [0, 3, 1] if cell == "lstm_coupled" else [0, 2, 3, 1] if op == "LSTM" \
-                else [1, 0, 2]
+                else [1, 0, 2] if op == "GRU" else [0]
             sign = [-1, 1, 1] if cell == "lstm_coupled" else [1] * len(order)
             perm = lambda a: np.concatenate([s * blocks(a)[j]  # noqa: E731
                                              for s, j in zip(sign, order)])
@@ -581,7 +620,7 @@ def from_onnx(path):
                 out.tensors[names["weight_co"]] = P[d][H:2 * H].copy()
                 out.tensors[names["weight_cf"]] = P[d][2 * H:].copy()
     out.metadata["rnnrt.cell"] = cell
-    others = sorted({n.op_type for n in model.graph.node} - {"LSTM", "GRU", "Constant"})
+    others = sorted({n.op_type for n in model.graph.node} - set(ONNX_RECURRENT) - {"Constant"})
     if others:
         out.notes.append("not converted (only the recurrent nodes are): " + ", ".join(others))
 

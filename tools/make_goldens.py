@@ -5,18 +5,18 @@ Run from the repository root (needs Debian's python3-torch, hence /usr/bin/pytho
     /usr/bin/python3 tools/make_goldens.py [--out tests/data/golden]
 
 For each case <name> it writes
-  <name>.model.safetensors  the model as a user saves it: the state_dict of an nn.LSTM / nn.GRU
-                            (possibly under a name prefix, next to unrelated tensors, in F16 or
-                            BF16), or the same layout for the peephole / coupled-gate LSTMs of
+  <name>.model.safetensors  the model as a user saves it: the state_dict of an nn.LSTM /
+                            nn.GRU / nn.RNN (possibly under a name prefix, next to unrelated
+                            tensors, in F16 or BF16), or the same layout for the peephole / coupled-gate LSTMs of
                             docs/model-format.md, which declare "rnnrt.cell" in __metadata__;
   <name>.io.safetensors     (metadata torch_fp32_error: PyTorch's own float32 error on the
-                            case, for nn.LSTM / nn.GRU cases) x F32 [T,B,I]; optional lengths I32 [B]; optional h0 F32
+                            case, for PyTorch cases) x F32 [T,B,I]; optional lengths I32 [B]; optional h0 F32
                             [L*D,B,Hout] and c0 F32 [L*D,B,H] (absent: zeros); y F32 [T,B,D*Hout];
-                            hn F32 [L*D,B,Hout]; cn F32 [L*D,B,H] (absent for GRU);
+                            hn F32 [L*D,B,Hout]; cn F32 [L*D,B,H] (absent for GRU and RNN);
 and MANIFEST, the case names one per line in a stable order.
 
-References: PyTorch's output for nn.LSTM / nn.GRU cases, computed in float64 from the float32
-weights and inputs, then rounded to float32 (packed sequences for lengths, padded back to T
+References: PyTorch's output for nn.LSTM / nn.GRU / nn.RNN cases, computed in float64 from the
+float32 weights and inputs, then rounded to float32 (packed sequences for lengths, padded back to T
 with zeros); an independent NumPy float64 implementation of the
 equations in docs/model-format.md for the peephole and coupled-gate LSTMs. That NumPy oracle is
 itself checked against PyTorch on every PyTorch case (and on reductions of the two variants to
@@ -37,8 +37,10 @@ sys.dont_write_bytecode = True  # no tools/__pycache__ from importing the siblin
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io as st  # noqa: E402
 
-GATES = {"lstm": 4, "gru": 3, "lstm_peephole": 4, "lstm_coupled": 3}
-TORCH_CELLS = ("lstm", "gru")
+GATES = {"lstm": 4, "gru": 3, "lstm_peephole": 4, "lstm_coupled": 3, "rnn_tanh": 1,
+         "rnn_relu": 1}
+TORCH_CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
+NO_CELL_STATE = ("gru", "rnn_tanh", "rnn_relu")
 ORACLE_TOL = 1e-9  # two float64 computations of the same equations
 
 
@@ -46,7 +48,7 @@ ORACLE_TOL = 1e-9  # two float64 computations of the same equations
 class Case:
     name: str
     what: str                      # one-line description for the report
-    cell: str = "lstm"             # lstm, gru, lstm_peephole, lstm_coupled
+    cell: str = "lstm"             # lstm, gru, lstm_peephole, lstm_coupled, rnn_tanh, rnn_relu
     I: int = 7
     H: int = 13
     P: int = 0                     # LSTM proj_size (0: none)
@@ -130,6 +132,28 @@ CASES = [
     Case("gru_bf16", "GRU 2 layers, BF16 weights", cell="gru", L=2, dtype="BF16"),
     Case("gru_saturate", "GRU weights ~N(0,3), x ~N(0,5)", cell="gru", w_std=3.0, x_std=5.0,
          init_state=True),
+    # ---- PyTorch nn.RNN (tanh without metadata, as PyTorch saves it; relu declared) -------
+    Case("rnn_tanh_basic", "RNN tanh 1 layer, no metadata", cell="rnn_tanh"),
+    Case("rnn_tanh_2layer_bidir", "RNN tanh 2 layers bidirectional, declares rnnrt.cell=rnn_tanh",
+         cell="rnn_tanh", L=2, bidir=True, declare=True),
+    Case("rnn_tanh_bidir_lengths_state", "RNN tanh 2 layers bidirectional, lengths (3,1,5) + h0",
+         cell="rnn_tanh", L=2, bidir=True, lengths=(3, 1, 5), init_state=True),
+    Case("rnn_tanh_nobias", "RNN tanh bias=False, 2 layers", cell="rnn_tanh", L=2, bias=False),
+    Case("rnn_tanh_large", "RNN tanh I=33 H=64 T=20 B=5, 2 layers, lengths (several panels)",
+         cell="rnn_tanh", I=33, H=64, T=20, B=5, L=2, lengths=(20, 17, 1, 20, 9)),
+    Case("rnn_tanh_saturate", "RNN tanh weights ~N(0,3), x ~N(0,5) + h0", cell="rnn_tanh",
+         w_std=3.0, x_std=5.0, init_state=True),
+    Case("rnn_relu_basic", "RNN relu 1 layer, declares rnnrt.cell=rnn_relu", cell="rnn_relu"),
+    Case("rnn_relu_2layer_bidir", "RNN relu 2 layers bidirectional", cell="rnn_relu", L=2,
+         bidir=True),
+    Case("rnn_relu_bidir_lengths_state", "RNN relu 2 layers bidirectional, lengths (2,5,4) + h0",
+         cell="rnn_relu", L=2, bidir=True, lengths=(2, 5, 4), init_state=True),
+    Case("rnn_relu_nobias", "RNN relu bias=False", cell="rnn_relu", bias=False),
+    Case("rnn_relu_large", "RNN relu I=20 H=40 T=12 B=7, 2 layers bidirectional, lengths, h0",
+         cell="rnn_relu", I=20, H=40, T=12, B=7, L=2, bidir=True,
+         lengths=(12, 3, 12, 1, 7, 12, 5), init_state=True),
+    Case("rnn_tanh_f16_prefix", "RNN tanh F16 weights under prefix 'encoder.rnn.'",
+         cell="rnn_tanh", dtype="F16", prefix="encoder.rnn."),
     # ---- NumPy oracle: peephole and coupled-gate LSTM -------------------------------------
     Case("peephole_basic", "peephole LSTM 1 layer", cell="lstm_peephole"),
     Case("peephole_2layer_bidir_lengths", "peephole LSTM 2 layers bidirectional, lengths "
@@ -200,7 +224,7 @@ def round_to(a, dtype):
 # ---- references ------------------------------------------------------------------------------
 
 def torch_forward(cell, params, I, H, P, L, D, bias, x, lengths, h0, c0, dtype=np.float64):
-    """PyTorch's output (y, hn, cn or None) for an nn.LSTM / nn.GRU state_dict, computed in
+    """PyTorch's output (y, hn, cn or None) for an nn.LSTM / GRU / RNN state_dict, computed in
     float64 from the float32 weights and inputs: the exact result to about 1e-15, so the tests'
     1e-5 tolerance measures rnnrt's own float32 rounding. (Two float32 computations that sum
     in different orders, PyTorch's and rnnrt's, differ by up to 1e-5 on the saturating cases,
@@ -211,6 +235,9 @@ def torch_forward(cell, params, I, H, P, L, D, bias, x, lengths, h0, c0, dtype=n
 
     if cell == "lstm":
         mod = nn.LSTM(I, H, num_layers=L, bias=bias, bidirectional=D == 2, proj_size=P)
+    elif cell in ("rnn_tanh", "rnn_relu"):
+        mod = nn.RNN(I, H, num_layers=L, nonlinearity=cell[4:], bias=bias,
+                     bidirectional=D == 2)
     else:
         mod = nn.GRU(I, H, num_layers=L, bias=bias, bidirectional=D == 2)
     sd = mod.state_dict()
@@ -250,6 +277,10 @@ def np_step(cell, p, s, x, h, c, H):
     b_hh = p.get("bias_hh" + s, z)
     gi = p["weight_ih" + s] @ x + b_ih
     gh = p["weight_hh" + s] @ h + b_hh
+    if cell == "rnn_tanh":
+        return np.tanh(gi + gh), None
+    if cell == "rnn_relu":
+        return np.maximum(gi + gh, 0.0), None
     if cell == "gru":
         r = _sigmoid(gi[:H] + gh[:H])
         u = _sigmoid(gi[H:2 * H] + gh[H:2 * H])
@@ -304,7 +335,7 @@ def np_forward(cell, params, H, P, L, D, x, lengths, h0, c0):
                 if c is not None:
                     cn[idx, b] = c
         inp = out
-    return inp, hn, (None if cell == "gru" else cn)
+    return inp, hn, (None if cell in NO_CELL_STATE else cn)
 
 
 def max_rel_err(a, ref):
@@ -332,7 +363,7 @@ def case_inputs(c, rng):
     h0 = c0 = None
     if c.init_state:
         h0 = rng.uniform(-1, 1, (c.L * c.D, c.B, c.Hout)).astype(np.float32)
-        if c.cell != "gru":
+        if c.cell not in NO_CELL_STATE:
             c0 = rng.uniform(-1, 1, (c.L * c.D, c.B, c.H)).astype(np.float32)
     return x, lengths, h0, c0
 
@@ -392,7 +423,8 @@ def make_case(c):
             dtypes[c.prefix + n] = "BF16"
     model.update(after)
     metadata = dict(c.metadata)
-    if c.declare or c.cell not in TORCH_CELLS:
+    # rnn_relu: PyTorch's state_dict does not say which nonlinearity; tanh is the default.
+    if c.declare or c.cell not in TORCH_CELLS or c.cell == "rnn_relu":
         metadata["rnnrt.cell"] = c.cell
 
     io = {"x": x}

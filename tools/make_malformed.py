@@ -250,6 +250,16 @@ def cases():
         "FORMAT", "weight_ih_l0")
     add("cell_coupled_on_lstm_shapes.safetensors", make(base, {"rnnrt.cell": "lstm_coupled"}),
         "FORMAT", "weight_ih_l0")
+    add("cell_rnn_relu_on_lstm_shapes.safetensors", make(base, {"rnnrt.cell": "rnn_relu"}),
+        "FORMAT", "weight_ih_l0")
+    add("cell_rnn_tanh_on_gru_shapes.safetensors",
+        make(model(cell="gru"), {"rnnrt.cell": "rnn_tanh"}), "FORMAT", "weight_ih_l0")
+    add("rnn_with_hr.safetensors",
+        make(plus(model(cell="rnn_tanh"), {"weight_hr_l0": filled((2, 2))})),
+        "FORMAT", "weight_hr_l0")
+    add("rnn_relu_with_peephole.safetensors",
+        make(plus(model(cell="rnn_relu"), {"weight_ci_l0": filled((2,))}),
+             {"rnnrt.cell": "rnn_relu"}), "FORMAT", "weight_ci_l0")
     add("metadata_not_object.safetensors",
         make(base, edit=lambda h: h.update(__metadata__=["rnnrt.cell", "lstm"])),
         "FORMAT", "metadata")

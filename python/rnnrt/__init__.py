@@ -1,4 +1,4 @@
-"""rnnrt from Python: LSTM and GRU inference on CPUs, a ctypes binding over librnnrt.so.
+"""rnnrt from Python: LSTM, GRU and RNN inference on CPUs, a ctypes binding over librnnrt.so.
 
 Installed with `pip install .` (meson-python builds the C library into this package), or
 used from a clone with `PYTHONPATH=python` after `meson setup build && ninja -C build`.
@@ -273,15 +273,15 @@ class State:
             self._p = None
 
     def shapes(self) -> Tuple[Tuple[int, int, int], Optional[Tuple[int, int, int]]]:
-        """The shapes of h and c (None for GRU models)."""
+        """The shapes of h and c (None for GRU and RNN models, which have no cell state)."""
         m = self._model
         n = m.num_layers * m.num_directions
         h = (n, self.batch, m.state_h_size)
-        c = None if m.cell == "gru" else (n, self.batch, m.hidden_size)
+        c = (n, self.batch, m.hidden_size) if m.cell.startswith("lstm") else None
         return h, c
 
     def read(self) -> Tuple[np.ndarray, Optional[np.ndarray]]:
-        """(h, c) in PyTorch's h_n / c_n layout; c is None for GRU models."""
+        """(h, c) in PyTorch's h_n / c_n layout; c is None for GRU and RNN models."""
         hs, cs = self.shapes()
         h = np.empty(hs, np.float32)
         c = None if cs is None else np.empty(cs, np.float32)
@@ -374,10 +374,9 @@ class Model:
     @classmethod
     def from_torch(cls, module, *, weights: str = "f32", isa: str = "auto",
                    threads: Optional[int] = None) -> "Model":
-        """A model from an in-memory torch.nn.LSTM or nn.GRU, or a module holding one (with
-        an nn.Embedding and an nn.Linear head, if it has them), without a file. The model's
-        batch_first is the recurrent module's. nn.RNN is refused (rnnrt.Error) until the
-        library has the cell."""
+        """A model from an in-memory torch.nn.LSTM, nn.GRU or nn.RNN (tanh or relu), or a
+        module holding one (with an nn.Embedding and an nn.Linear head, if it has them),
+        without a file. The model's batch_first is the recurrent module's."""
         from . import _torch
         data, batch_first = _torch.to_safetensors(module)
         m = cls(data, weights=weights, isa=isa, threads=threads)

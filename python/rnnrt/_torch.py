@@ -33,17 +33,21 @@ def safetensors_bytes(tensors: Dict[str, np.ndarray], metadata: Dict[str, str]) 
     return struct.pack("<Q", len(text)) + text + b"".join(chunks)
 
 
+# nn.RNNBase.mode -> rnnrt.cell (nn.RNN's mode carries its nonlinearity)
+_CELLS = {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh", "RNN_RELU": "rnn_relu"}
+
+
 def _recurrent(module):
-    """(name, module) of the one nn.LSTM / nn.GRU in module (itself included)."""
+    """(name, module) of the one nn.LSTM / nn.GRU / nn.RNN in module (itself included)."""
     from torch import nn
     found = [(n, m) for n, m in module.named_modules() if isinstance(m, nn.RNNBase)]
     for n, m in found:
-        if not isinstance(m, (nn.LSTM, nn.GRU)):
+        if m.mode not in _CELLS:
             raise _error(f"{n or 'the module'}: {type(m).__name__} (mode {m.mode}) is not "
-                         "supported by rnnrt yet: nn.LSTM and nn.GRU are")
+                         "supported by rnnrt yet: nn.LSTM, nn.GRU and nn.RNN are")
     if len(found) != 1:
-        raise _error(f"{type(module).__name__}: holds {len(found)} nn.LSTM / nn.GRU modules, "
-                     "rnnrt runs exactly one stack")
+        raise _error(f"{type(module).__name__}: holds {len(found)} nn.LSTM / nn.GRU / nn.RNN "
+                     "modules, rnnrt runs exactly one stack")
     return found[0]
 
 
@@ -52,11 +56,11 @@ def _numpy(t):
 
 
 def to_safetensors(module) -> Tuple[bytes, bool]:
-    """(file bytes, batch_first) for an nn.LSTM / nn.GRU or a module holding one."""
+    """(file bytes, batch_first) for an nn.LSTM / nn.GRU / nn.RNN or a module holding one."""
     from torch import nn
     rnn_name, rnn = _recurrent(module)
     tensors = {"rnn." + k: _numpy(v) for k, v in rnn.state_dict().items()}
-    meta = {"rnnrt.cell": "lstm" if isinstance(rnn, nn.LSTM) else "gru",
+    meta = {"rnnrt.cell": _CELLS[rnn.mode],
             "rnnrt.prefix": "rnn.", "rnnrt.embedding": "none", "rnnrt.head": "none",
             "rnnrt.converted_from": f"torch:{type(module).__name__}"}
     out_width = (rnn.proj_size or rnn.hidden_size) * (2 if rnn.bidirectional else 1)
@@ -67,7 +71,7 @@ def to_safetensors(module) -> Tuple[bytes, bool]:
                  and m.in_features == out_width and not n.startswith(rnn_name + ".")]
         if len(embeddings) > 1 or len(heads) > 1:
             raise _error(f"{type(module).__name__}: more than one nn.Embedding or nn.Linear "
-                         "fits the recurrent stack; pass the nn.LSTM / nn.GRU itself")
+                         "fits the recurrent stack; pass the recurrent module itself")
         if embeddings:
             tensors["embedding.weight"] = _numpy(embeddings[0].weight)
             meta["rnnrt.embedding"] = "embedding"

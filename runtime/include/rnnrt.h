@@ -91,12 +91,16 @@ RNNRT_API rnnrt_status rnnrt_set_isa(const char *name); /* RNNRT_E_UNSUPPORTED i
 RNNRT_API const char  *rnnrt_version(void);
 
 /* The recurrent cell of a model. PEEPHOLE and COUPLED are LSTM variants PyTorch lacks;
- * docs/model-format.md gives their equations and how a file declares them. */
+ * RNN_TANH and RNN_RELU are PyTorch's nn.RNN (h = act(W_ih x + b_ih + W_hh h + b_hh)), which
+ * has no cell state. docs/model-format.md gives their equations and how a file declares
+ * them. */
 typedef enum rnnrt_cell {
     RNNRT_CELL_LSTM = 0,
     RNNRT_CELL_GRU = 1,
     RNNRT_CELL_LSTM_PEEPHOLE = 2,
     RNNRT_CELL_LSTM_COUPLED = 3,
+    RNNRT_CELL_RNN_TANH = 4,
+    RNNRT_CELL_RNN_RELU = 5,
 } rnnrt_cell;
 
 /* Queries of a loaded model; each returns -1 (or "") when m is NULL. */

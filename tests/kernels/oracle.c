@@ -73,3 +73,15 @@ void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float 
         h[j] = (1.0 - zz) * nn + zz * h_prev[j];
     }
 }
+
+void oracle_rnn_tanh_gates(size_t n, const float *t, double *h)
+{
+    for (size_t j = 0; j < n; j++)
+        h[j] = tanh((double)t[j]);
+}
+
+void oracle_rnn_relu_gates(size_t n, const float *t, double *h)
+{
+    for (size_t j = 0; j < n; j++)
+        h[j] = isnan(t[j]) || t[j] > 0.0f ? (double)t[j] : 0.0;
+}

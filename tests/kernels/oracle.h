@@ -25,5 +25,8 @@ void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const f
 void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float *n_h,
                       const float *r_x, const float *z_x, const float *n_x, const float *b_hn,
                       const float *h_prev, double *h);
+/* The vanilla RNN's update from its summed pre-activation: tanh(t), max(t, 0) (NaN kept). */
+void oracle_rnn_tanh_gates(size_t n, const float *t, double *h);
+void oracle_rnn_relu_gates(size_t n, const float *t, double *h);
 
 #endif

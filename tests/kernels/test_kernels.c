@@ -25,7 +25,8 @@
  *    `scale` is that magnitude bound: 1 + |c_prev| for
  *    LSTM; for peephole LSTM times (1 + |p_i c_prev| + |p_f c_prev|), as a kernel without
  *    FMA rounds those products before the sigmoid (plus |p_o| and |p_o c| terms for h); for
- *    GRU 1 + |xn| + |hn| + |h_prev| (tanh's argument is rounded at that magnitude). Infinite
+ *    GRU 1 + |xn| + |hn| + |h_prev| (tanh's argument is rounded at that magnitude); for the
+ *    RNN 1 (one tanh within 4 ulp of a value of magnitude <= 1; ReLU is exact). Infinite
  *    terms are left out of scale (they saturate a sigmoid or tanh exactly). Against the
  *    scalar set twice the tolerance, both being within it of the oracle.
  *  - NaN must come out exactly where the oracle gives NaN, and infinities exactly equal.
@@ -193,6 +194,8 @@ static void call_lstm(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float
 static void call_peephole(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_rnn_tanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_rnn_relu(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 
 static void oracle_exp(size_t n, float *const in[], double *out[])
 {
@@ -222,6 +225,15 @@ static void oracle_coupled(size_t n, float *const in[], double *out[])
 static void oracle_gru(size_t n, float *const in[], double *out[])
 {
     oracle_gru_gates(n, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], out[0]);
+}
+
+static void oracle_rnn_tanh(size_t n, float *const in[], double *out[])
+{
+    oracle_rnn_tanh_gates(n, in[0], out[0]);
+}
+static void oracle_rnn_relu(size_t n, float *const in[], double *out[])
+{
+    oracle_rnn_relu_gates(n, in[0], out[0]);
 }
 
 /* |v|, or 0 when v is not finite (a saturated term adds no rounding error). */
@@ -263,7 +275,18 @@ static double scale_coupled(float *const in[], const double *ref[], size_t j, in
     return 1.0 + mag(in[3][j]);
 }
 
-enum { F_VEXP, F_VSIGMOID, F_VTANH, F_LSTM, F_PEEPHOLE, F_COUPLED, F_GRU, F_COUNT };
+/* The RNN's h is one tanh (4 ulp) or exact (ReLU) of a value below 1 or equal to it. */
+static double scale_rnn(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)in;
+    (void)ref;
+    (void)j;
+    (void)o;
+    return 1.0;
+}
+
+enum { F_VEXP, F_VSIGMOID, F_VTANH, F_LSTM, F_PEEPHOLE, F_COUPLED, F_GRU, F_RNN_TANH,
+       F_RNN_RELU, F_COUNT };
 
 /* clang-format off */
 static const family families[F_COUNT] = {
@@ -283,6 +306,10 @@ static const family families[F_COUNT] = {
     {"gru_gates", 8, 1, {"r_h", "z_h", "n_h", "r_x", "z_x", "n_x", "b_hn", "h_prev"}, {"h"},
      {IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PREACT, IN_PEEP, IN_HIDDEN},
      {7, -1}, call_gru, oracle_gru, scale_gru},
+    {"rnn_tanh_gates", 1, 1, {"t"}, {"h"}, {IN_PREACT}, {-1, -1},
+     call_rnn_tanh, oracle_rnn_tanh, scale_rnn},
+    {"rnn_relu_gates", 1, 1, {"t"}, {"h"}, {IN_PREACT}, {-1, -1},
+     call_rnn_relu, oracle_rnn_relu, scale_rnn},
 };
 /* clang-format on */
 
@@ -491,6 +518,26 @@ static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float 
     ((rnnrt_f32_gru_gates_fn)fn)(L.R, L.w, ht, L.ldt, L.gs, xt, L.ldt, in[6], h_prev, h,
                                  L.ldh);
     take_rows(&L, h, L.ldh, out[0], !in_place);
+}
+
+/* The RNN families share a signature: one gate block in, h out. */
+static void call_rnn(rnnrt_f32_rnn_tanh_gates_fn fn, size_t n, float *const in[], float *out[])
+{
+    layout L = layout_for(n, 1);
+    const float *t = lay_tile(&L, 0, in, 1);
+    float *h = out_rows(0, L.ldh, &L);
+    fn(L.R, L.w, t, L.ldt, h, L.ldh);
+    take_rows(&L, h, L.ldh, out[0], true);
+}
+
+static void call_rnn_tanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    call_rnn((rnnrt_f32_rnn_tanh_gates_fn)fn, n, in, out);
+}
+
+static void call_rnn_relu(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    call_rnn((rnnrt_f32_rnn_relu_gates_fn)fn, n, in, out);
 }
 
 /* ---- comparison ------------------------------------------------------------------------- */

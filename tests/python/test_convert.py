@@ -150,7 +150,10 @@ def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False):
     for b in range(B):
         h, c = np.zeros(H), np.zeros(H)
         for t in (reversed(range(T)) if backwards else range(T)):
-            if cell == "LSTM":
+            if cell in ("SimpleRNN", "SimpleRNN relu"):
+                z = x[t, b] @ kernel + h @ rk + bias
+                h = np.maximum(z, 0.0) if cell.endswith("relu") else np.tanh(z)
+            elif cell == "LSTM":
                 z = x[t, b] @ kernel + h @ rk + bias
                 i, f, cc, o = (z[k * H:(k + 1) * H] for k in range(4))
                 c = sig(f) * c + sig(i) * np.tanh(cc)
@@ -167,8 +170,8 @@ def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False):
 
 
 def rnn_weights(rng, cell, I, H):
-    G = 4 if cell == "LSTM" else 3
-    bias_shape = (G * H,) if cell == "LSTM" else (2, G * H)
+    G = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}[cell]
+    bias_shape = (2, G * H) if cell == "GRU" else (G * H,)
     return [rng.uniform(-0.5, 0.5, s).astype(np.float32) for s in ((I, G * H), (H, G * H),
                                                                    bias_shape)]
 
@@ -245,6 +248,27 @@ class Keras(Base):
         self.assertEqual((m.cell, m.num_directions), ("gru", 2))
         self.assertLess(rel_err(m.forward(x), ref), TOL)
 
+    def test_simple_rnn(self):
+        """Keras 2 .h5 of stacked SimpleRNNs (tanh, then relu in a second file), with and
+        without the config (a weights-only file is taken as tanh, SimpleRNN's default)."""
+        rng = np.random.default_rng(12)
+        I, H = 4, 6
+        x = rng.standard_normal((5, 3, I)).astype(np.float32)
+        w1, w2 = rnn_weights(rng, "SimpleRNN", I, H), rnn_weights(rng, "SimpleRNN", H, H)
+        names = ["kernel", "recurrent_kernel", "bias"]
+        for act in ("tanh", "relu"):
+            cfg = {"units": H, "activation": act, "return_sequences": True}
+            layers = [(f"simple_rnn{s}", "SimpleRNN", cfg,
+                       [(f"simple_rnn_cell{s}/{n}", v) for n, v in zip(names, w)])
+                      for s, w in (("", w1), ("_1", w2))]
+            cell = "SimpleRNN" + (" relu" if act == "relu" else "")
+            ref = keras_rnn(cell, keras_rnn(cell, x, *w1, H), *w2, H)
+            for with_config in (True, False) if act == "tanh" else (True,):
+                write_keras2(self.path("s.h5"), layers, with_config)
+                m = self.convert(self.path("s.h5"))
+                self.assertEqual((m.cell, m.num_layers), ("rnn_" + act, 2))
+                self.assertLess(rel_err(m.forward(x), ref), TOL, act)
+
     def test_keras3_zip(self):
         """A Keras 3 .keras file: config.json and model.weights.h5 (layers/<name>/vars/<k>,
         layers/<name>/cell/vars/<k>) in a zip."""
@@ -316,7 +340,9 @@ class Onnx(Base):
         torch.manual_seed(9)
         x = np.random.default_rng(10).standard_normal((5, 2, 4)).astype(np.float32)
         for module in (nn.LSTM(4, 6, num_layers=2, bidirectional=True),
-                       nn.GRU(4, 5, num_layers=2), nn.GRU(4, 3, bidirectional=True)):
+                       nn.GRU(4, 5, num_layers=2), nn.GRU(4, 3, bidirectional=True),
+                       nn.RNN(4, 5, num_layers=2, bidirectional=True),
+                       nn.RNN(4, 6, num_layers=2, nonlinearity="relu")):
             m = self.convert(self.export(module, x, "m.onnx"))
             with torch.no_grad():
                 ref = module(torch.from_numpy(x))[0].numpy()
@@ -439,7 +465,15 @@ class KerasItself(Base):
                                       L.Dense(3)]),
                 ("2 x Bidirectional GRU + Dense", [
                     L.Bidirectional(L.GRU(4, return_sequences=True)),
-                    L.Bidirectional(L.GRU(4, return_sequences=True)), L.Dense(2)])):
+                    L.Bidirectional(L.GRU(4, return_sequences=True)), L.Dense(2)]),
+                ("SimpleRNN", [L.SimpleRNN(5, return_sequences=True)]),
+                ("SimpleRNN relu use_bias=False", [L.SimpleRNN(5, activation="relu",
+                                                               use_bias=False,
+                                                               return_sequences=True)]),
+                ("2 x Bidirectional SimpleRNN relu + Dense", [
+                    L.Bidirectional(L.SimpleRNN(4, activation="relu", return_sequences=True)),
+                    L.Bidirectional(L.SimpleRNN(4, activation="relu", return_sequences=True)),
+                    L.Dense(2)])):
             model = self.build(layers, 31, (None, 4))
             self.compare(case, model, x, lambda m: self.floats(m, x))
         inp = keras.Input((None, 4))  # the functional API: layers listed with their inputs
@@ -493,7 +527,8 @@ class KerasItself(Base):
         for case, layers, msg in (
                 ("GRU reset_after=False", [L.GRU(4, reset_after=False)], "gru.*reset_after"),
                 ("go_backwards", [L.LSTM(4, go_backwards=True)], "lstm.*go_backwards"),
-                ("SimpleRNN", [L.SimpleRNN(4)], "simple_rnn.*SimpleRNN.*not supported"),
+                ("SimpleRNN sigmoid", [L.SimpleRNN(4, activation="sigmoid")],
+                 "simple_rnn.*activation=sigmoid"),
                 ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
                  "dense.*activation=relu")):
             model = self.build(layers, 38, (None, 3))
@@ -518,7 +553,7 @@ class OnnxRuntime(Base):
               with_lens=True, P=None):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
-        G = 4 if op == "LSTM" else 3
+        G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
         u = lambda *shape: rng.uniform(-0.7, 0.7, shape).astype(np.float32)  # noqa: E731
         consts = {"W": u(D, G * H, I), "R": u(D, G * H, H), "B": u(D, 2 * G * H)}
         if op == "LSTM":
@@ -574,7 +609,7 @@ class OnnxRuntime(Base):
         st = None
         if state:
             st = m.state(N)
-            st.write(feed["h0"], None if m.cell == "gru" else feed["c0"])
+            st.write(feed["h0"], feed["c0"] if m.cell.startswith("lstm") else None)
         got = m.forward(x, state=st, lengths=lengths)
         err = rel_err(got, y)
         OnnxRuntime.worst[case] = err
@@ -615,13 +650,26 @@ class OnnxRuntime(Base):
             self.check(f"GRU linear_before_reset=1 D={D} sequence_lens initial state", path,
                        D, 4, "gru")
 
+    def test_rnn(self):
+        rng = np.random.default_rng(27)
+        for act in ("Tanh", "Relu"):
+            for D in (1, 2):
+                for lens, state in ((False, False), (True, True)):
+                    case = f"RNN {act} D={D}" + (" sequence_lens initial state" if lens else "")
+                    path = self.graph(rng, "RNN", D, {"activations": [act] * D},
+                                      with_state=state, with_lens=lens)
+                    self.check(case, path, D, 4, "rnn_" + act.lower(), lens=lens, state=state)
+
     def test_torch_export_stacks(self):
         torch.manual_seed(24)
         x = np.random.default_rng(25).standard_normal((5, 2, 4)).astype(np.float32)
         for name, module in (("LSTM 2 layers bidirectional", nn.LSTM(4, 6, 2,
                                                                      bidirectional=True)),
                              ("GRU 2 layers", nn.GRU(4, 5, num_layers=2)),
-                             ("GRU bidirectional", nn.GRU(4, 3, bidirectional=True))):
+                             ("GRU bidirectional", nn.GRU(4, 3, bidirectional=True)),
+                             ("RNN tanh 2 layers bidirectional", nn.RNN(4, 5, 2,
+                                                                        bidirectional=True)),
+                             ("RNN relu 2 layers", nn.RNN(4, 5, 2, nonlinearity="relu"))):
             path = self.path("exported.onnx")
             warnings.simplefilter("ignore")
             torch.onnx.export(module, (torch.from_numpy(x),), path, opset_version=14,
@@ -654,7 +702,8 @@ class OnnxRuntime(Base):
                       self.path("r.onnx"))
             with self.assertRaisesRegex(convert.ConvertError, msg):
                 convert.convert(self.path("r.onnx"), self.path("o.safetensors"), quiet=True)
-        node = helper.make_node("RNN", ["x", "W", "R"], ["y"], name="rnn_node", hidden_size=2)
+        node = helper.make_node("RNN", ["x", "W", "R"], ["y"], name="rnn_node", hidden_size=2,
+                                activations=["Sigmoid"])
         graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(
             "x", TensorProto.FLOAT, [None, None, 3])], [helper.make_tensor_value_info(
                 "y", TensorProto.FLOAT, None)],
@@ -662,7 +711,7 @@ class OnnxRuntime(Base):
              numpy_helper.from_array(np.ones((1, 2, 2), np.float32), "R")])
         onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]),
                   self.path("r.onnx"))
-        with self.assertRaisesRegex(convert.ConvertError, "rnn_node.*RNN"):
+        with self.assertRaisesRegex(convert.ConvertError, "rnn_node.*activations"):
             convert.convert(self.path("r.onnx"), self.path("o.safetensors"), quiet=True)
         path = self.graph(rng, "LSTM", 1, {"input_forget": 1}, peephole=True)
         with self.assertRaisesRegex(convert.ConvertError, "lstm_node.*input_forget=1 with "

@@ -95,6 +95,12 @@ CELLS = {
     "gru": lambda: nn.GRU(7, 12),
     "gru_bidir_2layers": lambda: nn.GRU(7, 12, num_layers=2, bidirectional=True),
     "gru_batch_first_nobias": lambda: nn.GRU(7, 12, bias=False, batch_first=True),
+    "rnn_tanh": lambda: nn.RNN(7, 12),
+    "rnn_tanh_bidir_2layers": lambda: nn.RNN(7, 12, num_layers=2, bidirectional=True),
+    "rnn_relu": lambda: nn.RNN(7, 12, nonlinearity="relu"),
+    "rnn_relu_bidir_2layers_batch_first_nobias": lambda: nn.RNN(
+        7, 12, num_layers=2, nonlinearity="relu", bidirectional=True, batch_first=True,
+        bias=False),
 }
 
 
@@ -104,6 +110,8 @@ def test_from_torch_matches_pytorch(name):
     mod = CELLS[name]().eval()
     m = rnnrt.Model.from_torch(mod)
     assert m.batch_first == mod.batch_first
+    assert m.cell == {"LSTM": "lstm", "GRU": "gru", "RNN_TANH": "rnn_tanh",
+                      "RNN_RELU": "rnn_relu"}[mod.mode]
     T, B = 9, 4
     x = torch.randn((B, T, 7) if mod.batch_first else (T, B, 7))
     lengths = torch.tensor([9, 3, 7, 1])
@@ -143,7 +151,7 @@ class CharNet(nn.Module):
         return self.proj(y)
 
 
-@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU])
+@pytest.mark.parametrize("cell", [nn.LSTM, nn.GRU, nn.RNN])
 def test_from_torch_module_with_embedding_and_head(cell):
     torch.manual_seed(5)
     net = CharNet(cell).eval()
@@ -160,9 +168,6 @@ def test_from_torch_module_with_embedding_and_head(cell):
 
 
 def test_from_torch_refuses_what_rnnrt_lacks():
-    with pytest.raises(rnnrt.Error) as e:
-        rnnrt.Model.from_torch(nn.RNN(4, 5))
-    assert "RNN" in e.value.message and e.value.status == rnnrt.E_UNSUPPORTED
     two = nn.Sequential(nn.LSTM(4, 5), nn.LSTM(5, 5))
     with pytest.raises(rnnrt.Error, match="exactly one"):
         rnnrt.Model.from_torch(two)

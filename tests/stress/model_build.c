@@ -20,6 +20,8 @@ unsigned char *mb_pack(const char *json, const void *data, size_t data_size, siz
 
 int mb_gates(const char *cell)
 {
+    if (!strcmp(cell, "rnn_tanh") || !strcmp(cell, "rnn_relu"))
+        return 1;
     return !strcmp(cell, "gru") || !strcmp(cell, "lstm_coupled") ? 3 : 4;
 }
 

@@ -1,0 +1,10 @@
+/* rnnrt_f32_rnn_tanh_gates__scalar: the tanh RNN update of simd/kernels.h, each row through
+ * this set's vtanh (same accuracy and NaN handling; nothing past a row's n units is read or
+ * written). */
+#include "scalar_kernels.h"
+
+void rnnrt_f32_rnn_tanh_gates__scalar(size_t rows, size_t n, const float *t, size_t ldt, float *h,
+                                      size_t ldh)
+{
+    rnnrt_f32_rnn_rows(rnnrt_f32_vtanh__scalar, rows, n, t, ldt, h, ldh);
+}
