@@ -221,7 +221,8 @@ def variant() -> str:
 
 
 def set_variant(name: str) -> None:
-    """"blocked" (default), "simd" or "reference" (the oracle): for tests and benchmarks."""
+    """"blocked" (default) or "reference" (the oracle), for tests and benchmarks; "simd" is a
+    deprecated name of "blocked"."""
     _check(_set_variant(name.encode()))
 
 
