@@ -4,11 +4,11 @@
  * of load (another process taking a core, or leaving it) is seen.
  *
  * A trial is 3 calls scored by the fastest (one call of 5 ms or more). The time to the next
- * trial doubles from 100 ms to 1 s while trials lose by 10% or more, restarts at 100 ms
- * otherwise, and is at least 32 times the trial's own length. Time, not calls: a losing
- * trial on several threads costs a scheduler time slice (milliseconds) whatever the call's
- * size, so trials at most once a second cost about 1% on a steady machine, and long calls
- * stay near 3%. The clock is the vDSO's, so this makes no system call. */
+ * trial doubles from 100 ms to 1 s while trials lose and restarts at 100 ms when one wins;
+ * it is at least 32 times the trial's own length. Time, not calls: a losing trial on
+ * several threads costs a scheduler time slice (milliseconds) whatever the call's size, so
+ * trials at most once a second cost about 1% on a steady machine, and long calls stay near
+ * 3%. The clock is the vDSO's, so this makes no system call. */
 #ifndef RNNRT_THREAD_CHOICE_H
 #define RNNRT_THREAD_CHOICE_H
 
