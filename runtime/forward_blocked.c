@@ -462,7 +462,7 @@ static int choose_threads(const rnnrt_model *m, const rnnrt_packing *pk, int bat
         n = pk->panels;
     if (rnnrt_tuning_threads_exact())
         return n < 1 ? 1 : n;
-    if (step_flops < 2.0 * 64 * 1024)
+    if (step_flops < RNNRT_MIN_SHARED_FLOPS)
         n = 1;
     return n < 1 ? 1 : n;
 }

@@ -15,6 +15,7 @@
 #include "gemm.h"
 #include "pack.h"
 #include "stack.h"
+#include "thread_choice.h"
 #include "threads.h"
 #include "tuning.h"
 
@@ -287,7 +288,7 @@ rnnrt_status rnnrt_stack_apply_head(const rnnrt_model *m, const float *y, size_t
     int threads = rnnrt_model_thread_count(m);
     if (threads > head->panels / 4)
         threads = head->panels / 4;
-    if (flops < 2.0 * 64 * 1024 || threads < 1)
+    if (flops < RNNRT_MIN_SHARED_FLOPS || threads < 1)
         threads = 1;
     rnnrt_choice_ticket ticket = {0};
     if (threads > 1 && !rnnrt_tuning_threads_exact() && rows <= INT_MAX) {

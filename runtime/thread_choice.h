@@ -15,6 +15,10 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+/* The least work (flops) worth sharing between threads: about 2 microseconds of arithmetic,
+ * what a barrier costs. The recurrent step and the head both run smaller work on one. */
+#define RNNRT_MIN_SHARED_FLOPS (2.0 * 64 * 1024)
+
 #define RNNRT_CHOICE_SLOTS 8
 
 typedef struct rnnrt_choice_slot {
