@@ -69,21 +69,39 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
         if (!(slot))                                                                          \
             (slot) = (fn);                                                                    \
     } while (0)
-#define RNNRT_PUT_vunary RNNRT_PUT_FN
-#define RNNRT_PUT_lstm_gates RNNRT_PUT_FN
-#define RNNRT_PUT_lstm_peephole_gates RNNRT_PUT_FN
-#define RNNRT_PUT_lstm_coupled_gates RNNRT_PUT_FN
-#define RNNRT_PUT_gru_gates RNNRT_PUT_FN
-#define RNNRT_PUT_rnn_tanh_gates RNNRT_PUT_FN
-#define RNNRT_PUT_rnn_relu_gates RNNRT_PUT_FN
-#define RNNRT_PUT_gemm(slot, fn, e) put_gemm(&(slot), (fn), (e))
+#define RNNRT_PUT_f32_vunary RNNRT_PUT_FN
+#define RNNRT_PUT_f32_lstm_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_lstm_peephole_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_lstm_coupled_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_gru_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_rnn_tanh_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_rnn_relu_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
+#define RNNRT_PUT_bf16_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
+#define RNNRT_PUT_int8_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
 
-static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_f32_gemm_fn fn, const rnnrt_kernel_info *e)
+static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_weight_type dtype, rnnrt_f32_gemm_fn f32,
+                     rnnrt_bf16_gemm_fn bf16, rnnrt_int8_gemm_fn int8, const rnnrt_kernel_info *e)
 {
-    if (slot->fn)
+    if (rnnrt_ukernel_present(slot))
         return;
-    *slot = (rnnrt_gemm_ukernel){.fn = fn, .mr = e->mr, .nr = e->nr, .kgroup = e->kgroup,
+    *slot = (rnnrt_gemm_ukernel){.dtype = dtype, .fn = f32, .fn_bf16 = bf16, .fn_int8 = int8,
+                                 .mr = e->mr, .nr = e->nr, .kgroup = e->kgroup,
                                  .units = e->units, .kc_share = e->kc_share, .name = e->name};
+}
+
+/* Every weight type has the f32 tiles' shapes, so that all types share one panel layout. */
+static bool same_tile(const rnnrt_gemm_ukernel *a, const rnnrt_gemm_ukernel *b)
+{
+    return rnnrt_ukernel_present(a) == rnnrt_ukernel_present(b) && a->mr == b->mr &&
+           a->nr == b->nr && a->units == b->units;
+}
+
+static bool same_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
+{
+    rnnrt_gemm_slots f = rnnrt_kernels_gemms(k, RNNRT_WEIGHTS_F32), g = rnnrt_kernels_gemms(k, t);
+    return same_tile(&f.gemm4, &g.gemm4) && same_tile(&f.gemm3, &g.gemm3) &&
+           same_tile(&f.gemm_proj, &g.gemm_proj) && same_tile(&f.gemm4_tall, &g.gemm4_tall);
 }
 
 /* The table of set `s`, or false when a slot stays empty (a set missing a kernel, or a CPU
@@ -98,7 +116,7 @@ static bool fill(rnnrt_kernels *k, int s)
         return false;
 #define RNNRT_KERNEL(set, dtype, family, slot, mr, nr, kgroup, units, kc_share, fn, features) \
     RNNRT_IF_BUILT(set, if (!strcmp(name, #set) && rnnrt_cpu_has(features))                    \
-                            RNNRT_PUT_##family(k->slot, fn, e);                                \
+                            RNNRT_PUT_##dtype##_##family(k->slot, fn, e);                      \
                    e++;)
 #include "kernels.inc"
 #undef RNNRT_KERNEL
@@ -108,7 +126,8 @@ static bool fill(rnnrt_kernels *k, int s)
            k->gemm4.fn &&
            k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&
            (!k->gemm4_tall.fn ||
-            (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units));
+            (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units)) &&
+           same_tiles(k, RNNRT_WEIGHTS_BF16) && same_tiles(k, RNNRT_WEIGHTS_INT8);
 }
 
 static rnnrt_kernels tables[sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]];

@@ -85,8 +85,8 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const int rows = count * pl->batch;
     for (int p = sh->p0; p < sh->p1; p++)
         rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
-                        pu->w_ih + (size_t)p * in_size * pk->nr, pu->bias + (size_t)p * pk->nr,
-                        0, pl->xproj + (size_t)p * pk->nr, ldx);
+                        rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
+                        pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
 }
 
 static int active(const plan *pl, int b, int t)
@@ -281,7 +281,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     const int gru = m->cell == RNNRT_CELL_GRU;
     for (int k = sh->p0; k < sh->p1; k++) {
         const int p = back ? sh->p1 - 1 - (k - sh->p0) : k;
-        const float *panel = pu->w_hh + (size_t)p * hs * pk->nr;
+        const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, hs, pk->nr);
         for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
             rnnrt_row_block(B, mr, i, &r0, &rows);
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
@@ -309,8 +309,8 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
             rnnrt_row_block(B, pmr, i, &r0, &rows);
             rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
                             pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
-                            pu->w_hr + (size_t)q * m->hidden * pnr, NULL, 0, sh->tile,
-                            (size_t)pnr);
+                            rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr),
+                            NULL, 0, sh->tile, (size_t)pnr);
             for (int i = 0; i < rows; i++) {
                 int b = r0 + i;
                 const float *src = active(pl, b, t) ? sh->tile + (size_t)i * pnr
@@ -502,7 +502,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
      * cache the step streams each panel once per row block. */
     pl.step_gemm = &pk->gemm;
     pl.step_kc = pk->kc;
-    if (pk->gemm_tall.fn && (batch + pk->gemm_tall.mr - 1) / pk->gemm_tall.mr <
+    if (rnnrt_ukernel_present(&pk->gemm_tall) && (batch + pk->gemm_tall.mr - 1) / pk->gemm_tall.mr <
                                 (batch + pk->gemm.mr - 1) / pk->gemm.mr) {
         pl.step_gemm = &pk->gemm_tall;
         pl.step_kc = pk->tall_kc;

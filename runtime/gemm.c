@@ -1,6 +1,7 @@
 #include "gemm.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,13 +9,35 @@
 #include "cpu_features.h"
 #include "tuning.h"
 
+/* One microkernel call on the panel's rows from k0 on, whatever its weight type. */
+static void call_tile(const rnnrt_gemm_ukernel *uk, size_t mr, size_t kb, const float *a,
+                      size_t lda, rnnrt_panel panel, size_t k0, const float *init,
+                      size_t ld_init, float *c, size_t ldc)
+{
+    const size_t at = k0 * (size_t)uk->nr;
+    switch (uk->dtype) {
+    case RNNRT_WEIGHTS_F32:
+        uk->fn(mr, kb, a, lda, (const float *)panel.w + at, init, ld_init, c, ldc);
+        break;
+    case RNNRT_WEIGHTS_BF16:
+        uk->fn_bf16(mr, kb, a, lda, (const uint16_t *)panel.w + at, init, ld_init, c, ldc);
+        break;
+    case RNNRT_WEIGHTS_INT8:
+        uk->fn_int8(mr, kb, a, lda, (const int8_t *)panel.w + at, panel.scale, init, ld_init, c,
+                    ldc);
+        break;
+    }
+}
+
 void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, const float *a,
-                     size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
+                     size_t lda, rnnrt_panel panel, const float *init, size_t ld_init, float *c,
                      size_t ldc)
 {
     /* what every tile below hands the microkernel (simd/kernels.h): rows of A, C and init
      * at least as long as what is read or written of them, kc >= 1 */
-    assert(uk && uk->fn && uk->mr >= 1 && uk->nr >= 1 && kc >= 1 && rows >= 0 && K >= 0);
+    assert(uk && rnnrt_ukernel_present(uk) && uk->mr >= 1 && uk->nr >= 1 && kc >= 1 &&
+           rows >= 0 && K >= 0);
+    assert(uk->dtype != RNNRT_WEIGHTS_INT8 || panel.scale);
     assert(lda >= (size_t)K && ldc >= (size_t)uk->nr);
     assert(!init || ld_init == 0 || ld_init >= (size_t)uk->nr);
     for (int k0 = 0; k0 < K; k0 += kc) {
@@ -27,8 +50,8 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
             assert(mr >= 1 && mr <= (size_t)uk->mr && r + n <= rows && kb >= 1);
             float *cr = c + (size_t)r * ldc;
             const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
-            uk->fn(mr, kb, a + (size_t)r * lda + k0, lda, panel + (size_t)k0 * uk->nr,
-                   k0 ? cr : ir, k0 ? ldc : ld_init, cr, ldc);
+            call_tile(uk, mr, kb, a + (size_t)r * lda + k0, lda, panel, (size_t)k0,
+                      k0 ? cr : ir, k0 ? ldc : ld_init, cr, ldc);
         }
     }
 }
@@ -117,10 +140,12 @@ static void run_panel(const rnnrt_gemm_b *b, int q, size_t M, const float *a, si
         const float *am = a + m0 * lda;
         float *cm = c + m0 * ldc + n0;
         if (n == nr) {
-            rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, panel, init, 0, cm, ldc);
+            rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, rnnrt_f32_panel(panel), init, 0, cm,
+                            ldc);
             continue;
         }
-        rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, panel, init, 0, tile, (size_t)nr);
+        rnnrt_gemm_rows(&b->uk, b->kc, rows, b->K, am, lda, rnnrt_f32_panel(panel), init, 0, tile,
+                        (size_t)nr);
         for (int m = 0; m < rows; m++)
             memcpy(cm + (size_t)m * ldc, tile + (size_t)m * nr, (size_t)n * sizeof(float));
     }

@@ -8,13 +8,32 @@
 
 #include "kernels.h"
 
+/* A packed panel of any weight type (uk.dtype says which): its first weight, and for int8
+ * its columns' scales (NULL otherwise). */
+typedef struct rnnrt_panel {
+    const void *w;
+    const float *scale;
+} rnnrt_panel;
+
+/* Bytes per packed weight of type t. */
+static inline size_t rnnrt_weight_size(rnnrt_weight_type t)
+{
+    return t == RNNRT_WEIGHTS_BF16 ? 2 : t == RNNRT_WEIGHTS_INT8 ? 1 : 4;
+}
+
+/* An f32 panel. */
+static inline rnnrt_panel rnnrt_f32_panel(const float *w)
+{
+    return (rnnrt_panel){.w = w, .scale = NULL};
+}
+
 /* rows x nr of C = init + A * panel, with k in blocks of kc and rows in blocks of the
  * microkernel's mr. k-blocks are the outer loop, so one block of the panel is reused from
  * L1/L2 by every row block. init as in the microkernel contract (NULL, a broadcast row when
  * ld_init is 0, or rows); it may equal c. The result does not depend on kc's value being
  * a multiple of anything, nor on how rows are grouped. */
 void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, const float *a,
-                     size_t lda, const float *panel, const float *init, size_t ld_init, float *c,
+                     size_t lda, rnnrt_panel panel, const float *init, size_t ld_init, float *c,
                      size_t ldc);
 
 /* Row block `index` of `rows` rows split into blocks of at most mr rows, as evenly as

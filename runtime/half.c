@@ -30,3 +30,15 @@ float rnnrt_bf16_to_f32(uint16_t b)
 {
     return bits_to_float((uint32_t)b << 16);
 }
+
+uint16_t rnnrt_f32_to_bf16(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) /* NaN: keep sign and top payload, set quiet */
+        return (uint16_t)((u >> 16) | 0x40u);
+    /* add half an ulp of bf16, plus one when the kept part is odd (ties to even); a carry
+     * into the exponent rounds up correctly, to infinity past the largest finite value */
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}

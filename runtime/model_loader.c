@@ -2,6 +2,7 @@
  * state_dict under any prefix), infer the architecture, check every shape against it, then
  * convert the weights to float32. Nothing is allocated for weights until all checks pass. */
 #include <errno.h>
+#include <math.h>
 #include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -410,6 +411,27 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
     return RNNRT_OK;
 }
 
+/* int8 weights are scaled by each row's largest magnitude, which must be finite: a NaN or
+ * infinite weight would turn its whole row into NaN. bf16 keeps them as f32 does. */
+static rnnrt_status check_int8_weights(const rnnrt_model *m)
+{
+    if (m->options.weights != RNNRT_WEIGHTS_INT8)
+        return RNNRT_OK;
+    for (int u = 0; u < m->layers * m->directions; u++) {
+        const rnnrt_st_tensor *ts[] = {m->w[u].src_ih, m->w[u].src_hh, m->w[u].src_hr};
+        for (int k = 0; k < 3; k++)
+            for (uint64_t i = 0; ts[k] && i < ts[k]->count; i++) {
+                float v = rnnrt_st_float(ts[k], i);
+                if (!isfinite(v))
+                    return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                                      "weights \"int8\" need finite weights: '%s' holds %g at "
+                                      "element %llu", ts[k]->name, (double)v,
+                                      (unsigned long long)i);
+            }
+    }
+    return RNNRT_OK;
+}
+
 /* OpenMP creates its threads at the first parallel region of a calling thread: doing that
  * here keeps the clone and stack-mapping system calls out of the first forward call. */
 static void start_threads(int threads)
@@ -451,6 +473,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
             s = check_layer(&ld, m, layer, dir);
     if (!s)
         s = build_weights(&ld, m);
+    if (!s)
+        s = check_int8_weights(m);
     if (!s)
         s = rnnrt_stack_load(file, ld.prefix, ld.prefix_len, m);
     /* Packed once here for the kernel set in force, so forward passes only read it. */

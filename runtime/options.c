@@ -109,10 +109,6 @@ rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *va
 
 rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o)
 {
-    if (o->weights != RNNRT_WEIGHTS_F32)
-        return rnnrt_fail(RNNRT_E_UNSUPPORTED,
-                          "%s: weights \"%s\" are not supported yet (only \"f32\")", fn,
-                          rnnrt_weight_type_name(o->weights));
     if (o->kernels && rnnrt_kernels_for_isa(o->kernels->isa) != o->kernels)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED, "%s: kernel set \"%s\" is not available", fn,
                           o->kernels->isa);

@@ -5,11 +5,7 @@
 #include "kernels.h"
 #include "rnnrt.h"
 
-typedef enum rnnrt_weight_type {
-    RNNRT_WEIGHTS_F32 = 0,
-    RNNRT_WEIGHTS_BF16 = 1,
-    RNNRT_WEIGHTS_INT8 = 2,
-} rnnrt_weight_type;
+/* rnnrt_weight_type (the "weights" key) is simd/kernels.h's: the panels' data type. */
 
 #define RNNRT_MAX_THREADS 4096
 
@@ -25,7 +21,7 @@ extern const struct rnnrt_options rnnrt_default_options;
 const char *rnnrt_weight_type_name(rnnrt_weight_type w);
 
 /* Checks that options can load on this CPU (a kernel set forced while it was available may
- * be checked again), and refuses weight types not built yet. `fn` names the caller. */
+ * be checked again). `fn` names the caller. */
 rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o);
 
 #endif

@@ -1,16 +1,19 @@
 #include "pack.h"
 
+#include <math.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "alloc.h"
 #include "error.h"
 #include "gemm.h"
+#include "half.h"
 #include "stack.h"
 
 /* Panels start on 64-byte boundaries: the microkernels' aligned loads rely on it. */
-#define ALIGN_FLOATS 16
+#define ALIGN_BYTES 64
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -24,18 +27,70 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
             dst[k] = rnnrt_st_float(src->tensor, (uint64_t)r * K + k);
         return;
     }
-    for (int k = 0; k < K; k++)
-        dst[k] = src->packed[rnnrt_panel_index(&src->layout, r, k)];
+    const rnnrt_panel_layout *l = &src->layout;
+    switch (src->dtype) {
+    case RNNRT_WEIGHTS_F32:
+        for (int k = 0; k < K; k++)
+            dst[k] = ((const float *)src->packed)[rnnrt_panel_index(l, r, k)];
+        break;
+    case RNNRT_WEIGHTS_BF16:
+        for (int k = 0; k < K; k++)
+            dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)src->packed)[rnnrt_panel_index(l, r, k)]);
+        break;
+    case RNNRT_WEIGHTS_INT8: {
+        const float scale = src->scale[rnnrt_panel_column(l, r)];
+        for (int k = 0; k < K; k++) /* the kernels' widening: (float)q * scale, in float */
+            dst[k] = (float)((const int8_t *)src->packed)[rnnrt_panel_index(l, r, k)] * scale;
+        break;
+    }
+    }
 }
 
-/* rows x K of src into zeroed panels of layout l; `row` is scratch for K floats. */
-static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
-                        float *row, float *dst)
+/* Symmetric int8 for one row: its largest magnitude becomes 127 (a zero row gets scale 0).
+ * The loader has refused non-finite weights for int8 (model_loader.c). */
+static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, int r, int8_t *dst)
 {
+    float largest = 0.0f;
+    for (int k = 0; k < K; k++)
+        largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
+    const float scale = largest / 127.0f;
+    for (int k = 0; k < K; k++) {
+        long q = scale > 0.0f ? lrintf(row[k] / scale) : 0;
+        dst[rnnrt_panel_index(l, r, k)] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+    }
+    return scale;
+}
+
+/* rows x K of src into zeroed panels of layout l and type t (int8: with the rows' scales
+ * into scale); `row` is scratch for K floats. An int8 source keeps its values and scales,
+ * so every kernel set's packing of an int8 model holds the same weights. */
+static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
+                        rnnrt_weight_type t, float *row, void *dst, float *scale)
+{
+    const bool copy_int8 = t == RNNRT_WEIGHTS_INT8 && !src->tensor &&
+                           src->dtype == RNNRT_WEIGHTS_INT8;
     for (int r = 0; r < rows; r++) {
+        if (copy_int8) {
+            for (int k = 0; k < l->K; k++)
+                ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] =
+                    ((const int8_t *)src->packed)[rnnrt_panel_index(&src->layout, r, k)];
+            scale[rnnrt_panel_column(l, r)] = src->scale[rnnrt_panel_column(&src->layout, r)];
+            continue;
+        }
         rnnrt_matrix_row(src, r, l->K, row);
-        for (int k = 0; k < l->K; k++)
-            dst[rnnrt_panel_index(l, r, k)] = row[k];
+        switch (t) {
+        case RNNRT_WEIGHTS_F32:
+            for (int k = 0; k < l->K; k++)
+                ((float *)dst)[rnnrt_panel_index(l, r, k)] = row[k];
+            break;
+        case RNNRT_WEIGHTS_BF16:
+            for (int k = 0; k < l->K; k++)
+                ((uint16_t *)dst)[rnnrt_panel_index(l, r, k)] = rnnrt_f32_to_bf16(row[k]);
+            break;
+        case RNNRT_WEIGHTS_INT8:
+            scale[rnnrt_panel_column(l, r)] = quantize_row(row, l->K, l, r, dst);
+            break;
+        }
     }
 }
 
@@ -65,13 +120,16 @@ rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kin
     const rnnrt_packed_unit *pu = &p->unit[unit];
     switch (kind) {
     case RNNRT_W_IH:
-        return (rnnrt_matrix){.packed = pu->w_ih, .layout = gate_layout(m, p, w->in_size)};
+        return (rnnrt_matrix){.packed = pu->w_ih, .dtype = p->dtype, .scale = pu->s_ih,
+                              .layout = gate_layout(m, p, w->in_size)};
     case RNNRT_W_HH:
-        return (rnnrt_matrix){.packed = pu->w_hh, .layout = gate_layout(m, p, m->h_size)};
+        return (rnnrt_matrix){.packed = pu->w_hh, .dtype = p->dtype, .scale = pu->s_hh,
+                              .layout = gate_layout(m, p, m->h_size)};
     case RNNRT_W_HR:
         break;
     }
-    return (rnnrt_matrix){.packed = pu->w_hr, .layout = proj_layout(m, p)};
+    return (rnnrt_matrix){.packed = pu->w_hr, .dtype = p->dtype, .scale = pu->s_hr,
+                          .layout = proj_layout(m, p)};
 }
 
 static rnnrt_matrix head_matrix(const rnnrt_model *m)
@@ -101,6 +159,32 @@ static void pack_bias(const rnnrt_model *m, const rnnrt_layer_weights *w, int U,
             }
 }
 
+/* The next `bytes` of the arena at base (rounded up to ALIGN_BYTES), `used` bytes in; NULL
+ * while only sizing (base NULL). */
+static void *take(char *base, size_t *used, size_t bytes)
+{
+    size_t at = *used;
+    *used += round_up(bytes, ALIGN_BYTES);
+    return base ? base + at : NULL;
+}
+
+/* The arena's layout for one unit: matrices of the packing's type, the bias, and for int8
+ * the column scales. Run twice: to size the arena (base NULL), then to carve it. */
+static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size,
+                       rnnrt_packed_unit *pu, char *base, size_t *used)
+{
+    const size_t es = rnnrt_weight_size(p->dtype), cols = (size_t)p->panels * p->nr;
+    const size_t proj_cols = (size_t)p->proj_panels * p->proj_gemm.nr;
+    const bool scaled = p->dtype == RNNRT_WEIGHTS_INT8;
+    pu->w_ih = take(base, used, cols * in_size * es);
+    pu->w_hh = take(base, used, cols * m->h_size * es);
+    pu->bias = take(base, used, cols * sizeof(float));
+    pu->s_ih = scaled ? take(base, used, cols * sizeof(float)) : NULL;
+    pu->s_hh = scaled ? take(base, used, cols * sizeof(float)) : NULL;
+    pu->w_hr = m->proj ? take(base, used, proj_cols * m->hidden * es) : NULL;
+    pu->s_hr = m->proj && scaled ? take(base, used, proj_cols * sizeof(float)) : NULL;
+}
+
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
 {
     rnnrt_packing *p = rnnrt_calloc(1, sizeof *p);
@@ -111,77 +195,71 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         return NULL;
     }
     p->kernels = k;
-    p->gemm = m->gates == 4 ? k->gemm4 : k->gemm3;
-    p->proj_gemm = k->gemm_proj;
+    p->dtype = m->options.weights;
+    rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, p->dtype);
+    p->gemm = m->gates == 4 ? g.gemm4 : g.gemm3;
+    p->proj_gemm = g.gemm_proj;
     p->units = k->units;
     if (m->gates == 1) {
         /* One gate block: a panel's nr columns are nr units. The gate tiles' nr is G * units
          * (32 = 4 x 8 on AVX2), so one gate would use 8 of them; the plain-column tile of
          * the projection (nr 16 on AVX2, 64 on AVX-512) fills its whole width instead. */
-        p->gemm = k->gemm_proj;
-        p->units = k->gemm_proj.nr;
+        p->gemm = g.gemm_proj;
+        p->units = g.gemm_proj.nr;
     }
     p->nr = p->gemm.nr;
     p->panels = (m->hidden + p->units - 1) / p->units;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
     p->kc = rnnrt_gemm_kc(&p->gemm);
     p->proj_kc = rnnrt_gemm_kc(&p->proj_gemm);
-    if (m->gates == 4 && k->gemm4_tall.fn) {
-        p->gemm_tall = k->gemm4_tall;
+    if (m->gates == 4 && rnnrt_ukernel_present(&g.gemm4_tall)) {
+        p->gemm_tall = g.gemm4_tall;
         p->tall_kc = rnnrt_gemm_kc(&p->gemm_tall);
     }
 
-    size_t total = 0, panel_cols = (size_t)p->panels * p->nr;
+    size_t total = 0;
     for (int u = 0; u < units; u++) {
-        const rnnrt_layer_weights *w = &m->w[u];
-        total += round_up(panel_cols * w->in_size, ALIGN_FLOATS);
-        total += round_up(panel_cols * m->h_size, ALIGN_FLOATS);
-        total += round_up(panel_cols, ALIGN_FLOATS);
-        total += round_up((size_t)p->proj_panels * p->proj_gemm.nr * m->hidden, ALIGN_FLOATS);
+        rnnrt_packed_unit sizing;
+        carve_unit(m, p, m->w[u].in_size, &sizing, NULL, &total);
     }
     int widest = m->input_size > m->hidden ? m->input_size : m->hidden;
     widest = widest > m->directions * m->h_size ? widest : m->directions * m->h_size;
     float *row = rnnrt_malloc((size_t)widest * sizeof *row);
-    p->arena = rnnrt_aligned_alloc(64, total * sizeof(float));
+    p->arena = rnnrt_aligned_alloc(ALIGN_BYTES, total ? total : ALIGN_BYTES);
     if (!p->arena || !row) {
         rnnrt_free(row);
         rnnrt_packing_free(p);
-        rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing %zu weights", total);
+        rnnrt_fail(RNNRT_E_NOMEM, "out of memory packing %zu bytes of weights", total);
         return NULL;
     }
-    memset(p->arena, 0, total * sizeof(float)); /* the panels' padding */
-    float *next = p->arena;
+    memset(p->arena, 0, total); /* the panels' padding */
+    size_t carved = 0;
     for (int u = 0; u < units; u++) {
         const rnnrt_layer_weights *w = &m->w[u];
         rnnrt_packed_unit *pu = &p->unit[u];
-        pu->w_ih = next;
-        next += round_up(panel_cols * w->in_size, ALIGN_FLOATS);
-        pu->w_hh = next;
-        next += round_up(panel_cols * m->h_size, ALIGN_FLOATS);
-        pu->bias = next;
-        next += round_up(panel_cols, ALIGN_FLOATS);
+        carve_unit(m, p, w->in_size, pu, p->arena, &carved);
         const int G = m->gates, H = m->hidden;
         rnnrt_panel_layout l_ih = gate_layout(m, p, w->in_size), l_hh = gate_layout(m, p, m->h_size);
         rnnrt_matrix w_ih = rnnrt_model_matrix(m, u, RNNRT_W_IH);
         rnnrt_matrix w_hh = rnnrt_model_matrix(m, u, RNNRT_W_HH);
-        pack_matrix(&w_ih, G * H, &l_ih, row, pu->w_ih);
-        pack_matrix(&w_hh, G * H, &l_hh, row, pu->w_hh);
+        pack_matrix(&w_ih, G * H, &l_ih, p->dtype, row, pu->w_ih, pu->s_ih);
+        pack_matrix(&w_hh, G * H, &l_hh, p->dtype, row, pu->w_hh, pu->s_hh);
         pack_bias(m, w, p->units, p->panels, pu->bias);
         if (m->proj) {
-            pu->w_hr = next;
-            next += round_up((size_t)p->proj_panels * p->proj_gemm.nr * m->hidden, ALIGN_FLOATS);
             rnnrt_panel_layout l_hr = proj_layout(m, p);
             rnnrt_matrix w_hr = rnnrt_model_matrix(m, u, RNNRT_W_HR);
-            pack_matrix(&w_hr, m->proj, &l_hr, row, pu->w_hr);
+            pack_matrix(&w_hr, m->proj, &l_hr, p->dtype, row, pu->w_hr, pu->s_hr);
         }
     }
     const rnnrt_stack *st = m->stack;
     if (st && st->head) {
+        /* The head stays float32 in every weight type: it runs once per output, not per
+         * gate and step, and its GEMM is the stand-alone one of gemm.h. */
         p->head = rnnrt_gemm_b_alloc(k, st->head, m->directions * m->h_size);
         if (p->head) {
             rnnrt_panel_layout l = head_layout(p->head);
             rnnrt_matrix src = head_matrix(m);
-            pack_matrix(&src, st->head, &l, row, p->head->packed);
+            pack_matrix(&src, st->head, &l, RNNRT_WEIGHTS_F32, row, p->head->packed, NULL);
         }
         if (!p->head || rnnrt_gemm_b_set_bias(p->head, st->head_b)) {
             rnnrt_free(row);

@@ -7,19 +7,24 @@
 #ifndef RNNRT_PACK_H
 #define RNNRT_PACK_H
 
+#include "gemm.h"
 #include "kernels.h"
 #include "model.h"
 #include "safetensors.h"
 
+/* The matrices hold weights of the packing's type (rnnrt_weight_type); int8 matrices also
+ * have one float32 scale per panel column ([panels][nr]), NULL for the other types. */
 typedef struct rnnrt_packed_unit {
-    float *w_ih;  /* [panels][in_size][nr] */
-    float *w_hh;  /* [panels][h_size][nr] */
+    void *w_ih;   /* [panels][in_size][nr] */
+    void *w_hh;   /* [panels][h_size][nr] */
     float *bias;  /* [panels][nr]: b_ih + b_hh (GRU's n gate: b_in only) */
-    float *w_hr;  /* [proj_panels][hidden][proj_nr], NULL without projection */
+    void *w_hr;   /* [proj_panels][hidden][proj_nr], NULL without projection */
+    float *s_ih, *s_hh, *s_hr;
 } rnnrt_packed_unit;
 
 typedef struct rnnrt_packing {
     const rnnrt_kernels *kernels; /* the set this layout is for */
+    rnnrt_weight_type dtype;      /* of every matrix (the model's "weights" option) */
     rnnrt_gemm_ukernel gemm;      /* gate-panel microkernel (gemm4, gemm3; RNN: gemm_proj) */
     rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm_proj) */
     int units, nr, panels;        /* U, G*U, ceil(H / U); RNN (G = 1): U = gemm_proj's nr */
@@ -30,7 +35,7 @@ typedef struct rnnrt_packing {
     int tall_kc;
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
-    float *arena;
+    void *arena;
 } rnnrt_packing;
 
 /* Where element (r, k) of a [G*H][K] matrix lives in panels of U units (gate g of unit
@@ -46,16 +51,35 @@ static inline size_t rnnrt_panel_index(const rnnrt_panel_layout *l, int r, int k
     return ((size_t)p * l->K + k) * (size_t)(l->G * l->U) + (size_t)(g * l->U + j);
 }
 
+/* Where the scale of row r's weights (int8) lives: the row's column in its panel, counted
+ * over all panels ([panels][G*U]). */
+static inline size_t rnnrt_panel_column(const rnnrt_panel_layout *l, int r)
+{
+    int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
+    return (size_t)p * (size_t)(l->G * l->U) + (size_t)(g * l->U + j);
+}
+
+/* Panel p (of K rows of nr weights) of a matrix packed as w, s by pk. */
+static inline rnnrt_panel rnnrt_packed_panel(rnnrt_weight_type t, const void *w, const float *s,
+                                             int p, int K, int nr)
+{
+    return (rnnrt_panel){.w = (const char *)w + (size_t)p * K * nr * rnnrt_weight_size(t),
+                         .scale = s ? s + (size_t)p * nr : NULL};
+}
+
 /* A weight matrix in PyTorch's layout ([rows][K]) to read rows of: a file's tensor (F32,
  * F16 or BF16) while loading, then the model's first packing, which is the only copy the
  * model keeps (docs/architecture.md). */
 typedef struct rnnrt_matrix {
     const rnnrt_st_tensor *tensor;
-    const float *packed;
+    const void *packed;
+    rnnrt_weight_type dtype;   /* of `packed` */
+    const float *scale;        /* of `packed` when int8 */
     rnnrt_panel_layout layout; /* of `packed` */
 } rnnrt_matrix;
 
-/* Row r of the matrix as float32: K floats into dst. */
+/* Row r of the matrix as float32 (for a packed bf16 or int8 matrix: the value the kernels
+ * multiply by): K floats into dst. */
 void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst);
 
 typedef enum rnnrt_weight_kind { RNNRT_W_IH, RNNRT_W_HH, RNNRT_W_HR } rnnrt_weight_kind;

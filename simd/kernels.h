@@ -15,6 +15,18 @@
 
 #include <assert.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* The data type of packed weight panels (the "weights" option of rnnrt_options_set):
+ * float32; bfloat16 (the top 16 bits of a float32); int8 with one float32 scale per output
+ * column, a column of the panel holding q * scale. Activations, state, biases and sums stay
+ * float32 in every type. */
+typedef enum rnnrt_weight_type {
+    RNNRT_WEIGHTS_F32 = 0,
+    RNNRT_WEIGHTS_BF16 = 1,
+    RNNRT_WEIGHTS_INT8 = 2,
+} rnnrt_weight_type;
+#define RNNRT_WEIGHT_TYPES 3
 
 /* Vector math: y[j] = f(x[j]) for j < n. */
 typedef void rnnrt_f32_vunary_t(size_t n, const float *x, float *y);
@@ -164,6 +176,20 @@ static inline void rnnrt_f32_gru_rows(rnnrt_f32_gru_row_t *row, size_t rows, siz
 typedef void rnnrt_f32_gemm_t(size_t mr, size_t kc, const float *a, size_t lda, const float *b,
                               const float *init, size_t ld_init, float *c, size_t ldc);
 
+/* The same on reduced-precision panels, computed as rnnrt_f32_gemm_t on the float32 value of
+ * each weight, so that a bf16 or int8 model is an f32 model whose weights were rounded:
+ *  - bf16: b holds kc rows of NR bfloat16, 64-byte aligned; weight = the bits shifted up 16.
+ *  - int8: b holds kc rows of NR int8, 64-byte aligned, and scale[NR] (float alignment) the
+ *    columns' scales; weight (k, j) = (float)b[k*NR + j] * scale[j], rounded to float32.
+ * Each output is the same k-ordered chain of multiply-adds as the set's f32 tile of this
+ * shape, whatever mr and however k is split into blocks. */
+typedef void rnnrt_bf16_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
+                               const uint16_t *b, const float *init, size_t ld_init, float *c,
+                               size_t ldc);
+typedef void rnnrt_int8_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
+                               const int8_t *b, const float *scale, const float *init,
+                               size_t ld_init, float *c, size_t ldc);
+
 typedef rnnrt_f32_vunary_t *rnnrt_f32_vunary_fn;
 typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
@@ -172,16 +198,33 @@ typedef rnnrt_f32_gru_gates_t *rnnrt_f32_gru_gates_fn;
 typedef rnnrt_f32_rnn_tanh_gates_t *rnnrt_f32_rnn_tanh_gates_fn;
 typedef rnnrt_f32_rnn_relu_gates_t *rnnrt_f32_rnn_relu_gates_fn;
 typedef rnnrt_f32_gemm_t *rnnrt_f32_gemm_fn;
+typedef rnnrt_bf16_gemm_t *rnnrt_bf16_gemm_fn;
+typedef rnnrt_int8_gemm_t *rnnrt_int8_gemm_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
 typedef struct rnnrt_gemm_ukernel {
-    rnnrt_f32_gemm_fn fn;
+    rnnrt_weight_type dtype;    /* which of the three functions is set */
+    rnnrt_f32_gemm_fn fn;       /* f32 panels */
+    rnnrt_bf16_gemm_fn fn_bf16; /* bf16 panels */
+    rnnrt_int8_gemm_fn fn_int8; /* int8 panels and column scales */
     int mr, nr;   /* the tile: at most mr rows, exactly nr columns */
     int kgroup;   /* k values per packed panel row group (1 for f32) */
     int units;    /* hidden units per gate panel (gate GEMMs) */
     int kc_share; /* kc: mr rows of A for one k-block fill 1/kc_share of L1d */
     const char *name;
 } rnnrt_gemm_ukernel;
+
+/* True when uk has a function (optional slots such as gemm4_tall may be empty). */
+static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
+{
+    return uk->fn || uk->fn_bf16 || uk->fn_int8;
+}
+
+/* The GEMM tiles of one weight type: the same shapes (mr, nr, units) in every type of a
+ * set, so that every type packs the same panel layout. */
+typedef struct rnnrt_gemm_slots {
+    rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj, gemm4_tall;
+} rnnrt_gemm_slots;
 
 /* One kernel set: what dispatch fills once per set, from kernels.inc. */
 typedef struct rnnrt_kernels {
@@ -204,7 +247,19 @@ typedef struct rnnrt_kernels {
     /* Optional (fn NULL where a set has none): a taller tile on gemm4's panels (same nr and
      * units), used for the batches it covers in fewer row blocks. */
     rnnrt_gemm_ukernel gemm4_tall;
+    /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...). */
+    rnnrt_gemm_slots bf16, int8;
 } rnnrt_kernels;
+
+/* The GEMM tiles of set k for weights of type t. */
+static inline rnnrt_gemm_slots rnnrt_kernels_gemms(const rnnrt_kernels *k, rnnrt_weight_type t)
+{
+    if (t == RNNRT_WEIGHTS_BF16)
+        return k->bf16;
+    if (t == RNNRT_WEIGHTS_INT8)
+        return k->int8;
+    return (rnnrt_gemm_slots){k->gemm4, k->gemm3, k->gemm_proj, k->gemm4_tall};
+}
 
 /* Every kernel's declaration, from the list. */
 #define RNNRT_KERNEL(set, dtype, family, slot, mr, nr, kgroup, units, kc_share, fn, features) \

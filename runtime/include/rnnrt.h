@@ -148,8 +148,11 @@ RNNRT_API int          rnnrt_num_threads(void);
  *   "threads": "N", N >= 0 (0: the process-wide count at each call; at most 4096)
  *   "isa":     "auto" (the process-wide kernel set at each call) or a kernel set name:
  *              "scalar", "avx2", "avx512", "neon"
- *   "weights": "f32" (default), "bf16" or "int8" (not yet supported: loading with them is
- *              RNNRT_E_UNSUPPORTED with a message)
+ *   "weights": "f32" (default), "bf16" or "int8": the recurrent and projection matrices
+ *              are rounded at load to bfloat16, or to int8 with one float32 scale per row
+ *              (symmetric, the row's largest magnitude to 127); activations, state, biases,
+ *              the head and all arithmetic stay float32 (docs/reduced-precision.md). int8
+ *              refuses non-finite weights with RNNRT_E_UNSUPPORTED naming the tensor.
  * An unknown key or a malformed value is RNNRT_E_INVALID naming it; a kernel set this CPU or
  * build lacks is RNNRT_E_UNSUPPORTED, at rnnrt_options_set and again at load. The options
  * object is copied at load: it may be changed or freed afterwards. */

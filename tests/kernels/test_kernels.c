@@ -792,31 +792,95 @@ static double column_dot(const float *a, const float *b, size_t kc, size_t ldb, 
     return sum;
 }
 
+/* A GEMM microkernel of any weight type under test: its panel as stored (f32, bf16 or int8
+ * and the int8 column scales) and as the float32 values the kernel must multiply by. */
+typedef struct gemm_panel {
+    const rnnrt_kernel_info *e;
+    void *stored;
+    float *scale;
+    float *value; /* [kc][NR] */
+} gemm_panel;
+
+static float bf16_value(uint16_t v)
+{
+    return from_bits((uint32_t)v << 16);
+}
+
+/* Random weights in [-1, 1] in the kernel's type. int8 scales span 2^-10 to 1 and include
+ * a zero column (an all-zero row of a real matrix gets scale 0). */
+static void fill_panel(gemm_panel *g, rng *r, size_t kc, size_t NR)
+{
+    const char *t = g->e->dtype;
+    for (size_t j = 0; j < NR && !strcmp(t, "int8"); j++)
+        g->scale[j] = j == 1 ? 0.0f : ldexpf(uniform(r, 1, 2), -(int)(j % 11)) / 2;
+    for (size_t k = 0; k < kc * NR; k++) {
+        float w = uniform(r, -1, 1);
+        if (!strcmp(t, "bf16")) {
+            uint16_t v = (uint16_t)(to_bits(w) >> 16);
+            ((uint16_t *)g->stored)[k] = v;
+            g->value[k] = bf16_value(v);
+        } else if (!strcmp(t, "int8")) {
+            int8_t q = (int8_t)lrintf(w * 127);
+            ((int8_t *)g->stored)[k] = q;
+            g->value[k] = (float)q * g->scale[k % NR]; /* rounded to float, as documented */
+        } else {
+            ((float *)g->stored)[k] = w;
+            g->value[k] = w;
+        }
+    }
+}
+
+static void call_gemm(const gemm_panel *g, size_t mr, size_t kc, const float *a, size_t lda,
+                      const float *init, size_t ld_init, float *c, size_t ldc)
+{
+    if (!strcmp(g->e->dtype, "bf16"))
+        ((rnnrt_bf16_gemm_fn)g->e->fn)(mr, kc, a, lda, g->stored, init, ld_init, c, ldc);
+    else if (!strcmp(g->e->dtype, "int8"))
+        ((rnnrt_int8_gemm_fn)g->e->fn)(mr, kc, a, lda, g->stored, g->scale, init, ld_init, c,
+                                       ldc);
+    else
+        ((rnnrt_f32_gemm_fn)g->e->fn)(mr, kc, a, lda, g->stored, init, ld_init, c, ldc);
+}
+
 /* Every row count 1..MR, k-blocks of 1 to 130 (below, at and above the vector widths, odd),
  * four kinds of initial value (none, a broadcast row, rows, in place), A and C off 64-byte
- * alignment with padded strides. Checked: each result against a double sum within
- * (kc + 2) u (sum |a b| + |init|), the bound of kc + 1 rounded additions; no write outside
- * rows < mr and columns < NR (canaries); and every row bitwise equal whatever mr it came
+ * alignment with padded strides, for each weight type. Checked: each result against a
+ * double sum over the weights' float32 values within (kc + 2) u (sum |a b| + |init|), the
+ * bound of kc + 1 rounded additions (the widening itself is exact for bf16; for int8 the
+ * kernel must use the rounded product q * scale, which the oracle uses too); no write
+ * outside rows < mr and columns < NR (canaries); every row bitwise equal whatever mr it came
  * with, which the blocked forward pass relies on for results independent of the thread
- * count. */
+ * count; and a bf16 or int8 tile bitwise equal to its set's f32 tile of the same shape on
+ * the widened panel, so that a reduced-precision model is an f32 model with rounded
+ * weights on every path. */
 static void gemm_kernel(void **state)
 {
     const rnnrt_kernel_info *e = *state;
-    const rnnrt_f32_gemm_fn fn = (rnnrt_f32_gemm_fn)e->fn;
     static const size_t kcs[] = {1, 2, 3, 7, 16, 33, 130};
     const size_t MR = (size_t)e->mr, NR = (size_t)e->nr, ldc = NR + 5, ld_init = NR + 3;
+    const rnnrt_kernel_info *twin = NULL; /* the set's f32 kernel of this shape */
+    size_t count;
+    const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
+    for (size_t i = 0; i < count && strcmp(e->dtype, "f32"); i++)
+        if (!strcmp(list[i].set, e->set) && !strcmp(list[i].dtype, "f32") &&
+            !strcmp(list[i].family, "gemm") && list[i].mr == e->mr && list[i].nr == e->nr &&
+            !twin)
+            twin = &list[i];
     assert_true(MR >= 1 && MR <= 8 && NR >= 1);
     for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++) {
         const size_t kc = kcs[ki], lda = kc + 3;
         rng r = {base_seed ^ (kc << 16) ^ NR};
-        float *b = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+        gemm_panel g = {.e = e};
+        g.stored = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+        g.value = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+        g.scale = malloc(NR * sizeof(float));
         float *a = malloc((1 + MR * lda) * sizeof(float));
         float *init = malloc((1 + MR * ld_init) * sizeof(float));
         float *c = malloc((2 + MR * ldc) * sizeof(float));
         float *full = malloc(MR * NR * sizeof(float));
-        assert_true(a && b && init && c && full);
-        for (size_t k = 0; k < kc * NR; k++)
-            b[k] = uniform(&r, -1, 1);
+        float *same = malloc(MR * ldc * sizeof(float));
+        assert_true(a && g.stored && g.value && g.scale && init && c && full && same);
+        fill_panel(&g, &r, kc, NR);
         for (size_t k = 0; k < 1 + MR * lda; k++)
             a[k] = uniform(&r, -1, 1);
         for (size_t k = 0; k < 1 + MR * ld_init; k++)
@@ -832,7 +896,14 @@ static void gemm_kernel(void **state)
                 if (mode == 3)
                     for (size_t m = 0; m < mr; m++)
                         memcpy(cu + m * ldc, iu + m * ld_init, NR * sizeof(float));
-                fn(mr, kc, au, lda, b, ip, ldi, cu, ldc);
+                if (twin) { /* the f32 tile on the widened panel, from the same start */
+                    const float *tp = mode == 3 ? same : ip;
+                    if (mode == 3)
+                        for (size_t m = 0; m < mr; m++)
+                            memcpy(same + m * ldc, iu + m * ld_init, NR * sizeof(float));
+                    ((rnnrt_f32_gemm_fn)twin->fn)(mr, kc, au, lda, g.value, tp, ldi, same, ldc);
+                }
+                call_gemm(&g, mr, kc, au, lda, ip, ldi, cu, ldc);
                 for (size_t k = 0; k < 2 + MR * ldc; k++) {
                     long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
                     bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
@@ -843,13 +914,18 @@ static void gemm_kernel(void **state)
                 for (size_t m = 0; m < mr; m++)
                     for (size_t j = 0; j < NR; j++) {
                         double iv = mode == 0 ? 0 : mode == 1 ? iu[j] : iu[m * ld_init + j];
-                        double abs_sum, ref = iv + column_dot(au + m * lda, b + j, kc, NR, &abs_sum);
+                        double abs_sum,
+                            ref = iv + column_dot(au + m * lda, g.value + j, kc, NR, &abs_sum);
                         float got = cu[m * ldc + j];
                         double tol = (double)(kc + 2) * U_ROUND * (abs_sum + fabs(iv));
                         if (!(fabs(got - ref) <= tol))
                             fail_msg("%s: mr %zu kc %zu init mode %d seed %" PRIu64
                                      ": c[%zu][%zu] = %.9g, expected %.17g", e->name, mr, kc,
                                      mode, base_seed, m, j, (double)got, ref);
+                        if (twin && to_bits(got) != to_bits(same[m * ldc + j]))
+                            fail_msg("%s: mr %zu kc %zu init mode %d: c[%zu][%zu] = %a, its "
+                                     "f32 twin %s gives %a", e->name, mr, kc, mode, m, j,
+                                     (double)got, twin->name, (double)same[m * ldc + j]);
                         if (mr == MR)
                             full[m * NR + j] = got;
                         else if (to_bits(got) != to_bits(full[m * NR + j]))
@@ -863,17 +939,20 @@ static void gemm_kernel(void **state)
         /* Outside the contract (asserted in debug builds): no tile of another height. */
         for (size_t k = 0; k < 2 + MR * ldc; k++)
             c[k] = from_bits(CANARY);
-        fn(0, kc, au, lda, b, NULL, 0, cu, ldc);
-        fn(MR + 1, kc, au, lda, b, NULL, 0, cu, ldc);
+        call_gemm(&g, 0, kc, au, lda, NULL, 0, cu, ldc);
+        call_gemm(&g, MR + 1, kc, au, lda, NULL, 0, cu, ldc);
         for (size_t k = 0; k < 2 + MR * ldc; k++)
             if (to_bits(c[k]) != CANARY)
                 fail_msg("%s: mr 0 or %zu (outside 1..%zu) wrote c", e->name, MR + 1, MR);
 #endif
         free(a);
-        free(b);
+        free(g.stored);
+        free(g.value);
+        free(g.scale);
         free(init);
         free(c);
         free(full);
+        free(same);
     }
 }
 
