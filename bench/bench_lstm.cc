@@ -5,7 +5,12 @@
 //
 // Benchmark names: forward/<cell>/T:<T>/N:<N>/H:<H>/I:<I>/impl:<impl>/isa:<isa>/threads:<n>
 // with impl one of reference, blocked, onednn, openblas (tools/bench_torch.py adds
-// torch); the counter GFLOPS is 2*T*N*G*H*(I+H) per pass over the median time.
+// torch), and the reduced-precision ones: blocked_bf16 and blocked_int8 (rnnrt's blocked
+// pass on a model loaded with the option weights=bf16 or int8), onednn_bf16 and onednn_u8s8
+// (bench_peers.h has their data types); the counter GFLOPS is 2*T*N*G*H*(I+H) per pass over
+// the median time, whatever the data type (so for int8 it counts integer operations).
+// A data type this CPU (or the library) cannot run is skipped with an error message that
+// starts "unsupported on this CPU:", "unsupported by oneDNN:" or "unsupported by rnnrt:".
 #include <rnnrt.h>
 
 #include <cstdio>
@@ -35,9 +40,14 @@ struct RnnrtCase : Case {
     rnnrt_state *state = nullptr;
     float *x = nullptr, *y = nullptr;
     int T, N;
-    RnnrtCase(const Shape &s) : T(s.T), N(s.N)
+    // weights: nullptr loads as every other f32 benchmark does (rnnrt_model_load_memory);
+    // "bf16" or "int8" loads with that option, and a refusal skips the benchmark with the
+    // library's message (so it measures by itself once the library loads them).
+    RnnrtCase(const Shape &s, const char *weights = nullptr) : T(s.T), N(s.N)
     {
-        if (rnnrt_bench_make_model(s.cell, s.H, s.I, kSeed, &m) != RNNRT_OK ||
+        if (weights && !load_with_weights(s, weights))
+            return;
+        if ((!weights && rnnrt_bench_make_model(s.cell, s.H, s.I, kSeed, &m) != RNNRT_OK) ||
             rnnrt_state_create(m, s.N, &state) != RNNRT_OK) {
             skip = std::string("model: ") + rnnrt_last_error();
             return;
@@ -49,6 +59,22 @@ struct RnnrtCase : Case {
             return;
         }
         rnnrt_bench_fill(x, (size_t)s.T * s.N * s.I, kSeed + 4, 1.0f);
+    }
+    bool load_with_weights(const Shape &s, const char *weights)
+    {
+        rnnrt_options *o = nullptr;
+        rnnrt_status st = rnnrt_options_create(&o);
+        if (st == RNNRT_OK)
+            st = rnnrt_options_set(o, "weights", weights);
+        if (st == RNNRT_OK)
+            st = rnnrt_bench_make_model_ex(s.cell, s.H, s.I, kSeed, o, &m);
+        rnnrt_options_free(o);
+        if (st == RNNRT_OK)
+            return true;
+        skip = std::string(st == RNNRT_E_UNSUPPORTED ? "unsupported by rnnrt: "
+                                                     : "model: ") +
+               rnnrt_last_error();
+        return false;
     }
     ~RnnrtCase() override
     {
@@ -69,13 +95,15 @@ struct RnnrtCase : Case {
 };
 
 void bm_rnnrt(benchmark::State &st, const std::string &name, Shape s, std::string variant,
-              std::string isa, int threads)
+              std::string isa, int threads, const char *weights = nullptr)
 {
     rnnrt_set_variant(variant.c_str());
     rnnrt_set_isa(isa.c_str());
     rnnrt_set_num_threads(threads);
     Case *c = cached_case(name, g_opt,
-                          [&] { return std::unique_ptr<Case>(new RnnrtCase(s)); });
+                          [&] { return std::unique_ptr<Case>(new RnnrtCase(s, weights)); });
+    if (c->skip.empty() && weights)
+        st.SetLabel(std::string("weights ") + rnnrt_model_weights(static_cast<RnnrtCase *>(c)->m));
     run_loop(st, c, s.flops());
 }
 
@@ -125,10 +153,13 @@ void bm_openblas(benchmark::State &st, const std::string &name, Shape s, int thr
 #ifdef RNNRT_BENCH_HAVE_ONEDNN
 struct DnnlCase : Case {
     std::unique_ptr<OnednnRnn> r;
-    DnnlCase(const Shape &s)
+    DnnlCase(const Shape &s, OnednnType type)
     {
         try {
-            r = make_onednn(s.cell, s.T, s.N, s.H, s.I, kSeed);
+            r = make_onednn(s.cell, s.T, s.N, s.H, s.I, kSeed, type);
+        } catch (const OnednnUnsupported &e) {
+            skip = std::string(e.by_cpu ? "unsupported on this CPU: " : "unsupported by oneDNN: ") +
+                   e.what();
         } catch (const std::exception &e) {
             skip = std::string("oneDNN: ") + e.what();
         }
@@ -136,13 +167,16 @@ struct DnnlCase : Case {
     void run() override { r->run(); }
 };
 
-void bm_onednn(benchmark::State &st, const std::string &name, Shape s, int threads)
+void bm_onednn(benchmark::State &st, const std::string &name, Shape s, int threads,
+               OnednnType type)
 {
     onednn_set_threads(threads);
     Case *c = cached_case(name, g_opt,
-                          [&] { return std::unique_ptr<Case>(new DnnlCase(s)); });
-    if (c->skip.empty())
-        st.SetLabel(static_cast<DnnlCase *>(c)->r->impl());
+                          [&] { return std::unique_ptr<Case>(new DnnlCase(s, type)); });
+    if (c->skip.empty()) {
+        const OnednnRnn &r = *static_cast<DnnlCase *>(c)->r;
+        st.SetLabel(type == OnednnType::u8s8 ? r.impl() + "; " + r.config() : r.impl());
+    }
     run_loop(st, c, s.flops());
 }
 #endif
@@ -216,17 +250,53 @@ void register_rnnrt(const std::vector<Shape> &shapes)
     note("rnnrt_reference", buf);
 }
 
+// rnnrt's blocked pass with bf16 and int8 weights (rnnrt_options_set "weights"): the best
+// kernel set, every thread count, every shape, as the blocked f32 benchmarks.
+void register_rnnrt_reduced(const std::vector<Shape> &shapes)
+{
+    std::vector<std::string> isas = runnable_isas(g_opt);
+    if (isas.empty())
+        return;
+    const std::string isa = isas[0];
+    for (const char *weights : {"bf16", "int8"}) {
+        std::string impl = std::string("blocked_") + weights;
+        if (!wanted(g_opt.variants, impl))
+            continue;
+        note("rnnrt_" + std::string(weights),
+             std::string("blocked pass, model loaded with rnnrt_options_set(o, \"weights\", \"") +
+                 weights + "\"); f32 input and output");
+        for (const Shape &s : shapes)
+            for (int t : thread_counts(g_opt))
+                reg(bench_name(s, impl, isa, t),
+                    [s, isa, t, weights](benchmark::State &st, const std::string &n) {
+                        bm_rnnrt(st, n, s, "blocked", isa, t, weights);
+                    });
+    }
+}
+
 void register_peers(const std::vector<Shape> &shapes)
 {
     (void)shapes; // unused when neither oneDNN nor OpenBLAS was found
     std::vector<int> threads = thread_counts(g_opt);
 #ifdef RNNRT_BENCH_HAVE_ONEDNN
-    if (wanted(g_opt.peers, "onednn")) {
-        note("onednn", onednn_info() + "; weights reordered once, forward_inference");
+    for (OnednnType type : {OnednnType::f32, OnednnType::bf16, OnednnType::u8s8}) {
+        std::string impl = "onednn";
+        if (type != OnednnType::f32)
+            impl += std::string("_") + onednn_type_name(type);
+        if (!wanted(g_opt.peers, impl))
+            continue;
+        if (type == OnednnType::f32)
+            note("onednn", onednn_info() + "; weights reordered once, forward_inference");
+        else
+            note(impl, onednn_info() + ", " + onednn_type_name(type) + ": " +
+                           onednn_config(type) +
+                           "; data and weights converted and reordered once, untimed");
         for (const Shape &s : shapes)
             for (int t : threads)
-                reg(bench_name(s, "onednn", "native", t),
-                    [s, t](benchmark::State &st, const std::string &n) { bm_onednn(st, n, s, t); });
+                reg(bench_name(s, impl, "native", t),
+                    [s, t, type](benchmark::State &st, const std::string &n) {
+                        bm_onednn(st, n, s, t, type);
+                    });
     }
 #else
     note("onednn", "skipped: libdnnl-dev was not found when this build was configured");
@@ -255,9 +325,11 @@ int main(int argc, char **argv)
 {
     std::vector<char *> args;
     g_opt = parse_options(&argc, &argv, &args,
-                          "  --variants=LIST      rnnrt variants (reference,blocked)\n"
+                          "  --variants=LIST      rnnrt variants (reference,blocked,blocked_bf16,\n"
+                          "                       blocked_int8)\n"
                           "  --force-variants     measure variants that still run the reference\n"
-                          "  --peers=LIST         peers (onednn,openblas; default: all built)\n");
+                          "  --peers=LIST         peers (onednn,onednn_bf16,onednn_u8s8,openblas;\n"
+                          "                       default: all built)\n");
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv))
         return 1;
@@ -268,6 +340,7 @@ int main(int argc, char **argv)
     note("shape_set", sets[g_opt.set]);
     std::vector<Shape> shapes = shapes_in(g_opt.set);
     register_rnnrt(shapes);
+    register_rnnrt_reduced(shapes);
     register_peers(shapes);
     rnnrt_set_isa(saved_isa.c_str());
     benchmark::RunSpecifiedBenchmarks();

@@ -76,6 +76,12 @@ static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, 
 rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int I, uint64_t seed,
                                     rnnrt_model **out)
 {
+    return rnnrt_bench_make_model_ex(cell, H, I, seed, NULL, out);
+}
+
+rnnrt_status rnnrt_bench_make_model_ex(const char *cell, int H, int I, uint64_t seed,
+                                       const rnnrt_options *o, rnnrt_model **out)
+{
     if (!rnnrt_bench_gates(cell) || H < 1 || I < 1 || !out)
         return RNNRT_E_INVALID;
     /* the tests' in-memory model writer (tests/stress/model_build.c) */
@@ -85,7 +91,7 @@ rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int I, uint64_t see
     unsigned char *file = mb_model(&shape, fill_one, &f, &size);
     if (!file)
         return RNNRT_E_NOMEM;
-    rnnrt_status s = rnnrt_model_load_memory(file, size, out);
+    rnnrt_status s = rnnrt_model_load_memory_ex(file, size, o, out);
     free(file);
     return s;
 }

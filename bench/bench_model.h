@@ -31,6 +31,9 @@ void rnnrt_bench_fill(float *x, size_t n, uint64_t seed, float scale);
  * rnnrt_last_error()). */
 rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int in_size, uint64_t seed,
                                     rnnrt_model **out);
+/* The same model loaded with options (rnnrt_model_load_memory_ex; NULL: the defaults). */
+rnnrt_status rnnrt_bench_make_model_ex(const char *cell, int H, int in_size, uint64_t seed,
+                                       const rnnrt_options *o, rnnrt_model **out);
 
 /* 64-byte aligned, zeroed floats (NULL on failure); free with rnnrt_bench_free(). */
 float *rnnrt_bench_alloc(size_t n);

@@ -2,6 +2,12 @@
 //   roofline/fma/isa:<isa>/threads:<n>              fp32 FMA peak (GFLOPS counter)
 //   roofline/read/isa:<isa>/bytes:<ws>/threads:<n>  read bandwidth with a working set of ws
 //                                                   bytes per thread (GBps counter)
+//   roofline/dot/type:<t>/isa:<isa>/threads:<n>     dot-product peak of a reduced type: bf16
+//                                                   (VDPBF16PS, AMX TDPBF16PS) and int8
+//                                                   (VPDPBUSD, AMX TDPBUSD), operations per
+//                                                   second in the GFLOPS counter; skipped
+//                                                   with "absent: ..." or "not built: ..."
+//                                                   where the CPU or the compiler lacks it
 // Threads are an OpenMP team of exactly n, each with its own registers or its own buffer
 // (first touched by that thread); rates are for the whole team.
 #include <omp.h>
@@ -15,6 +21,9 @@
 #include "bench_common.h"
 #include "bench_model.h"
 #include "roofline.h"
+extern "C" {
+#include "cpu_features.h"
+}
 
 using namespace rnnrt_bench;
 
@@ -54,9 +63,56 @@ std::vector<Isa> runnable()
     return out;
 }
 
+// The dot-product probes of the reduced types, in the order the report lists them.
+struct DotProbe {
+    const char *type, *isa, *instruction, *features;  // features: what rnnrt_cpu_has checks
+    uint64_t needs;
+    bool amx;
+    fma_fn fn;  // nullptr where meson did not build the file
+};
+
+std::vector<DotProbe> dot_probes()
+{
+    fma_fn bf16 = nullptr, vnni = nullptr, amx_bf16 = nullptr, amx_int8 = nullptr;
+#ifdef RNNRT_BENCH_HAVE_AVX512_BF16
+    bf16 = rnnrt_bench_dot_bf16__avx512_bf16;
+#endif
+#ifdef RNNRT_BENCH_HAVE_AVX512_VNNI
+    vnni = rnnrt_bench_dot_int8__avx512_vnni;
+#endif
+#ifdef RNNRT_BENCH_HAVE_AMX
+    amx_bf16 = rnnrt_bench_dot_bf16__amx;
+    amx_int8 = rnnrt_bench_dot_int8__amx;
+#endif
+    return {
+        {"bf16", "avx512_bf16", "VDPBF16PS", "AVX512F AVX512_BF16",
+         RNNRT_CPU_AVX512F | RNNRT_CPU_AVX512_BF16, false, bf16},
+        {"int8", "avx512_vnni", "VPDPBUSD", "AVX512F AVX512_VNNI",
+         RNNRT_CPU_AVX512F | RNNRT_CPU_AVX512_VNNI, false, vnni},
+        {"bf16", "amx", "TDPBF16PS", "AMX_TILE AMX_BF16", RNNRT_CPU_AMX_TILE | RNNRT_CPU_AMX_BF16,
+         true, amx_bf16},
+        {"int8", "amx", "TDPBUSD", "AMX_TILE AMX_INT8", RNNRT_CPU_AMX_TILE | RNNRT_CPU_AMX_INT8,
+         true, amx_int8},
+    };
+}
+
+// Why a probe cannot run here; "" when it can.
+std::string dot_absent(const DotProbe &p)
+{
+    if (!p.fn)
+        return std::string("not built: the compiler did not take the flags of roofline_") +
+               p.isa + ".c";
+    if (!rnnrt_cpu_has(p.needs))
+        return std::string("absent: this CPU (with this OS) lacks ") + p.features;
+    if (p.amx && !rnnrt_cpu_request_amx())
+        return "absent: Linux did not grant the AMX tile state (arch_prctl "
+               "ARCH_REQ_XCOMP_PERM)";
+    return "";
+}
+
 float g_sink;
 
-void bm_fma(benchmark::State &st, Isa isa, int threads)
+void bm_fma(benchmark::State &st, fma_fn fn, int threads)
 {
     // 2^20 rounds: a few milliseconds per thread, long against the start of the parallel
     // region and against a scheduler's time slice.
@@ -67,7 +123,7 @@ void bm_fma(benchmark::State &st, Isa isa, int threads)
 #pragma omp parallel num_threads(threads) reduction(+ : f)
         {
             float sink = 0;
-            f += isa.fma(iters, &sink);
+            f += fn(iters, &sink);
 #pragma omp atomic
             g_sink += sink;
         }
@@ -149,9 +205,28 @@ int main(int argc, char **argv)
             std::string name =
                 std::string("roofline/fma/isa:") + isa.name + "/threads:" + std::to_string(t);
             benchmark::RegisterBenchmark(name.c_str(),
-                                         [isa, t](benchmark::State &st) { bm_fma(st, isa, t); })
+                                         [isa, t](benchmark::State &st) {
+                                             bm_fma(st, isa.fma, t);
+                                         })
                 ->UseRealTime();
         }
+    for (const DotProbe &p : dot_probes()) {
+        std::string why = dot_absent(p);
+        note(std::string("roofline_dot_") + p.type + "_" + p.isa,
+             std::string(p.instruction) + ": " + (why.empty() ? "measured" : why));
+        for (int t : threads) {
+            std::string name = std::string("roofline/dot/type:") + p.type + "/isa:" + p.isa +
+                               "/threads:" + std::to_string(t);
+            benchmark::RegisterBenchmark(name.c_str(),
+                                         [p, why, t](benchmark::State &st) {
+                                             if (!why.empty())
+                                                 st.SkipWithError(why.c_str());
+                                             else
+                                                 bm_fma(st, p.fn, t);
+                                         })
+                ->UseRealTime();
+        }
+    }
     if (!isas.empty()) {
         // Read bandwidth with the widest loads: 32 KiB .. 256 MiB per thread, x2 steps
         // (x4 for --quick).

@@ -8,7 +8,13 @@ one results folder and prints the tables (and writes them to summary.md there).
   against peers    per thread count and variant: geometric mean of that last speedup over
                    the shapes where both were measured, the slowest shape
   kernel sets      GFLOP/s of each variant under each kernel set, where measured
-  roofline         FMA peak and read bandwidth by working-set size
+  data types       per shape and thread count: rnnrt f32, bf16, int8 weights; oneDNN f32,
+                   bf16, u8s8; ONNX Runtime and PyTorch f32; the ratios rnnrt bf16 / oneDNN
+                   bf16, rnnrt int8 / oneDNN u8s8, rnnrt bf16 / rnnrt f32, rnnrt int8 /
+                   rnnrt f32, with their geometric means; a data type that could not run
+                   says why ("unsupported on this CPU", "unsupported by oneDNN", ...)
+  roofline         FMA peak and read bandwidth by working-set size; the bf16 and int8
+                   dot-product peaks (AVX512-BF16, AVX512-VNNI, AMX), or why absent
   GEMM             GFLOP/s of each implementation, weights warm and cold
 
 usage: tools/bench_report.py RESULTS_DIR [--no-write]
@@ -151,6 +157,95 @@ def forward_tables(runs, roof, shapes):
     return main, sweep, against
 
 
+# The data-type table: (impl, isa or None for the best kernel set, column heading).
+DTYPE_COLUMNS = [("blocked", None, "rnnrt f32"), ("blocked_bf16", None, "rnnrt bf16"),
+                 ("blocked_int8", None, "rnnrt int8"), ("onednn", "native", "oneDNN f32"),
+                 ("onednn_bf16", "native", "oneDNN bf16"),
+                 ("onednn_u8s8", "native", "oneDNN u8s8"), ("ort", "native", "ONNX Runtime f32"),
+                 ("torch", "native", "PyTorch f32")]
+# (numerator, denominator) headings of DTYPE_COLUMNS
+DTYPE_RATIOS = [("rnnrt bf16", "oneDNN bf16"), ("rnnrt int8", "oneDNN u8s8"),
+                ("rnnrt bf16", "rnnrt f32"), ("rnnrt int8", "rnnrt f32")]
+# What a benchmark's error message starts with (bench/bench_lstm.cc) -> the table's words.
+SKIP_WORDS = [("unsupported on this CPU", "unsupported on this CPU"),
+              ("unsupported by oneDNN", "unsupported by oneDNN"),
+              ("unsupported by rnnrt", "unsupported by rnnrt")]
+
+
+def skip_words(error):
+    return next((w for p, w in SKIP_WORDS if error.startswith(p)), "skipped")
+
+
+def dtype_tables(runs, shapes):
+    """Every data type side by side, the ratios per shape, their geometric means, and the
+    reasons of what could not run (one line per implementation and reason)."""
+    idx = index_forward(runs)
+    reduced = ("blocked_bf16", "blocked_int8", "onednn_bf16", "onednn_u8s8")
+    if not any(k[1] in reduced for k in idx):
+        return None, None, []
+    best = next((i for i in ISA_ORDER if i in {k[2] for k in idx}), None)
+    cols = [(impl, isa or best, head) for impl, isa, head in DTYPE_COLUMNS
+            if any(k[1] == impl for k in idx)]
+    heads = [h for _, _, h in cols]
+    ratios = [(a, b) for a, b in DTYPE_RATIOS if a in heads and b in heads]
+    t = Table(["shape", "thr", ""] + heads + ["%s / %s" % r for r in ratios])
+    gm = {}  # (threads, ratio) -> [(value, label)]
+    reasons = {}  # (column, reason) -> shapes
+    threads = sorted({k[3] for k in idx})
+    for s in shapes:
+        key = benchlib.shape_key(s)
+        label = "%s T=%d N=%d H=%d I=%d" % (s["cell"], s["T"], s["N"], s["H"], s["I"])
+        for th in threads:
+            g, cells = {}, []
+            for impl, isa, head in cols:
+                r = idx.get((key, impl, isa, th))
+                g[head] = gflops(r)
+                if g[head] is not None:
+                    cells.append(fmt_g(g[head]))
+                elif r is not None and r["error"]:
+                    cells.append(skip_words(r["error"]))
+                    reasons.setdefault((head, r["error"]), []).append(label)
+                else:
+                    cells.append("-")
+            if all(c == "-" for c in cells):
+                continue
+            for a, b in ratios:
+                if g[a] and g[b]:
+                    cells.append("%.2fx" % (g[a] / g[b]))
+                    gm.setdefault((th, a, b), []).append((g[a] / g[b], label))
+                else:
+                    cells.append("-")
+            t.add([label, th, ""] + cells)
+    means = Table(["threads", "ratio", "", "shapes", "geometric mean", "slowest"])
+    for th in threads:
+        for a, b in ratios:
+            rs = gm.get((th, a, b))
+            if not rs:
+                means.add([th, "%s / %s" % (a, b), "", 0, "not measured", "-"])
+                continue
+            mean = math.exp(sum(math.log(r) for r, _ in rs) / len(rs))
+            means.add([th, "%s / %s" % (a, b), "", len(rs), "%.2fx" % mean,
+                       "%.2fx (%s)" % min(rs)])
+    why = ["%s: %s (%d shape%s)" % (head, err, len(ls), "" if len(ls) == 1 else "s")
+           for (head, err), ls in sorted(reasons.items())]
+    return t, means, why
+
+
+def dot_table(roof):
+    """The reduced types' dot-product peaks, each measured or why not."""
+    names = {("bf16", "avx512_bf16"): "bf16 dot, AVX512-BF16 (VDPBF16PS)",
+             ("int8", "avx512_vnni"): "int8 dot, AVX512-VNNI (VPDPBUSD)",
+             ("bf16", "amx"): "bf16 dot, AMX (TDPBF16PS)",
+             ("int8", "amx"): "int8 dot, AMX (TDPBUSD)"}
+    t = Table(["peak", "threads", "", "value"])
+    for (typ, isa, th), v in sorted(roof.dot.items(), key=lambda kv: (
+            list(names).index(kv[0][:2]) if kv[0][:2] in names else 9, kv[0][2])):
+        name = names.get((typ, isa), "%s dot, %s" % (typ, isa))
+        unit = "GFLOP/s" if typ == "bf16" else "GOP/s"
+        t.add([name, th, "", v if isinstance(v, str) else "%.1f %s" % (v, unit)])
+    return t
+
+
 def roofline_table(roof):
     t = Table(["limit", "threads", ""] + ["value"])
     for (isa, th), g in sorted(roof.peak_isa.items()):
@@ -225,8 +320,16 @@ def main():
         sections.append((against_t.title, against_t))
     if sweep_t.rows:
         sections.append(("Kernel sets (GFLOP/s, 1 thread)", sweep_t))
+    dtype_t, dtype_means, dtype_why = dtype_tables(runs, shapes)
+    if dtype_t is not None:
+        sections.append(("Data types side by side (GFLOP/s; int8 and u8s8 count integer "
+                         "operations the same way)", dtype_t))
+        sections.append(("Data type ratios, geometric mean over the shapes where both ran",
+                         dtype_means))
     if roof and roof.peak:
         sections.append(("Roofline of this machine", roofline_table(roof)))
+    if roof and roof.dot:
+        sections.append(("Dot-product peaks of the reduced types", dot_table(roof)))
     if gruns:
         sections.append(("GEMM of one step, 1 thread (GFLOP/s)", gemm_table(gruns)))
     notes = sorted((k, v) for k, v in ctx.items() if isinstance(v, str) and k not in (
@@ -237,6 +340,10 @@ def main():
     for title, t in sections:
         text += ["", title, "-" * len(title), t.text()]
         md += ["", "## " + title, "", t.markdown()]
+    if dtype_why:
+        title = "Data types that did not run, and why"
+        text += ["", title, "-" * len(title)] + ["  " + w for w in dtype_why]
+        md += ["", "## " + title, ""] + ["- " + w for w in dtype_why]
     if notes:
         text += ["", "Notes"] + ["  %s: %s" % kv for kv in notes]
         md += ["", "## Notes", ""] + ["- **%s**: %s" % kv for kv in notes]

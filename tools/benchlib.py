@@ -221,8 +221,15 @@ class Roofline:
         self.peak = {}   # threads -> GFLOP/s
         self.peak_isa = {}  # (isa, threads) -> GFLOP/s
         self.bw = {}     # threads -> sorted [(bytes per thread, GB/s)]
+        # (type, isa, threads) -> G operations/s of the reduced types' dot-product probes,
+        # or the reason they were not measured ("absent: ...", "not built: ...")
+        self.dot = {}
         for r in runs.values():
             f = r["fields"]
+            if f["kind"] == "roofline" and f.get("op") == "dot":
+                self.dot[(f.get("type"), f.get("isa"), f.get("threads", 1))] = (
+                    r["error"] or median_counter(r, "GFLOPS"))
+                continue
             if f["kind"] != "roofline" or r["error"] or not r["times"]:
                 continue
             t = f.get("threads", 1)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite from a configured build and writes everything to one folder:
 #   machine.json        CPU, flags, caches, compiler and build options, packages, git, date
-#   bench_roofline.json FMA peak and read bandwidth (rnnrt-bench-roofline)
-#   bench_lstm.json     forward passes: rnnrt variants, kernel sets, threads, oneDNN, OpenBLAS
+#   bench_roofline.json FMA peak, read bandwidth, bf16/int8 dot peaks (rnnrt-bench-roofline)
+#   bench_lstm.json     forward passes: rnnrt variants, kernel sets, threads, oneDNN, OpenBLAS;
+#                       bf16/int8 rnnrt and bf16/u8s8 oneDNN (skipped, with why, where unsupported)
 #   bench_torch.json    PyTorch nn.LSTM / nn.GRU (tools/bench_torch.py)
 #   bench_ort.json      ONNX Runtime LSTM / GRU nodes (tools/bench_ort.py, in .venv-peers/)
 #   bench_gemm.json     the GEMMs of one step (rnnrt-bench-gemm)
