@@ -32,6 +32,8 @@ typedef struct rnnrt_layer_weights {
     /* While loading only: the file's W_ih [gates*hidden][in_size], W_hh [gates*hidden]
      * [h_size] and W_hr [proj][hidden] (NULL without projection); NULL once packed. */
     const struct rnnrt_st_tensor *src_ih, *src_hh, *src_hr;
+    /* While loading only: the row scales ([rows] F32) of those that are I8, else NULL. */
+    const struct rnnrt_st_tensor *scale_ih, *scale_hh, *scale_hr;
 } rnnrt_layer_weights;
 
 struct rnnrt_model {

@@ -22,11 +22,24 @@
 #include "safetensors.h"
 #include "stack.h"
 
-enum tensor_kind { W_IH, W_HH, B_IH, B_HH, W_HR, P_I, P_F, P_O, KINDS };
+/* The tensors of one layer and direction; S_* are the float32 row scales of an I8 matrix,
+ * named after it: weight_ih_l0_scale, weight_hh_l1_reverse_scale (docs/model-format.md). */
+enum tensor_kind { W_IH, W_HH, B_IH, B_HH, W_HR, P_I, P_F, P_O, S_IH, S_HH, S_HR, KINDS };
+enum { NAMED_KINDS = S_IH }; /* kinds with a name of their own; scales add "_scale" */
 static const char *const kind_names[KINDS] = {
     "weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr",
-    "weight_ci", "weight_cf", "weight_co",
+    "weight_ci", "weight_cf", "weight_co", "weight_ih", "weight_hh", "weight_hr",
 };
+
+static int scale_kind(int matrix_kind)
+{
+    return matrix_kind == W_IH ? S_IH : matrix_kind == W_HH ? S_HH : S_HR;
+}
+
+static bool is_scale(int kind)
+{
+    return kind >= S_IH;
+}
 
 typedef struct loader {
     const rnnrt_st_file *file;
@@ -77,10 +90,11 @@ static rnnrt_status find_prefix(loader *ld)
     return RNNRT_OK;
 }
 
-/* "weight_hh_l12_reverse" -> kind W_HH, layer 12, reverse 1. Returns 0 if not such a name. */
+/* "weight_hh_l12_reverse" -> kind W_HH, layer 12, reverse 1; "weight_ih_l0_scale" -> S_IH,
+ * layer 0, reverse 0. Returns 0 if not such a name. */
 static int parse_suffix(const char *s, int *kind, int *layer, int *reverse)
 {
-    for (int k = 0; k < KINDS; k++) {
+    for (int k = 0; k < NAMED_KINDS; k++) {
         size_t n = strlen(kind_names[k]);
         if (strncmp(s, kind_names[k], n) || strncmp(s + n, "_l", 2))
             continue;
@@ -92,11 +106,14 @@ static int parse_suffix(const char *s, int *kind, int *layer, int *reverse)
             v = v * 10 + (*p++ - '0');
         if (v >= RNNRT_MAX_LAYERS)
             return 0;
-        if (*p && strcmp(p, "_reverse"))
+        *reverse = !strncmp(p, "_reverse", 8);
+        if (*reverse)
+            p += 8;
+        bool scale = (k == W_IH || k == W_HH || k == W_HR) && !strcmp(p, "_scale");
+        if (*p && !scale)
             return 0;
-        *kind = k;
+        *kind = scale ? scale_kind(k) : k;
         *layer = (int)v;
-        *reverse = *p != '\0';
         return 1;
     }
     return 0;
@@ -159,7 +176,8 @@ static rnnrt_status collect_tensors(loader *ld)
             return rnnrt_fail(RNNRT_E_FORMAT,
                               "unexpected tensor '%s' next to the recurrent layers (expected "
                               "weight_ih/weight_hh/bias_ih/bias_hh/weight_hr/weight_c{i,f,o}"
-                              "_l<k>[_reverse])", name);
+                              "_l<k>[_reverse], or weight_{ih,hh,hr}_l<k>[_reverse]_scale)",
+                              name);
         if (layer >= ld->layers)
             return rnnrt_fail(RNNRT_E_FORMAT,
                               "unexpected tensor '%s': the model has %d layer(s), from "
@@ -182,8 +200,10 @@ static rnnrt_status collect_tensors(loader *ld)
 
 static rnnrt_status missing(const loader *ld, int kind, int layer, int dir)
 {
-    return rnnrt_fail(RNNRT_E_FORMAT, "missing tensor '%.*s%s_l%d%s'", (int)ld->prefix_len,
-                      ld->prefix, kind_names[kind], layer, dir ? "_reverse" : "");
+    return rnnrt_fail(RNNRT_E_FORMAT, "missing tensor '%.*s%s_l%d%s%s'%s", (int)ld->prefix_len,
+                      ld->prefix, kind_names[kind], layer, dir ? "_reverse" : "",
+                      is_scale(kind) ? "_scale" : "",
+                      is_scale(kind) ? ": an I8 matrix needs its float32 row scales" : "");
 }
 
 static rnnrt_status unexpected(const rnnrt_st_tensor *t, const char *why)
@@ -320,11 +340,15 @@ static rnnrt_status check_layer(loader *ld, const rnnrt_model *m, int layer, int
     uint64_t gh = (uint64_t)m->gates * m->hidden, h = (uint64_t)m->hidden;
     uint64_t in = layer == 0 ? (uint64_t)m->input_size : (uint64_t)m->directions * m->h_size;
     bool peephole = m->cell == RNNRT_CELL_LSTM_PEEPHOLE;
+    const rnnrt_st_tensor *w_ih = *slot(ld, layer, dir, W_IH), *w_hh = *slot(ld, layer, dir, W_HH);
+    const rnnrt_st_tensor *w_hr = *slot(ld, layer, dir, W_HR);
     bool needed[KINDS] = {true, true, m->has_bias, m->has_bias, m->proj > 0,
-                          peephole, peephole, peephole};
+                          peephole, peephole, peephole, w_ih && w_ih->dtype == RNNRT_ST_I8,
+                          w_hh && w_hh->dtype == RNNRT_ST_I8, w_hr && w_hr->dtype == RNNRT_ST_I8};
     const uint64_t shape[KINDS][2] = {{gh, in}, {gh, (uint64_t)m->h_size}, {gh, 0}, {gh, 0},
-                                      {(uint64_t)m->proj, h}, {h, 0}, {h, 0}, {h, 0}};
-    const int ndim[KINDS] = {2, 2, 1, 1, 2, 1, 1, 1};
+                                      {(uint64_t)m->proj, h}, {h, 0}, {h, 0}, {h, 0},
+                                      {gh, 0}, {gh, 0}, {(uint64_t)m->proj, 0}};
+    const int ndim[KINDS] = {2, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1};
     for (int k = 0; k < KINDS; k++) {
         const rnnrt_st_tensor *t = *slot(ld, layer, dir, k);
         if (!t && needed[k])
@@ -333,14 +357,28 @@ static rnnrt_status check_layer(loader *ld, const rnnrt_model *m, int layer, int
             return unexpected(t, k == B_IH || k == B_HH
                                      ? "layer 0 has no biases, so no layer may have them"
                                  : k == W_HR ? "layer 0 has no projection (weight_hr_l0)"
-                                             : "peephole weights need rnnrt.cell=lstm_peephole");
+                                 : is_scale(k) ? "row scales belong to an I8 matrix, and "
+                                                 "this one's matrix is missing or not I8"
+                                               : "peephole weights need rnnrt.cell=lstm_peephole");
         rnnrt_status s;
         if (t && (s = expect_shape(t, ndim[k], shape[k][0], shape[k][1])))
             return s;
-        if (t && !rnnrt_st_is_float(t))
-            return rnnrt_fail(RNNRT_E_UNSUPPORTED,
-                              "tensor '%s' has dtype %s; rnnrt reads F32, F16 and BF16",
+        bool int8_matrix = (k == W_IH || k == W_HH || k == W_HR) && t && t->dtype == RNNRT_ST_I8;
+        if (t && is_scale(k) && t->dtype != RNNRT_ST_F32)
+            return rnnrt_fail(RNNRT_E_FORMAT, "tensor '%s' has dtype %s; row scales are F32",
                               t->name, rnnrt_st_dtype_name(t->dtype));
+        if (t && !is_scale(k) && !int8_matrix && !rnnrt_st_is_float(t))
+            return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                              "tensor '%s' has dtype %s; rnnrt reads F32, F16 and BF16 (and I8 "
+                              "for the weight matrices, with row scales)",
+                              t->name, rnnrt_st_dtype_name(t->dtype));
+        for (uint64_t i = 0; t && is_scale(k) && i < t->count; i++) {
+            float v = rnnrt_st_float(t, i);
+            if (!(v > 0.0f && isfinite(v)))
+                return rnnrt_fail(RNNRT_E_FORMAT,
+                                  "tensor '%s': row scale %llu is %g; scales must be finite and "
+                                  "> 0", t->name, (unsigned long long)i, (double)v);
+        }
     }
     return RNNRT_OK;
 }
@@ -371,7 +409,7 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
     for (int u = 0; u < units; u++) {
         for (int k = 0; k < KINDS; k++) {
             const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
-            sum = rnnrt_add_sat(sum, t && !is_matrix(k) ? t->count : 0);
+            sum = rnnrt_add_sat(sum, t && !is_matrix(k) && !is_scale(k) ? t->count : 0);
         }
         sum = rnnrt_add_sat(sum, m->has_bias ? 0 : 2 * (uint64_t)gh);
     }
@@ -388,7 +426,7 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
         const float *arrays[KINDS] = {0};
         for (int k = 0; k < KINDS; k++) {
             const rnnrt_st_tensor *t = ld->found[(size_t)u * KINDS + k];
-            if (t && !is_matrix(k)) {
+            if (t && !is_matrix(k) && !is_scale(k)) {
                 convert(t, next);
                 arrays[k] = next;
                 next += t->count;
@@ -402,6 +440,9 @@ static rnnrt_status build_weights(loader *ld, rnnrt_model *m)
         w->src_ih = ld->found[(size_t)u * KINDS + W_IH];
         w->src_hh = ld->found[(size_t)u * KINDS + W_HH];
         w->src_hr = ld->found[(size_t)u * KINDS + W_HR];
+        w->scale_ih = ld->found[(size_t)u * KINDS + S_IH];
+        w->scale_hh = ld->found[(size_t)u * KINDS + S_HH];
+        w->scale_hr = ld->found[(size_t)u * KINDS + S_HR];
         w->b_ih = arrays[B_IH];
         w->b_hh = arrays[B_HH];
         w->p_i = arrays[P_I];
@@ -419,8 +460,8 @@ static rnnrt_status check_int8_weights(const rnnrt_model *m)
         return RNNRT_OK;
     for (int u = 0; u < m->layers * m->directions; u++) {
         const rnnrt_st_tensor *ts[] = {m->w[u].src_ih, m->w[u].src_hh, m->w[u].src_hr};
-        for (int k = 0; k < 3; k++)
-            for (uint64_t i = 0; ts[k] && i < ts[k]->count; i++) {
+        for (int k = 0; k < 3; k++) /* an I8 matrix is finite, its scales checked */
+            for (uint64_t i = 0; ts[k] && ts[k]->dtype != RNNRT_ST_I8 && i < ts[k]->count; i++) {
                 float v = rnnrt_st_float(ts[k], i);
                 if (!isfinite(v))
                     return rnnrt_fail(RNNRT_E_UNSUPPORTED,
@@ -447,7 +488,9 @@ static void start_threads(int threads)
 static void forget_file(rnnrt_model *m)
 {
     for (int u = 0; m->w && u < m->layers * m->directions; u++)
-        m->w[u].src_ih = m->w[u].src_hh = m->w[u].src_hr = NULL;
+        m->w[u] = (rnnrt_layer_weights){.in_size = m->w[u].in_size, .b_ih = m->w[u].b_ih,
+                                        .b_hh = m->w[u].b_hh, .p_i = m->w[u].p_i,
+                                        .p_f = m->w[u].p_f, .p_o = m->w[u].p_o};
     if (m->stack)
         m->stack->head_src = NULL;
 }

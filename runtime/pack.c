@@ -22,6 +22,13 @@ static size_t round_up(size_t n, size_t to)
 
 void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
 {
+    if (src->tensor && src->tensor->dtype == RNNRT_ST_I8) {
+        const float scale = rnnrt_st_float(src->tensor_scale, (uint64_t)r);
+        const int8_t *q = (const int8_t *)src->tensor->data + (uint64_t)r * K;
+        for (int k = 0; k < K; k++) /* as the int8 kernels widen */
+            dst[k] = (float)q[k] * scale;
+        return;
+    }
     if (src->tensor) {
         for (int k = 0; k < K; k++)
             dst[k] = rnnrt_st_float(src->tensor, (uint64_t)r * K + k);
@@ -46,16 +53,19 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
     }
 }
 
-/* Symmetric int8 for one row: its largest magnitude becomes 127 (a zero row gets scale 0).
+/* Symmetric int8 for one row: its largest magnitude becomes 127 (a zero row gets scale 1,
+ * so that every scale is > 0, as files must hold them).
  * The loader has refused non-finite weights for int8 (model_loader.c). */
 static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, int r, int8_t *dst)
 {
     float largest = 0.0f;
     for (int k = 0; k < K; k++)
         largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
-    const float scale = largest / 127.0f;
+    float scale = largest / 127.0f;
+    if (!(scale > 0.0f)) /* a zero row, or one so small its scale underflows: all zeros */
+        scale = 1.0f;
     for (int k = 0; k < K; k++) {
-        long q = scale > 0.0f ? lrintf(row[k] / scale) : 0;
+        long q = lrintf(row[k] / scale);
         dst[rnnrt_panel_index(l, r, k)] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
     }
     return scale;
@@ -67,9 +77,17 @@ static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, 
 static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
                         rnnrt_weight_type t, float *row, void *dst, float *scale)
 {
-    const bool copy_int8 = t == RNNRT_WEIGHTS_INT8 && !src->tensor &&
-                           src->dtype == RNNRT_WEIGHTS_INT8;
+    const bool from_file = src->tensor && src->tensor->dtype == RNNRT_ST_I8;
+    const bool copy_int8 = t == RNNRT_WEIGHTS_INT8 &&
+                           (from_file || (!src->tensor && src->dtype == RNNRT_WEIGHTS_INT8));
     for (int r = 0; r < rows; r++) {
+        if (copy_int8 && from_file) {
+            const int8_t *q = (const int8_t *)src->tensor->data + (uint64_t)r * l->K;
+            for (int k = 0; k < l->K; k++)
+                ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] = q[k];
+            scale[rnnrt_panel_column(l, r)] = rnnrt_st_float(src->tensor_scale, (uint64_t)r);
+            continue;
+        }
         if (copy_int8) {
             for (int k = 0; k < l->K; k++)
                 ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] =
@@ -114,8 +132,11 @@ rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kin
     const rnnrt_layer_weights *w = &m->w[unit];
     const rnnrt_st_tensor *t = kind == RNNRT_W_IH ? w->src_ih : kind == RNNRT_W_HH ? w->src_hh
                                                                                   : w->src_hr;
+    const rnnrt_st_tensor *ts = kind == RNNRT_W_IH   ? w->scale_ih
+                                : kind == RNNRT_W_HH ? w->scale_hh
+                                                     : w->scale_hr;
     if (t)
-        return (rnnrt_matrix){.tensor = t};
+        return (rnnrt_matrix){.tensor = t, .tensor_scale = ts};
     const rnnrt_packing *p = m->packings[0];
     const rnnrt_packed_unit *pu = &p->unit[unit];
     switch (kind) {

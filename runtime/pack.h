@@ -68,10 +68,11 @@ static inline rnnrt_panel rnnrt_packed_panel(rnnrt_weight_type t, const void *w,
 }
 
 /* A weight matrix in PyTorch's layout ([rows][K]) to read rows of: a file's tensor (F32,
- * F16 or BF16) while loading, then the model's first packing, which is the only copy the
+ * F16, BF16, or I8 with row scales) while loading, then the model's first packing, which is the only copy the
  * model keeps (docs/architecture.md). */
 typedef struct rnnrt_matrix {
     const rnnrt_st_tensor *tensor;
+    const rnnrt_st_tensor *tensor_scale; /* the row scales of an I8 `tensor` */
     const void *packed;
     rnnrt_weight_type dtype;   /* of `packed` */
     const float *scale;        /* of `packed` when int8 */

@@ -1,5 +1,6 @@
 /* The .npy reader/writer and the `rnnrt` tool: `rnnrt run` on a golden model gives the
- * library's own output, honours --lengths, and rejects bad inputs with a non-zero exit. */
+ * library's own output, honours --lengths, and rejects bad inputs with a non-zero exit;
+ * `rnnrt quantize` writes the model the library loads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -255,6 +256,88 @@ static void run_batch_first(void **st)
     golden_free(&g);
 }
 
+static rnnrt_model *load_as(const char *path, const char *weights)
+{
+    rnnrt_options *o;
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+    assert_int_equal(rnnrt_options_set(o, "weights", weights), RNNRT_OK);
+    if (rnnrt_model_load_ex(path, o, &m))
+        fail_msg("%s as %s: %s", path, weights, rnnrt_last_error());
+    rnnrt_options_free(o);
+    return m;
+}
+
+/* y of a fixed input, T = 5, batch 3. */
+static float *outputs(const rnnrt_model *m, size_t *n)
+{
+    size_t nx = (size_t)15 * rnnrt_model_input_size(m);
+    *n = (size_t)15 * rnnrt_model_output_size(m);
+    float *x = malloc(nx * sizeof *x), *y = malloc(*n * sizeof *y);
+    assert_true(x && y);
+    for (size_t k = 0; k < nx; k++)
+        x[k] = (float)((int)(k * 7 % 13) - 6) / 6.0f;
+    assert_int_equal(rnnrt_forward(m, NULL, x, 5, 3, NULL, y), RNNRT_OK);
+    free(x);
+    return y;
+}
+
+static int same_outputs(const rnnrt_model *a, const rnnrt_model *b)
+{
+    size_t na, nb;
+    float *ya = outputs(a, &na), *yb = outputs(b, &nb);
+    int same = na == nb && !memcmp(ya, yb, na * sizeof *ya);
+    free(ya);
+    free(yb);
+    return same;
+}
+
+/* `rnnrt quantize` writes the model the library makes of its input with the same "weights"
+ * option (loaded back with that option, or as f32, which widens the stored values as the
+ * kernels do: the same bytes); quantizing its own output again changes nothing; bad
+ * arguments and inputs fail without leaving a file. */
+static void quantize_writes_the_loaded_model(void **st)
+{
+    (void)st;
+    const char *names[] = {"lstm_proj_bidir_2layer", "gru_2layer_bidir", "peephole_proj_state",
+                           "rnn_tanh_2layer_bidir", "lstm_with_head"};
+    const char *types[] = {"int8", "bf16"};
+    char in[512], out[256], again[256], args[1024];
+    snprintf(out, sizeof out, "%s/q.safetensors", tmpdir);
+    snprintf(again, sizeof again, "%s/q2.safetensors", tmpdir);
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
+        for (int t = 0; t < 2; t++) {
+            snprintf(in, sizeof in, "%s/golden/%s.model.safetensors", test_data_dir, names[n]);
+            snprintf(args, sizeof args, "quantize '%s' '%s' --weights %s", in, out, types[t]);
+            assert_int_equal(run_tool(args), 0);
+            rnnrt_model *direct = load_as(in, types[t]), *file = load_as(out, types[t]);
+            rnnrt_model *widened = load_as(out, "f32");
+            if (!same_outputs(direct, file) || !same_outputs(direct, widened))
+                fail_msg("%s, %s: the quantized file is not the model its input loads as",
+                         names[n], types[t]);
+            rnnrt_model_free(direct);
+            rnnrt_model_free(file);
+            rnnrt_model_free(widened);
+            snprintf(args, sizeof args, "quantize '%s' '%s' --weights %s", out, again, types[t]);
+            assert_int_equal(run_tool(args), 0);
+            size_t sa, sb;
+            unsigned char *a = read_file_bytes(out, &sa), *b = read_file_bytes(again, &sb);
+            assert_true(a && b && sa == sb && !memcmp(a, b, sa));
+            free(a);
+            free(b);
+        }
+    remove(again);
+    remove(out);
+    snprintf(args, sizeof args, "quantize '%s' '%s'", in, out);
+    assert_int_equal(run_tool(args), 2); /* no --weights */
+    snprintf(args, sizeof args, "quantize '%s' '%s' --weights f16", in, out);
+    assert_int_equal(run_tool(args), 2);
+    snprintf(in, sizeof in, "%s/malformed/scale_nan.safetensors", test_data_dir);
+    snprintf(args, sizeof args, "quantize '%s' '%s' --weights int8", in, out);
+    assert_int_equal(run_tool(args), 1);
+    assert_int_equal(access(out, F_OK), -1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -269,6 +352,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(npy_refuses_sizes_that_wrap),
         cmocka_unit_test(run_matches_library),
         cmocka_unit_test(run_batch_first),
+        cmocka_unit_test(quantize_writes_the_loaded_model),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);
     rmdir(tmpdir);

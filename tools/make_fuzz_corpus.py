@@ -56,6 +56,10 @@ def model_bytes(cell, dtype, I=2, H=2, L=1, D=1, bias=True, P=0, prefix="", meta
         elif dtype == "BF16":
             v = st.float32_to_bf16_bits(v)
             dtypes[prefix + name] = "BF16"
+        elif dtype == "I8" and name.startswith(("weight_ih", "weight_hh", "weight_hr")):
+            scale = np.maximum(np.abs(v).max(axis=1), 1e-3).astype(np.float32) / 127
+            tensors[prefix + name + "_scale"] = scale
+            v = np.clip(np.rint(v / scale[:, None]), -127, 127).astype(np.int8)
         tensors[prefix + name] = v
     tensors.update(extra or {})
     meta = dict(metadata or {})
@@ -83,6 +87,9 @@ def load_corpus(root):
         "gru", "F32", prefix="dec.", metadata={"rnnrt.prefix": "dec."},
         extra={"enc.weight_ih_l0": values((6, 2), 3), "enc.weight_hh_l0": values((6, 2), 4)})
     files["lstm_3layer_h1.safetensors"] = model_bytes("lstm", "F32", I=1, H=1, L=3)
+    for cell in CELLS:  # int8 matrices with row scales, as `rnnrt quantize` writes them
+        files[f"{cell}_i8_2layer_bidir.safetensors"] = model_bytes(cell, "I8", L=2, D=2)
+    files["lstm_i8_proj.safetensors"] = model_bytes("lstm", "I8", H=3, P=2)
 
     golden = os.path.join(root, "tests", "data", "golden")
     for name in sorted(os.listdir(golden)):

@@ -144,6 +144,31 @@ def cases():
         "UNSUPPORTED", "weight_ih_l0")
     add("dtype_bool.safetensors", make(with_dtype(base, "bias_ih_l0", np.bool_)),
         "UNSUPPORTED", "bias_ih_l0")
+    # -- int8 matrices and their row scales (docs/model-format.md, "Quantized weights")
+    q8 = plus(with_dtype(base, "weight_hh_l0", np.int8),
+              {"weight_hh_l0_scale": np.full((8,), 0.01, np.float32)})
+    add("i8_without_scale.safetensors", make(without(q8, "weight_hh_l0_scale")), "FORMAT",
+        "weight_hh_l0_scale")
+    add("scale_without_i8.safetensors",
+        make(plus(base, {"weight_ih_l0_scale": np.full((8,), 0.01, np.float32)})), "FORMAT",
+        "weight_ih_l0_scale")
+    for label, v in (("nan", np.nan), ("zero", 0.0), ("negative", -0.5), ("inf", np.inf)):
+        bad = dict(q8)
+        bad["weight_hh_l0_scale"] = np.full((8,), 0.01, np.float32)
+        bad["weight_hh_l0_scale"][3] = v
+        add(f"scale_{label}.safetensors", make(bad), "FORMAT", "weight_hh_l0_scale")
+    add("scale_wrong_length.safetensors", make(with_shape(q8, "weight_hh_l0_scale", (7,))),
+        "FORMAT", "weight_hh_l0_scale")
+    add("scale_2d.safetensors", make(with_shape(q8, "weight_hh_l0_scale", (8, 1))), "FORMAT",
+        "weight_hh_l0_scale")
+    add("scale_f16.safetensors", make(with_dtype(q8, "weight_hh_l0_scale", np.float16)),
+        "FORMAT", "weight_hh_l0_scale")
+    add("bias_i8.safetensors", make(with_dtype(base, "bias_ih_l0", np.int8)), "UNSUPPORTED",
+        "bias_ih_l0")
+    add("i8_wrong_shape.safetensors",
+        make(plus(with_shape(base, "weight_hh_l0", (8, 3), np.int8),
+                  {"weight_hh_l0_scale": np.full((8,), 0.01, np.float32)})),
+        "FORMAT", "weight_hh_l0")
     add("shape_not_array.safetensors",
         make(base, edit=set_field("weight_ih_l0", "shape", "8,2")), "FORMAT", "weight_ih_l0")
     add("shape_negative_dim.safetensors",

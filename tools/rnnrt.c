@@ -7,7 +7,8 @@
  *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O])
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
- *             [--seed S]    (character models; without MODEL the one built into the tool) */
+ *             [--seed S]    (character models; without MODEL the one built into the tool)
+ *   rnnrt quantize IN OUT --weights int8|bf16    (tools/quantize.c) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "cpu_features.h"
 #include "default_model.h"
 #include "npy.h"
+#include "quantize.h"
 #include "rnnrt.h"
 
 /* Prints "rnnrt run: ..." and returns -1, for the input readers. */
@@ -45,6 +47,7 @@ static int usage(void)
             "                 [--last-step] [--threads N] [--isa NAME] [--weights W]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
             "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n"
+            "       rnnrt quantize IN OUT --weights int8|bf16\n"
             "--batch-first: X.npy is [B, T, I] and Y.npy [B, T, O] (PyTorch's batch_first=True)\n"
             "instead of [T, B, I] and [T, B, O]; not with --tokens, --head or --last-step.\n");
     return 2;
@@ -520,6 +523,8 @@ int main(int argc, char **argv)
         return cmd_run(argc, argv);
     if (!strcmp(argv[1], "generate"))
         return cmd_generate(argc, argv);
+    if (!strcmp(argv[1], "quantize"))
+        return rnnrt_cmd_quantize(argc, argv);
     if (!strcmp(argv[1], "--version"))
         return printf("rnnrt %s\n", rnnrt_version()), 0;
     return usage();

@@ -10,7 +10,8 @@
  *    for the reference variant, the oracle; within 1e-4 for the others, whose tiles may
  *    change with the number of sequences still running). "Bitwise" counts any two NaNs
  *    as equal;
- *  - a whole model's embedding, head and vocabulary work (see run_stack).
+ *  - a whole model's embedding, head and vocabulary work (see run_stack);
+ *  - it loads and runs with bf16 and int8 weights too (see run_reduced).
  * tests/fuzz/replay.c runs the same function on the committed corpus and regressions in the
  * default test suite. */
 #include <math.h>
@@ -168,6 +169,44 @@ static void run_stack(const rnnrt_model *m, const float *x)
     free(out);
 }
 
+/* A file that loads as f32 loads as bf16 too, and as int8 unless a weight is not finite
+ * (UNSUPPORTED, with a message); the reduced model's blocked pass equals its reference
+ * pass, which reads the same rounded weights, within 1e-4 relative to max(1, |y|) as for
+ * f32 (any two NaNs equal, both passes propagating them alike). */
+static void run_reduced(const uint8_t *data, size_t size, const float *x, float *y, float *y2,
+                        size_t ny)
+{
+    static const char *const types[] = {"bf16", "int8"};
+    const char *chosen = rnnrt_variant();
+    for (int t = 0; t < 2; t++) {
+        rnnrt_options *o;
+        rnnrt_model *m = (rnnrt_model *)&m;
+        FUZZ_CHECK(rnnrt_options_create(&o) == RNNRT_OK &&
+                       rnnrt_options_set(o, "weights", types[t]) == RNNRT_OK,
+                   "options");
+        rnnrt_status st = rnnrt_model_load_memory_ex(data, size, o, &m);
+        rnnrt_options_free(o);
+        if (st == RNNRT_E_NOMEM)
+            continue;
+        FUZZ_CHECK(st == RNNRT_OK || (t == 1 && st == RNNRT_E_UNSUPPORTED &&
+                                      strstr(rnnrt_last_error(), "finite")),
+                   "%s load: status %d: %s", types[t], st, rnnrt_last_error());
+        if (st != RNNRT_OK) {
+            FUZZ_CHECK(m == (rnnrt_model *)&m, "failed load wrote *out");
+            continue;
+        }
+        rnnrt_set_variant("reference");
+        forward(m, NULL, x, T, lengths, y, ny);
+        rnnrt_set_variant("blocked");
+        forward(m, NULL, x, T, lengths, y2, ny);
+        for (size_t k = 0; k < ny; k++)
+            FUZZ_CHECK(same(y[k], y2[k]) || fabsf(y[k] - y2[k]) <= 1e-4f * fmaxf(1, fabsf(y[k])),
+                       "%s: blocked y[%zu] = %g, reference %g", types[t], k, y2[k], y[k]);
+        rnnrt_model_free(m);
+    }
+    rnnrt_set_variant(chosen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     rnnrt_model *m = (rnnrt_model *)&m; /* any non-NULL value: a failure must reset it */
@@ -199,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     run_stack(m, x);
     rnnrt_set_variant(chosen);
+    run_reduced(data, size, x, y, y2, ny);
     free(x);
     free(y);
     free(y2);
