@@ -29,7 +29,9 @@
  *   order or state bookkeeping gives 1e-2 and more. It is not lower because of gru_saturate
  *   (PyTorch 8.3e-7), where the blocked pass's float32 sums of large pre-activations
  *   measured 2.2e-6 (scalar and AVX2 kernels alike).
- * The peephole and coupled cells have no PyTorch version (torch_fp32_error 0): the floor. */
+ * The peephole and coupled cells, stacks that mix forward and reverse layers and the
+ * rnnrt.clip cases have no PyTorch version (NumPy float64 oracle, torch_fp32_error 0): the
+ * floor. */
 #define FLOOR 3e-6
 #define TORCH_FACTOR 2.0
 

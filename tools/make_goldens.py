@@ -17,8 +17,11 @@ and MANIFEST, the case names one per line in a stable order.
 
 References: PyTorch's output for nn.LSTM / nn.GRU / nn.RNN cases, computed in float64 from the
 float32 weights and inputs, then rounded to float32 (packed sequences for lengths, padded back to T
-with zeros); an independent NumPy float64 implementation of the
-equations in docs/model-format.md for the peephole and coupled-gate LSTMs. That NumPy oracle is
+with zeros); for stacks whose layers all run backward (rnnrt.direction=reverse), PyTorch on the
+input reversed within each length, its output reversed back; an independent NumPy float64
+implementation of the equations in docs/model-format.md for the peephole and coupled-gate LSTMs,
+stacks that mix forward and reverse layers and every rnnrt.clip case (each asserts that its clip
+changes y by more than 1e-2). That NumPy oracle is
 itself checked against PyTorch on every PyTorch case (and on reductions of the two variants to
 plain LSTMs) before anything is written. F16 / BF16 models: the weights are rounded to that dtype
 first and the reference is computed with the rounded weights. Output is deterministic: running
