@@ -94,12 +94,86 @@ static int active(const plan *pl, int b, int t)
     return !pl->lengths || t < pl->lengths[b];
 }
 
+/* --- Cell clipping (rnnrt.clip) ---------------------------------------------------------
+ * Every gate pre-activation is clamped to [-clip, clip] before its activation (ONNX's
+ * clip, as ONNX Runtime applies it). Where the tile holds whole pre-activations (LSTM,
+ * coupled LSTM, RNN) they are clamped in place and the cell's kernel runs as usual. The
+ * peephole LSTM and the GRU complete theirs inside their kernels (p * c; r * (U_n h +
+ * b_hn)), so with a clip they are updated here, with the kernel set's vector sigmoid and
+ * tanh. Without a clip none of this runs. */
+
+static float clamp_to(float z, float clip)
+{
+    return z > clip ? clip : z < -clip ? -clip : z; /* NaN stays NaN */
+}
+
+/* Clamps gates [0, gates) of n units in `rows` rows of a tile, in place. */
+static void clamp_tile(float *t, size_t rows, size_t n, size_t ldt, size_t gs, int gates,
+                       float clip)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (int q = 0; q < gates; q++)
+            for (size_t j = 0; j < n; j++)
+                t[r * ldt + (size_t)q * gs + j] = clamp_to(t[r * ldt + (size_t)q * gs + j], clip);
+}
+
+/* The peephole LSTM with clipping, row by row: the tile's gate columns serve as scratch. */
+static void clipped_peephole_rows(const rnnrt_kernels *k, size_t rows, size_t n, float *t,
+                                  size_t ldt, size_t gs, const float *p_i, const float *p_f,
+                                  const float *p_o, float clip, float *c, size_t ldc, float *h,
+                                  size_t ldh)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *i = t + r * ldt, *f = i + gs, *g = f + gs, *o = g + gs, *cr = c + r * ldc;
+        for (size_t j = 0; j < n; j++) {
+            i[j] = clamp_to(i[j] + p_i[j] * cr[j], clip);
+            f[j] = clamp_to(f[j] + p_f[j] * cr[j], clip);
+            g[j] = clamp_to(g[j], clip);
+        }
+        k->vsigmoid(n, i, i);
+        k->vsigmoid(n, f, f);
+        k->vtanh(n, g, g);
+        for (size_t j = 0; j < n; j++) {
+            cr[j] = f[j] * cr[j] + i[j] * g[j];
+            o[j] = clamp_to(o[j] + p_o[j] * cr[j], clip);
+        }
+        k->vsigmoid(n, o, o);
+        k->vtanh(n, cr, g);
+        for (size_t j = 0; j < n; j++)
+            h[r * ldh + j] = o[j] * g[j];
+    }
+}
+
+/* The GRU with clipping, row by row: t holds U h (r, z, n), x the input projection with
+ * its biases (b_hn apart); r is needed before n's pre-activation can be clamped. */
+static void clipped_gru_rows(const rnnrt_kernels *k, size_t rows, size_t n, float *t,
+                             size_t ldt, size_t gs, const float *x, size_t ldx,
+                             const float *b_hn, float clip, const float *h_prev, float *h,
+                             size_t ldh)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *rg = t + r * ldt, *z = rg + gs, *ng = z + gs;
+        const float *xr = x + r * ldx, *hp = h_prev + r * ldh;
+        for (size_t j = 0; j < n; j++) {
+            rg[j] = clamp_to(rg[j] + xr[j], clip);
+            z[j] = clamp_to(z[j] + xr[gs + j], clip);
+        }
+        k->vsigmoid(n, rg, rg);
+        k->vsigmoid(n, z, z);
+        for (size_t j = 0; j < n; j++)
+            ng[j] = clamp_to(xr[2 * gs + j] + rg[j] * (ng[j] + b_hn[j]), clip);
+        k->vtanh(n, ng, ng);
+        for (size_t j = 0; j < n; j++)
+            h[r * ldh + j] = (1.0f - z[j]) * ng[j] + z[j] * hp[j];
+    }
+}
+
 /* The gate kernel on `rows` consecutive rows of one panel's tile, starting at row b of the
  * batch: c in place, h (or the pre-projection h) for the panel's units. The GRU's tile holds
  * U_h h only: the kernel adds the input projection (its row of xrows) and b_hn itself. The
  * RNN's tile holds its one gate block, both products and both biases summed; no c. */
 static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, int b, int rows,
-                          const float *g, const float *xrows, const float *h_prev,
+                          float *g, const float *xrows, const float *h_prev,
                           float *h_next, float *c_unit)
 {
     const rnnrt_model *m = pl->m;
@@ -109,6 +183,21 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
     float *c = c_unit ? c_unit + (size_t)b * H + u0 : NULL;
     float *h = m->proj ? pl->hfull + (size_t)b * H + u0 : h_next + (size_t)b * hs + u0;
     const size_t ldh = (size_t)(m->proj ? H : hs);
+    if (m->clip > 0.0f) {
+        const size_t ldx = (size_t)pl->pk->panels * nr;
+        if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE) {
+            clipped_peephole_rows(k, R, n, g, (size_t)nr, gs, w->p_i + u0, w->p_f + u0,
+                                  w->p_o + u0, m->clip, c, (size_t)H, h, ldh);
+            return;
+        }
+        if (m->cell == RNNRT_CELL_GRU) {
+            clipped_gru_rows(k, R, n, g, (size_t)nr, gs, xrows + (size_t)b * ldx + (size_t)p * nr,
+                             ldx, w->b_hh + 2 * H + u0, m->clip, h_prev + (size_t)b * hs + u0,
+                             h, (size_t)hs);
+            return;
+        }
+        clamp_tile(g, R, n, (size_t)nr, gs, m->gates, m->clip);
+    }
     switch (m->cell) {
     case RNNRT_CELL_LSTM:
         k->lstm_gates(R, n, g, (size_t)nr, gs, c, c, (size_t)H, h, ldh);
@@ -139,7 +228,7 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
  * whose sequences are still going (all of them without lengths). Finished sequences keep
  * their state: c untouched, h copied from h_prev. */
 static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int r0, int mr,
-                        const float *tile, const float *xrows, int t, const float *h_prev,
+                        float *tile, const float *xrows, int t, const float *h_prev,
                         float *h_next, float *c_unit)
 {
     const rnnrt_model *m = pl->m;
@@ -362,12 +451,13 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
     copy_columns(pl->hbuf[0], h_unit, B, hs, c0, c1);
     timed_wait(pl, sh); /* the whole initial h is in place */
 
+    const bool backward = rnnrt_runs_backward(m, layer, dir);
     int chunk_t0 = 0;
     for (int s = 0; s < n; s++) {
-        int t = dir == 0 ? sp->t_begin + s : sp->t_end - 1 - s;
+        int t = backward ? sp->t_end - 1 - s : sp->t_begin + s;
         if (s % pl->chunk == 0) {
             int count = n - s < pl->chunk ? n - s : pl->chunk;
-            chunk_t0 = dir == 0 ? t : t - count + 1;
+            chunk_t0 = backward ? t - count + 1 : t;
             project_inputs(pl, sh, pu, sp->in + (size_t)(chunk_t0 - sp->in_t0) * B * w->in_size,
                            w->in_size, count);
         }
@@ -383,8 +473,10 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
 }
 
 /* Stacks of one direction run chunk by chunk, every layer over one chunk before the next,
- * so the layers between hold a chunk rather than the sequence. Bidirectional stacks need
- * the whole sequence of a layer before the next layer's backward pass can start. */
+ * so the layers between hold a chunk rather than the sequence (from the end when every
+ * layer runs backward). Bidirectional stacks, and stacks that mix forward and reverse
+ * layers, need the whole sequence of a layer before the next layer's backward pass can
+ * start. */
 /* Subnormal numbers make float arithmetic slower (1.2x to 2.2x on this path with subnormal
  * weights, docs/reliability.md). The pass flushes them to zero (x86 MXCSR FTZ and DAZ,
  * AArch64 FPCR.FZ) in its own threads only, and gives the caller its mode back. */
@@ -432,8 +524,11 @@ static void run_thread_body(plan *pl, int tid, int threads)
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
     const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;
-    for (int t0 = 0; t0 < T; t0 += span_len) {
-        int t1 = T - t0 < span_len ? T : t0 + span_len;
+    /* A stack whose layers all run backward takes its chunks from the end. */
+    const bool from_end = pl->chunked_layers && m->reverse_layers == m->layers;
+    for (int done = 0; done < T; done += span_len) {
+        int t0 = from_end ? (T - done > span_len ? T - done - span_len : 0) : done;
+        int t1 = from_end ? T - done : (T - t0 < span_len ? T : t0 + span_len);
         for (int layer = 0; layer < m->layers; layer++) {
             int first = layer == 0, last = layer == m->layers - 1;
             span sp = {
@@ -512,7 +607,9 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     max_mr = max_mr > pl.step_gemm->mr ? max_mr : pl.step_gemm->mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
     const size_t hsz = (size_t)batch * m->h_size;
-    pl.chunked_layers = m->directions == 1;
+    /* Layers of one direction that all run the same way can go chunk by chunk. */
+    pl.chunked_layers = m->directions == 1 &&
+                        (m->reverse_layers == 0 || m->reverse_layers == m->layers);
     const size_t layer_out = (size_t)(pl.chunked_layers ? pl.chunk : seq_len) * batch *
                              m->directions * m->h_size;
     /* One block for everything, carved at 64-byte boundaries. */

@@ -38,32 +38,42 @@ static double sigmoid(double z)
     return 1.0 / (1.0 + exp(-z));
 }
 
+/* rnnrt.clip: a gate's whole pre-activation (peepholes and, for the GRU's n, the reset
+ * product included) is clamped before its activation, as ONNX Runtime does; NaN stays NaN. */
+static double clipped(const rnnrt_model *m, double z)
+{
+    if (m->clip <= 0.0f)
+        return z;
+    return z > m->clip ? m->clip : z < -m->clip ? -m->clip : z;
+}
+
 static void lstm_unit(const rnnrt_model *m, const rnnrt_layer_weights *w, const float *g,
                       int j, float *c, float *h)
 {
     const int H = m->hidden;
     const double c_prev = c[j];
-    double i, f, cand = tanh((double)g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 1 : 2) * H + j]);
+    double i, f;
+    double cand = tanh(clipped(m, g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 1 : 2) * H + j]));
     double o_pre = g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 2 : 3) * H + j];
     switch (m->cell) {
     case RNNRT_CELL_LSTM_PEEPHOLE:
-        i = sigmoid((double)g[j] + (double)w->p_i[j] * c_prev);
-        f = sigmoid((double)g[H + j] + (double)w->p_f[j] * c_prev);
+        i = sigmoid(clipped(m, (double)g[j] + (double)w->p_i[j] * c_prev));
+        f = sigmoid(clipped(m, (double)g[H + j] + (double)w->p_f[j] * c_prev));
         break;
     case RNNRT_CELL_LSTM_COUPLED:
-        f = sigmoid(g[j]);
+        f = sigmoid(clipped(m, g[j]));
         i = 1.0 - f;
         break;
     default:
-        i = sigmoid(g[j]);
-        f = sigmoid(g[H + j]);
+        i = sigmoid(clipped(m, g[j]));
+        f = sigmoid(clipped(m, g[H + j]));
         break;
     }
     const float c_new = (float)(f * c_prev + i * cand);
     if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE)
         o_pre += (double)w->p_o[j] * c_new;
     c[j] = c_new;
-    h[j] = (float)(sigmoid(o_pre) * tanh((double)c_new));
+    h[j] = (float)(sigmoid(clipped(m, o_pre)) * tanh((double)c_new));
 }
 
 /* One time step of one sequence: h (h_size) and c (hidden) are updated in place. */
@@ -80,16 +90,16 @@ static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, 
     if (m->cell == RNNRT_CELL_GRU) {
         /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
         for (int j = 0; j < H; j++) {
-            double r = sigmoid((double)g[j] + s->gh[j]);
-            double z = sigmoid((double)g[H + j] + s->gh[H + j]);
-            double n = tanh((double)g[2 * H + j] + r * s->gh[2 * H + j]);
+            double r = sigmoid(clipped(m, (double)g[j] + s->gh[j]));
+            double z = sigmoid(clipped(m, (double)g[H + j] + s->gh[H + j]));
+            double n = tanh(clipped(m, (double)g[2 * H + j] + r * s->gh[2 * H + j]));
             h[j] = (float)((1.0 - z) * n + z * h[j]);
         }
         return;
     }
     if (rnnrt_cell_is_rnn(m->cell)) {
         for (int j = 0; j < H; j++) {
-            double z = (double)g[j] + s->gh[j];
+            double z = clipped(m, (double)g[j] + s->gh[j]);
             double relu = z > 0.0 || isnan(z) ? z : 0.0;
             h[j] = (float)(m->cell == RNNRT_CELL_RNN_TANH ? tanh(z) : relu);
         }
@@ -114,15 +124,16 @@ typedef struct layer_io {
 } layer_io;
 
 /* Runs sequence b through one layer in one direction: forward from step 0, or backward from
- * its own last step; zeros its outputs past its end. */
+ * its own last step (rnnrt_runs_backward); zeros its outputs past its end. */
 static void run_sequence(const rnnrt_model *m, int layer, int dir,
                          const layer_io *io, int b, float *h, float *c, const scratch *s)
 {
     const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
     const int len = io->lengths ? io->lengths[b] : io->seq_len;
     const size_t out_width = (size_t)m->directions * m->h_size;
+    const bool backward = rnnrt_runs_backward(m, layer, dir);
     for (int step = 0; step < len; step++) {
-        int t = dir == 0 ? step : len - 1 - step;
+        int t = backward ? len - 1 - step : step;
         const float *x = io->in + ((size_t)t * io->batch + b) * w->in_size;
         cell_step(m, layer * m->directions + dir, x, h, c, s);
         memcpy(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, h,

@@ -80,6 +80,16 @@ int rnnrt_model_has_bias(const rnnrt_model *m)
     return m ? m->has_bias : -1;
 }
 
+int rnnrt_model_layer_reverse(const rnnrt_model *m, int layer)
+{
+    return !m || layer < 0 || layer >= m->layers ? -1 : m->layer_reverse[layer];
+}
+
+float rnnrt_model_clip(const rnnrt_model *m)
+{
+    return m ? m->clip : -1.0f;
+}
+
 const rnnrt_kernels *rnnrt_model_kernels(const rnnrt_model *m)
 {
     return m->options.kernels ? m->options.kernels : rnnrt_active_kernels();

@@ -43,6 +43,13 @@ struct rnnrt_model {
     int input_size, hidden, proj;
     int h_size;         /* width of h: proj if > 0, else hidden */
     bool has_bias;
+    /* Metadata rnnrt.direction and rnnrt.clip (model_metadata.c). A one-direction layer may
+     * run backward in time (ONNX direction=reverse, Keras go_backwards); its output at step
+     * t is still written at t. clip > 0 clamps every gate pre-activation to [-clip, clip]
+     * before its activation (ONNX's clip); 0: no clipping. */
+    bool layer_reverse[RNNRT_MAX_LAYERS];
+    int reverse_layers; /* how many of layer_reverse are set */
+    float clip;
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
     float *arena;        /* owns the vectors of w */
     struct rnnrt_stack *stack; /* embedding, head, vocabulary (stack.h); NULL if none */
@@ -65,6 +72,13 @@ static inline const rnnrt_layer_weights *rnnrt_weights(const rnnrt_model *m, int
                                                        int direction)
 {
     return &m->w[layer * m->directions + direction];
+}
+
+/* Whether layer `layer`, direction `dir` reads its sequence from the end: the second
+ * direction of a bidirectional layer, or a one-direction layer declared reverse. */
+static inline bool rnnrt_runs_backward(const rnnrt_model *m, int layer, int dir)
+{
+    return dir == 1 || m->layer_reverse[layer];
 }
 
 /* GRU and the vanilla RNN keep h only; the LSTM cells also keep c. */

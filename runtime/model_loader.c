@@ -18,6 +18,7 @@
 #include "error.h"
 #include "dispatch.h"
 #include "model.h"
+#include "model_metadata.h"
 #include "pack.h"
 #include "safetensors.h"
 #include "stack.h"
@@ -511,6 +512,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
         s = collect_tensors(&ld);
     if (!s)
         s = infer_architecture(&ld, m);
+    if (!s)
+        s = rnnrt_model_parse_run_keys(file, m);
     for (int layer = 0; !s && layer < m->layers; layer++)
         for (int dir = 0; !s && dir < m->directions; dir++)
             s = check_layer(&ld, m, layer, dir);

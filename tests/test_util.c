@@ -184,3 +184,11 @@ int model_has_c(const rnnrt_model *m)
     rnnrt_cell c = rnnrt_model_cell(m);
     return c == RNNRT_CELL_LSTM || c == RNNRT_CELL_LSTM_PEEPHOLE || c == RNNRT_CELL_LSTM_COUPLED;
 }
+
+int model_any_reverse_layer(const rnnrt_model *m)
+{
+    for (int k = 0; k < rnnrt_model_num_layers(m); k++)
+        if (rnnrt_model_layer_reverse(m, k))
+            return 1;
+    return 0;
+}

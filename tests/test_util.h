@@ -23,6 +23,10 @@ void golden_load(const char *dir, const char *name, golden *g);
 
 /* 1 when m's state has a c (the LSTM cells), 0 for GRU and RNN. */
 int model_has_c(const rnnrt_model *m);
+
+/* 1 when a layer of m runs backward in time (rnnrt.direction=reverse): its state is the
+ * initial and final state, so chunks of a sequence do not compose. */
+int model_any_reverse_layer(const rnnrt_model *m);
 void golden_free(golden *g);
 
 /* The lines of a MANIFEST file (the test fails if it cannot be read). */

@@ -17,20 +17,29 @@ Formats (from INPUT's extension unless --format says):
          gates z, r, h, bias [2, 3H]), which is PyTorch's GRU; SimpleRNN (tanh or relu) is
          rnnrt.cell=rnn_tanh / rnn_relu. Embedding(mask_zero=True) with trailing
          padding: pass the lengths. return_sequences=False: take rnnrt's last step.
-         Refused, naming the layer and attribute: GRU reset_after=False, a lone
-         go_backwards, other activations (SimpleRNN: tanh or relu), merge_mode other than
-         concat, other layers. Needs python3-h5py.
+         go_backwards=True (without Bidirectional) gives rnnrt.direction=reverse for that
+         layer and, since Keras hands the next layer its outputs in the order it computed
+         them, for the layers after it until the next go_backwards; where the last layer
+         runs backward, Keras' output sequence is rnnrt's reversed in time (Keras' step k
+         is rnnrt's step T-1-k; return_sequences=False: rnnrt's step 0).
+         Refused, naming the layer and attribute: GRU reset_after=False, go_backwards
+         inside Bidirectional, other activations (SimpleRNN: tanh or relu), merge_mode
+         other than concat, other layers. Needs python3-h5py.
   onnx   ONNX LSTM, GRU and RNN nodes, in graph order as stacked layers (as torch.onnx.export
          writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's,
          RNN (activations Tanh or Relu) is rnnrt.cell=rnn_tanh / rnn_relu;
-         B = [Wb, Rb]; forward or bidirectional; peepholes (P) give
+         B = [Wb, Rb]; forward, reverse (rnnrt.direction=reverse, one word per node
+         when they differ; sequence_lens reverse each sequence within its length, as ONNX
+         Runtime does) or bidirectional; clip (the same in every node) gives rnnrt.clip;
+         peepholes (P) give
          rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
          weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
          i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
-         rnnrt_state_write). Refused, naming the node and attribute: direction=reverse,
-         clip, layout=1, GRU linear_before_reset=0, other activations (RNN: Tanh or Relu),
-         input_forget=1 with p_i/p_o peepholes. Other nodes (an exported embedding's
-         Gather, a head's Gemm) are not converted. Needs python3-onnx.
+         rnnrt_state_write). Refused, naming the node and attribute: layout=1, GRU
+         linear_before_reset=0, other activations (RNN: Tanh or Relu), input_forget=1 with
+         p_i/p_o peepholes, clips that differ between nodes or are not positive. Other
+         nodes (an exported embedding's Gather, a head's Gemm) are not converted. Needs
+         python3-onnx.
 
 The check runs the written file through rnnrt (the installed package, `pip install .`, or
 else the clone's python/rnnrt over librnnrt.so: $RNNRT_LIB or a build*/ tree) and the
@@ -392,9 +401,9 @@ def from_keras(path):
                 if cfg.get("merge_mode", "concat") != "concat":
                     raise ConvertError(f"{lname}: merge_mode={cfg.get('merge_mode')}; rnnrt "
                                        "concatenates the directions ('concat')")
-            elif cfg.get("go_backwards"):
-                raise ConvertError(f"{lname}: go_backwards=True without Bidirectional (a lone "
-                                   "reverse direction) is not supported yet")
+                if inner_cfg.get("go_backwards"):
+                    raise ConvertError(f"{lname}: go_backwards=True inside Bidirectional (the "
+                                       "forward half reading backward) is not supported")
             if not inner_cfg.get("return_sequences", True):
                 out.notes.append(f"{lname} has return_sequences=False: Keras' output is rnnrt's "
                                  "last step (last_step_only)" + (
@@ -438,6 +447,22 @@ def from_keras(path):
             for key in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if biased else ()):
                 out.tensors[names[key]] = np.ascontiguousarray(w[key], np.float32)
     out.metadata["rnnrt.cell"] = cell
+    # Keras' go_backwards reverses the layer's input and returns its outputs in the order it
+    # computed them, so the next layer reads them backward in time too: layer k runs backward
+    # in time when an odd number of layers up to it have go_backwards.
+    backward, flips = [], False
+    for cls, cfg, dirs, lname in rnns:
+        flips ^= len(dirs) == 1 and bool(cfg.get("go_backwards"))
+        backward.append(flips)
+    if any(backward):
+        words = ["reverse" if b else "forward" for b in backward]
+        out.metadata["rnnrt.direction"] = "reverse" if all(backward) else ",".join(words)
+        if backward[-1]:
+            out.notes.append("go_backwards: Keras returns the last layer's outputs in the order "
+                             "it computed them, from the last step to the first; rnnrt writes "
+                             "the output of step t at t, so Keras' sequence is rnnrt's reversed "
+                             "in time (with return_sequences=False Keras' output is rnnrt's "
+                             "step 0, or with lengths, rnnrt's step 0 of each sequence)")
     if emb is not None:
         out.tensors["embedding.weight"] = np.ascontiguousarray(emb, np.float32)
         out.metadata["rnnrt.embedding"] = "embedding"
@@ -451,10 +476,15 @@ def from_keras(path):
         x = emb[inputs].astype(np.float64) if kind == "tokens" else inputs.astype(np.float64)
         for cls, cfg, dirs, _ in rnns:
             act = cfg.get("activation", "tanh")
+            if len(dirs) == 1 and cfg.get("go_backwards"):  # outputs in computing order
+                x = keras_reference_rnn(cls, dirs[0], x, H, True, act)[::-1]
+                continue
             ys = [keras_reference_rnn(cls, dirs[0], x, H, False, act)]
             if len(dirs) == 2:  # Keras re-reverses the backward output to align the steps
                 ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, act))
             x = np.concatenate(ys, axis=2)
+        if backward[-1]:  # Keras' order -> rnnrt's (the output of step t at t)
+            x = x[::-1]
         if head is not None:
             x = x @ head[0].astype(np.float64) + (0 if head[1] is None else head[1])
         return x
@@ -471,10 +501,16 @@ ONNX_RECURRENT = ("LSTM", "GRU", "RNN")
 
 
 def onnx_reference_node(op, attrs, W, R, B, P, x):
-    """The ONNX specification's LSTM / GRU / RNN on x [T,B,I] (float64): Y as [T,B,D*H]."""
+    """The ONNX specification's LSTM / GRU / RNN on x [T,B,I] (float64): Y as [T,B,D*H].
+    direction=reverse runs its one direction from T-1 to 0; clip clamps every gate's
+    pre-activation (as ONNX Runtime does: with the peepholes and, for the GRU's h gate, the
+    reset product inside)."""
     D, G, _ = W.shape
     H = R.shape[2]
     T, Bt = x.shape[:2]
+    clip = attrs.get("clip")
+    k = (lambda v: np.clip(v, -clip, clip)) if clip else (lambda v: v)  # noqa: E731
+    reverse = onnx_direction(attrs) == "reverse"
     outs = []
     for d in range(D):
         w, r = W[d].astype(np.float64), R[d].astype(np.float64)
@@ -482,32 +518,37 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
         rb = B[d][G:].astype(np.float64) if B is not None else np.zeros(G)
         h, c = np.zeros((Bt, H)), np.zeros((Bt, H))
         y = np.zeros((T, Bt, H))
-        for t in (range(T) if d == 0 else range(T - 1, -1, -1)):
+        for t in (range(T) if d == 0 and not reverse else range(T - 1, -1, -1)):
             if op == "LSTM":
                 p = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
                 g = x[t] @ w.T + h @ r.T + wb + rb
-                gi, go, gf, gc = (g[:, k * H:(k + 1) * H] for k in range(4))
+                gi, go, gf, gc = (g[:, j * H:(j + 1) * H] for j in range(4))
                 # input_forget couples f to i (ONNX Runtime: f = 1 - i; the f weights and
                 # the f peephole are not used)
-                i = sigmoid(gi + p[:H] * c)
-                f = 1 - i if attrs.get("input_forget", 0) else sigmoid(gf + p[2 * H:] * c)
-                c = f * c + i * np.tanh(gc)
-                o = sigmoid(go + p[H:2 * H] * c)
+                i = sigmoid(k(gi + p[:H] * c))
+                f = 1 - i if attrs.get("input_forget", 0) else sigmoid(k(gf + p[2 * H:] * c))
+                c = f * c + i * np.tanh(k(gc))
+                o = sigmoid(k(go + p[H:2 * H] * c))
                 h = o * np.tanh(c)
             elif op == "RNN":  # Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb), f Tanh or Relu
-                a = x[t] @ w.T + h @ r.T + wb + rb
+                a = k(x[t] @ w.T + h @ r.T + wb + rb)
                 relu = [v.decode() if isinstance(v, bytes) else v
                         for v in attrs.get("activations", [])][:1] == ["Relu"]
                 h = np.maximum(a, 0.0) if relu else np.tanh(a)
             else:
                 gx = x[t] @ w.T + wb
-                gz = sigmoid(gx[:, :H] + h @ r[:H].T + rb[:H])
-                gr = sigmoid(gx[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H])
-                gh = np.tanh(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:]))
+                gz = sigmoid(k(gx[:, :H] + h @ r[:H].T + rb[:H]))
+                gr = sigmoid(k(gx[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H]))
+                gh = np.tanh(k(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:])))
                 h = (1 - gz) * gh + gz * h
             y[t] = h
         outs.append(y)
     return np.concatenate(outs, axis=2)
+
+
+def onnx_direction(attrs):
+    direction = attrs.get("direction", b"forward")
+    return direction.decode() if isinstance(direction, bytes) else direction
 
 
 def onnx_node_label(node, index):
@@ -533,18 +574,23 @@ def from_onnx(path):
         raise ConvertError("the graph mixes " + " and ".join(sorted({n.op_type for n in nodes}))
                            + " nodes: rnnrt stacks layers of one cell")
     out = Converted()
-    layers, cell, D, H = [], None, None, None
+    layers, cell, D, H, clip, directions = [], None, None, None, None, []
     for k, node in enumerate(nodes):
         label = onnx_node_label(node, k)
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-        direction = attrs.get("direction", b"forward")
-        direction = direction.decode() if isinstance(direction, bytes) else direction
-        if direction == "reverse":
-            raise ConvertError(f"{label}: direction=reverse (a lone reverse direction) is not "
-                               "supported yet; forward and bidirectional are")
-        if "clip" in attrs:
-            raise ConvertError(f"{label}: clip={attrs['clip']:g} (cell clipping) is not "
-                               "supported yet")
+        direction = onnx_direction(attrs)
+        if direction not in ("forward", "reverse", "bidirectional"):
+            raise ConvertError(f"{label}: direction={direction}; expected forward, reverse or "
+                               "bidirectional")
+        directions.append(direction)
+        node_clip = attrs.get("clip")
+        if node_clip is not None and not (np.isfinite(node_clip) and node_clip > 0):
+            raise ConvertError(f"{label}: clip={node_clip:g}; rnnrt clips with a positive "
+                               "finite bound")
+        if k and node_clip != clip:
+            raise ConvertError(f"{label}: clip={node_clip} where the previous nodes have "
+                               f"{clip}: rnnrt has one clip for the whole stack")
+        clip = node_clip
         if attrs.get("layout", 0):
             raise ConvertError(f"{label}: layout=1 (batch-first) is not supported; rnnrt "
                                "takes time-major input")
@@ -620,6 +666,11 @@ def from_onnx(path):
                 out.tensors[names["weight_co"]] = P[d][H:2 * H].copy()
                 out.tensors[names["weight_cf"]] = P[d][2 * H:].copy()
     out.metadata["rnnrt.cell"] = cell
+    if "reverse" in directions:  # one word per node: D is 1 for all of them here
+        out.metadata["rnnrt.direction"] = "reverse" if set(directions) == {"reverse"} else \
+            ",".join(directions)
+    if clip is not None:  # ONNX Runtime clips with the attribute as float32
+        out.metadata["rnnrt.clip"] = "%.9g" % np.float32(clip)
     others = sorted({n.op_type for n in model.graph.node} - set(ONNX_RECURRENT) - {"Constant"})
     if others:
         out.notes.append("not converted (only the recurrent nodes are): " + ", ".join(others))
@@ -630,8 +681,9 @@ def from_onnx(path):
             x = onnx_reference_node(op, attrs, W, R, B, P, x)
         return x
     out.reference = reference
-    out.notes.append(f"ONNX {len(nodes)} {op} node(s), cell {cell}, {D} direction(s), "
-                     f"hidden {H}")
+    out.notes.append(f"ONNX {len(nodes)} {op} node(s), cell {cell}, {D} direction(s) ("
+                     f"{', '.join(directions)}), hidden {H}"
+                     + (f", clip {clip:g}" if clip is not None else ""))
     return out
 
 

@@ -17,8 +17,11 @@ and MANIFEST, the case names one per line in a stable order.
 
 References: PyTorch's output for nn.LSTM / nn.GRU / nn.RNN cases, computed in float64 from the
 float32 weights and inputs, then rounded to float32 (packed sequences for lengths, padded back to T
-with zeros); an independent NumPy float64 implementation of the
-equations in docs/model-format.md for the peephole and coupled-gate LSTMs. That NumPy oracle is
+with zeros); for stacks whose layers all run backward (rnnrt.direction=reverse), PyTorch on the
+input reversed within each length, its output reversed back; an independent NumPy float64
+implementation of the equations in docs/model-format.md for the peephole and coupled-gate LSTMs,
+stacks that mix forward and reverse layers and every rnnrt.clip case (each asserts that its clip
+changes y by more than 1e-2). That NumPy oracle is
 itself checked against PyTorch on every PyTorch case (and on reductions of the two variants to
 plain LSTMs) before anything is written. F16 / BF16 models: the weights are rounded to that dtype
 first and the reference is computed with the rounded weights. Output is deterministic: running
@@ -66,6 +69,16 @@ class Case:
     x_std: float = 1.0
     declare: bool = False          # write "rnnrt.cell" metadata (always for the variants)
     metadata: dict = field(default_factory=dict)
+    direction: str = ""            # rnnrt.direction: "reverse" or one word per layer ("": none)
+    clip: float = 0.0              # rnnrt.clip (0: none)
+
+    @property
+    def reverse(self):
+        """Per layer: does it run backward in time (a one-direction model)."""
+        words = self.direction.split(",") if self.direction else ["forward"]
+        words = words * self.L if len(words) == 1 else words
+        assert len(words) == self.L and set(words) <= {"forward", "reverse"}
+        return [w == "reverse" for w in words]
 
     @property
     def D(self):
@@ -154,6 +167,58 @@ CASES = [
          lengths=(12, 3, 12, 1, 7, 12, 5), init_state=True),
     Case("rnn_tanh_f16_prefix", "RNN tanh F16 weights under prefix 'encoder.rnn.'",
          cell="rnn_tanh", dtype="F16", prefix="encoder.rnn."),
+    # ---- a lone reverse direction (rnnrt.direction): PyTorch on the input reversed within
+    # each length where every layer runs backward, the NumPy oracle where directions mix ---
+    Case("lstm_reverse", "LSTM 1 layer, rnnrt.direction=reverse", direction="reverse"),
+    Case("lstm_reverse_2layer_lengths_state", "LSTM 2 layers reverse, lengths (3,5,1) + "
+         "h0/c0", L=2, lengths=(3, 5, 1), init_state=True, direction="reverse"),
+    Case("lstm_reverse_proj", "LSTM proj_size=5 reverse, lengths (4,2,5)", P=5,
+         lengths=(4, 2, 5), direction="reverse"),
+    Case("lstm_reverse_large", "LSTM I=33 H=64 T=20 B=5, 2 layers reverse, lengths",
+         I=33, H=64, T=20, B=5, L=2, lengths=(20, 17, 1, 20, 9), direction="reverse"),
+    Case("gru_reverse_lengths_state", "GRU 2 layers reverse, lengths (2,5,4) + h0",
+         cell="gru", L=2, lengths=(2, 5, 4), init_state=True, direction="reverse"),
+    Case("rnn_tanh_reverse", "RNN tanh reverse + h0", cell="rnn_tanh", init_state=True,
+         direction="reverse"),
+    Case("rnn_relu_reverse_lengths", "RNN relu 2 layers reverse, lengths (5,1,3)",
+         cell="rnn_relu", L=2, lengths=(5, 1, 3), direction="reverse"),
+    Case("lstm_mixed_directions", "LSTM 3 layers reverse,forward,reverse, lengths (4,5,2) "
+         "+ h0/c0 (NumPy)", L=3, lengths=(4, 5, 2), init_state=True,
+         direction="reverse,forward,reverse"),
+    Case("gru_forward_reverse", "GRU 2 layers forward,reverse (NumPy)", cell="gru", L=2,
+         direction="forward,reverse"),
+    Case("peephole_reverse_lengths", "peephole LSTM reverse, lengths (5,3,1) + h0/c0",
+         cell="lstm_peephole", lengths=(5, 3, 1), init_state=True, direction="reverse"),
+    Case("coupled_reverse", "coupled-gate LSTM 2 layers reverse", cell="lstm_coupled", L=2,
+         direction="reverse"),
+    # ---- cell clipping (rnnrt.clip, NumPy oracle): weights ~N(0,0.7) and x ~N(0,2) put
+    # most pre-activations past the clip, so the clamp decides the result -----------------
+    Case("lstm_clip", "LSTM clip 0.5", w_std=0.7, x_std=2.0, clip=0.5),
+    Case("lstm_clip_2layer_lengths_state", "LSTM 2 layers clip 0.75, lengths (3,5,1) + "
+         "h0/c0", L=2, lengths=(3, 5, 1), init_state=True, w_std=0.7, x_std=2.0, clip=0.75),
+    Case("lstm_clip_proj_bidir", "LSTM proj_size=5 bidirectional clip 0.5", P=5, bidir=True,
+         w_std=0.7, x_std=2.0, clip=0.5),
+    Case("lstm_clip_reverse_large", "LSTM I=33 H=64 T=20 B=5 reverse clip 1.25, lengths",
+         I=33, H=64, T=20, B=5, lengths=(20, 17, 1, 20, 9), w_std=0.4, x_std=2.0,
+         direction="reverse", clip=1.25),
+    Case("gru_clip", "GRU clip 0.5", cell="gru", w_std=0.7, x_std=2.0, clip=0.5),
+    Case("gru_clip_bidir_lengths_state", "GRU 2 layers bidirectional clip 0.6, lengths "
+         "(3,1,5) + h0", cell="gru", L=2, bidir=True, lengths=(3, 1, 5), init_state=True,
+         w_std=0.7, x_std=2.0, clip=0.6),
+    Case("gru_clip_large", "GRU I=33 H=64 T=12 B=5 reverse clip 1.5, lengths", cell="gru",
+         I=33, H=64, T=12, B=5, lengths=(12, 7, 1, 12, 3), w_std=0.4, x_std=2.0,
+         direction="reverse", clip=1.5),
+    Case("rnn_tanh_clip", "RNN tanh clip 0.5 + h0", cell="rnn_tanh", init_state=True,
+         w_std=0.7, x_std=2.0, clip=0.5),
+    Case("rnn_relu_clip", "RNN relu 2 layers clip 0.8, lengths (5,2,4)", cell="rnn_relu",
+         L=2, lengths=(5, 2, 4), w_std=0.7, x_std=2.0, clip=0.8),
+    Case("peephole_clip_state", "peephole LSTM clip 0.5 + h0/c0 (peepholes inside the clamp)",
+         cell="lstm_peephole", init_state=True, w_std=0.7, x_std=2.0, clip=0.5),
+    Case("peephole_clip_proj_reverse", "peephole LSTM proj_size=5 reverse clip 0.6, lengths",
+         cell="lstm_peephole", P=5, lengths=(2, 5, 3), w_std=0.7, x_std=2.0,
+         direction="reverse", clip=0.6),
+    Case("coupled_clip", "coupled-gate LSTM clip 0.5", cell="lstm_coupled", w_std=0.7,
+         x_std=2.0, clip=0.5),
     # ---- NumPy oracle: peephole and coupled-gate LSTM -------------------------------------
     Case("peephole_basic", "peephole LSTM 1 layer", cell="lstm_peephole"),
     Case("peephole_2layer_bidir_lengths", "peephole LSTM 2 layers bidirectional, lengths "
@@ -270,37 +335,40 @@ def _sigmoid(v):
     return 1.0 / (1.0 + np.exp(-v))
 
 
-def np_step(cell, p, s, x, h, c, H):
-    """One step of one direction of one layer, float64, per docs/model-format.md."""
+def np_step(cell, p, s, x, h, c, H, clip=0.0):
+    """One step of one direction of one layer, float64, per docs/model-format.md. clip > 0:
+    each gate's whole pre-activation is clamped to [-clip, clip] (ONNX's clip)."""
+    def k(v):
+        return np.clip(v, -clip, clip) if clip > 0 else v
     z = np.zeros(GATES[cell] * H)
     b_ih = p.get("bias_ih" + s, z)
     b_hh = p.get("bias_hh" + s, z)
     gi = p["weight_ih" + s] @ x + b_ih
     gh = p["weight_hh" + s] @ h + b_hh
     if cell == "rnn_tanh":
-        return np.tanh(gi + gh), None
+        return np.tanh(k(gi + gh)), None
     if cell == "rnn_relu":
-        return np.maximum(gi + gh, 0.0), None
+        return np.maximum(k(gi + gh), 0.0), None
     if cell == "gru":
-        r = _sigmoid(gi[:H] + gh[:H])
-        u = _sigmoid(gi[H:2 * H] + gh[H:2 * H])
-        n = np.tanh(gi[2 * H:] + r * gh[2 * H:])
+        r = _sigmoid(k(gi[:H] + gh[:H]))
+        u = _sigmoid(k(gi[H:2 * H] + gh[H:2 * H]))
+        n = np.tanh(k(gi[2 * H:] + r * gh[2 * H:]))
         return (1.0 - u) * n + u * h, None
     a = gi + gh
     if cell == "lstm":
-        i, f = _sigmoid(a[:H]), _sigmoid(a[H:2 * H])
-        g, o = np.tanh(a[2 * H:3 * H]), _sigmoid(a[3 * H:])
+        i, f = _sigmoid(k(a[:H])), _sigmoid(k(a[H:2 * H]))
+        g, o = np.tanh(k(a[2 * H:3 * H])), _sigmoid(k(a[3 * H:]))
         c2 = f * c + i * g
     elif cell == "lstm_peephole":
-        i = _sigmoid(a[:H] + p["weight_ci" + s] * c)
-        f = _sigmoid(a[H:2 * H] + p["weight_cf" + s] * c)
-        g = np.tanh(a[2 * H:3 * H])
+        i = _sigmoid(k(a[:H] + p["weight_ci" + s] * c))
+        f = _sigmoid(k(a[H:2 * H] + p["weight_cf" + s] * c))
+        g = np.tanh(k(a[2 * H:3 * H]))
         c2 = f * c + i * g
-        o = _sigmoid(a[3 * H:] + p["weight_co" + s] * c2)
+        o = _sigmoid(k(a[3 * H:] + p["weight_co" + s] * c2))
     elif cell == "lstm_coupled":
-        f = _sigmoid(a[:H])
+        f = _sigmoid(k(a[:H]))
         i = 1.0 - f
-        g, o = np.tanh(a[H:2 * H]), _sigmoid(a[2 * H:])
+        g, o = np.tanh(k(a[H:2 * H])), _sigmoid(k(a[2 * H:]))
         c2 = f * c + i * g
     else:
         raise ValueError(cell)
@@ -310,8 +378,11 @@ def np_step(cell, p, s, x, h, c, H):
     return h2, c2
 
 
-def np_forward(cell, params, H, P, L, D, x, lengths, h0, c0):
-    """Independent float64 reference: (y, hn, cn or None) with packed-sequence semantics."""
+def np_forward(cell, params, H, P, L, D, x, lengths, h0, c0, reverse=None, clip=0.0):
+    """Independent float64 reference: (y, hn, cn or None) with packed-sequence semantics.
+    reverse[k]: one-direction layer k runs from each sequence's last step to its first
+    (its output at step t stays at t); clip: as in np_step."""
+    reverse = reverse or [False] * L
     p = {n: v.astype(np.float64) for n, v in params.items()}
     T, B, _ = x.shape
     Hout = P or H
@@ -327,15 +398,39 @@ def np_forward(cell, params, H, P, L, D, x, lengths, h0, c0):
             for b in range(B):
                 h = np.zeros(Hout) if h0 is None else h0[idx, b].astype(np.float64)
                 c = np.zeros(H) if c0 is None else c0[idx, b].astype(np.float64)
-                steps = range(lengths[b]) if d == 0 else range(lengths[b] - 1, -1, -1)
+                back = d == 1 or reverse[k]
+                steps = range(lengths[b] - 1, -1, -1) if back else range(lengths[b])
                 for t in steps:
-                    h, c = np_step(cell, p, s, inp[t, b], h, c, H)
+                    h, c = np_step(cell, p, s, inp[t, b], h, c, H, clip)
                     out[t, b, d * Hout:(d + 1) * Hout] = h
                 hn[idx, b] = h
                 if c is not None:
                     cn[idx, b] = c
         inp = out
     return inp, hn, (None if cell in NO_CELL_STATE else cn)
+
+
+def flip_within(a, lengths):
+    """a [T,B,...] with each sequence b's first lengths[b] steps in reverse order (ONNX
+    Runtime's ReverseSequence); the steps past a length stay where they are."""
+    out = a.copy()
+    T, B = a.shape[:2]
+    for b in range(B):
+        n = T if lengths is None else lengths[b]
+        out[:n, b] = a[:n, b][::-1]
+    return out
+
+
+def torch_case(c, params, x, lens, h0, c0, dtype=np.float64):
+    """PyTorch's result for a case. A stack whose layers all run backward is PyTorch's
+    forward stack on the input reversed within each length, its outputs reversed back
+    (zeros past a length stay zeros)."""
+    if not c.reverse[0]:
+        return torch_forward(c.cell, params, c.I, c.H, c.P, c.L, c.D, c.bias, x, lens, h0, c0,
+                             dtype)
+    y, hn, cn = torch_forward(c.cell, params, c.I, c.H, c.P, c.L, c.D, c.bias,
+                              flip_within(x, lens), lens, h0, c0, dtype)
+    return flip_within(y, lens), hn, cn
 
 
 def max_rel_err(a, ref):
@@ -399,15 +494,19 @@ def make_case(c):
     x, lengths, h0, c0 = case_inputs(c, rng)
     lens = None if lengths is None else [int(v) for v in lengths]
 
-    ref_np = np_forward(c.cell, params, c.H, c.P, c.L, c.D, x, lens, h0, c0)
+    ref_np = np_forward(c.cell, params, c.H, c.P, c.L, c.D, x, lens, h0, c0, c.reverse,
+                        c.clip)
     fp32_error = None
-    if c.cell in TORCH_CELLS:
-        ref = torch_forward(c.cell, params, c.I, c.H, c.P, c.L, c.D, c.bias, x, lens, h0, c0)
+    if c.clip:  # the clamp must change the result, or the case would not test it
+        free = np_forward(c.cell, params, c.H, c.P, c.L, c.D, x, lens, h0, c0, c.reverse)
+        assert max_rel_err(ref_np[0], free[0]) > 1e-2, f"{c.name}: the clip does not bind"
+    by_torch = c.cell in TORCH_CELLS and not c.clip and len(set(c.reverse)) == 1
+    if by_torch:
+        ref = torch_case(c, params, x, lens, h0, c0)
         assert_close(c.name, ref_np, ref)
         # How far PyTorch's own float32 result is from the exact one: the tests allow rnnrt
         # twice that on ill-conditioned cases (see tests/test_golden.c).
-        ref32 = torch_forward(c.cell, params, c.I, c.H, c.P, c.L, c.D, c.bias, x, lens, h0, c0,
-                              dtype=np.float32)
+        ref32 = torch_case(c, params, x, lens, h0, c0, dtype=np.float32)
         fp32_error = max(max_rel_err(a.astype(np.float64), b) for a, b in zip(ref32, ref)
                          if b is not None)
     else:
@@ -426,6 +525,10 @@ def make_case(c):
     # rnn_relu: PyTorch's state_dict does not say which nonlinearity; tanh is the default.
     if c.declare or c.cell not in TORCH_CELLS or c.cell == "rnn_relu":
         metadata["rnnrt.cell"] = c.cell
+    if c.direction:
+        metadata["rnnrt.direction"] = c.direction
+    if c.clip:
+        metadata["rnnrt.clip"] = repr(c.clip)
 
     io = {"x": x}
     if lengths is not None:

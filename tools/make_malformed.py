@@ -285,6 +285,21 @@ def cases():
     add("rnn_relu_with_peephole.safetensors",
         make(plus(model(cell="rnn_relu"), {"weight_ci_l0": filled((2,))}),
              {"rnnrt.cell": "rnn_relu"}), "FORMAT", "weight_ci_l0")
+    # -- rnnrt.direction and rnnrt.clip: each refusal names its key
+    for fname, value in (("direction_unknown", "backward"), ("direction_empty", ""),
+                         ("direction_case", "Reverse"), ("direction_trailing_comma", "reverse,"),
+                         ("direction_too_many", "reverse,forward")):
+        add(f"{fname}.safetensors", make(base, {"rnnrt.direction": value}), "FORMAT",
+            "rnnrt.direction")
+    add("direction_layers_mismatch.safetensors",
+        make(model(L=3), {"rnnrt.direction": "reverse,forward"}), "FORMAT", "rnnrt.direction")
+    add("direction_reverse_bidirectional.safetensors",
+        make(model(bidir=True), {"rnnrt.direction": "reverse"}), "FORMAT", "bidirectional")
+    for fname, value in (("clip_zero", "0"), ("clip_negative", "-1"), ("clip_nan", "nan"),
+                         ("clip_inf", "inf"), ("clip_huge", "1e39"), ("clip_garbage", "3x"),
+                         ("clip_empty", ""), ("clip_space", " 1"), ("clip_hex", "0x1p2"),
+                         ("clip_tiny", "1e-50"), ("clip_comma", "0,5")):
+        add(f"{fname}.safetensors", make(base, {"rnnrt.clip": value}), "FORMAT", "rnnrt.clip")
     add("metadata_not_object.safetensors",
         make(base, edit=lambda h: h.update(__metadata__=["rnnrt.cell", "lstm"])),
         "FORMAT", "metadata")

@@ -86,6 +86,17 @@ static void print_model(const char *path, const rnnrt_model *m)
     printf("cell:         %s\n", rnnrt_model_cell_name(m));
     printf("layers:       %d x %d direction%s\n", rnnrt_model_num_layers(m),
            rnnrt_model_num_directions(m), rnnrt_model_num_directions(m) > 1 ? "s" : "");
+    int reverse = 0;
+    for (int k = 0; k < rnnrt_model_num_layers(m); k++)
+        reverse += rnnrt_model_layer_reverse(m, k) == 1;
+    if (reverse) { /* rnnrt.direction: which layers read their sequence from the end */
+        printf("direction:   ");
+        for (int k = 0; k < rnnrt_model_num_layers(m); k++)
+            printf(" %s", rnnrt_model_layer_reverse(m, k) ? "reverse" : "forward");
+        printf("\n");
+    }
+    if (rnnrt_model_clip(m) > 0.0f)
+        printf("clip:         %.9g (gate pre-activations)\n", rnnrt_model_clip(m));
     printf("input size:   %d\n", rnnrt_model_input_size(m));
     printf("hidden size:  %d%s\n", rnnrt_model_hidden_size(m),
            rnnrt_model_has_bias(m) ? "" : " (no bias)");

@@ -73,8 +73,12 @@ RNNRT_API rnnrt_status rnnrt_state_write(rnnrt_state *s, const float *h, const f
 
 /* x: [seq_len][batch][input_size], y: [seq_len][batch][output_size], time-major.
  * state NULL: start from zeros, discard the final state. Otherwise start from it and leave
- * the final state in it (PyTorch's h_0/c_0 -> h_n/c_n), so for unidirectional models two
- * calls on consecutive chunks give the same y as one call on the whole sequence.
+ * the final state in it (PyTorch's h_0/c_0 -> h_n/c_n), so for models whose layers all run
+ * forward two calls on consecutive chunks give the same y as one call on the whole
+ * sequence. A direction that runs backward in time (bidirectional models, and layers
+ * declared reverse: rnnrt_model_layer_reverse) starts at the end of the sequence: the state
+ * is its initial and final state (ONNX's initial_h -> Y_h, after step 0), and chunks do not
+ * compose (such a model cannot stream step by step).
  * lengths NULL: every sequence has seq_len steps. Otherwise 1 <= lengths[b] <= seq_len, with
  * PyTorch's packed-sequence semantics: y is zero past each sequence's end, its final state is
  * the one at its own last step, the reverse direction starts at its own last step. */
@@ -112,6 +116,14 @@ RNNRT_API int          rnnrt_model_hidden_size(const rnnrt_model *m);    /* unit
 RNNRT_API int          rnnrt_model_proj_size(const rnnrt_model *m);      /* LSTM projection, 0 if none */
 RNNRT_API int          rnnrt_model_state_h_size(const rnnrt_model *m);   /* proj_size if set, else H */
 RNNRT_API int          rnnrt_model_has_bias(const rnnrt_model *m);       /* 0 for bias=False models */
+/* 1 when layer `layer` (0-based) of a one-direction model runs backward in time (metadata
+ * rnnrt.direction: ONNX direction=reverse, Keras go_backwards), 0 when it runs forward or
+ * the model is bidirectional; -1 when m is NULL or layer is out of range. y[t] is always
+ * the output at input step t: a reverse layer's y[t] has seen steps t..len-1. */
+RNNRT_API int          rnnrt_model_layer_reverse(const rnnrt_model *m, int layer);
+/* The bound gate pre-activations are clamped to (metadata rnnrt.clip, ONNX's clip), 0 for
+ * none; -1 when m is NULL. */
+RNNRT_API float        rnnrt_model_clip(const rnnrt_model *m);
 
 /* The batch a state was created for. */
 RNNRT_API int          rnnrt_state_batch(const rnnrt_state *s);

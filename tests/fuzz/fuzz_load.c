@@ -112,8 +112,13 @@ static void run_variant(const rnnrt_model *m, const float *x, float *y, float *y
     /* 3. the state carries on: a second call from the state left by the first */
     forward(m, s, x, T, NULL, y2, ny);
 
-    /* 4. unidirectional: chunks of 1 and T-1 steps equal one call of T steps */
-    if (rnnrt_model_num_directions(m) == 1) {
+    /* 4. forward in time only: chunks of 1 and T-1 steps equal one call of T steps (a
+     * layer declared reverse starts from the end of each call, as the backward half of a
+     * bidirectional layer does) */
+    int any_reverse = 0;
+    for (int l = 0; l < rnnrt_model_num_layers(m); l++)
+        any_reverse |= rnnrt_model_layer_reverse(m, l) == 1;
+    if (rnnrt_model_num_directions(m) == 1 && !any_reverse) {
         FUZZ_CHECK(rnnrt_state_reset(s) == RNNRT_OK, "reset");
         forward(m, s, x, 1, NULL, y2, step);
         forward(m, s, x + (size_t)B * in, T - 1, NULL, y2 + step, ny - step);

@@ -483,6 +483,39 @@ class KerasItself(Base):
             np.float32) for w in model.get_weights()])
         self.compare("functional 2 x LSTM + Dense", model, x, lambda m: self.floats(m, x))
 
+    def test_go_backwards(self):
+        """go_backwards=True: Keras returns the outputs in the order it computed them (last
+        step first) and the next layer reads them so; rnnrt writes step t at t, so where the
+        last layer runs backward Keras' sequence is rnnrt's reversed in time."""
+        L = keras.layers
+        x = np.random.default_rng(40).standard_normal((3, 6, 4)).astype(np.float32)
+        flipped = lambda m: self.floats(m, x)[:, ::-1]  # noqa: E731
+        for case, layers, got in (
+                ("LSTM go_backwards", [L.LSTM(5, go_backwards=True, return_sequences=True)],
+                 flipped),
+                ("GRU go_backwards", [L.GRU(5, go_backwards=True, return_sequences=True)],
+                 flipped),
+                ("SimpleRNN go_backwards", [L.SimpleRNN(5, go_backwards=True,
+                                                        return_sequences=True)], flipped),
+                ("SimpleRNN relu go_backwards", [L.SimpleRNN(5, activation="relu",
+                                                             go_backwards=True,
+                                                             return_sequences=True)], flipped),
+                ("LSTM go_backwards, LSTM, Dense (reverse,reverse)", [
+                    L.LSTM(5, go_backwards=True, return_sequences=True),
+                    L.LSTM(5, return_sequences=True), L.Dense(3)], flipped),
+                ("GRU, GRU go_backwards (forward,reverse)", [
+                    L.GRU(4, return_sequences=True),
+                    L.GRU(4, go_backwards=True, return_sequences=True)], flipped),
+                ("2 x SimpleRNN go_backwards + Dense (reverse,forward)", [
+                    L.SimpleRNN(4, go_backwards=True, return_sequences=True),
+                    L.SimpleRNN(4, go_backwards=True, return_sequences=True), L.Dense(2)],
+                 lambda m: self.floats(m, x)),
+                ("LSTM go_backwards return_sequences=False + Dense (rnnrt's step 0)", [
+                    L.LSTM(5, go_backwards=True), L.Dense(3)],
+                 lambda m: self.floats(m, x)[:, 0])):
+            model = self.build(layers, 41, (None, 4))
+            self.compare(case, model, x, got)
+
     def test_last_step_head(self):
         """return_sequences=False then Dense: rnnrt's last-step head output."""
         L = keras.layers
@@ -526,7 +559,6 @@ class KerasItself(Base):
         L = keras.layers
         for case, layers, msg in (
                 ("GRU reset_after=False", [L.GRU(4, reset_after=False)], "gru.*reset_after"),
-                ("go_backwards", [L.LSTM(4, go_backwards=True)], "lstm.*go_backwards"),
                 ("SimpleRNN sigmoid", [L.SimpleRNN(4, activation="sigmoid")],
                  "simple_rnn.*activation=sigmoid"),
                 ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
@@ -550,7 +582,7 @@ class OnnxRuntime(Base):
             raise unittest.SkipTest(ORT_MISSING)
 
     def graph(self, rng, op, D, attrs, peephole=False, I=3, H=4, with_state=True,
-              with_lens=True, P=None):
+              with_lens=True, P=None, name=None):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
         G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
@@ -565,7 +597,8 @@ class OnnxRuntime(Base):
             ins.append("P")
         while not ins[-1]:
             ins.pop()
-        direction = {1: "forward", 2: "bidirectional"}[D]
+        attrs = dict(attrs)
+        direction = attrs.pop("direction", {1: "forward", 2: "bidirectional"}[D])
         node = helper.make_node(op, ins, ["y"], name=f"{op.lower()}_node", hidden_size=H,
                                 direction=direction, **attrs)
         f = TensorProto.FLOAT
@@ -578,7 +611,7 @@ class OnnxRuntime(Base):
                 inputs.append(helper.make_tensor_value_info("c0", f, [D, "N", H]))
         graph = helper.make_graph([node], "g", inputs, [helper.make_tensor_value_info(
             "y", f, None)], [numpy_helper.from_array(a, n) for n, a in consts.items()])
-        path = self.path(f"{op}.onnx")
+        path = self.path(name or f"{op}.onnx")
         onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), path)
         return path
 
@@ -591,7 +624,7 @@ class OnnxRuntime(Base):
                      {k: v for k, v in feed.items() if k in names})[0]
         return y
 
-    def check(self, case, path, D, H, cell, T=7, N=3, I=3, lens=True, state=True, seed=0):
+    def feed(self, T, N, I, D, H, lens, state, seed):
         rng = np.random.default_rng(seed)
         x = rng.standard_normal((T, N, I)).astype(np.float32)
         feed = {"x": x}
@@ -601,9 +634,23 @@ class OnnxRuntime(Base):
         if state:
             feed["h0"] = rng.standard_normal((D, N, H)).astype(np.float32)
             feed["c0"] = rng.standard_normal((D, N, H)).astype(np.float32)
+        return x, lengths, feed
+
+    def ort_y(self, path, feed, T, N, D, H):
         y = self.ort_run(path, feed)
         if y.ndim == 4:  # ONNX Y [T, D, N, H] -> [T, N, D*H]
             y = y.transpose(0, 2, 1, 3).reshape(T, N, D * H)
+        return y
+
+    def check(self, case, path, D, H, cell, T=7, N=3, I=3, lens=True, state=True, seed=0,
+              unclipped=None):
+        """unclipped: the same graph without its clip, which must give other outputs (the
+        clip binds)."""
+        x, lengths, feed = self.feed(T, N, I, D, H, lens, state, seed)
+        y = self.ort_y(path, feed, T, N, D, H)
+        if unclipped is not None:
+            free = self.ort_y(unclipped, feed, T, N, D, H)
+            self.assertGreater(rel_err(free, y), 1e-2, case + ": the clip does not bind")
         m = self.convert(path)
         self.assertEqual(m.cell, cell, case)
         st = None
@@ -660,6 +707,51 @@ class OnnxRuntime(Base):
                                       with_state=state, with_lens=lens)
                     self.check(case, path, D, 4, "rnn_" + act.lower(), lens=lens, state=state)
 
+    def test_reverse(self):
+        """direction=reverse: ONNX Runtime reverses each sequence within its own length."""
+        rng = np.random.default_rng(28)
+        for op, cell, attrs in (("LSTM", "lstm", {}), ("GRU", "gru", {"linear_before_reset": 1}),
+                                ("RNN", "rnn_tanh", {}),
+                                ("RNN", "rnn_relu", {"activations": ["Relu"]})):
+            for lens, state in ((False, False), (True, False), (False, True), (True, True)):
+                case = f"{op} {cell} direction=reverse" + (" sequence_lens" if lens else "") + \
+                    (" initial states" if state else "")
+                path = self.graph(rng, op, 1, dict(attrs, direction="reverse"),
+                                  with_state=state, with_lens=lens)
+                self.check(case, path, 1, 4, cell, lens=lens, state=state)
+        for case, attrs, peephole, cell in (
+                ("LSTM peephole direction=reverse", {}, True, "lstm_peephole"),
+                ("LSTM input_forget=1 direction=reverse", {"input_forget": 1}, False,
+                 "lstm_coupled")):
+            path = self.graph(rng, "LSTM", 1, dict(attrs, direction="reverse"),
+                              peephole=peephole)
+            self.check(case + " sequence_lens initial states", path, 1, 4, cell)
+
+    def test_clip(self):
+        """clip 0.3, where these weights and inputs give pre-activations of about +-2: most
+        gates are clamped (each case checks that the clip changes ONNX Runtime's output)."""
+        rng = np.random.default_rng(29)
+        for op, cell, attrs, D, peephole in (
+                ("LSTM", "lstm", {}, 1, False), ("LSTM", "lstm", {}, 2, False),
+                ("LSTM", "lstm", {"direction": "reverse"}, 1, False),
+                ("LSTM", "lstm_peephole", {}, 1, True),
+                ("LSTM", "lstm_coupled", {"input_forget": 1}, 1, False),
+                ("GRU", "gru", {"linear_before_reset": 1}, 1, False),
+                ("GRU", "gru", {"linear_before_reset": 1}, 2, False),
+                ("GRU", "gru", {"linear_before_reset": 1, "direction": "reverse"}, 1, False),
+                ("RNN", "rnn_tanh", {}, 1, False), ("RNN", "rnn_tanh", {}, 2, False),
+                ("RNN", "rnn_relu", {"activations": ["Relu"]}, 1, False)):
+            for lens, state in ((False, False), (True, True)):
+                seed = int(rng.integers(1 << 30))
+                free = self.graph(np.random.default_rng(seed), op, D, attrs, peephole=peephole,
+                                  with_state=state, with_lens=lens, name="free.onnx")
+                path = self.graph(np.random.default_rng(seed), op, D, dict(attrs, clip=0.3),
+                                  peephole=peephole, with_state=state, with_lens=lens)
+                case = f"{op} {cell} D={D} {attrs.get('direction', '')} clip=0.3" + (
+                    " sequence_lens initial states" if lens else "")
+                self.check(case.replace("  ", " "), path, D, 4, cell, lens=lens, state=state,
+                           unclipped=free)
+
     def test_torch_export_stacks(self):
         torch.manual_seed(24)
         x = np.random.default_rng(25).standard_normal((5, 2, 4)).astype(np.float32)
@@ -684,9 +776,8 @@ class OnnxRuntime(Base):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
         rng = np.random.default_rng(26)
-        cases = [("LSTM", {"direction": "reverse"}, "lstm_node.*direction=reverse"),
-                 ("GRU", {"linear_before_reset": 0}, "gru_node.*linear_before_reset=0"),
-                 ("LSTM", {"clip": 3.0}, "lstm_node.*clip=3"),
+        cases = [("GRU", {"linear_before_reset": 0}, "gru_node.*linear_before_reset=0"),
+                 ("LSTM", {"clip": -3.0}, "lstm_node.*clip=-3"),
                  ("LSTM", {"layout": 1}, "lstm_node.*layout=1"),
                  ("GRU", {"activations": ["Sigmoid", "Relu"]}, "gru_node.*activations")]
         for op, attrs, msg in cases:
