@@ -8,6 +8,7 @@
  * the compiler. Outside valgrind the macros do nothing and the program prints a checksum
  * per case (a smoke test).
  *
+ * Cases: each shape under each variant with f32 weights, and one bf16 and one int8 pass.
  * usage: rnnrt-icount [--list] [CASE...]     (no CASE: all of them)
  */
 #include <stdint.h>
@@ -41,6 +42,12 @@ static const struct shape shapes[] = {
 };
 static const char *const variants[] = {"reference", "blocked"};
 
+/* The reduced-precision weights: one bf16 and one int8 pass of the blocked variant. */
+static const struct reduced {
+    size_t shape;
+    const char *weights;
+} reduced_cases[] = {{0, "bf16"}, {3, "int8"}};
+
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
 
@@ -59,10 +66,18 @@ static int selected(const char *name, int argc, char **argv)
     return 0;
 }
 
-static int run_case(const struct shape *s, const char *variant, const char *name)
+static int run_case(const struct shape *s, const char *variant, const char *weights,
+                    const char *name)
 {
-    rnnrt_model *m;
-    if (rnnrt_bench_make_model(s->cell, s->H, s->I, 20261122, &m) != RNNRT_OK) {
+    rnnrt_model *m = NULL;
+    rnnrt_options *o = NULL;
+    rnnrt_status made = rnnrt_options_create(&o);
+    if (!made && weights)
+        made = rnnrt_options_set(o, "weights", weights);
+    if (!made)
+        made = rnnrt_bench_make_model_ex(s->cell, s->H, s->I, 20261122, o, &m);
+    rnnrt_options_free(o);
+    if (made != RNNRT_OK) {
         fprintf(stderr, "rnnrt-icount: %s: %s\n", name, rnnrt_last_error());
         return 1;
     }
@@ -109,7 +124,17 @@ int main(int argc, char **argv)
             if (list)
                 printf("%s\n", name);
             else if (selected(name, argc, argv))
-                rc |= run_case(&shapes[s], variants[v], name);
+                rc |= run_case(&shapes[s], variants[v], NULL, name);
         }
+    for (size_t r = 0; r < sizeof reduced_cases / sizeof reduced_cases[0]; r++) {
+        case_name(name, sizeof name, &shapes[reduced_cases[r].shape], "blocked");
+        strcat(name, "/");
+        strcat(name, reduced_cases[r].weights);
+        if (list)
+            printf("%s\n", name);
+        else if (selected(name, argc, argv))
+            rc |= run_case(&shapes[reduced_cases[r].shape], "blocked", reduced_cases[r].weights,
+                           name);
+    }
     return rc;
 }
