@@ -340,8 +340,8 @@ def _options(weights: str, isa_name: str, threads: Optional[int]):
 class Model:
     """A loaded model (rnnrt_model), from a safetensors file or its bytes.
 
-    weights: "f32" (bf16 and int8 are reserved: the library refuses them for now); isa:
-    "auto" or a kernel set name; threads: this model's thread count (None: the library's
+    weights: "f32", "bf16" or "int8" (the recurrent matrices rounded at load, everything
+    else float32: docs/reduced-precision.md); isa: "auto" or a kernel set name; threads: this model's thread count (None: the library's
     default). A model is immutable and may be shared by threads, each with its own State.
     """
 

@@ -185,9 +185,24 @@ def test_errors_carry_the_library_message():
         m.forward(np.zeros((5, 2, 3), np.float32), lengths=[5, 6])
     with pytest.raises(rnnrt.Error, match="x must have shape"):
         m.forward(np.zeros((5, 2, 4), np.float32))
-    with pytest.raises(rnnrt.Error) as e:
-        rnnrt.Model.from_torch(nn.GRU(3, 4), weights="bf16")  # not yet in the library
-    assert e.value.status == rnnrt.E_UNSUPPORTED
+    with pytest.raises(rnnrt.Error, match="weights") as e:
+        rnnrt.Model.from_torch(nn.GRU(3, 4), weights="f16")
+    assert e.value.status == rnnrt.E_INVALID
+
+
+def test_reduced_precision_weights():
+    """bf16 and int8 load from Python and stay near PyTorch's float32 result: bf16 moves a
+    weight by at most 2^-9 of itself, int8 by 1/254 of its row's largest; on this small GRU
+    (T=6) that moves outputs by ~1e-3 and ~1e-2; 0.05 catches a wrong mapping (errors ~0.3)."""
+    torch.manual_seed(3)
+    gru = nn.GRU(5, 16)
+    x = np.random.default_rng(3).uniform(-1, 1, (6, 2, 5)).astype(np.float32)
+    want = gru(torch.from_numpy(x))[0].detach().numpy()
+    for weights in ("bf16", "int8"):
+        m = rnnrt.Model.from_torch(gru, weights=weights)
+        assert m.weights == weights
+        err = np.abs(m.forward(x) - want).max()
+        assert 0 < err < 0.05, (weights, err)
 
 
 def test_options_threads_and_isa():
