@@ -52,6 +52,28 @@ def load_corpus():
     return text
 
 
+# The last 2% of the corpus is held out, and evaluate() reads it as VALID_BATCH streams cut
+# into windows of VALID_SEQ steps (tools/quality_report.py measures it the same way).
+TRAIN_FRACTION = 0.98
+VALID_SEQ, VALID_BATCH = 200, 16
+
+
+def encode(text):
+    """(vocab, ids): the corpus's characters in sorted order (token k is the k-th) and the
+    text as int64 token ids."""
+    vocab = "".join(sorted(set(text)))
+    index = np.zeros(128, dtype=np.int64)
+    for k, c in enumerate(vocab):
+        index[ord(c)] = k
+    return vocab, index[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
+
+
+def split(data):
+    """(train, valid): the token ids before and after the held-out cut."""
+    cut = int(len(data) * TRAIN_FRACTION)
+    return data[:cut], data[cut:]
+
+
 def build(vocab, emb, hidden, layers):
     import torch
     from torch import nn
@@ -131,13 +153,8 @@ def main():
     torch.backends.mkldnn.enabled = False  # its LSTM is several times slower here
 
     text = load_corpus()
-    vocab = "".join(sorted(set(text)))
-    index = np.zeros(128, dtype=np.int64)
-    for k, c in enumerate(vocab):
-        index[ord(c)] = k
-    data = index[np.frombuffer(text.encode("ascii"), dtype=np.uint8)]
-    split = int(len(data) * 0.98)
-    train, valid = data[:split], data[split:]
+    vocab, data = encode(text)
+    train, valid = split(data)
     print(f"corpus: {len(text)} characters, vocabulary of {len(vocab)}; training on "
           f"{len(train)}, validating on {len(valid)}")
 
@@ -163,7 +180,7 @@ def main():
             print(f"step {step}/{args.steps}: loss {float(loss) / np.log(2):.3f} bits/char, "
                   f"{time.time() - start:.0f} s", flush=True)
     minutes = (time.time() - start) / 60
-    bpc = evaluate(model, valid, 200, 16)
+    bpc = evaluate(model, valid, VALID_SEQ, VALID_BATCH)
     print(f"trained in {minutes:.1f} min ({args.threads} thread(s)); validation "
           f"{bpc:.3f} bits/char")
     print(sample(model, vocab, "The ", 300))

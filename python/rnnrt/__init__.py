@@ -340,8 +340,9 @@ def _options(weights: str, isa_name: str, threads: Optional[int]):
 class Model:
     """A loaded model (rnnrt_model), from a safetensors file or its bytes.
 
-    weights: "f32", "bf16" or "int8" (the recurrent matrices rounded at load, everything
-    else float32: docs/reduced-precision.md); isa: "auto" or a kernel set name; threads: this model's thread count (None: the library's
+    weights: "f32", "bf16" or "int8" (the recurrent and projection matrices rounded at load;
+    activations, state, biases, embedding, head and arithmetic stay float32); isa:
+    "auto" or a kernel set name; threads: this model's thread count (None: the library's
     default). A model is immutable and may be shared by threads, each with its own State.
     """
 
@@ -396,7 +397,7 @@ class Model:
 
     @property
     def weights(self) -> str:
-        """The weight format, "f32"."""
+        """The weight format: "f32", "bf16" or "int8"."""
         return _model_weights(self._p).decode() if has_model_options else "f32"
 
     @property
