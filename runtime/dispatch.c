@@ -104,6 +104,22 @@ static bool same_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
            same_tile(&f.gemm_proj, &g.gemm_proj) && same_tile(&f.gemm4_tall, &g.gemm4_tall);
 }
 
+/* Each bf16 and int8 tile gets its set's f32 tile of the same slot as `fn`: the one that
+ * gives its bytes on a panel widened to float32 (runtime/gemm.c widens once for many rows). */
+static void give_twins(rnnrt_kernels *k)
+{
+    rnnrt_gemm_slots f = rnnrt_kernels_gemms(k, RNNRT_WEIGHTS_F32);
+    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8};
+    for (int t = 0; t < 2; t++) {
+        rnnrt_gemm_ukernel *g[] = {&reduced[t]->gemm4, &reduced[t]->gemm3,
+                                   &reduced[t]->gemm_proj, &reduced[t]->gemm4_tall};
+        const rnnrt_gemm_ukernel *w[] = {&f.gemm4, &f.gemm3, &f.gemm_proj, &f.gemm4_tall};
+        for (int s = 0; s < 4; s++)
+            if (rnnrt_ukernel_present(g[s]) && w[s]->mr == g[s]->mr && w[s]->nr == g[s]->nr)
+                g[s]->fn = w[s]->fn;
+    }
+}
+
 /* The table of set `s`, or false when a slot stays empty (a set missing a kernel, or a CPU
  * without the set's features). */
 static bool fill(rnnrt_kernels *k, int s)
@@ -121,6 +137,7 @@ static bool fill(rnnrt_kernels *k, int s)
 #include "kernels.inc"
 #undef RNNRT_KERNEL
     k->units = k->gemm4.units;
+    give_twins(k);
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
            k->gemm4.fn &&

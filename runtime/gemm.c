@@ -29,6 +29,54 @@ static void call_tile(const rnnrt_gemm_ukernel *uk, size_t mr, size_t kb, const 
     }
 }
 
+/* A bf16 or int8 panel read by several row blocks is widened to float32 once, WIDEN_FLOATS
+ * at a time, and multiplied by the set's f32 tile of the same shape (uk->fn): its bytes are
+ * the reduced tile's (simd/kernels.h), without widening the panel again for every row
+ * block. 64 KB: a block stays in L2 while the row blocks reuse it, as f32 panels do. */
+#define WIDEN_FLOATS 16384
+static _Thread_local float widened[WIDEN_FLOATS] __attribute__((aligned(64)));
+
+static void widen_rows(const rnnrt_gemm_ukernel *uk, rnnrt_panel panel, size_t k0, size_t kw,
+                       float *dst)
+{
+    const size_t nr = (size_t)uk->nr, at = k0 * nr, n = kw * nr;
+    if (uk->dtype == RNNRT_WEIGHTS_BF16) {
+        const uint16_t *b = (const uint16_t *)panel.w + at;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t u = (uint32_t)b[i] << 16;
+            memcpy(&dst[i], &u, sizeof u);
+        }
+        return;
+    }
+    const int8_t *q = (const int8_t *)panel.w + at;
+    for (size_t k = 0; k < kw; k++)
+        for (size_t j = 0; j < nr; j++) /* the int8 tiles' product, rounded to float */
+            dst[k * nr + j] = (float)q[k * nr + j] * panel.scale[j];
+}
+
+static void gemm_rows_widened(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K,
+                              const float *a, size_t lda, rnnrt_panel panel, const float *init,
+                              size_t ld_init, float *c, size_t ldc)
+{
+    const int blocks = (rows + uk->mr - 1) / uk->mr;
+    const int kw_max = WIDEN_FLOATS / uk->nr;
+    for (int k0 = 0; k0 < K; k0 += kc) {
+        const int k1 = K - k0 < kc ? K : k0 + kc;
+        for (int w0 = k0; w0 < k1; w0 += kw_max) {
+            const size_t kw = (size_t)(k1 - w0 < kw_max ? k1 - w0 : kw_max);
+            widen_rows(uk, panel, (size_t)w0, kw, widened);
+            for (int i = 0; i < blocks; i++) {
+                int r, n;
+                rnnrt_row_block(rows, uk->mr, i, &r, &n);
+                float *cr = c + (size_t)r * ldc;
+                const float *ir = init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL;
+                uk->fn((size_t)n, kw, a + (size_t)r * lda + w0, lda, widened, w0 ? cr : ir,
+                       w0 ? ldc : ld_init, cr, ldc);
+            }
+        }
+    }
+}
+
 void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, const float *a,
                      size_t lda, rnnrt_panel panel, const float *init, size_t ld_init, float *c,
                      size_t ldc)
@@ -40,6 +88,11 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
     assert(uk->dtype != RNNRT_WEIGHTS_INT8 || panel.scale);
     assert(lda >= (size_t)K && ldc >= (size_t)uk->nr);
     assert(!init || ld_init == 0 || ld_init >= (size_t)uk->nr);
+    if (uk->dtype != RNNRT_WEIGHTS_F32 && uk->fn && rows > uk->mr &&
+        uk->nr <= WIDEN_FLOATS / 8) {
+        gemm_rows_widened(uk, kc, rows, K, a, lda, panel, init, ld_init, c, ldc);
+        return;
+    }
     for (int k0 = 0; k0 < K; k0 += kc) {
         size_t kb = (size_t)(K - k0 < kc ? K - k0 : kc);
         int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;

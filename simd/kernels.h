@@ -203,8 +203,9 @@ typedef rnnrt_int8_gemm_t *rnnrt_int8_gemm_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
 typedef struct rnnrt_gemm_ukernel {
-    rnnrt_weight_type dtype;    /* which of the three functions is set */
-    rnnrt_f32_gemm_fn fn;       /* f32 panels */
+    rnnrt_weight_type dtype;    /* the panels' type: which function runs on them */
+    rnnrt_f32_gemm_fn fn;       /* f32 panels; in a bf16 or int8 slot, the set's f32 tile of
+                                 * the same shape, for panels widened to float32 */
     rnnrt_bf16_gemm_fn fn_bf16; /* bf16 panels */
     rnnrt_int8_gemm_fn fn_int8; /* int8 panels and column scales */
     int mr, nr;   /* the tile: at most mr rows, exactly nr columns */
@@ -217,7 +218,9 @@ typedef struct rnnrt_gemm_ukernel {
 /* True when uk has a function (optional slots such as gemm4_tall may be empty). */
 static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
 {
-    return uk->fn || uk->fn_bf16 || uk->fn_int8;
+    return uk->dtype == RNNRT_WEIGHTS_BF16   ? uk->fn_bf16 != NULL
+           : uk->dtype == RNNRT_WEIGHTS_INT8 ? uk->fn_int8 != NULL
+                                             : uk->fn != NULL;
 }
 
 /* The GEMM tiles of one weight type: the same shapes (mr, nr, units) in every type of a

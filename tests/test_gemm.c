@@ -198,6 +198,73 @@ static void check_packed_gemm(const char *isa, const rnnrt_kernels *k)
                   nr, shapes);
 }
 
+static float uniform(unsigned *seed, float lo, float hi)
+{
+    float v;
+    fill_uniform(&v, 1, 1.0f, seed); /* [-1, 1] */
+    return lo + (v + 1.0f) * 0.5f * (hi - lo);
+}
+
+/* rnnrt_gemm_rows on bf16 and int8 panels: with more rows than one tile it widens each
+ * block of the panel once and runs the set's f32 tile on it; one tile at a time it calls
+ * the reduced tile directly. Both must give the same bytes (simd/kernels.h: a reduced tile
+ * is its f32 twin on the widened panel), with K past the widening block (16384 floats:
+ * 512 k at nr 32) and k-blocks of 100 and 1000. */
+static void widened_rows_equal_tiles(const char *isa, const rnnrt_kernels *k)
+{
+    static const int Ks[] = {7, 700, 1300};
+    const rnnrt_weight_type types[] = {RNNRT_WEIGHTS_BF16, RNNRT_WEIGHTS_INT8};
+    unsigned seed = base_seed();
+    for (int t = 0; t < 2; t++) {
+        rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, types[t]);
+        const rnnrt_gemm_ukernel *uks[] = {&g.gemm4, &g.gemm3, &g.gemm_proj, &g.gemm4_tall};
+        for (int u = 0; u < 4; u++) {
+            const rnnrt_gemm_ukernel *uk = uks[u];
+            if (!rnnrt_ukernel_present(uk))
+                continue;
+            assert_non_null(uk->fn); /* its f32 twin */
+            for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++)
+                for (int kc = 100; kc <= 1000; kc += 900) {
+                    const int K = Ks[ki], nr = uk->nr, rows = 3 * uk->mr + 2;
+                    size_t nw = (size_t)K * nr;
+                    void *w = aligned_alloc(64, (nw * 2 + 63) / 64 * 64);
+                    float *scale = malloc((size_t)nr * sizeof *scale);
+                    float *a = malloc((size_t)rows * K * sizeof *a);
+                    float *init = malloc((size_t)nr * sizeof *init);
+                    float *c1 = malloc((size_t)rows * nr * sizeof *c1);
+                    float *c2 = malloc((size_t)rows * nr * sizeof *c2);
+                    assert_true(w && scale && a && init && c1 && c2);
+                    for (size_t i = 0; i < nw; i++) {
+                        float v = uniform(&seed, -1, 1);
+                        uint32_t bits;
+                        memcpy(&bits, &v, sizeof bits);
+                        if (types[t] == RNNRT_WEIGHTS_BF16)
+                            ((uint16_t *)w)[i] = (uint16_t)(bits >> 16);
+                        else
+                            ((int8_t *)w)[i] = (int8_t)lrintf(v * 127);
+                    }
+                    for (int j = 0; j < nr; j++)
+                        scale[j] = uniform(&seed, 0.001f, 0.02f), init[j] = uniform(&seed, -1, 1);
+                    for (size_t i = 0; i < (size_t)rows * K; i++)
+                        a[i] = uniform(&seed, -1, 1);
+                    rnnrt_panel panel = {w, types[t] == RNNRT_WEIGHTS_INT8 ? scale : NULL};
+                    rnnrt_gemm_rows(uk, kc, rows, K, a, (size_t)K, panel, init, 0, c1,
+                                    (size_t)nr);
+                    for (int i = 0, r, n; i < (rows + uk->mr - 1) / uk->mr; i++) {
+                        rnnrt_row_block(rows, uk->mr, i, &r, &n);
+                        rnnrt_gemm_rows(uk, kc, n, K, a + (size_t)r * K, (size_t)K, panel, init,
+                                        0, c2 + (size_t)r * nr, (size_t)nr);
+                    }
+                    if (memcmp(c1, c2, (size_t)rows * nr * sizeof *c1))
+                        fail_msg("%s %s %s: K %d kc %d: widened rows differ from tile by tile",
+                                 isa, types[t] == RNNRT_WEIGHTS_BF16 ? "bf16" : "int8",
+                                 uk->name, K, kc);
+                    free(w), free(scale), free(a), free(init), free(c1), free(c2);
+                }
+        }
+    }
+}
+
 static void kernels_of(void **st)
 {
     const char *isa = *st;
@@ -211,6 +278,7 @@ static void kernels_of(void **st)
     check_ukernel(isa, "gemm4", &k->gemm4);
     check_ukernel(isa, "gemm3", &k->gemm3);
     check_packed_gemm(isa, k);
+    widened_rows_equal_tiles(isa, k);
 }
 
 int main(void)
