@@ -76,6 +76,8 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_gru_gates RNNRT_PUT_FN
 #define RNNRT_PUT_rnn_tanh_gates RNNRT_PUT_FN
 #define RNNRT_PUT_rnn_relu_gates RNNRT_PUT_FN
+#define RNNRT_PUT_gru_rb_rz_gates RNNRT_PUT_FN
+#define RNNRT_PUT_gru_rb_h_gates RNNRT_PUT_FN
 #define RNNRT_PUT_gemm(slot, fn, e) put_gemm(&(slot), (fn), (e))
 
 static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_f32_gemm_fn fn, const rnnrt_kernel_info *e)
@@ -105,7 +107,7 @@ static bool fill(rnnrt_kernels *k, int s)
     k->units = k->gemm4.units;
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
-           k->gemm4.fn &&
+           k->gru_rb_rz_gates && k->gru_rb_h_gates && k->gemm4.fn &&
            k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&
            (!k->gemm4_tall.fn ||
             (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units));
