@@ -140,8 +140,9 @@ static void pack_bias_n(const rnnrt_model *m, const rnnrt_layer_weights *w, int 
         dst[u] = 0.0f;
 }
 
-/* gru_reset_before: r and z on gemm4's tile, two gate blocks of nr / 2 units (a 2-gate tile
- * of gemm3's width would not exist in every set); n on gemm_proj's plain columns. */
+/* gru_reset_before: r and z on gemm4's tile as two gate blocks of nr / 2 units (no set has
+ * a tile of 2 x units columns; gemm4's is the recurrent step's best tuned, with its tall
+ * variant); n on gemm_proj's plain columns, nr units per panel. */
 static void plan_reset_before(const rnnrt_kernels *k, rnnrt_packing *p)
 {
     p->gemm = k->gemm4;
@@ -152,8 +153,9 @@ static void plan_reset_before(const rnnrt_kernels *k, rnnrt_packing *p)
 
 /* gru_reset_before's n block of unit u, into the arena from `next`; returns the arena's
  * next free float. */
-static float *pack_n_block(const rnnrt_model *m, rnnrt_packing *p, int u, const rnnrt_matrix *w_ih,
-                           const rnnrt_matrix *w_hh, float *row, float *next)
+static float *pack_n_block(const rnnrt_model *m, rnnrt_packing *p, int u,
+                           const rnnrt_matrix *w_ih, const rnnrt_matrix *w_hh, float *row,
+                           float *next)
 {
     const rnnrt_layer_weights *w = &m->w[u];
     rnnrt_packed_unit *pu = &p->unit[u];

@@ -1,6 +1,7 @@
 /* The forward pass against PyTorch (and the NumPy oracle for the peephole and coupled
- * cells and the reset-before GRU) on every golden case of tests/data/golden, under every kernel set this machine
- * runs, each case within a bound derived from PyTorch's own float32 error on it; plus
+ * cells and the reset-before GRU) on every golden case of tests/data/golden, under every
+ * kernel set this machine runs, each case within a bound derived from PyTorch's own float32
+ * error on it; plus
  * streaming and the blocked pass's thread-count invariance on the same cases. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -7,9 +7,9 @@ Run from the repository root (needs Debian's python3-torch, hence /usr/bin/pytho
 For each case <name> it writes
   <name>.model.safetensors  the model as a user saves it: the state_dict of an nn.LSTM /
                             nn.GRU / nn.RNN (possibly under a name prefix, next to unrelated
-                            tensors, in F16 or BF16), or the same layout for the peephole / coupled-gate LSTMs
-                            and the reset-before GRU of docs/model-format.md, which declare
-                            "rnnrt.cell" in __metadata__;
+                            tensors, in F16 or BF16), or the same layout for the peephole /
+                            coupled-gate LSTMs and the reset-before GRU of
+                            docs/model-format.md, which declare "rnnrt.cell" in __metadata__;
   <name>.io.safetensors     (metadata torch_fp32_error: PyTorch's own float32 error on the
                             case, for PyTorch cases) x F32 [T,B,I]; optional lengths I32 [B]; optional h0 F32
                             [L*D,B,Hout] and c0 F32 [L*D,B,H] (absent: zeros); y F32 [T,B,D*Hout];
