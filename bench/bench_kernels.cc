@@ -57,17 +57,18 @@ std::vector<Shape> KernelShapes()
 }
 
 enum Family { VEXP, VSIGMOID, VTANH, LSTM, PEEPHOLE, COUPLED, GRU, RNN_TANH, RNN_RELU,
-              FAMILY_COUNT };
+              GRU_RB_RZ, GRU_RB_H, FAMILY_COUNT };
 const char *const kFamilyNames[FAMILY_COUNT] = {"vexp", "vsigmoid", "vtanh", "lstm_gates",
                                                 "lstm_peephole_gates", "lstm_coupled_gates",
                                                 "gru_gates", "rnn_tanh_gates",
-                                                "rnn_relu_gates"};
+                                                "rnn_relu_gates", "gru_rb_rz_gates",
+                                                "gru_rb_h_gates"};
 // Arrays each call takes: gate kernels read a tile (all gates of B rows of H units, G n
 // floats) and per-row state; peepholes and b_hn are per unit. Floats read and written per
 // unit, for the bytes counter.
-const int kInputs[FAMILY_COUNT] = {1, 1, 1, 2, 5, 2, 4, 1, 1};
-const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1, 1, 1};
-const int kReadPerUnit[FAMILY_COUNT] = {1, 1, 1, 5, 5, 4, 7, 1, 1};
+const int kInputs[FAMILY_COUNT] = {1, 1, 1, 2, 5, 2, 4, 1, 1, 2, 3};
+const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 1};
+const int kReadPerUnit[FAMILY_COUNT] = {1, 1, 1, 5, 5, 4, 7, 1, 1, 3, 3};
 
 // 64-byte aligned float arrays filled with values in the ranges a trained network sees
 // (pre-activations within +-8, cell state within +-4, peephole weights and h within +-1).
@@ -111,6 +112,9 @@ class Arrays {
             return a == 0 ? 8.0f : a < 4 ? 1.0f : 4.0f;
         case GRU:
             return a < 2 ? 8.0f : 1.0f;
+        case GRU_RB_RZ:
+        case GRU_RB_H:
+            return a == 0 ? 8.0f : 1.0f;
         default:
             return 8.0f;
         }
@@ -145,6 +149,14 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, 
         case RNN_TANH:
         case RNN_RELU: // one signature
             reinterpret_cast<rnnrt_f32_rnn_tanh_gates_fn>(fn)(B, H, b[0], H, b[in], H);
+            break;
+        case GRU_RB_RZ:
+            reinterpret_cast<rnnrt_f32_gru_rb_rz_gates_fn>(fn)(B, H, b[0], 2 * H, H, b[1],
+                                                               b[in], b[in + 1], H);
+            break;
+        case GRU_RB_H:
+            reinterpret_cast<rnnrt_f32_gru_rb_h_gates_fn>(fn)(B, H, b[0], H, b[1], b[2], b[in],
+                                                              H);
             break;
         default:
             reinterpret_cast<rnnrt_f32_gru_gates_fn>(fn)(B, H, b[0], 3 * H, H, b[1], 3 * H, b[2],

@@ -76,6 +76,8 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_f32_gru_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_rnn_tanh_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_rnn_relu_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_gru_rb_rz_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_gru_rb_h_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
 #define RNNRT_PUT_bf16_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
 #define RNNRT_PUT_int8_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
@@ -140,7 +142,7 @@ static bool fill(rnnrt_kernels *k, int s)
     give_twins(k);
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
-           k->gemm4.fn &&
+           k->gru_rb_rz_gates && k->gru_rb_h_gates && k->gemm4.fn &&
            k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&
            (!k->gemm4_tall.fn ||
             (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units)) &&

@@ -5,8 +5,9 @@
  * Threads (one OpenMP region per call) each own a fixed range of panels, i.e. of hidden
  * units, for the whole call: their slice of W_hh stays in their core's cache (weight-
  * stationary, as in DeepCPU, Zhang et al., USENIX ATC 2018). A step needs every unit of
- * the previous h, so threads meet at one barrier per step (two with a projection). No
- * output is ever summed across threads, so results do not depend on the thread count. */
+ * the previous h, so threads meet at one barrier per step (two with a projection, and for
+ * the reset-before GRU, whose W_hn (r * h) needs every unit's r). No output is ever summed
+ * across threads, so results do not depend on the thread count. */
 #include <omp.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
@@ -37,6 +38,7 @@ typedef struct plan {
     float *xproj;       /* [chunk][batch][panels * nr] */
     float *hbuf[2];     /* [batch][h_size], previous and next h */
     float *hfull;       /* [batch][hidden], o * tanh(c) before the projection */
+    float *rh, *z;      /* gru_reset_before: [batch][hidden] r * h and z of the step */
     float *between[2];  /* layer outputs between stacked layers: [chunk or seq_len][batch]
                          * [directions * h_size] */
     float *tiles;       /* [threads][mr][max nr] */
@@ -58,10 +60,10 @@ typedef struct wait_window {
     int steps, strikes;
 } wait_window;
 
-/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels; and its window,
- * whose time in this pass runs from `mark`. */
+/* What one thread owns: [p0, p1) gate panels, [q0, q1) projection panels, [n0, n1) the
+ * reset-before GRU's n panels; and its window, whose time in this pass runs from `mark`. */
 typedef struct share {
-    int p0, p1, q0, q1;
+    int p0, p1, q0, q1, n0, n1;
     float *tile;
     int tid;
     unsigned long long barriers; /* end-of-step barriers passed */
@@ -81,12 +83,19 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
                            const float *a, int in_size, int count)
 {
     const rnnrt_packing *pk = pl->pk;
-    const size_t ldx = (size_t)pk->panels * pk->nr;
+    const size_t ldx = rnnrt_packing_width(pk);
     const int rows = count * pl->batch;
     for (int p = sh->p0; p < sh->p1; p++)
         rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
                         rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
                         pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
+    /* gru_reset_before: its n panels, after the gate panels in each row */
+    const int nnr = pk->n_gemm.nr;
+    float *xn = pl->xproj + (size_t)pk->panels * pk->nr;
+    for (int q = sh->n0; q < sh->n1; q++)
+        rnnrt_gemm_rows(&pk->n_gemm, pk->n_kc, rows, in_size, a, (size_t)in_size,
+                        rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
+                        pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
 }
 
 static int active(const plan *pl, int b, int t)
@@ -214,6 +223,8 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
         break;
     case RNNRT_CELL_RNN_RELU:
         k->rnn_relu_gates(R, n, g, (size_t)nr, h, ldh);
+        break;
+    case RNNRT_CELL_GRU_RESET_BEFORE: /* its own step (step_reset_before) */
         break;
     case RNNRT_CELL_GRU: {
         const size_t ldx = (size_t)pl->pk->panels * nr;
@@ -348,9 +359,10 @@ static bool end_of_step(plan *pl, share *sh)
         return false;
     if ((int)(solo & 0xffff) != sh->tid + 1)
         return true;
-    sh->p0 = sh->q0 = 0;
+    sh->p0 = sh->q0 = sh->n0 = 0;
     sh->p1 = pl->pk->panels;
     sh->q1 = pl->pk->proj_panels;
+    sh->n1 = pl->pk->n_panels;
     pl->barrier.threads = 1; /* the others have passed their last barrier */
     return false;
 }
@@ -411,6 +423,71 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     }
 }
 
+/* gru_reset_before, first half of a step on gate panel p: one GEMM gives r and z of the
+ * panel's units with every input and bias, and the kernel leaves z and r * h_prev for them.
+ * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
+ * keeps their h), so each row block is one kernel call. */
+static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
+                     const float *xrows, const float *h_prev)
+{
+    const rnnrt_packing *pk = pl->pk;
+    const int mr = pl->step_gemm->mr, H = pl->m->hidden, U = pk->units, u0 = p * U;
+    const size_t ldx = rnnrt_packing_width(pk), n = (size_t)(H - u0 < U ? H - u0 : U);
+    const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, H, pk->nr);
+    for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
+        rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
+        rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, H, h_prev + (size_t)r0 * H, (size_t)H,
+                        panel, xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile,
+                        (size_t)pk->nr);
+        const size_t at = (size_t)r0 * H + u0;
+        pl->k->gru_rb_rz_gates((size_t)rows, n, sh->tile, (size_t)pk->nr, (size_t)U, h_prev + at,
+                               pl->rh + at, pl->z + at, (size_t)H);
+    }
+}
+
+/* gru_reset_before, second half on n panel q: W_hn (r * h) onto the input projection and
+ * both biases of n, then h; finished sequences keep h_prev. */
+static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
+                    const float *xrows, int t, const float *h_prev, float *h_next)
+{
+    const rnnrt_packing *pk = pl->pk;
+    const int mr = pk->n_gemm.mr, nnr = pk->n_gemm.nr, H = pl->m->hidden, u0 = q * nnr;
+    const size_t ldx = rnnrt_packing_width(pk), n = (size_t)(H - u0 < nnr ? H - u0 : nnr);
+    const float *xn = xrows + (size_t)pk->panels * pk->nr + (size_t)q * nnr;
+    for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
+        rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
+        rnnrt_gemm_rows(&pk->n_gemm, pk->n_kc, rows, H, pl->rh + (size_t)r0 * H, (size_t)H,
+                        rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr),
+                        xn + (size_t)r0 * ldx, ldx, sh->tile, (size_t)nnr);
+        const size_t at = (size_t)r0 * H + u0;
+        pl->k->gru_rb_h_gates((size_t)rows, n, sh->tile, (size_t)nnr, pl->z + at, h_prev + at,
+                              h_next + at, (size_t)H);
+        for (int b = r0; b < r0 + rows; b++)
+            if (!active(pl, b, t))
+                memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0,
+                       n * sizeof(float));
+    }
+}
+
+/* One step of the reset-before GRU for this thread's panels: r and z on its gate panels,
+ * a barrier (every unit's r * h is needed by every n panel), then n and h on its n panels.
+ * The projection of the inputs is computed once, W_hn (r * h) once, and r, z by one GEMM.
+ * Odd steps (`back`) visit the panels in reverse, as step() does. */
+static void step_reset_before(plan *pl, share *sh, const rnnrt_packed_unit *pu,
+                              const float *xrows, int t, const float *h_prev, float *h_next,
+                              const span *sp, int dir, bool back)
+{
+    for (int k = sh->p0; k < sh->p1; k++)
+        rz_panel(pl, sh, pu, back ? sh->p1 - 1 - (k - sh->p0) : k, xrows, h_prev);
+    timed_wait(pl, sh); /* every unit's r * h is ready */
+    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden;
+    for (int k = sh->n0; k < sh->n1; k++) {
+        const int q = back ? sh->n1 - 1 - (k - sh->n0) : k;
+        n_panel(pl, sh, pu, q, xrows, t, h_prev, h_next);
+        emit(pl, sp, dir, t, q * nnr, (size_t)(H - q * nnr < nnr ? H - q * nnr : nnr), h_next);
+    }
+}
+
 /* Columns [c0, c1) of h that this thread owns: its units, or its projection columns. */
 static void owned_columns(const plan *pl, const share *sh, int *c0, int *c1)
 {
@@ -445,7 +522,7 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
     const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
     float *h_unit = pl->h_state + unit * B * hs;
     float *c_unit = pl->c_state ? pl->c_state + unit * B * m->hidden : NULL;
-    const size_t ldx = (size_t)pl->pk->panels * pl->pk->nr;
+    const size_t ldx = rnnrt_packing_width(pl->pk);
     int c0, c1;
     owned_columns(pl, sh, &c0, &c1);
     copy_columns(pl->hbuf[0], h_unit, B, hs, c0, c1);
@@ -462,8 +539,12 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
                            w->in_size, count);
         }
         const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
-        step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp, dir,
-             s % 2);
+        if (m->cell == RNNRT_CELL_GRU_RESET_BEFORE)
+            step_reset_before(pl, sh, pu, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], sp,
+                              dir, s % 2);
+        else
+            step(pl, sh, pu, w, xrows, t, pl->hbuf[s % 2], pl->hbuf[(s + 1) % 2], c_unit, sp,
+                 dir, s % 2);
         if (end_of_step(pl, sh)) /* the next step reads every unit of h */
             return true;
     }
@@ -523,6 +604,7 @@ static void run_thread_body(plan *pl, int tid, int threads)
                 .mark = pl->watch ? rnnrt_now_ns() : 0};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
+    split(pl->pk->n_panels, threads, tid, &sh.n0, &sh.n1);
     const int T = pl->seq_len, span_len = pl->chunked_layers ? pl->chunk : T;
     /* A stack whose layers all run backward takes its chunks from the end. */
     const bool from_end = pl->chunked_layers && m->reverse_layers == m->layers;
@@ -572,7 +654,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory packing the weights");
     plan pl = {.m = m, .pk = pk, .k = k, .h_state = h, .c_state = c, .x = x, .y = y,
                .seq_len = seq_len, .batch = batch, .lengths = lengths};
-    const size_t ldx = (size_t)pk->panels * pk->nr;
+    const size_t ldx = rnnrt_packing_width(pk);
     /* A chunk's projections should stay near 2 MB (L2-L3 sized), 1..64 steps.
      * RNNRT_CHUNK overrides it, so tests can cross chunk boundaries on short sequences. */
     long chunk = rnnrt_tuning_chunk() > 0 ? rnnrt_tuning_chunk()
@@ -604,6 +686,8 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     }
     int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
     int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
+    max_nr = max_nr > pk->n_gemm.nr ? max_nr : pk->n_gemm.nr; /* gru_reset_before's n tile */
+    max_mr = max_mr > pk->n_gemm.mr ? max_mr : pk->n_gemm.mr;
     max_mr = max_mr > pl.step_gemm->mr ? max_mr : pl.step_gemm->mr;
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
     const size_t hsz = (size_t)batch * m->h_size;
@@ -619,16 +703,17 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         m->proj ? (size_t)batch * m->hidden : 0,               /* hfull */
         m->layers > 1 ? 2 * layer_out : 0,                     /* between[0], between[1] */
         (size_t)pl.threads * pl.tile_stride,                   /* tiles */
+        pk->n_panels ? 2 * (size_t)batch * m->hidden : 0,      /* rh, z */
     };
-    float *parts[5];
+    float *parts[6];
     size_t total = 0;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         total += (sizes[i] + 15) / 16 * 16;
     float *block = rnnrt_workspace_reserve(ws, total * sizeof(float));
     if (!block)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a %zu-byte workspace",
                           total * sizeof(float));
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         parts[i] = sizes[i] ? block : NULL;
         block += (sizes[i] + 15) / 16 * 16;
     }
@@ -639,6 +724,8 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.between[0] = parts[3];
     pl.between[1] = parts[3] ? parts[3] + layer_out : NULL;
     pl.tiles = parts[4];
+    pl.rh = parts[5];
+    pl.z = parts[5] ? parts[5] + (size_t)batch * m->hidden : NULL;
     if (pl.hfull) /* rows of finished sequences are multiplied but never used: keep them 0 */
         memset(pl.hfull, 0, sizes[2] * sizeof(float));
     rnnrt_barrier_init(&pl.barrier, (unsigned)pl.threads);

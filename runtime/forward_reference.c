@@ -29,6 +29,7 @@ typedef struct scratch {
     float *gh;    /* [gates*hidden] W_hh h + b_hh */
     float *h_out; /* [hidden] o * tanh(c) before the projection */
     float *row;   /* [widest matrix row] */
+    double *rz;   /* gru_reset_before: [2*hidden] r * h, then z */
 } scratch;
 
 /* The gate math in double from libm, on the float pre-activations: no kernel set's code is
@@ -74,6 +75,33 @@ static void lstm_unit(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
         o_pre += (double)w->p_o[j] * c_new;
     c[j] = c_new;
     h[j] = (float)(sigmoid(clipped(m, o_pre)) * tanh((double)c_new));
+}
+
+/* cell_step of the GRU with the reset gate before the product: r and z from both parts,
+ * then the candidate's product W_hn (r * h), with r * h kept in double. */
+static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x, float *h,
+                                  const scratch *s)
+{
+    const rnnrt_layer_weights *w = &m->w[unit];
+    const int H = m->hidden;
+    rnnrt_matrix w_ih = rnnrt_model_matrix(m, unit, RNNRT_W_IH);
+    rnnrt_matrix w_hh = rnnrt_model_matrix(m, unit, RNNRT_W_HH);
+    const float *g = s->gi;
+    double *rh = s->rz, *z = s->rz + H;
+    matvec(3 * H, w->in_size, &w_ih, x, w->b_ih, s->row, s->gi);
+    matvec(2 * H, H, &w_hh, h, w->b_hh, s->row, s->gh); /* W_hr h + b_hr, W_hz h + b_hz */
+    for (int j = 0; j < H; j++) {
+        rh[j] = sigmoid((double)g[j] + s->gh[j]) * h[j];
+        z[j] = sigmoid((double)g[H + j] + s->gh[H + j]);
+    }
+    for (int j = 0; j < H; j++) {
+        rnnrt_matrix_row(&w_hh, 2 * H + j, H, s->row);
+        double acc = (double)g[2 * H + j] + w->b_hh[2 * H + j];
+        for (int k = 0; k < H; k++)
+            acc += (double)s->row[k] * rh[k];
+        double n = tanh(acc);
+        h[j] = (float)((1.0 - z[j]) * n + z[j] * h[j]);
+    }
 }
 
 /* One time step of one sequence: h (h_size) and c (hidden) are updated in place. */
@@ -135,7 +163,10 @@ static void run_sequence(const rnnrt_model *m, int layer, int dir,
     for (int step = 0; step < len; step++) {
         int t = backward ? len - 1 - step : step;
         const float *x = io->in + ((size_t)t * io->batch + b) * w->in_size;
-        cell_step(m, layer * m->directions + dir, x, h, c, s);
+        if (m->cell == RNNRT_CELL_GRU_RESET_BEFORE)
+            gru_reset_before_step(m, layer * m->directions + dir, x, h, s);
+        else
+            cell_step(m, layer * m->directions + dir, x, h, c, s);
         memcpy(io->out + ((size_t)t * io->batch + b) * out_width + (size_t)dir * m->h_size, h,
                (size_t)m->h_size * sizeof *h);
     }
@@ -157,9 +188,12 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
         threads = batch;
     float *scratch_all = rnnrt_malloc((size_t)threads * scratch_size * sizeof(float));
     float *between = m->layers > 1 ? rnnrt_malloc(2 * layer_out * sizeof(float)) : NULL;
-    if (!scratch_all || (m->layers > 1 && !between)) {
+    const bool rb = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;
+    double *rz_all = rb ? rnnrt_malloc((size_t)threads * 2 * m->hidden * sizeof(double)) : NULL;
+    if (!scratch_all || (m->layers > 1 && !between) || (rb && !rz_all)) {
         rnnrt_free(scratch_all);
         rnnrt_free(between);
+        rnnrt_free(rz_all);
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
     }
 
@@ -178,7 +212,8 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
                 float *base = scratch_all + (size_t)omp_get_thread_num() * scratch_size;
                 scratch s = {base, base + (size_t)m->gates * m->hidden,
                              base + 2 * (size_t)m->gates * m->hidden,
-                             base + 2 * (size_t)m->gates * m->hidden + m->hidden};
+                             base + 2 * (size_t)m->gates * m->hidden + m->hidden,
+                             rb ? rz_all + (size_t)omp_get_thread_num() * 2 * m->hidden : NULL};
                 run_sequence(m, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
                              c_unit ? c_unit + (size_t)b * m->hidden : NULL, &s);
             }
@@ -186,5 +221,6 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
     }
     rnnrt_free(scratch_all);
     rnnrt_free(between);
+    rnnrt_free(rz_all);
     return RNNRT_OK;
 }

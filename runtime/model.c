@@ -46,6 +46,7 @@ const char *rnnrt_model_cell_name(const rnnrt_model *m)
     case RNNRT_CELL_LSTM_COUPLED: return "lstm_coupled";
     case RNNRT_CELL_RNN_TANH: return "rnn_tanh";
     case RNNRT_CELL_RNN_RELU: return "rnn_relu";
+    case RNNRT_CELL_GRU_RESET_BEFORE: return "gru_reset_before";
     }
     return "";
 }

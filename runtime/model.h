@@ -21,9 +21,10 @@
 
 struct rnnrt_st_tensor;
 
-/* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n;
- * f g o for the coupled LSTM; one block for the RNN), each `hidden` rows long. The matrices are kept only packed
- * (pack.h: rnnrt_model_matrix reads them back); the vectors as loaded, in float32. */
+/* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n for
+ * both GRUs; f g o for the coupled LSTM; one block for the RNN), each `hidden` rows long.
+ * The matrices are kept only packed (pack.h: rnnrt_model_matrix reads them back); the
+ * vectors as loaded, in float32. */
 typedef struct rnnrt_layer_weights {
     int in_size;        /* columns of W_ih */
     const float *b_ih;  /* [gates*hidden], zeros for bias=False models */

@@ -241,6 +241,7 @@ static rnnrt_status parse_cell(const rnnrt_st_file *f, int *declared, rnnrt_cell
         {"lstm", RNNRT_CELL_LSTM}, {"gru", RNNRT_CELL_GRU},
         {"lstm_peephole", RNNRT_CELL_LSTM_PEEPHOLE}, {"lstm_coupled", RNNRT_CELL_LSTM_COUPLED},
         {"rnn_tanh", RNNRT_CELL_RNN_TANH}, {"rnn_relu", RNNRT_CELL_RNN_RELU},
+        {"gru_reset_before", RNNRT_CELL_GRU_RESET_BEFORE},
     };
     const char *v = rnnrt_st_metadata(f, "rnnrt.cell");
     *declared = v != NULL;
@@ -253,7 +254,7 @@ static rnnrt_status parse_cell(const rnnrt_st_file *f, int *declared, rnnrt_cell
         }
     return rnnrt_fail(RNNRT_E_FORMAT,
                       "metadata rnnrt.cell='%.32s' is not one of lstm, gru, lstm_peephole, "
-                      "lstm_coupled, rnn_tanh, rnn_relu", v);
+                      "lstm_coupled, rnn_tanh, rnn_relu, gru_reset_before", v);
 }
 
 /* Hidden and projection sizes and the cell, from layer 0's forward tensors. */
@@ -319,7 +320,7 @@ static rnnrt_status infer_architecture(const loader *ld, rnnrt_model *m)
     m->gates = m->cell == RNNRT_CELL_LSTM || m->cell == RNNRT_CELL_LSTM_PEEPHOLE ? 4
                : rnnrt_cell_is_rnn(m->cell)                                      ? 1
                                                                                  : 3;
-    if (m->cell == RNNRT_CELL_GRU && w_hr)
+    if ((m->cell == RNNRT_CELL_GRU || m->cell == RNNRT_CELL_GRU_RESET_BEFORE) && w_hr)
         return unexpected(w_hr, "a GRU has no projection");
     if (rnnrt_cell_is_rnn(m->cell) && w_hr)
         return unexpected(w_hr, "an RNN cell has no projection");

@@ -34,20 +34,25 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
             dst[k] = rnnrt_st_float(src->tensor, (uint64_t)r * K + k);
         return;
     }
-    const rnnrt_panel_layout *l = &src->layout;
+    /* gru_reset_before keeps its n block (rows from split on) in panels of its own */
+    const bool in_n = src->packed_n && r >= src->split;
+    const rnnrt_panel_layout *l = in_n ? &src->layout_n : &src->layout;
+    const void *packed = in_n ? src->packed_n : src->packed;
+    const float *scales = in_n ? src->scale_n : src->scale;
+    r = in_n ? r - src->split : r;
     switch (src->dtype) {
     case RNNRT_WEIGHTS_F32:
         for (int k = 0; k < K; k++)
-            dst[k] = ((const float *)src->packed)[rnnrt_panel_index(l, r, k)];
+            dst[k] = ((const float *)packed)[rnnrt_panel_index(l, r, k)];
         break;
     case RNNRT_WEIGHTS_BF16:
         for (int k = 0; k < K; k++)
-            dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)src->packed)[rnnrt_panel_index(l, r, k)]);
+            dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)packed)[rnnrt_panel_index(l, r, k)]);
         break;
     case RNNRT_WEIGHTS_INT8: {
-        const float scale = src->scale[rnnrt_panel_column(l, r)];
+        const float scale = scales[rnnrt_panel_column(l, r)];
         for (int k = 0; k < K; k++) /* the kernels' widening: (float)q * scale, in float */
-            dst[k] = (float)((const int8_t *)src->packed)[rnnrt_panel_index(l, r, k)] * scale;
+            dst[k] = (float)((const int8_t *)packed)[rnnrt_panel_index(l, r, k)] * scale;
         break;
     }
     }
@@ -71,31 +76,37 @@ static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, 
     return scale;
 }
 
-/* rows x K of src into zeroed panels of layout l and type t (int8: with the rows' scales
- * into scale); `row` is scratch for K floats. An int8 source keeps its values and scales,
- * so every kernel set's packing of an int8 model holds the same weights. */
-static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
-                        rnnrt_weight_type t, float *row, void *dst, float *scale)
+/* Rows [r0, r0 + rows) x K of src into zeroed panels of layout l and type t, as its rows
+ * 0, 1, ... (int8: with the rows' scales into scale); `row` is scratch for K floats. An
+ * int8 source keeps its values and scales, so every kernel set's packing of an int8 model
+ * holds the same weights. */
+static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_panel_layout *l,
+                      rnnrt_weight_type t, float *row, void *dst, float *scale)
 {
     const bool from_file = src->tensor && src->tensor->dtype == RNNRT_ST_I8;
     const bool copy_int8 = t == RNNRT_WEIGHTS_INT8 &&
                            (from_file || (!src->tensor && src->dtype == RNNRT_WEIGHTS_INT8));
     for (int r = 0; r < rows; r++) {
+        const int sr = r0 + r; /* the source's row */
         if (copy_int8 && from_file) {
-            const int8_t *q = (const int8_t *)src->tensor->data + (uint64_t)r * l->K;
+            const int8_t *q = (const int8_t *)src->tensor->data + (uint64_t)sr * l->K;
             for (int k = 0; k < l->K; k++)
                 ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] = q[k];
-            scale[rnnrt_panel_column(l, r)] = rnnrt_st_float(src->tensor_scale, (uint64_t)r);
+            scale[rnnrt_panel_column(l, r)] = rnnrt_st_float(src->tensor_scale, (uint64_t)sr);
             continue;
         }
         if (copy_int8) {
+            const bool in_n = src->packed_n && sr >= src->split;
+            const rnnrt_panel_layout *sl = in_n ? &src->layout_n : &src->layout;
+            const int8_t *sq = in_n ? src->packed_n : src->packed;
+            const float *ss = in_n ? src->scale_n : src->scale;
+            const int qr = in_n ? sr - src->split : sr;
             for (int k = 0; k < l->K; k++)
-                ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] =
-                    ((const int8_t *)src->packed)[rnnrt_panel_index(&src->layout, r, k)];
-            scale[rnnrt_panel_column(l, r)] = src->scale[rnnrt_panel_column(&src->layout, r)];
+                ((int8_t *)dst)[rnnrt_panel_index(l, r, k)] = sq[rnnrt_panel_index(sl, qr, k)];
+            scale[rnnrt_panel_column(l, r)] = ss[rnnrt_panel_column(sl, qr)];
             continue;
         }
-        rnnrt_matrix_row(src, r, l->K, row);
+        rnnrt_matrix_row(src, sr, l->K, row);
         switch (t) {
         case RNNRT_WEIGHTS_F32:
             for (int k = 0; k < l->K; k++)
@@ -112,9 +123,26 @@ static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_lay
     }
 }
 
+static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
+                        rnnrt_weight_type t, float *row, void *dst, float *scale)
+{
+    pack_rows(src, 0, rows, l, t, row, dst, scale);
+}
+
+/* Gate blocks in a gate panel: gru_reset_before keeps only r and z there. */
+static int panel_gates(const rnnrt_model *m)
+{
+    return m->cell == RNNRT_CELL_GRU_RESET_BEFORE ? 2 : m->gates;
+}
+
 static rnnrt_panel_layout gate_layout(const rnnrt_model *m, const rnnrt_packing *p, int K)
 {
-    return (rnnrt_panel_layout){.K = K, .G = m->gates, .H = m->hidden, .U = p->units};
+    return (rnnrt_panel_layout){.K = K, .G = panel_gates(m), .H = m->hidden, .U = p->units};
+}
+
+static rnnrt_panel_layout n_layout(const rnnrt_model *m, const rnnrt_packing *p, int K)
+{
+    return (rnnrt_panel_layout){.K = K, .G = 1, .H = m->hidden, .U = p->n_gemm.nr};
 }
 
 static rnnrt_panel_layout proj_layout(const rnnrt_model *m, const rnnrt_packing *p)
@@ -139,13 +167,18 @@ rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kin
         return (rnnrt_matrix){.tensor = t, .tensor_scale = ts};
     const rnnrt_packing *p = m->packings[0];
     const rnnrt_packed_unit *pu = &p->unit[unit];
+    const int split = 2 * m->hidden; /* gru_reset_before: where its n block starts */
     switch (kind) {
     case RNNRT_W_IH:
         return (rnnrt_matrix){.packed = pu->w_ih, .dtype = p->dtype, .scale = pu->s_ih,
-                              .layout = gate_layout(m, p, w->in_size)};
+                              .layout = gate_layout(m, p, w->in_size), .packed_n = pu->w_ih_n,
+                              .scale_n = pu->s_ih_n, .layout_n = n_layout(m, p, w->in_size),
+                              .split = split};
     case RNNRT_W_HH:
         return (rnnrt_matrix){.packed = pu->w_hh, .dtype = p->dtype, .scale = pu->s_hh,
-                              .layout = gate_layout(m, p, m->h_size)};
+                              .layout = gate_layout(m, p, m->h_size), .packed_n = pu->w_hh_n,
+                              .scale_n = pu->s_hh_n, .layout_n = n_layout(m, p, m->h_size),
+                              .split = split};
     case RNNRT_W_HR:
         break;
     }
@@ -164,7 +197,7 @@ static rnnrt_matrix head_matrix(const rnnrt_model *m)
 static void pack_bias(const rnnrt_model *m, const rnnrt_layer_weights *w, int U, int panels,
                       float *dst)
 {
-    const int G = m->gates, H = m->hidden, nr = G * U;
+    const int G = panel_gates(m), H = m->hidden, nr = G * U;
     for (int p = 0; p < panels; p++)
         for (int g = 0; g < G; g++)
             for (int j = 0; j < U; j++) {
@@ -178,6 +211,28 @@ static void pack_bias(const rnnrt_model *m, const rnnrt_layer_weights *w, int U,
                 }
                 dst[(size_t)p * nr + g * U + j] = b;
             }
+}
+
+/* gru_reset_before's n block: both biases sit outside r, so they are summed like the gates'. */
+static void pack_bias_n(const rnnrt_model *m, const rnnrt_layer_weights *w, int nr, int panels,
+                        float *dst)
+{
+    const int H = m->hidden;
+    for (int u = 0; u < H; u++)
+        dst[u] = w->b_ih[2 * H + u] + w->b_hh[2 * H + u];
+    for (int u = H; u < panels * nr; u++)
+        dst[u] = 0.0f;
+}
+
+/* gru_reset_before: r and z on gemm4's tile as two gate blocks of nr / 2 units (no set has
+ * a tile of 2 x units columns; gemm4's is the recurrent step's best tuned, with its tall
+ * variant); n on gemm_proj's plain columns, nr units per panel. */
+static void plan_reset_before(const rnnrt_gemm_slots *g, rnnrt_packing *p)
+{
+    p->gemm = g->gemm4;
+    p->units = g->gemm4.nr / 2;
+    p->n_gemm = g->gemm_proj;
+    p->n_kc = rnnrt_gemm_kc(&p->n_gemm);
 }
 
 /* The next `bytes` of the arena at base (rounded up to ALIGN_BYTES), `used` bytes in; NULL
@@ -204,6 +259,12 @@ static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size
     pu->s_hh = scaled ? take(base, used, cols * sizeof(float)) : NULL;
     pu->w_hr = m->proj ? take(base, used, proj_cols * m->hidden * es) : NULL;
     pu->s_hr = m->proj && scaled ? take(base, used, proj_cols * sizeof(float)) : NULL;
+    const size_t n_cols = (size_t)p->n_panels * p->n_gemm.nr; /* gru_reset_before's n */
+    pu->w_ih_n = n_cols ? take(base, used, n_cols * in_size * es) : NULL;
+    pu->w_hh_n = n_cols ? take(base, used, n_cols * m->h_size * es) : NULL;
+    pu->bias_n = n_cols ? take(base, used, n_cols * sizeof(float)) : NULL;
+    pu->s_ih_n = n_cols && scaled ? take(base, used, n_cols * sizeof(float)) : NULL;
+    pu->s_hh_n = n_cols && scaled ? take(base, used, n_cols * sizeof(float)) : NULL;
 }
 
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
@@ -228,12 +289,16 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         p->gemm = g.gemm_proj;
         p->units = g.gemm_proj.nr;
     }
+    bool reset_before = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;
+    if (reset_before)
+        plan_reset_before(&g, p);
     p->nr = p->gemm.nr;
     p->panels = (m->hidden + p->units - 1) / p->units;
+    p->n_panels = reset_before ? (m->hidden + p->n_gemm.nr - 1) / p->n_gemm.nr : 0;
     p->proj_panels = m->proj ? (m->proj + p->proj_gemm.nr - 1) / p->proj_gemm.nr : 0;
     p->kc = rnnrt_gemm_kc(&p->gemm);
     p->proj_kc = rnnrt_gemm_kc(&p->proj_gemm);
-    if (m->gates == 4 && rnnrt_ukernel_present(&g.gemm4_tall)) {
+    if ((m->gates == 4 || reset_before) && rnnrt_ukernel_present(&g.gemm4_tall)) {
         p->gemm_tall = g.gemm4_tall;
         p->tall_kc = rnnrt_gemm_kc(&p->gemm_tall);
     }
@@ -259,13 +324,19 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         const rnnrt_layer_weights *w = &m->w[u];
         rnnrt_packed_unit *pu = &p->unit[u];
         carve_unit(m, p, w->in_size, pu, p->arena, &carved);
-        const int G = m->gates, H = m->hidden;
+        const int G = panel_gates(m), H = m->hidden;
         rnnrt_panel_layout l_ih = gate_layout(m, p, w->in_size), l_hh = gate_layout(m, p, m->h_size);
         rnnrt_matrix w_ih = rnnrt_model_matrix(m, u, RNNRT_W_IH);
         rnnrt_matrix w_hh = rnnrt_model_matrix(m, u, RNNRT_W_HH);
         pack_matrix(&w_ih, G * H, &l_ih, p->dtype, row, pu->w_ih, pu->s_ih);
         pack_matrix(&w_hh, G * H, &l_hh, p->dtype, row, pu->w_hh, pu->s_hh);
         pack_bias(m, w, p->units, p->panels, pu->bias);
+        if (reset_before) {
+            rnnrt_panel_layout n_ih = n_layout(m, p, w->in_size), n_hh = n_layout(m, p, m->h_size);
+            pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, row, pu->w_ih_n, pu->s_ih_n);
+            pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, row, pu->w_hh_n, pu->s_hh_n);
+            pack_bias_n(m, w, p->n_gemm.nr, p->n_panels, pu->bias_n);
+        }
         if (m->proj) {
             rnnrt_panel_layout l_hr = proj_layout(m, p);
             rnnrt_matrix w_hr = rnnrt_model_matrix(m, u, RNNRT_W_HR);

@@ -3,7 +3,12 @@
  * Gate panels: panel p holds hidden units [p*U, p*U + U) for all G gates, as NR = G*U
  * columns (gate g of unit p*U + j at column g*U + j), stored k-major: [K][NR]. One tile of
  * the GEMM output thus holds every pre-activation its gate kernel needs. Units past H are
- * zero-padded. Projection panels hold NR columns of the projection's output. */
+ * zero-padded. Projection panels hold NR columns of the projection's output.
+ *
+ * gru_reset_before packs two sets of panels per matrix, since W_hn multiplies r * h, which
+ * needs every unit's r first: the r and z blocks as gate panels on gemm4's tile (G = 2, so
+ * U = gemm4's nr / 2), and the n block as plain column panels on gemm_proj's (the
+ * `n_` fields). */
 #ifndef RNNRT_PACK_H
 #define RNNRT_PACK_H
 
@@ -20,6 +25,11 @@ typedef struct rnnrt_packed_unit {
     float *bias;  /* [panels][nr]: b_ih + b_hh (GRU's n gate: b_in only) */
     void *w_hr;   /* [proj_panels][hidden][proj_nr], NULL without projection */
     float *s_ih, *s_hh, *s_hr;
+    /* gru_reset_before only (else NULL): the n block, [n_panels][K][n_nr], its bias
+     * b_in + b_hn, [n_panels][n_nr], and its int8 scales; w_ih, w_hh and bias then hold
+     * the r and z blocks. */
+    void *w_ih_n, *w_hh_n;
+    float *bias_n, *s_ih_n, *s_hh_n;
 } rnnrt_packed_unit;
 
 typedef struct rnnrt_packing {
@@ -33,6 +43,8 @@ typedef struct rnnrt_packing {
     int proj_kc;                  /* k-block of the projection, by proj_gemm's rule */
     rnnrt_gemm_ukernel gemm_tall; /* a taller tile on the same panels (fn NULL if none) */
     int tall_kc;
+    rnnrt_gemm_ukernel n_gemm;    /* gru_reset_before: the n block's tile (gemm_proj) */
+    int n_panels, n_kc;           /* ceil(H / n_gemm's nr) and its k-block; 0 otherwise */
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     void *arena;
@@ -77,6 +89,11 @@ typedef struct rnnrt_matrix {
     rnnrt_weight_type dtype;   /* of `packed` */
     const float *scale;        /* of `packed` when int8 */
     rnnrt_panel_layout layout; /* of `packed` */
+    /* Rows from `split` on, when packed_n is not NULL (gru_reset_before's n block). */
+    const void *packed_n;
+    const float *scale_n;
+    rnnrt_panel_layout layout_n;
+    int split;
 } rnnrt_matrix;
 
 /* Row r of the matrix as float32 (for a packed bf16 or int8 matrix: the value the kernels
@@ -92,6 +109,12 @@ rnnrt_matrix rnnrt_model_matrix(const rnnrt_model *m, int unit, rnnrt_weight_kin
 /* Packs every layer of m for kernel set k; NULL with RNNRT_E_NOMEM recorded on failure. */
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k);
 void rnnrt_packing_free(rnnrt_packing *p);
+
+/* Floats in one row of the input projections of a step: every panel of every set. */
+static inline size_t rnnrt_packing_width(const rnnrt_packing *p)
+{
+    return (size_t)p->panels * p->nr + (size_t)p->n_panels * p->n_gemm.nr;
+}
 
 /* The model's packing for k, made on first use and kept (thread-safe; finding an existing
  * one takes no lock). NULL: out of memory. */

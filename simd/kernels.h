@@ -81,6 +81,24 @@ typedef void rnnrt_f32_gru_gates_t(size_t rows, size_t n, const float *ht, size_
                                    size_t gs, const float *xt, size_t ldxt, const float *b_hn,
                                    const float *h_prev, float *h, size_t ldh);
 
+/* GRU with the reset gate applied before the product (gru_reset_before: Keras reset_after=
+ * False, ONNX linear_before_reset=0), n = tanh(W_in x + b_in + W_hn (r * h) + b_hn). W_hn (r * h)
+ * needs r of every unit first, so a step is two GEMMs with a kernel after each:
+ * gru_rb_rz_gates, from a tile of the r and z pre-activations with both products and all
+ * their biases summed (r at t, z at t + gs of each row):
+ *   z[j] = sigmoid(t_z[j]),  rh[j] = sigmoid(t_r[j]) * h_prev[j]
+ * gru_rb_h_gates, from a tile of the candidate's pre-activations W_in x + b_in + W_hn (r*h) +
+ * b_hn (one block, t[r*ldt + j]) and the z of the first kernel:
+ *   h[j] = (1 - z[j]) * tanh(t[j]) + z[j] * h_prev[j]
+ * The per-row arrays of each kernel share one row stride; rh may alias h_prev, and h may
+ * alias h_prev or z. */
+typedef void rnnrt_f32_gru_rb_rz_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                         size_t gs, const float *h_prev, float *rh, float *z,
+                                         size_t ld);
+typedef void rnnrt_f32_gru_rb_h_gates_t(size_t rows, size_t n, const float *t, size_t ldt,
+                                        const float *z, const float *h_prev, float *h,
+                                        size_t ldh);
+
 /* Vanilla RNN (PyTorch's nn.RNN) from its one gate block of pre-activations, both products
  * and both biases summed (t[r*ldt + j]); no cell state:
  *   rnn_tanh_gates: h[j] = tanh(t[j])
@@ -105,6 +123,10 @@ typedef void rnnrt_f32_gru_row_t(size_t n, const float *ht, const float *xt, siz
                                  const float *b_hn, const float *h_prev, float *h);
 
 typedef void rnnrt_f32_rnn_row_t(size_t n, const float *t, float *h);
+typedef void rnnrt_f32_gru_rb_rz_row_t(size_t n, const float *r, const float *z_pre,
+                                       const float *h_prev, float *rh, float *z);
+typedef void rnnrt_f32_gru_rb_h_row_t(size_t n, const float *t, const float *z,
+                                      const float *h_prev, float *h);
 
 static inline void rnnrt_f32_rnn_rows(rnnrt_f32_rnn_row_t *row, size_t rows, size_t n,
                                       const float *t, size_t ldt, float *h, size_t ldh)
@@ -166,6 +188,26 @@ static inline void rnnrt_f32_gru_rows(rnnrt_f32_gru_row_t *row, size_t rows, siz
         row(n, ht + r * ldht, xt + r * ldxt, gs, b_hn, h_prev + r * ldh, h + r * ldh);
 }
 
+static inline void rnnrt_f32_gru_rb_rz_rows(rnnrt_f32_gru_rb_rz_row_t *row, size_t rows,
+                                            size_t n, const float *t, size_t ldt, size_t gs,
+                                            const float *h_prev, float *rh, float *z, size_t ld)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, gs, 2, ld, ld));
+    for (size_t r = 0; r < rows; r++) {
+        const float *tr = t + r * ldt;
+        row(n, tr, tr + gs, h_prev + r * ld, rh + r * ld, z + r * ld);
+    }
+}
+
+static inline void rnnrt_f32_gru_rb_h_rows(rnnrt_f32_gru_rb_h_row_t *row, size_t rows, size_t n,
+                                           const float *t, size_t ldt, const float *z,
+                                           const float *h_prev, float *h, size_t ldh)
+{
+    assert(rnnrt_gate_tile_ok(rows, n, t, ldt, n, 1, ldh, ldh));
+    for (size_t r = 0; r < rows; r++)
+        row(n, t + r * ldt, z + r * ldh, h_prev + r * ldh, h + r * ldh);
+}
+
 /* GEMM microkernel (BLIS contract) for one tile of 1 <= mr <= MR rows and NR columns:
  *   c[m*ldc + j] = init_m[j] + sum_{k<kc} a[m*lda + k] * b[k*NR + j]   (m < mr, j < NR)
  * where init_m = init + m*ld_init (ld_init = 0 broadcasts one row, e.g. a bias) or zeros
@@ -197,6 +239,8 @@ typedef rnnrt_f32_lstm_coupled_gates_t *rnnrt_f32_lstm_coupled_gates_fn;
 typedef rnnrt_f32_gru_gates_t *rnnrt_f32_gru_gates_fn;
 typedef rnnrt_f32_rnn_tanh_gates_t *rnnrt_f32_rnn_tanh_gates_fn;
 typedef rnnrt_f32_rnn_relu_gates_t *rnnrt_f32_rnn_relu_gates_fn;
+typedef rnnrt_f32_gru_rb_rz_gates_t *rnnrt_f32_gru_rb_rz_gates_fn;
+typedef rnnrt_f32_gru_rb_h_gates_t *rnnrt_f32_gru_rb_h_gates_fn;
 typedef rnnrt_f32_gemm_t *rnnrt_f32_gemm_fn;
 typedef rnnrt_bf16_gemm_t *rnnrt_bf16_gemm_fn;
 typedef rnnrt_int8_gemm_t *rnnrt_int8_gemm_fn;
@@ -241,6 +285,8 @@ typedef struct rnnrt_kernels {
     rnnrt_f32_gru_gates_fn gru_gates;
     rnnrt_f32_rnn_tanh_gates_fn rnn_tanh_gates;
     rnnrt_f32_rnn_relu_gates_fn rnn_relu_gates;
+    rnnrt_f32_gru_rb_rz_gates_fn gru_rb_rz_gates;
+    rnnrt_f32_gru_rb_h_gates_fn gru_rb_h_gates;
     /* The blocked path packs gate panels of `units` hidden units: 4*units columns for the
      * 4-gate cells (gemm4), 3*units for GRU and the coupled LSTM (gemm3). gemm_proj serves
      * the LSTM projection, the one-gate RNN's panels (nr units each) and the stand-alone

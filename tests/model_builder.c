@@ -37,7 +37,8 @@ static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, 
 unsigned char *build_model_bytes(const model_spec *spec, size_t *size)
 {
     static const char *const cells[] = {"lstm",         "gru",      "lstm_peephole",
-                                        "lstm_coupled", "rnn_tanh", "rnn_relu"};
+                                        "lstm_coupled", "rnn_tanh", "rnn_relu",
+                                        "gru_reset_before"};
     mb_shape shape = {cells[spec->cell], spec->input_size, spec->hidden, spec->proj,
                       spec->layers, spec->directions, spec->bias};
     uniform_fill u = {spec->seed, 1.0f / sqrtf((float)spec->hidden)};
@@ -65,4 +66,6 @@ const model_spec cell_specs[N_CELL_SPECS] = {
     {RNNRT_CELL_LSTM_COUPLED, 33, 52, 17, 2, 1, 1, 6},
     {RNNRT_CELL_RNN_TANH, 23, 50, 0, 2, 2, 1, 7},
     {RNNRT_CELL_RNN_RELU, 19, 37, 0, 2, 1, 0, 8},
+    {RNNRT_CELL_GRU_RESET_BEFORE, 31, 77, 0, 2, 2, 1, 9},
+    {RNNRT_CELL_GRU_RESET_BEFORE, 14, 33, 0, 1, 1, 0, 10},
 };

@@ -111,6 +111,13 @@ static void queries(void **st)
     assert_string_equal(rnnrt_model_cell_name(m), "rnn_relu");
     assert_int_equal(rnnrt_model_has_bias(m), 0);
     rnnrt_model_free(m);
+    m = load("grurb_basic"); /* nn.GRU's tensors, declared rnnrt.cell=gru_reset_before */
+    assert_int_equal(rnnrt_model_cell(m), RNNRT_CELL_GRU_RESET_BEFORE);
+    assert_string_equal(rnnrt_model_cell_name(m), "gru_reset_before");
+    assert_int_equal(rnnrt_model_state_h_size(m), 13);
+    assert_int_equal(rnnrt_model_proj_size(m), 0);
+    assert_int_equal(rnnrt_model_has_bias(m), 1);
+    rnnrt_model_free(m);
     /* NULL models answer -1 / "" rather than crash */
     assert_int_equal(rnnrt_model_input_size(NULL), -1);
     assert_int_equal(rnnrt_model_output_size(NULL), -1);

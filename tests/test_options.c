@@ -229,7 +229,7 @@ static void second_packing_comes_from_the_first(void **st)
     }
     const char *names[] = {"lstm_3layer_bidir", "gru_2layer_bidir", "lstm_proj", "peephole_basic",
                            "coupled_proj", "lstm_large", "rnn_tanh_large",
-                           "rnn_relu_2layer_bidir"};
+                           "rnn_relu_2layer_bidir", "grurb_large", "grurb_large_bidir"};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         char path[512];
         model_path(path, sizeof path, names[k]);

@@ -226,11 +226,13 @@ int main(int argc, char **argv)
     static const model_spec gru = {RNNRT_CELL_GRU, 9, 24, 0, 2, 1, 1, 12};
     static const model_spec rnn_tanh = {RNNRT_CELL_RNN_TANH, 10, 35, 0, 2, 1, 1, 13};
     static const model_spec rnn_relu = {RNNRT_CELL_RNN_RELU, 7, 20, 0, 1, 1, 1, 14};
+    static const model_spec grurb = {RNNRT_CELL_GRU_RESET_BEFORE, 11, 29, 0, 2, 1, 1, 15};
     const struct CMUnitTest tests[] = {
         {"streams_lstm_proj", streams_equal_single_calls, NULL, NULL, (void *)&lstm},
         {"streams_gru", streams_equal_single_calls, NULL, NULL, (void *)&gru},
         {"streams_rnn_tanh", streams_equal_single_calls, NULL, NULL, (void *)&rnn_tanh},
         {"streams_rnn_relu", streams_equal_single_calls, NULL, NULL, (void *)&rnn_relu},
+        {"streams_gru_reset_before", streams_equal_single_calls, NULL, NULL, (void *)&grurb},
     };
     return cmocka_run_group_tests_name("streams", tests, NULL, NULL);
 }

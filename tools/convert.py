@@ -13,21 +13,26 @@ Formats (from INPUT's extension unless --format says):
          Embedding?, LSTM/GRU/SimpleRNN/Bidirectional(one of them) (stacked, concat), Dense?
          (linear or softmax, which is left out: rnnrt gives logits) in a chain; Dropout and
          InputLayer are skipped. Keras' kernel [I, 4H] (gates i, f, c, o) and recurrent
-         kernel become weight_ih/weight_hh; GRUs must be reset_after=True (Keras' default:
-         gates z, r, h, bias [2, 3H]), which is PyTorch's GRU; SimpleRNN (tanh or relu) is
-         rnnrt.cell=rnn_tanh / rnn_relu. Embedding(mask_zero=True) with trailing
-         padding: pass the lengths. return_sequences=False: take rnnrt's last step.
+         kernel become weight_ih/weight_hh; GRU gates z, r, h become r, z, n:
+         reset_after=True (Keras' default, bias [2, 3H]) is PyTorch's GRU, reset_after=False
+         (one input bias [3H], into bias_ih, bias_hh zero) is rnnrt.cell=gru_reset_before;
+         SimpleRNN (tanh or relu) is rnnrt.cell=rnn_tanh / rnn_relu. Embedding(mask_zero=
+         True) with trailing padding: pass the lengths. return_sequences=False: take
+         rnnrt's last step.
          go_backwards=True (without Bidirectional) gives rnnrt.direction=reverse for that
          layer and, since Keras hands the next layer its outputs in the order it computed
          them, for the layers after it until the next go_backwards; where the last layer
          runs backward, Keras' output sequence is rnnrt's reversed in time (Keras' step k
          is rnnrt's step T-1-k; return_sequences=False: rnnrt's step 0).
-         Refused, naming the layer and attribute: GRU reset_after=False, go_backwards
-         inside Bidirectional, other activations (SimpleRNN: tanh or relu), merge_mode
-         other than concat, other layers. Needs python3-h5py.
+         Refused, naming the layer and attribute: go_backwards inside Bidirectional, other
+         activations (SimpleRNN: tanh or relu), merge_mode other than concat, a GRU of a
+         weights-only .h5 without a bias (reset_after cannot be told), other layers. Needs
+         python3-h5py.
   onnx   ONNX LSTM, GRU and RNN nodes, in graph order as stacked layers (as torch.onnx.export
-         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's,
-         RNN (activations Tanh or Relu) is rnnrt.cell=rnn_tanh / rnn_relu;
+         writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's;
+         GRU linear_before_reset=1 is PyTorch's GRU, linear_before_reset=0 (the default)
+         rnnrt.cell=gru_reset_before; RNN (activations Tanh or Relu) is
+         rnnrt.cell=rnn_tanh / rnn_relu;
          B = [Wb, Rb]; forward, reverse (rnnrt.direction=reverse, one word per node
          when they differ; sequence_lens reverse each sequence within its length, as ONNX
          Runtime does) or bidirectional; clip (the same in every node) gives rnnrt.clip;
@@ -35,11 +40,10 @@ Formats (from INPUT's extension unless --format says):
          rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
          weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
          i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
-         rnnrt_state_write). Refused, naming the node and attribute: layout=1, GRU
-         linear_before_reset=0, other activations (RNN: Tanh or Relu), input_forget=1 with
-         p_i/p_o peepholes, clips that differ between nodes or are not positive. Other
-         nodes (an exported embedding's Gather, a head's Gemm) are not converted. Needs
-         python3-onnx.
+         rnnrt_state_write). Refused, naming the node and attribute: layout=1, other
+         activations (RNN: Tanh or Relu), input_forget=1 with p_i/p_o peepholes, clips that
+         differ between nodes or are not positive. Other nodes (an exported embedding's
+         Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
 The check runs the written file through rnnrt (the installed package, `pip install .`, or
 else the clone's python/rnnrt over librnnrt.so: $RNNRT_LIB or a build*/ tree) and the
@@ -95,7 +99,8 @@ def rnn_tensor_names(prefix, k, reverse):
 def np_rnn(layers, x, cell, H):
     """x [T,B,I] through stacked layers, each a list of per-direction dicts with float64
     arrays in PyTorch's layout (weight_ih, weight_hh, bias_ih, bias_hh, optional peepholes
-    p_i, p_f, p_o). cell: lstm, gru, lstm_peephole, lstm_coupled. Zero initial state."""
+    p_i, p_f, p_o). cell: lstm, gru, gru_reset_before, lstm_peephole, lstm_coupled. Zero
+    initial state."""
     inp = x.astype(np.float64)
     T, B = inp.shape[:2]
     for dirs in layers:
@@ -112,6 +117,12 @@ def np_rnn(layers, x, cell, H):
                     r = sigmoid(gi[:, :H] + gh[:, :H])
                     z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
                     n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+                    h = (1 - z) * n + z * h
+                elif cell == "gru_reset_before":
+                    r = sigmoid(gi[:, :H] + gh[:, :H])
+                    z = sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+                    n = np.tanh(gi[:, 2 * H:] + (r * h) @ w["weight_hh"][2 * H:].T +
+                                w["bias_hh"][2 * H:])
                     h = (1 - z) * n + z * h
                 else:
                     a = gi + gh
@@ -301,8 +312,10 @@ def guess_layer(name, names, weights):
         # a weights-only file has no activation: SimpleRNN's default, tanh, is assumed
         cls = "LSTM" if k.shape[1] == 4 * rk.shape[0] else \
             "SimpleRNN" if k.shape[1] == rk.shape[0] else "GRU"
-        cfg = {"reset_after": cls == "GRU" and any(w.ndim == 2 and w.shape[0] == 2
-                                                  for w in weights)}
+        # a GRU's bias tells reset_after: [2, 3H] True, [3H] False; without one, unknown
+        biases = [w for t, w in zip(tails, weights) if t == "bias"]
+        cfg = {"reset_after": None if cls == "GRU" and not biases else
+               cls == "GRU" and biases[0].ndim == 2}
         if len(tails) > 3 or any("backward" in n for n in names):
             return {"class_name": "Bidirectional", "config": {"layer": {
                 "class_name": cls, "config": cfg}, "merge_mode": "concat"}}
@@ -319,6 +332,8 @@ def keras_cell_name(cls, cfg):
     """rnnrt.cell of a Keras recurrent layer (SimpleRNN: by its activation)."""
     if cls == "SimpleRNN":
         return "rnn_" + str(cfg.get("activation", "tanh"))
+    if cls == "GRU" and cfg.get("reset_after", True) is False:
+        return "gru_reset_before"
     return cls.lower()
 
 
@@ -339,17 +354,26 @@ def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
         b = bias if bias is not None else np.zeros(4 * H, np.float32)
         return {"weight_ih": kernel.T, "weight_hh": rk.T, "bias_ih": b,
                 "bias_hh": np.zeros_like(b)}, bias is not None
-    if not cfg.get("reset_after", True) or (bias is not None and bias.ndim == 1):
-        raise ConvertError(f"{lname}: reset_after=False (the reset gate before the recurrent "
-                           "product) is not supported yet; rnnrt computes reset_after=True "
-                           "(Keras' default, PyTorch's GRU)")
+    reset_after = cfg.get("reset_after", True)
+    if reset_after is None:
+        raise ConvertError(f"{lname}: a GRU without a bias in a weights-only file; whether it "
+                           "is reset_after=True or False cannot be told (save the model with "
+                           "its config)")
     perm = np.concatenate([np.arange(H, 2 * H), np.arange(H), np.arange(2 * H, 3 * H)])
+    want = (2, 3 * H) if reset_after else (3 * H,)
+    if bias is not None and bias.shape != want:
+        raise ConvertError(f"{lname}: reset_after={reset_after} with a bias of shape "
+                           f"{list(bias.shape)}, expected {list(want)}")
+    if not reset_after:  # one input bias, outside the reset gate: rnnrt's b_ih, b_hh = 0
+        b = bias if bias is not None else np.zeros(3 * H, np.float32)
+        return {"weight_ih": kernel.T[perm], "weight_hh": rk.T[perm], "bias_ih": b[perm],
+                "bias_hh": np.zeros_like(b)}, bias is not None
     b = bias if bias is not None else np.zeros((2, 3 * H), np.float32)
     return {"weight_ih": kernel.T[perm], "weight_hh": rk.T[perm], "bias_ih": b[0][perm],
             "bias_hh": b[1][perm]}, bias is not None
 
 
-def keras_reference_rnn(cls, w, x, H, backwards, activation="tanh"):
+def keras_reference_rnn(cls, w, x, H, backwards, activation="tanh", reset_after=True):
     """Keras' own equations, from Keras-layout weights: x [T,B,I] -> [T,B,H]."""
     kernel, rk, bias = (a.astype(np.float64) if a is not None else None for a in w)
     T, B = x.shape[:2]
@@ -364,6 +388,12 @@ def keras_reference_rnn(cls, w, x, H, backwards, activation="tanh"):
         elif cls == "SimpleRNN":
             z = x[t] @ kernel + h @ rk + (0 if bias is None else bias)
             h = np.maximum(z, 0.0) if activation == "relu" else np.tanh(z)
+        elif not reset_after:  # the input bias only; r scales h before the product
+            mx = x[t] @ kernel + (0 if bias is None else bias)
+            zg = sigmoid(mx[:, :H] + h @ rk[:, :H])
+            r = sigmoid(mx[:, H:2 * H] + h @ rk[:, H:2 * H])
+            hh = np.tanh(mx[:, 2 * H:] + (r * h) @ rk[:, 2 * H:])
+            h = zg * h + (1 - zg) * hh
         else:
             b = np.zeros((2, 3 * H)) if bias is None else bias
             mx, mh = x[t] @ kernel + b[0], h @ rk + b[1]
@@ -430,8 +460,9 @@ def from_keras(path):
     cell = keras_cell_name(rnns[0][0], rnns[0][1])
     if any(keras_cell_name(r[0], r[1]) != cell for r in rnns) or \
             len({len(r[2]) for r in rnns}) != 1:
-        raise ConvertError("stacked recurrent layers must all be of one cell (LSTM, GRU or "
-                           "SimpleRNN with one activation), with the same directions")
+        raise ConvertError("stacked recurrent layers must all be of one cell (LSTM, GRU of one "
+                           "reset_after, or SimpleRNN with one activation), with the same "
+                           "directions")
     H = rnns[0][2][0][1].shape[0]
     has_bias = None
     for k, (cls, cfg, dirs, lname) in enumerate(rnns):
@@ -475,13 +506,13 @@ def from_keras(path):
     def reference(inputs, kind):
         x = emb[inputs].astype(np.float64) if kind == "tokens" else inputs.astype(np.float64)
         for cls, cfg, dirs, _ in rnns:
-            act = cfg.get("activation", "tanh")
+            act, ra = cfg.get("activation", "tanh"), cfg.get("reset_after", True)
             if len(dirs) == 1 and cfg.get("go_backwards"):  # outputs in computing order
-                x = keras_reference_rnn(cls, dirs[0], x, H, True, act)[::-1]
+                x = keras_reference_rnn(cls, dirs[0], x, H, True, act, ra)[::-1]
                 continue
-            ys = [keras_reference_rnn(cls, dirs[0], x, H, False, act)]
+            ys = [keras_reference_rnn(cls, dirs[0], x, H, False, act, ra)]
             if len(dirs) == 2:  # Keras re-reverses the backward output to align the steps
-                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, act))
+                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, act, ra))
             x = np.concatenate(ys, axis=2)
         if backward[-1]:  # Keras' order -> rnnrt's (the output of step t at t)
             x = x[::-1]
@@ -539,7 +570,10 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
                 gx = x[t] @ w.T + wb
                 gz = sigmoid(k(gx[:, :H] + h @ r[:H].T + rb[:H]))
                 gr = sigmoid(k(gx[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H]))
-                gh = np.tanh(k(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:])))
+                if attrs.get("linear_before_reset", 0):
+                    gh = np.tanh(k(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:])))
+                else:  # the specification's default: r scales h before R_h
+                    gh = np.tanh(k(gx[:, 2 * H:] + (gr * h) @ r[2 * H:].T + rb[2 * H:]))
                 h = (1 - gz) * gh + gz * h
             y[t] = h
         outs.append(y)
@@ -603,10 +637,6 @@ def from_onnx(path):
         elif acts and acts != default * (len(acts) // len(default)):
             raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}" + (
                 " or ['Relu'], the same in both directions" if op == "RNN" else ""))
-        if op == "GRU" and not attrs.get("linear_before_reset", 0):
-            raise ConvertError(f"{label}: linear_before_reset=0 (reset gate before the "
-                               "recurrent product) is not supported yet; rnnrt computes "
-                               "linear_before_reset=1, PyTorch's GRU")
         inputs = list(node.input) + [""] * 8
 
         def get(i):
@@ -630,7 +660,8 @@ def from_onnx(path):
         if op == "RNN":
             node_cell = "rnn_" + rnn_act.lower()
         else:
-            node_cell = "gru" if op == "GRU" else (
+            reset_before = op == "GRU" and not attrs.get("linear_before_reset", 0)
+            node_cell = ("gru_reset_before" if reset_before else "gru") if op == "GRU" else (
                 "lstm_coupled" if coupled else "lstm_peephole" if P is not None else "lstm")
         if node_cell == "lstm_coupled" and P is not None:
             raise ConvertError(f"{label}: input_forget=1 with peepholes (P) is not "

@@ -7,7 +7,8 @@ Run from the repository root (needs Debian's python3-torch, hence /usr/bin/pytho
 For each case <name> it writes
   <name>.model.safetensors  the model as a user saves it: the state_dict of an nn.LSTM /
                             nn.GRU / nn.RNN (possibly under a name prefix, next to unrelated
-                            tensors, in F16 or BF16), or the same layout for the peephole / coupled-gate LSTMs of
+                            tensors, in F16 or BF16), or the same layout for the peephole /
+                            coupled-gate LSTMs and the reset-before GRU of
                             docs/model-format.md, which declare "rnnrt.cell" in __metadata__;
   <name>.io.safetensors     (metadata torch_fp32_error: PyTorch's own float32 error on the
                             case, for PyTorch cases) x F32 [T,B,I]; optional lengths I32 [B]; optional h0 F32
@@ -20,10 +21,12 @@ float32 weights and inputs, then rounded to float32 (packed sequences for length
 with zeros); for stacks whose layers all run backward (rnnrt.direction=reverse), PyTorch on the
 input reversed within each length, its output reversed back; an independent NumPy float64
 implementation of the equations in docs/model-format.md for the peephole and coupled-gate LSTMs,
-stacks that mix forward and reverse layers and every rnnrt.clip case (each asserts that its clip
-changes y by more than 1e-2). That NumPy oracle is
-itself checked against PyTorch on every PyTorch case (and on reductions of the two variants to
-plain LSTMs) before anything is written. F16 / BF16 models: the weights are rounded to that dtype
+the GRU with the reset gate before the product (gru_reset_before), stacks that mix forward and
+reverse layers and every rnnrt.clip case (each asserts that its clip changes y by more than
+1e-2). That NumPy oracle is itself checked against PyTorch on every PyTorch case (and on
+reductions of the variants to PyTorch's cells: plain LSTMs, and nn.GRU for a reset-before GRU
+whose reset gate is saturated open) before anything is written. F16 / BF16 models: the weights
+are rounded to that dtype
 first and the reference is computed with the rounded weights. Output is deterministic: running
 the script twice gives identical bytes.
 """
@@ -41,9 +44,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_io as st  # noqa: E402
 
 GATES = {"lstm": 4, "gru": 3, "lstm_peephole": 4, "lstm_coupled": 3, "rnn_tanh": 1,
-         "rnn_relu": 1}
+         "rnn_relu": 1, "gru_reset_before": 3}
 TORCH_CELLS = ("lstm", "gru", "rnn_tanh", "rnn_relu")
-NO_CELL_STATE = ("gru", "rnn_tanh", "rnn_relu")
+NO_CELL_STATE = ("gru", "rnn_tanh", "rnn_relu", "gru_reset_before")
 ORACLE_TOL = 1e-9  # two float64 computations of the same equations
 
 
@@ -51,7 +54,8 @@ ORACLE_TOL = 1e-9  # two float64 computations of the same equations
 class Case:
     name: str
     what: str                      # one-line description for the report
-    cell: str = "lstm"             # lstm, gru, lstm_peephole, lstm_coupled, rnn_tanh, rnn_relu
+    cell: str = "lstm"             # lstm, gru, lstm_peephole, lstm_coupled, rnn_tanh, rnn_relu,
+                                   # gru_reset_before
     I: int = 7
     H: int = 13
     P: int = 0                     # LSTM proj_size (0: none)
@@ -234,6 +238,32 @@ CASES = [
          "(2,5,4) + h0/c0", cell="lstm_coupled", L=2, bidir=True, lengths=(2, 5, 4),
          init_state=True),
     Case("coupled_nobias", "coupled-gate LSTM bias=False", cell="lstm_coupled", bias=False),
+    # ---- NumPy oracle: GRU with the reset gate before the product (Keras reset_after=False,
+    # ONNX linear_before_reset=0) -----------------------------------------------------------
+    Case("grurb_basic", "reset-before GRU 1 layer", cell="gru_reset_before"),
+    Case("grurb_2layer", "reset-before GRU 2 layers", cell="gru_reset_before", L=2),
+    Case("grurb_bidir", "reset-before GRU 1 layer bidirectional", cell="gru_reset_before",
+         bidir=True),
+    Case("grurb_state", "reset-before GRU 1 layer, initial h0", cell="gru_reset_before",
+         init_state=True),
+    Case("grurb_lengths", "reset-before GRU lengths (4,5,1)", cell="gru_reset_before",
+         lengths=(4, 5, 1)),
+    Case("grurb_bidir_lengths_state", "reset-before GRU 2 layers bidirectional, lengths "
+         "(3,1,5) + h0", cell="gru_reset_before", L=2, bidir=True, lengths=(3, 1, 5),
+         init_state=True),
+    Case("grurb_nobias", "reset-before GRU bias=False, 2 layers", cell="gru_reset_before", L=2,
+         bias=False),
+    Case("grurb_large", "reset-before GRU I=29 H=70 T=20 B=7, 2 layers, lengths, h0 (several "
+         "panels of every set, none full at the end, several row blocks)",
+         cell="gru_reset_before", I=29, H=70, T=20, B=7, L=2,
+         lengths=(20, 17, 1, 20, 9, 3, 14), init_state=True),
+    Case("grurb_large_bidir", "reset-before GRU I=18 H=45 T=11 B=9, 2 layers bidirectional, "
+         "lengths", cell="gru_reset_before", I=18, H=45, T=11, B=9, L=2, bidir=True,
+         lengths=(11, 2, 7, 11, 1, 5, 9, 11, 4)),
+    Case("grurb_f16_prefix", "reset-before GRU F16 weights under prefix 'model.gru.'",
+         cell="gru_reset_before", dtype="F16", prefix="model.gru."),
+    Case("grurb_saturate", "reset-before GRU weights ~N(0,3), x ~N(0,5) + h0",
+         cell="gru_reset_before", w_std=3.0, x_std=5.0, init_state=True),
 ]
 
 
@@ -353,6 +383,12 @@ def np_step(cell, p, s, x, h, c, H, clip=0.0):
         r = _sigmoid(k(gi[:H] + gh[:H]))
         u = _sigmoid(k(gi[H:2 * H] + gh[H:2 * H]))
         n = np.tanh(k(gi[2 * H:] + r * gh[2 * H:]))
+        return (1.0 - u) * n + u * h, None
+    if cell == "gru_reset_before":
+        w_hh = p["weight_hh" + s]
+        r = _sigmoid(gi[:H] + gh[:H])
+        u = _sigmoid(gi[H:2 * H] + gh[H:2 * H])
+        n = np.tanh(gi[2 * H:] + w_hh[2 * H:] @ (r * h) + b_hh[2 * H:])
         return (1.0 - u) * n + u * h, None
     a = gi + gh
     if cell == "lstm":
@@ -577,6 +613,17 @@ def check_variant_reductions():
     got = np_forward("lstm_coupled", co, H, P, L, D, x, lens, h0, c0)
     ref = torch_forward("lstm", as_lstm, I, H, P, L, D, True, x, lens, h0, c0)
     assert_close("coupled vs nn.LSTM with i = -f", got, ref)
+
+    # A reset gate saturated open (r = 1 to float64 precision: sigmoid(40 + a) for |a| < 4)
+    # makes W_hn (r * h) + b_hn equal r * (W_hn h + b_hn): the reset-before GRU is nn.GRU.
+    rb = random_params(rng, param_shapes("gru_reset_before", I, H, 0, L, D, True), H, 0.0)
+    for n, v in rb.items():
+        if n.startswith("bias_ih"):
+            v[:H] += 40.0
+    h0 = rng.uniform(-1, 1, (L * D, B, H)).astype(np.float32)
+    got = np_forward("gru_reset_before", rb, H, 0, L, D, x, lens, h0, None)
+    ref = torch_forward("gru", rb, I, H, 0, L, D, True, x, lens, h0, None)
+    assert_close("reset-before GRU with r = 1 vs nn.GRU", got, ref)
 
 
 # ---- main ------------------------------------------------------------------------------------

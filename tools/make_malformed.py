@@ -300,6 +300,23 @@ def cases():
                          ("clip_empty", ""), ("clip_space", " 1"), ("clip_hex", "0x1p2"),
                          ("clip_tiny", "1e-50"), ("clip_comma", "0,5")):
         add(f"{fname}.safetensors", make(base, {"rnnrt.clip": value}), "FORMAT", "rnnrt.clip")
+    rb_meta = {"rnnrt.cell": "gru_reset_before"}
+    add("cell_gru_reset_before_on_lstm_shapes.safetensors", make(base, rb_meta),
+        "FORMAT", "weight_ih_l0")
+    add("cell_gru_reset_before_misspelt.safetensors",
+        make(model(cell="gru"), {"rnnrt.cell": "gru_reset_after"}), "FORMAT", "rnnrt.cell")
+    add("gru_reset_before_with_hr.safetensors",
+        make(plus(model(cell="gru_reset_before"), {"weight_hr_l0": filled((2, 2))}), rb_meta),
+        "FORMAT", "weight_hr_l0")
+    add("gru_reset_before_with_peephole.safetensors",
+        make(plus(model(cell="gru_reset_before"), {"weight_co_l0": filled((2,))}), rb_meta),
+        "FORMAT", "weight_co_l0")
+    add("gru_reset_before_missing_bias_hh.safetensors",
+        make(without(model(cell="gru_reset_before"), "bias_hh_l0"), rb_meta),
+        "FORMAT", "bias_hh_l0")
+    add("gru_reset_before_hh_wrong_rows.safetensors",
+        make(with_shape(model(cell="gru_reset_before"), "weight_hh_l0", (4, 2)), rb_meta),
+        "FORMAT", "weight_hh_l0")
     add("metadata_not_object.safetensors",
         make(base, edit=lambda h: h.update(__metadata__=["rnnrt.cell", "lstm"])),
         "FORMAT", "metadata")

@@ -96,8 +96,10 @@ RNNRT_API const char  *rnnrt_version(void);
 
 /* The recurrent cell of a model. PEEPHOLE and COUPLED are LSTM variants PyTorch lacks;
  * RNN_TANH and RNN_RELU are PyTorch's nn.RNN (h = act(W_ih x + b_ih + W_hh h + b_hh)), which
- * has no cell state. docs/model-format.md gives their equations and how a file declares
- * them. */
+ * has no cell state. GRU_RESET_BEFORE is the GRU that applies the reset gate before the
+ * product, n = tanh(W_in x + b_in + W_hn (r * h) + b_hn) (Keras reset_after=False, ONNX
+ * linear_before_reset=0), in nn.GRU's tensors. docs/model-format.md gives their equations
+ * and how a file declares them. */
 typedef enum rnnrt_cell {
     RNNRT_CELL_LSTM = 0,
     RNNRT_CELL_GRU = 1,
@@ -105,6 +107,7 @@ typedef enum rnnrt_cell {
     RNNRT_CELL_LSTM_COUPLED = 3,
     RNNRT_CELL_RNN_TANH = 4,
     RNNRT_CELL_RNN_RELU = 5,
+    RNNRT_CELL_GRU_RESET_BEFORE = 6,
 } rnnrt_cell;
 
 /* Queries of a loaded model; each returns -1 (or "") when m is NULL. */

@@ -50,7 +50,7 @@ static void check_model(const rnnrt_model *m)
     FUZZ_CHECK(layers >= 1 && (dirs == 1 || dirs == 2) && hidden >= 1 && in >= 1, "shape");
     FUZZ_CHECK(proj >= 0 && h == (proj ? proj : hidden), "h size %d, proj %d", h, proj);
     FUZZ_CHECK(rnnrt_model_output_size(m) == dirs * h, "output size");
-    FUZZ_CHECK(cell >= RNNRT_CELL_LSTM && cell <= RNNRT_CELL_RNN_RELU, "cell %d", cell);
+    FUZZ_CHECK(cell >= RNNRT_CELL_LSTM && cell <= RNNRT_CELL_GRU_RESET_BEFORE, "cell %d", cell);
     FUZZ_CHECK(cell == RNNRT_CELL_LSTM || cell == RNNRT_CELL_LSTM_PEEPHOLE ||
                    cell == RNNRT_CELL_LSTM_COUPLED || proj == 0,
                "%s with a projection", rnnrt_model_cell_name(m));

@@ -74,6 +74,22 @@ void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float 
     }
 }
 
+void oracle_gru_rb_rz_gates(size_t n, const float *r, const float *z_pre, const float *h_prev,
+                            double *rh, double *z)
+{
+    for (size_t j = 0; j < n; j++) {
+        z[j] = oracle_sigmoid(z_pre[j]);
+        rh[j] = oracle_sigmoid(r[j]) * h_prev[j];
+    }
+}
+
+void oracle_gru_rb_h_gates(size_t n, const float *t, const float *z, const float *h_prev,
+                           double *h)
+{
+    for (size_t j = 0; j < n; j++)
+        h[j] = (1.0 - z[j]) * tanh((double)t[j]) + (double)z[j] * h_prev[j];
+}
+
 void oracle_rnn_tanh_gates(size_t n, const float *t, double *h)
 {
     for (size_t j = 0; j < n; j++)

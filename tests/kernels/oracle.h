@@ -25,6 +25,12 @@ void oracle_lstm_coupled_gates(size_t n, const float *f, const float *g, const f
 void oracle_gru_gates(size_t n, const float *r_h, const float *z_h, const float *n_h,
                       const float *r_x, const float *z_x, const float *n_x, const float *b_hn,
                       const float *h_prev, double *h);
+/* The reset-before GRU's two kernels: z = sigmoid(z_pre), rh = sigmoid(r) h_prev; then
+ * h = (1 - z) tanh(t) + z h_prev. */
+void oracle_gru_rb_rz_gates(size_t n, const float *r, const float *z_pre, const float *h_prev,
+                            double *rh, double *z);
+void oracle_gru_rb_h_gates(size_t n, const float *t, const float *z, const float *h_prev,
+                           double *h);
 /* The vanilla RNN's update from its summed pre-activation: tanh(t), max(t, 0) (NaN kept). */
 void oracle_rnn_tanh_gates(size_t n, const float *t, double *h);
 void oracle_rnn_relu_gates(size_t n, const float *t, double *h);

@@ -26,7 +26,10 @@
  *    LSTM; for peephole LSTM times (1 + |p_i c_prev| + |p_f c_prev|), as a kernel without
  *    FMA rounds those products before the sigmoid (plus |p_o| and |p_o c| terms for h); for
  *    GRU 1 + |xn| + |hn| + |h_prev| (tanh's argument is rounded at that magnitude); for the
- *    RNN 1 (one tanh within 4 ulp of a value of magnitude <= 1; ReLU is exact). Infinite
+ *    RNN 1 (one tanh within 4 ulp of a value of magnitude <= 1; ReLU is exact); for the
+ *    reset-before GRU's first kernel 1 + |h_prev| (a sigmoid within 4 ulp times h_prev, one
+ *    rounding) and 1 for its z (one sigmoid), for its second kernel 1 + |h_prev| (one tanh
+ *    of magnitude <= 1 and the rounding of h_prev - n, scaled by z <= 1). Infinite
  *    terms are left out of scale (they saturate a sigmoid or tanh exactly). Against the
  *    scalar set twice the tolerance, both being within it of the oracle.
  *  - NaN must come out exactly where the oracle gives NaN, and infinities exactly equal.
@@ -112,7 +115,7 @@ enum { REG_TYPICAL, REG_SATURATING, REG_SPECIAL, REG_COUNT };
 static const char *const regime_names[REG_COUNT] = {"typical", "saturating", "special"};
 
 /* What an input is: it decides its range. */
-typedef enum { IN_X, IN_PREACT, IN_CELL, IN_HIDDEN, IN_PEEP } in_kind;
+typedef enum { IN_X, IN_PREACT, IN_CELL, IN_HIDDEN, IN_PEEP, IN_GATE } in_kind;
 
 static float special_value(rng *r)
 {
@@ -142,6 +145,8 @@ static float draw(rng *r, in_kind kind, int regime)
         /* An infinite peephole weight times a cell state that is 0 in float but tiny in
          * double (an underflowed sigmoid) gives NaN against a finite oracle: a difference
          * of float and double range, not of the kernel, and no trained weight is infinite. */
+        if (kind == IN_GATE && !isnan(v)) /* a sigmoid's output: in [0, 1] or NaN */
+            return v > 0 ? 1.0f : 0.0f;
         return kind == IN_PEEP && isinf(v) ? 0.0f : v;
     }
     bool sat = regime == REG_SATURATING;
@@ -157,6 +162,12 @@ static float draw(rng *r, in_kind kind, int regime)
         return sat ? log_uniform(r, -3, 2) : uniform(r, -4, 4);
     case IN_HIDDEN:
         return uniform(r, -1, 1);
+    case IN_GATE: {
+        if (!sat)
+            return uniform(r, 0, 1);
+        float e = fabsf(log_uniform(r, -8, 0)); /* near 0 or near 1 */
+        return rng_next(r) % 2 ? e : 1.0f - e;
+    }
     default:
         return uniform(r, -1, 1);
     }
@@ -196,6 +207,8 @@ static void call_coupled(rnnrt_kernel_any_fn fn, size_t n, float *const in[], fl
 static void call_gru(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 static void call_rnn_tanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 static void call_rnn_relu(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_rb_rz(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
+static void call_rb_h(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 
 static void oracle_exp(size_t n, float *const in[], double *out[])
 {
@@ -234,6 +247,14 @@ static void oracle_rnn_tanh(size_t n, float *const in[], double *out[])
 static void oracle_rnn_relu(size_t n, float *const in[], double *out[])
 {
     oracle_rnn_relu_gates(n, in[0], out[0]);
+}
+static void oracle_rb_rz(size_t n, float *const in[], double *out[])
+{
+    oracle_gru_rb_rz_gates(n, in[0], in[1], in[2], out[0], out[1]);
+}
+static void oracle_rb_h(size_t n, float *const in[], double *out[])
+{
+    oracle_gru_rb_h_gates(n, in[0], in[1], in[2], out[0]);
 }
 
 /* |v|, or 0 when v is not finite (a saturated term adds no rounding error). */
@@ -285,8 +306,15 @@ static double scale_rnn(float *const in[], const double *ref[], size_t j, int o)
     return 1.0;
 }
 
+/* rh = sigmoid(r) h_prev: 1 + |h_prev|; z: 1. h = n + z (h_prev - n): 1 + |h_prev|. */
+static double scale_rb(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)ref;
+    return o == 1 ? 1.0 : 1.0 + mag(in[2][j]);
+}
+
 enum { F_VEXP, F_VSIGMOID, F_VTANH, F_LSTM, F_PEEPHOLE, F_COUPLED, F_GRU, F_RNN_TANH,
-       F_RNN_RELU, F_COUNT };
+       F_RNN_RELU, F_RB_RZ, F_RB_H, F_COUNT };
 
 /* clang-format off */
 static const family families[F_COUNT] = {
@@ -310,6 +338,10 @@ static const family families[F_COUNT] = {
      call_rnn_tanh, oracle_rnn_tanh, scale_rnn},
     {"rnn_relu_gates", 1, 1, {"t"}, {"h"}, {IN_PREACT}, {-1, -1},
      call_rnn_relu, oracle_rnn_relu, scale_rnn},
+    {"gru_rb_rz_gates", 3, 2, {"r", "z_pre", "h_prev"}, {"rh", "z"},
+     {IN_PREACT, IN_PREACT, IN_HIDDEN}, {2, -1}, call_rb_rz, oracle_rb_rz, scale_rb},
+    {"gru_rb_h_gates", 3, 1, {"t", "z", "h_prev"}, {"h"}, {IN_PREACT, IN_GATE, IN_HIDDEN},
+     {2, -1}, call_rb_h, oracle_rb_h, scale_rb},
 };
 /* clang-format on */
 
@@ -538,6 +570,34 @@ static void call_rnn_tanh(rnnrt_kernel_any_fn fn, size_t n, float *const in[], f
 static void call_rnn_relu(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
 {
     call_rnn((rnnrt_f32_rnn_relu_gates_fn)fn, n, in, out);
+}
+
+/* The reset-before GRU's first kernel: r and z as a 2-gate tile; h_prev, rh and z share a
+ * stride (rh in place over h_prev when the harness asks for it). */
+static void call_rb_rz(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    layout L = layout_for(n, 2);
+    const float *t = lay_tile(&L, 0, in, 2);
+    float *h_prev = lay_rows(&L, 2, in[2], L.ldh);
+    bool in_place = out[0] == in[2];
+    float *rh = in_place ? h_prev : out_rows(0, L.ldh, &L), *z = out_rows(1, L.ldh, &L);
+    ((rnnrt_f32_gru_rb_rz_gates_fn)fn)(L.R, L.w, t, L.ldt, L.gs, h_prev, rh, z, L.ldh);
+    take_rows(&L, rh, L.ldh, out[0], !in_place);
+    take_rows(&L, z, L.ldh, out[1], true);
+}
+
+/* Its second kernel: the candidate's one-block tile, z and h_prev rows (h in place over
+ * h_prev when asked). */
+static void call_rb_h(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    layout L = layout_for(n, 1);
+    const float *t = lay_tile(&L, 0, in, 1);
+    const float *z = lay_rows(&L, 1, in[1], L.ldh);
+    float *h_prev = lay_rows(&L, 2, in[2], L.ldh);
+    bool in_place = out[0] == in[2];
+    float *h = in_place ? h_prev : out_rows(0, L.ldh, &L);
+    ((rnnrt_f32_gru_rb_h_gates_fn)fn)(L.R, L.w, t, L.ldt, z, h_prev, h, L.ldh);
+    take_rows(&L, h, L.ldh, out[0], !in_place);
 }
 
 /* ---- comparison ------------------------------------------------------------------------- */

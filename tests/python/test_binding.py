@@ -40,8 +40,10 @@ class Golden(unittest.TestCase):
 
     def test_forward_and_state(self):
         for name in ("lstm_3layer_bidir", "lstm_bidir_lengths_state", "gru_bidir_lengths_state",
-                     "lstm_proj_lengths_state"):
+                     "lstm_proj_lengths_state", "grurb_bidir_lengths_state"):
             m, io = self.case(name)
+            if name.startswith("grurb"):
+                self.assertEqual(m.cell, "gru_reset_before")
             s = m.state(io["x"].shape[1])
             if "h0" in io:
                 s.write(io["h0"], io.get("c0"))
@@ -60,7 +62,7 @@ class Golden(unittest.TestCase):
         """batch_first=True runs rnnrt_forward_batch_first on x as it is: the bytes of the
         time-major call, y and the final state, with lengths and an initial state."""
         for name in ("lstm_bidir_lengths_state", "gru_bidir_lengths_state",
-                     "lstm_proj_lengths_state"):
+                     "lstm_proj_lengths_state", "grurb_bidir_lengths_state"):
             m, io = self.case(name)
             x = np.ascontiguousarray(io["x"], dtype=np.float32)
             T, B = x.shape[:2]

@@ -14,9 +14,10 @@ of the specification is checked against it), and Keras 3 on JAX writes .keras an
 and computes their outputs (class KerasItself), within 1e-5 relative to max(1, |y|). Without
 them those classes are skipped with the reason and the rest remains: .h5 / .keras files
 written here with h5py in Keras' layouts (kernel [I, 4H] in gate order i, f, c, o; GRU
-reset_after with bias [2, 3H] and gates z, r, h) against an independent NumPy implementation
-of Keras' equations, and ONNX peephole and input_forget nodes built with onnx.helper against
-a NumPy implementation of what ONNX Runtime computes.
+reset_after with bias [2, 3H] and gates z, r, h, and reset_after=False with bias [3H])
+against an independent NumPy implementation of Keras' equations, and ONNX peephole,
+input_forget and GRU (both linear_before_reset) nodes built with onnx.helper against a NumPy
+implementation of what ONNX Runtime computes.
 """
 import io
 import json
@@ -158,6 +159,12 @@ def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False):
                 i, f, cc, o = (z[k * H:(k + 1) * H] for k in range(4))
                 c = sig(f) * c + sig(i) * np.tanh(cc)
                 h = sig(o) * np.tanh(c)
+            elif cell == "GRU reset_after=False":  # one input bias; r scales h before rk_h
+                xz, xr, xh = (x[t, b] @ kernel[:, k * H:(k + 1) * H] + bias[k * H:(k + 1) * H]
+                              for k in range(3))
+                z = sig(xz + h @ rk[:, :H])
+                r = sig(xr + h @ rk[:, H:2 * H])
+                h = z * h + (1 - z) * np.tanh(xh + (r * h) @ rk[:, 2 * H:])
             else:
                 xz, xr, xh = (x[t, b] @ kernel[:, k * H:(k + 1) * H] + bias[0, k * H:(k + 1) * H]
                               for k in range(3))
@@ -299,15 +306,44 @@ class Keras(Base):
         self.assertLess(rel_err(m.forward_tokens(ids), ref), TOL)
         self.assertLess(rel_err(m.forward_tokens(ids, last_step_only=True), ref[-1]), TOL)
 
+    def test_gru_reset_after_false(self):
+        """reset_after=False (bias [3H], the input's only) is rnnrt's gru_reset_before: two
+        stacked layers in a Keras 2 .h5, with and without the config (the bias's shape tells
+        reset_after then)."""
+        rng = np.random.default_rng(8)
+        I, H = 3, 5
+        x = rng.standard_normal((6, 2, I)).astype(np.float32)
+        k1, r1, _ = rnn_weights(rng, "GRU", I, H)
+        k2, r2, _ = rnn_weights(rng, "GRU", H, H)
+        b1, b2 = (rng.uniform(-0.5, 0.5, 3 * H).astype(np.float32) for _ in range(2))
+        cfg = {"units": H, "reset_after": False, "return_sequences": True}
+        names = ["kernel", "recurrent_kernel", "bias"]
+        layers = [(f"gru{s}", "GRU", cfg, [(f"gru_cell{s}/{n}", v) for n, v in zip(names, w)])
+                  for s, w in (("", (k1, r1, b1)), ("_1", (k2, r2, b2)))]
+        cell = "GRU reset_after=False"
+        ref = keras_rnn(cell, keras_rnn(cell, x, k1, r1, b1, H), k2, r2, b2, H)
+        for with_config in (True, False):
+            write_keras2(self.path("rb.h5"), layers, with_config)
+            m = self.convert(self.path("rb.h5"))
+            self.assertEqual((m.cell, m.num_layers), ("gru_reset_before", 2))
+            self.assertLess(rel_err(m.forward(x), ref), TOL, with_config)
+
     def test_unsupported(self):
+        """A weights-only GRU without a bias does not say which reset_after it has."""
         rng = np.random.default_rng(8)
         k, r, _ = rnn_weights(rng, "GRU", 3, 4)
+        layers = [("gru", "GRU", {"units": 4, "use_bias": False},
+                   [("gru_cell/kernel", k), ("gru_cell/recurrent_kernel", r)])]
+        write_keras2(self.path("nobias.h5"), layers, with_config=False)
+        with self.assertRaisesRegex(convert.ConvertError, "GRU.*reset_after.*cannot be told"):
+            convert.convert(self.path("nobias.h5"), self.path("o.safetensors"), quiet=True)
         layers = [("gru", "GRU", {"units": 4, "reset_after": False},
                    [("gru_cell/kernel", k), ("gru_cell/recurrent_kernel", r),
-                    ("gru_cell/bias", np.zeros(12, np.float32))])]
-        write_keras2(self.path("old.h5"), layers)
-        with self.assertRaisesRegex(convert.ConvertError, "reset_after"):
-            convert.convert(self.path("old.h5"), self.path("o.safetensors"), quiet=True)
+                    ("gru_cell/bias", np.zeros((2, 12), np.float32))])]
+        write_keras2(self.path("mixed.h5"), layers)
+        with self.assertRaisesRegex(convert.ConvertError, "gru.*reset_after=False with a bias "
+                                                          "of shape \\[2, 12\\]"):
+            convert.convert(self.path("mixed.h5"), self.path("o.safetensors"), quiet=True)
 
 
 # ---- ONNX ------------------------------------------------------------------------------------
@@ -458,6 +494,16 @@ class KerasItself(Base):
                 ("LSTM", [L.LSTM(5, return_sequences=True)]),
                 ("LSTM use_bias=False", [L.LSTM(5, use_bias=False, return_sequences=True)]),
                 ("GRU reset_after=True", [L.GRU(5, return_sequences=True)]),
+                ("GRU reset_after=False", [L.GRU(5, reset_after=False,
+                                                 return_sequences=True)]),
+                ("GRU reset_after=False use_bias=False", [
+                    L.GRU(5, reset_after=False, use_bias=False, return_sequences=True)]),
+                ("Bidirectional GRU reset_after=False", [L.Bidirectional(
+                    L.GRU(3, reset_after=False, return_sequences=True))]),
+                ("2 x Bidirectional GRU reset_after=False + Dense", [
+                    L.Bidirectional(L.GRU(7, reset_after=False, return_sequences=True)),
+                    L.Bidirectional(L.GRU(7, reset_after=False, return_sequences=True)),
+                    L.Dense(2)]),
                 ("Bidirectional LSTM", [L.Bidirectional(L.LSTM(5, return_sequences=True))]),
                 ("Bidirectional GRU", [L.Bidirectional(L.GRU(3, return_sequences=True))]),
                 ("2 x LSTM + Dense", [L.LSTM(6, return_sequences=True),
@@ -558,7 +604,9 @@ class KerasItself(Base):
     def test_refused(self):
         L = keras.layers
         for case, layers, msg in (
-                ("GRU reset_after=False", [L.GRU(4, reset_after=False)], "gru.*reset_after"),
+                ("GRU reset_after=True over reset_after=False",
+                 [L.GRU(4, return_sequences=True), L.GRU(4, reset_after=False)],
+                 "one cell.*reset_after"),
                 ("SimpleRNN sigmoid", [L.SimpleRNN(4, activation="sigmoid")],
                  "simple_rnn.*activation=sigmoid"),
                 ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
@@ -697,6 +745,22 @@ class OnnxRuntime(Base):
             self.check(f"GRU linear_before_reset=1 D={D} sequence_lens initial state", path,
                        D, 4, "gru")
 
+    def test_gru_reset_before(self):
+        """linear_before_reset=0 (the default, also left out) is gru_reset_before."""
+        rng = np.random.default_rng(28)
+        for D in (1, 2):
+            for lens, state, attrs in ((False, False, {"linear_before_reset": 0}),
+                                       (True, False, {}), (False, True, {}),
+                                       (True, True, {"linear_before_reset": 0})):
+                case = f"GRU linear_before_reset=0 D={D}" + (
+                    " sequence_lens" if lens else "") + (" initial state" if state else "") + (
+                    "" if attrs else " (attribute absent)")
+                path = self.graph(rng, "GRU", D, attrs, with_state=state, with_lens=lens)
+                self.check(case, path, D, 4, "gru_reset_before", lens=lens, state=state)
+        path = self.graph(rng, "GRU", 2, {}, I=13, H=37)  # several panels in every kernel set
+        self.check("GRU linear_before_reset=0 D=2 I=13 H=37 sequence_lens initial state",
+                   path, 2, 37, "gru_reset_before", I=13)
+
     def test_rnn(self):
         rng = np.random.default_rng(27)
         for act in ("Tanh", "Relu"):
@@ -776,8 +840,7 @@ class OnnxRuntime(Base):
         import onnx
         from onnx import TensorProto, helper, numpy_helper
         rng = np.random.default_rng(26)
-        cases = [("GRU", {"linear_before_reset": 0}, "gru_node.*linear_before_reset=0"),
-                 ("LSTM", {"clip": -3.0}, "lstm_node.*clip=-3"),
+        cases = [("LSTM", {"clip": -3.0}, "lstm_node.*clip=-3"),
                  ("LSTM", {"layout": 1}, "lstm_node.*layout=1"),
                  ("GRU", {"activations": ["Sigmoid", "Relu"]}, "gru_node.*activations")]
         for op, attrs, msg in cases:

@@ -22,7 +22,10 @@ int mb_gates(const char *cell)
 {
     if (!strcmp(cell, "rnn_tanh") || !strcmp(cell, "rnn_relu"))
         return 1;
-    return !strcmp(cell, "gru") || !strcmp(cell, "lstm_coupled") ? 3 : 4;
+    return !strcmp(cell, "gru") || !strcmp(cell, "lstm_coupled") ||
+                   !strcmp(cell, "gru_reset_before")
+               ? 3
+               : 4;
 }
 
 typedef struct builder {
