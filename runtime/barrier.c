@@ -35,15 +35,16 @@ void rnnrt_barrier_init(rnnrt_barrier *b, unsigned threads)
     atomic_init(&b->arrived, 0);
     atomic_init(&b->generation, 0);
     atomic_init(&b->sleepers, 0);
-    b->threads = threads;
+    atomic_init(&b->threads, threads);
 }
 
 void rnnrt_barrier_wait(rnnrt_barrier *b)
 {
-    if (b->threads <= 1)
+    const unsigned threads = rnnrt_barrier_threads(b);
+    if (threads <= 1)
         return;
     unsigned gen = atomic_load(&b->generation);
-    if (atomic_fetch_add(&b->arrived, 1) + 1 == b->threads) {
+    if (atomic_fetch_add(&b->arrived, 1) + 1 == threads) {
         atomic_store(&b->arrived, 0);
         atomic_fetch_add(&b->generation, 1);
         /* seq_cst on both sides: a sleeper either sees the new generation in FUTEX_WAIT's

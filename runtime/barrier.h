@@ -11,10 +11,22 @@ typedef struct rnnrt_barrier {
     atomic_uint arrived;
     atomic_uint generation; /* the futex word: bumped when the last thread arrives */
     atomic_uint sleepers;
-    unsigned threads;
+    atomic_uint threads; /* changed only to 1, by a pass that goes on alone */
 } rnnrt_barrier;
 
 void rnnrt_barrier_init(rnnrt_barrier *b, unsigned threads);
 void rnnrt_barrier_wait(rnnrt_barrier *b);
+
+/* The count of threads the barrier waits for, and setting it: a pass whose other threads
+ * have left (forward_blocked.c, end_of_step) makes it 1, while they may still read it. */
+static inline unsigned rnnrt_barrier_threads(rnnrt_barrier *b)
+{
+    return atomic_load_explicit(&b->threads, memory_order_acquire);
+}
+
+static inline void rnnrt_barrier_set_threads(rnnrt_barrier *b, unsigned threads)
+{
+    atomic_store_explicit(&b->threads, threads, memory_order_release);
+}
 
 #endif

@@ -345,7 +345,7 @@ static void propose_solo(plan *pl, const share *sh)
  * others leave (returns true). Any thread may survive: results are the same bytes. */
 static bool end_of_step(plan *pl, share *sh)
 {
-    if (pl->barrier.threads <= 1)
+    if (rnnrt_barrier_threads(&pl->barrier) <= 1)
         return false;
     if (pl->watch && close_window(pl, sh))
         propose_solo(pl, sh);
@@ -363,7 +363,7 @@ static bool end_of_step(plan *pl, share *sh)
     sh->p1 = pl->pk->panels;
     sh->q1 = pl->pk->proj_panels;
     sh->n1 = pl->pk->n_panels;
-    pl->barrier.threads = 1; /* the others have passed their last barrier */
+    rnnrt_barrier_set_threads(&pl->barrier, 1); /* the others have passed their last barrier */
     return false;
 }
 
@@ -739,7 +739,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
             if (omp_get_num_threads() == pl.threads)
                 run_thread(&pl, omp_get_thread_num(), pl.threads);
             else if (omp_get_thread_num() == 0) {
-                pl.barrier.threads = 1;
+                rnnrt_barrier_set_threads(&pl.barrier, 1);
                 pl.watch = false;
                 run_thread(&pl, 0, 1);
             }
