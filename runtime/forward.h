@@ -27,6 +27,10 @@ rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_s
                                    const float *x, int seq_len, int batch, const int *lengths,
                                    float *y);
 
+/* dst [outer][inner][w] <- src [inner][outer][w]: swaps the first two axes (the batch-first
+ * entry points' transposes; forward_batch_first.c). */
+void rnnrt_swap_axes(float *dst, const float *src, size_t outer, size_t inner, size_t w);
+
 /* The reference: plain loops, one sequence at a time, dot products accumulated in double,
  * gate math in double from libm, no kernel set. It is the oracle every faster path is
  * checked against.

@@ -13,8 +13,7 @@
 
 static const char fn[] = "rnnrt_forward_batch_first";
 
-/* dst [outer][inner][w] <- src [inner][outer][w]: swaps the first two axes. */
-static void swap_axes(float *dst, const float *src, size_t outer, size_t inner, size_t w)
+void rnnrt_swap_axes(float *dst, const float *src, size_t outer, size_t inner, size_t w)
 {
     for (size_t a = 0; a < outer; a++)
         for (size_t b = 0; b < inner; b++)
@@ -40,10 +39,10 @@ rnnrt_status rnnrt_forward_batch_first(const rnnrt_model *m, rnnrt_state *state,
         return rnnrt_fail(RNNRT_E_NOMEM, "%s: out of memory for %d x %d steps", fn, seq_len,
                           batch);
     float *yt = xt + nx;
-    swap_axes(xt, x, steps, seqs, in);
+    rnnrt_swap_axes(xt, x, steps, seqs, in);
     s = rnnrt_forward_checked(fn, m, state, xt, seq_len, batch, lengths, yt);
     if (!s)
-        swap_axes(y, yt, seqs, steps, out);
+        rnnrt_swap_axes(y, yt, seqs, steps, out);
     rnnrt_workspace_release(&own);
     return s;
 }

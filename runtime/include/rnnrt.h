@@ -213,6 +213,22 @@ RNNRT_API rnnrt_status rnnrt_forward_tokens(const rnnrt_model *m, rnnrt_state *s
 RNNRT_API rnnrt_status rnnrt_forward_head(const rnnrt_model *m, rnnrt_state *state,
                                           const float *x, int seq_len, int batch,
                                           const int *lengths, int last_step_only, float *out);
+/* The two above on batch-major arrays (as rnnrt_forward_batch_first): ids [batch][seq_len],
+ * x [batch][seq_len][input_size], out [batch][seq_len][logits_size], or with
+ * last_step_only != 0 [batch][logits_size] as the time-major calls give it. The arguments
+ * refused, the statuses and messages (under their own names; a bad id is named by its place
+ * in the array, ids[b][t]) and the results' bytes are those of the time-major calls on the
+ * transposed inputs. They work in time-major scratch kept in the state between calls, or
+ * this call's own when state is NULL. Thread safety as for the two above. */
+RNNRT_API rnnrt_status rnnrt_forward_tokens_batch_first(const rnnrt_model *m,
+                                                        rnnrt_state *state, const int *ids,
+                                                        int seq_len, int batch,
+                                                        const int *lengths,
+                                                        int last_step_only, float *out);
+RNNRT_API rnnrt_status rnnrt_forward_head_batch_first(const rnnrt_model *m, rnnrt_state *state,
+                                                      const float *x, int seq_len, int batch,
+                                                      const int *lengths, int last_step_only,
+                                                      float *out);
 
 /* The vocabulary: token k is the k-th Unicode character of the file's rnnrt.vocab.
  * rnnrt_model_token gives token id's UTF-8 text (NUL-terminated, owned by the model), or
