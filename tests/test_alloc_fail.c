@@ -374,9 +374,15 @@ static void lazy_packing_fails_cleanly(void **st)
 
 enum { TOK_T = 5, TOK_B = 2 };
 
-/* Runs `call` (0: rnnrt_forward_tokens, 1: rnnrt_forward_head) into out, from a fresh
- * state or none, with allocation fail_at failing (0: none); *made gets the allocations the
- * call made. A failed call must leave the state as it was (zeros). */
+static const char *const token_calls[] = {
+    "rnnrt_forward_tokens", "rnnrt_forward_head", "rnnrt_forward_tokens_batch_first",
+    "rnnrt_forward_head_batch_first",
+};
+
+/* Runs `call` (an index in token_calls; the batch-first ones return every step, so their
+ * transposed out goes through scratch too) into out, from a fresh state or none, with
+ * allocation fail_at failing (0: none); *made gets the allocations the call made. A failed
+ * call must leave the state as it was (zeros). */
 static char token_msg[512]; /* the message of token_call's call, before checks clear it */
 
 static rnnrt_status token_call(const rnnrt_model *m, int call, int use_state, const int *ids,
@@ -387,9 +393,11 @@ static rnnrt_status token_call(const rnnrt_model *m, int call, int use_state, co
     if (use_state)
         assert_int_equal(rnnrt_state_create(m, TOK_B, &s), RNNRT_OK);
     rnnrt_alloc_fail_after(fail_at, sticky);
-    rnnrt_status st = call == 0
-                          ? rnnrt_forward_tokens(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
-                          : rnnrt_forward_head(m, s, x, TOK_T, TOK_B, lengths, 1, out);
+    rnnrt_status st =
+        call == 0 ? rnnrt_forward_tokens(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
+        : call == 1 ? rnnrt_forward_head(m, s, x, TOK_T, TOK_B, lengths, 1, out)
+        : call == 2 ? rnnrt_forward_tokens_batch_first(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
+                    : rnnrt_forward_head_batch_first(m, s, x, TOK_T, TOK_B, lengths, 0, out);
     long count = rnnrt_alloc_fail_after(0, 0);
     snprintf(token_msg, sizeof token_msg, "%s", rnnrt_last_error());
     if (made)
@@ -456,10 +464,10 @@ static void token_path_fails_cleanly(void **st)
             note_absorbed("lstm_char from memory", k, sticky);
         }
 
-    /* the two whole-model forward passes */
-    for (int call = 0; call < 2; call++)
+    /* the four whole-model forward passes */
+    for (int call = 0; call < 4; call++)
         for (int use_state = 0; use_state < 2; use_state++) {
-            const char *what = call ? "rnnrt_forward_head" : "rnnrt_forward_tokens";
+            const char *what = token_calls[call];
             assert_int_equal(token_call(m, call, use_state, ids, x, ref, 0, 0, NULL), RNNRT_OK);
             for (int sticky = 0; sticky < 2; sticky++)
                 for (long k = 1;; k++) {
@@ -471,7 +479,7 @@ static void token_path_fails_cleanly(void **st)
                         expect_untouched(out, nout, what, k);
                         continue;
                     }
-                    expect_close(what, out, ref, call ? (size_t)TOK_B * n : nout);
+                    expect_close(what, out, ref, call == 1 ? (size_t)TOK_B * n : nout);
                     if (made < k) {
                         if (!sticky)
                             sites_failed += k - 1;

@@ -86,6 +86,15 @@ static rnnrt_model *load_case(const char *name)
     return load_model(path);
 }
 
+/* A stack case: its model, and its io file opened into io. */
+static rnnrt_model *open_case(const char *name, io_file *io)
+{
+    char io_name[300];
+    snprintf(io_name, sizeof io_name, "%s.io.safetensors", name);
+    io_open(io, io_name);
+    return load_case(name);
+}
+
 static void expect_close(const char *what, const float *got, const float *ref, size_t n)
 {
     size_t at;
@@ -99,11 +108,9 @@ static void expect_close(const char *what, const float *got, const float *ref, s
 
 static void check_case(const char *name)
 {
-    char io_name[300], what[400];
-    snprintf(io_name, sizeof io_name, "%s.io.safetensors", name);
+    char what[400];
     io_file io;
-    io_open(&io, io_name);
-    rnnrt_model *m = load_case(name);
+    rnnrt_model *m = open_case(name, &io);
     const rnnrt_st_tensor *in, *out_t;
     int *ids = io_get(&io, "ids", &in);
     float *x = ids ? NULL : io_get(&io, "x", &in);
@@ -144,9 +151,9 @@ static void check_case(const char *name)
     io_close(&io);
 }
 
-static void cases_match_pytorch(void **st)
+/* check(name) for every case of tests/data/stack, under both forward variants. */
+static void for_each_case(void (*check)(const char *name))
 {
-    (void)st;
     char path[600];
     int count;
     snprintf(path, sizeof path, "%s/stack/MANIFEST", test_data_dir);
@@ -159,10 +166,16 @@ static void cases_match_pytorch(void **st)
             continue;
         }
         for (int k = 0; k < count; k++)
-            check_case(names[k]);
+            check(names[k]);
     }
     rnnrt_set_variant("blocked");
     manifest_free(names, count);
+}
+
+static void cases_match_pytorch(void **st)
+{
+    (void)st;
+    for_each_case(check_case);
 }
 
 /* The shipped model: PyTorch's logits at every step of prompts of several lengths, in one
@@ -565,6 +578,196 @@ static void wide_head_is_one_gemm(void **st)
     free(data);
 }
 
+/* --- Batch-first --------------------------------------------------------------------- */
+
+/* One whole-model call: tokens when ids is not NULL, else the head; batch_first picks the
+ * entry point (the caller lays out ids or x to match). */
+static rnnrt_status whole(const rnnrt_model *m, int batch_first, rnnrt_state *s,
+                          const int *ids, const float *x, int T, int B, const int *lengths,
+                          int last_only, float *out)
+{
+    if (ids)
+        return (batch_first ? rnnrt_forward_tokens_batch_first : rnnrt_forward_tokens)(
+            m, s, ids, T, B, lengths, last_only, out);
+    return (batch_first ? rnnrt_forward_head_batch_first : rnnrt_forward_head)(
+        m, s, x, T, B, lengths, last_only, out);
+}
+
+static void expect_bytes(const char *what, const float *got, const float *want, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (memcmp(&got[k], &want[k], sizeof *got))
+            fail_msg("%s: out[%zu] = %.9g, the time-major call gives %.9g", what, k,
+                     (double)got[k], (double)want[k]);
+}
+
+/* One stack case: the batch-first calls on the transposed ids or x give the time-major
+ * call's bytes (transposed back when every step is returned), with and without lengths,
+ * without a state and streaming two calls through one (the second from a state that is not
+ * zeros), every step and the last. */
+static void check_case_batch_first(const char *name)
+{
+    char what[400];
+    io_file io;
+    rnnrt_model *m = open_case(name, &io);
+    const rnnrt_st_tensor *in;
+    int *ids = io_get(&io, "ids", &in);
+    float *x = ids ? NULL : io_get(&io, "x", &in);
+    int T = (int)in->shape[0], B = (int)in->shape[1], N = rnnrt_model_logits_size(m);
+    size_t I = ids ? 1 : (size_t)rnnrt_model_input_size(m), n = (size_t)T * B * N;
+    /* the file's padded steps hold ids outside the vocabulary: 0 there, for the calls
+     * without lengths */
+    for (int k = 0; ids && k < T * B; k++)
+        if (ids[k] < 0 || ids[k] >= rnnrt_model_vocab_size(m))
+            ids[k] = 0;
+    /* the batch-major input: ids are 4-byte elements, swapped as such */
+    void *in_bf = malloc((size_t)T * B * I * 4);
+    swap_axes(in_bf, ids ? (const float *)(const void *)ids : x, B, T, I * 4 / sizeof(float));
+    int *lengths = io_get(&io, "lengths", NULL); /* the file's, or some of our own */
+    if (!lengths) {
+        lengths = malloc((size_t)B * sizeof *lengths);
+        for (int b = 0; b < B; b++)
+            lengths[b] = 1 + (b * 5 + 2) % T;
+        lengths[B - 1] = T;
+    }
+    float *want = malloc(n * sizeof *want), *want_bf = malloc(n * sizeof *want_bf);
+    float *got = malloc(n * sizeof *got);
+    for (int mode = 0; mode < 8; mode++) {
+        int last_only = mode & 1, use_state = (mode >> 1) & 1;
+        const int *len = mode & 4 ? lengths : NULL;
+        rnnrt_state *s[2] = {NULL, NULL};
+        for (int k = 0; use_state && k < 2; k++)
+            assert_int_equal(rnnrt_state_create(m, B, &s[k]), RNNRT_OK);
+        size_t count = last_only ? (size_t)B * N : n;
+        for (int call = 0; call < 1 + use_state; call++) {
+            memset(got, 0xff, n * sizeof *got); /* NaN: what is not written shows */
+            if (whole(m, 0, s[0], ids, x, T, B, len, last_only, want) ||
+                whole(m, 1, s[1], ids ? in_bf : NULL, ids ? NULL : in_bf, T, B, len, last_only,
+                      got))
+                fail_msg("%s: %s", name, rnnrt_last_error());
+            if (!last_only)
+                swap_axes(want_bf, want, B, T, (size_t)N);
+            snprintf(what, sizeof what, "%s batch-first (%s, %s, %s, call %d, variant %s)",
+                     name, last_only ? "last step" : "every step",
+                     len ? "lengths" : "no lengths", use_state ? "state" : "no state",
+                     call + 1, rnnrt_variant());
+            expect_bytes(what, got, last_only ? want : want_bf, count);
+        }
+        rnnrt_state_free(s[0]);
+        rnnrt_state_free(s[1]);
+    }
+    free(want);
+    free(want_bf);
+    free(got);
+    free(lengths);
+    free(in_bf);
+    free(ids);
+    free(x);
+    rnnrt_model_free(m);
+    io_close(&io);
+}
+
+static void batch_first_same_bytes(void **st)
+{
+    (void)st;
+    for_each_case(check_case_batch_first);
+}
+
+enum { BAD_T = 3, BAD_B = 2, BAD_OUT = BAD_T * BAD_B * 64 };
+
+/* A refused call of both layouts: the same status, the batch-first message is the
+ * time-major one under the batch-first name (the time-major stack's own refusals name
+ * rnnrt_forward), and neither writes out. ids_bf / x_bf: the same arguments batch-major. */
+static void expect_refused_alike(const rnnrt_model *m, rnnrt_state *s, const int *ids,
+                                 const int *ids_bf, const float *x, const float *x_bf, int T,
+                                 int B, const int *lengths, int last_only, int no_out)
+{
+    const char *names[2][2] = {{"rnnrt_forward_head", "rnnrt_forward_head_batch_first"},
+                               {"rnnrt_forward_tokens", "rnnrt_forward_tokens_batch_first"}};
+    int tok = ids || ids_bf;
+    char msg[2][512];
+    rnnrt_status status[2];
+    for (int bf = 0; bf < 2; bf++) {
+        float out[BAD_OUT];
+        for (int k = 0; k < BAD_OUT; k++)
+            out[k] = 123.0f;
+        status[bf] = whole(m, bf, s, tok ? (bf ? ids_bf : ids) : NULL,
+                           tok ? NULL : bf ? x_bf : x, T, B, lengths, last_only,
+                           no_out ? NULL : out);
+        snprintf(msg[bf], sizeof msg[bf], "%s", rnnrt_last_error());
+        for (int k = 0; k < BAD_OUT; k++)
+            if (out[k] != 123.0f)
+                fail_msg("%s refused (%s) but wrote out[%d]", names[tok][bf], msg[bf], k);
+    }
+    if (!status[0])
+        fail_msg("%s accepted the case", names[tok][0]);
+    assert_int_equal(status[1], status[0]);
+    size_t own = strlen(names[tok][1]);
+    if (strncmp(msg[1], names[tok][1], own) || strncmp(msg[1] + own, ": ", 2))
+        fail_msg("'%s' does not start with '%s: '", msg[1], names[tok][1]);
+    const char *rest = strchr(msg[0], ':');
+    if (!rest || strcmp(msg[1] + own, rest))
+        fail_msg("batch-first '%s' differs from time-major '%s'", msg[1], msg[0]);
+}
+
+static void batch_first_bad_arguments(void **st)
+{
+    (void)st;
+    rnnrt_model *m = load_case("lstm_char"), *plain = load_case("float_classifier");
+    assert_true(rnnrt_model_logits_size(m) <= 64 && rnnrt_model_logits_size(plain) <= 64);
+    int ids[BAD_T][BAD_B] = {{0, 1}, {2, 3}, {4, 5}}, ids_bf[BAD_B][BAD_T];
+    int bad_len[BAD_B] = {2, 4}, zero_len[BAD_B] = {0, 1};
+    float x[BAD_T * BAD_B * 64] = {0};
+    for (int t = 0; t < BAD_T; t++)
+        for (int b = 0; b < BAD_B; b++)
+            ids_bf[b][t] = ids[t][b];
+    const int *i = &ids[0][0], *ib = &ids_bf[0][0];
+    for (int last = 0; last < 2; last++) {
+        expect_refused_alike(NULL, NULL, i, ib, NULL, NULL, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(m, NULL, NULL, NULL, NULL, NULL, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(m, NULL, i, ib, NULL, NULL, BAD_T, BAD_B, NULL, last, 1);
+        expect_refused_alike(m, NULL, i, ib, NULL, NULL, 0, BAD_B, NULL, last, 0);
+        expect_refused_alike(m, NULL, i, ib, NULL, NULL, BAD_T, 0, NULL, last, 0);
+        expect_refused_alike(m, NULL, i, ib, NULL, NULL, BAD_T, BAD_B, bad_len, last, 0);
+        expect_refused_alike(m, NULL, i, ib, NULL, NULL, BAD_T, BAD_B, zero_len, last, 0);
+        expect_refused_alike(plain, NULL, i, ib, NULL, NULL, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(NULL, NULL, NULL, NULL, x, x, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(plain, NULL, NULL, NULL, x, x, BAD_T, BAD_B, NULL, last, 1);
+        expect_refused_alike(plain, NULL, NULL, NULL, x, x, BAD_T, BAD_B, bad_len, last, 0);
+        expect_refused_alike(plain, NULL, NULL, NULL, x, x, 1 << 30, 1 << 24, NULL, last, 0);
+        /* a state for another batch, or for another model, is refused by the stack */
+        rnnrt_state *s3, *other;
+        assert_int_equal(rnnrt_state_create(m, 3, &s3), RNNRT_OK);
+        assert_int_equal(rnnrt_state_create(plain, BAD_B, &other), RNNRT_OK);
+        expect_refused_alike(m, s3, i, ib, NULL, NULL, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(m, other, i, ib, NULL, NULL, BAD_T, BAD_B, NULL, last, 0);
+        expect_refused_alike(m, s3, NULL, NULL, x, x, BAD_T, BAD_B, NULL, last, 0);
+        rnnrt_state_free(s3);
+        rnnrt_state_free(other);
+    }
+    /* a bad id is named by its place in the batch-major array */
+    int V = rnnrt_model_vocab_size(m);
+    ids_bf[0][2] = V;
+    float out[BAD_OUT];
+    for (int k = 0; k < BAD_OUT; k++)
+        out[k] = 123.0f;
+    assert_int_equal(rnnrt_forward_tokens_batch_first(m, NULL, ib, BAD_T, BAD_B, NULL, 0, out),
+                     RNNRT_E_INVALID);
+    char want[160];
+    snprintf(want, sizeof want, "rnnrt_forward_tokens_batch_first: ids[0][2] = %d (step t = 2, "
+             "sequence b = 0) is outside the vocabulary [0, %d)", V, V);
+    if (strcmp(rnnrt_last_error(), want))
+        fail_msg("message '%s', expected '%s'", rnnrt_last_error(), want);
+    for (int k = 0; k < BAD_OUT; k++)
+        assert_true(out[k] == 123.0f);
+    /* past sequence 0's length that id is not read */
+    int lengths[BAD_B] = {2, 3};
+    assert_int_equal(rnnrt_forward_tokens_batch_first(m, NULL, ib, BAD_T, BAD_B, lengths, 0, out),
+                     RNNRT_OK);
+    rnnrt_model_free(m);
+    rnnrt_model_free(plain);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -582,6 +785,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(rng_known_answers),
         cmocka_unit_test(sampling),
         cmocka_unit_test(wide_head_is_one_gemm),
+        cmocka_unit_test(batch_first_same_bytes),
+        cmocka_unit_test(batch_first_bad_arguments),
     };
     return cmocka_run_group_tests_name("tokens", tests, NULL, NULL);
 }
