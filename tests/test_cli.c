@@ -48,17 +48,26 @@ static size_t npy_header(unsigned char *buf, size_t cap, const char *descr, cons
 }
 
 /* A v1 .npy of int64 values, written by hand (the library writer only does float32). */
-static void write_i64_npy(const char *path, const int64_t *v, int n)
+/* v [rows][cols] as int64, or [rows] when cols is 0. */
+static void write_i64_npy_2d(const char *path, const int64_t *v, int rows, int cols)
 {
     unsigned char header[256];
     char shape[32];
-    snprintf(shape, sizeof shape, "(%d,)", n);
+    if (cols)
+        snprintf(shape, sizeof shape, "(%d, %d)", rows, cols);
+    else
+        snprintf(shape, sizeof shape, "(%d,)", rows);
     size_t len = npy_header(header, sizeof header, "<i8", shape);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     fwrite(header, 1, len, f);
-    fwrite(v, sizeof *v, (size_t)n, f);
+    fwrite(v, sizeof *v, (size_t)rows * (cols ? cols : 1), f);
     fclose(f);
+}
+
+static void write_i64_npy(const char *path, const int64_t *v, int n)
+{
+    write_i64_npy_2d(path, v, n, 0);
 }
 
 /* Shapes whose element count or byte count is exactly 2^64: in 64-bit arithmetic that
@@ -198,8 +207,32 @@ static void run_matches_library(void **st)
     golden_free(&g);
 }
 
+/* Runs `args` (its output at out_path) and checks the .npy it writes: shape [d0, d1(, d2)]
+ * (d2 0: two axes) and the bytes in want. */
+static void expect_run_gives(const char *args, const char *out_path, int d0, int d1, int d2,
+                             const float *want)
+{
+    char err[256];
+    assert_int_equal(run_tool(args), 0);
+    npy_array a;
+    if (npy_load(out_path, &a, err, sizeof err))
+        fail_msg("%s: %s", out_path, err);
+    assert_int_equal(a.ndim, d2 ? 3 : 2);
+    assert_int_equal(a.shape[0], d0);
+    assert_int_equal(a.shape[1], d1);
+    if (d2)
+        assert_int_equal(a.shape[2], d2);
+    npy_free(&a);
+    size_t n = (size_t)d0 * d1 * (d2 ? d2 : 1);
+    float *y = read_y(out_path, n);
+    if (memcmp(y, want, n * sizeof *y))
+        fail_msg("rnnrt %s: not the library's bytes", args);
+    free(y);
+    remove(out_path);
+}
+
 /* --batch-first: x.npy [B, T, I] in, y.npy [B, T, O] out, the bytes of
- * rnnrt_forward_batch_first; refused beside the whole-model options. */
+ * rnnrt_forward_batch_first (the whole-model options: run_whole_batch_first). */
 static void run_batch_first(void **st)
 {
     (void)st;
@@ -227,33 +260,78 @@ static void run_batch_first(void **st)
                                                expected), RNNRT_OK);
     snprintf(args, sizeof args, "run '%s' --input '%s' --lengths '%s' --batch-first "
              "--output '%s'", model, x_path, l_path, y_path);
-    assert_int_equal(run_tool(args), 0);
-    npy_array a;
-    if (npy_load(y_path, &a, err, sizeof err))
-        fail_msg("%s: %s", y_path, err);
-    assert_int_equal(a.ndim, 3);
-    assert_int_equal(a.shape[0], g.batch);
-    assert_int_equal(a.shape[1], g.seq_len);
-    assert_int_equal(a.shape[2], g.output_size);
-    npy_free(&a);
-    float *y = read_y(y_path, ny);
-    assert_memory_equal(y, expected, ny * sizeof *y);
-    free(y);
+    expect_run_gives(args, y_path, g.batch, g.seq_len, g.output_size, expected);
 
-    /* beside --last-step or --head: the usage text (exit 2), no output written */
+    /* --head on a model without one: refused, nothing written */
     remove(y_path);
-    snprintf(args, sizeof args, "run '%s' --input '%s' --batch-first --last-step --output '%s'",
-             model, x_path, y_path);
-    assert_int_equal(run_tool(args), 2); /* usage */
     snprintf(args, sizeof args, "run '%s' --input '%s' --batch-first --head --output '%s'",
              model, x_path, y_path);
-    assert_int_equal(run_tool(args), 2);
+    assert_int_equal(run_tool(args), 1);
     assert_int_equal(access(y_path, F_OK), -1);
     free(xb);
     free(expected);
     remove(x_path);
     remove(l_path);
     golden_free(&g);
+}
+
+/* --tokens and --head with --batch-first, every step and --last-step: ids [B, T] or
+ * x [B, T, I] in, the bytes of the batch-first library calls out. */
+static void run_whole_batch_first(void **st)
+{
+    (void)st;
+    enum { T = 3, B = 2 };
+    char tok_model[512], head_model[512], ids_path[128], x_path[128], out_path[128];
+    char args[1400], err[256];
+    snprintf(tok_model, sizeof tok_model, "%s/stack/lstm_char.model.safetensors", test_data_dir);
+    snprintf(head_model, sizeof head_model, "%s/stack/float_classifier.model.safetensors",
+             test_data_dir);
+    snprintf(ids_path, sizeof ids_path, "%s/ids_bf.npy", tmpdir);
+    snprintf(x_path, sizeof x_path, "%s/x_bf.npy", tmpdir);
+    snprintf(out_path, sizeof out_path, "%s/out_bf.npy", tmpdir);
+    rnnrt_model *tm, *hm;
+    assert_int_equal(rnnrt_model_load(tok_model, &tm), RNNRT_OK);
+    assert_int_equal(rnnrt_model_load(head_model, &hm), RNNRT_OK);
+    int V = rnnrt_model_vocab_size(tm), N = rnnrt_model_logits_size(tm);
+    int I = rnnrt_model_input_size(hm), M = rnnrt_model_logits_size(hm);
+    int ids[B * T];
+    int64_t ids64[B * T];
+    for (int k = 0; k < B * T; k++)
+        ids64[k] = ids[k] = (k * 7 + 3) % V;
+    write_i64_npy_2d(ids_path, ids64, B, T);
+    size_t nx = (size_t)B * T * I;
+    float *x = malloc(nx * sizeof *x);
+    for (size_t k = 0; k < nx; k++)
+        x[k] = (float)((k * 37) % 23) / 11.0f - 1.0f;
+    uint64_t shape[3] = {B, T, (uint64_t)I};
+    assert_int_equal(npy_save_f32(x_path, x, shape, 3, err, sizeof err), 0);
+    int width = N > M ? N : M;
+    float *want = malloc((size_t)B * T * width * sizeof *want);
+    for (int last = 0; last < 2; last++) {
+        const char *flag = last ? " --last-step" : "";
+        assert_int_equal(rnnrt_forward_tokens_batch_first(tm, NULL, ids, T, B, NULL, last,
+                                                          want), RNNRT_OK);
+        snprintf(args, sizeof args, "run '%s' --tokens '%s' --batch-first%s --output '%s'",
+                 tok_model, ids_path, flag, out_path);
+        expect_run_gives(args, out_path, B, last ? N : T, last ? 0 : N, want);
+        assert_int_equal(rnnrt_forward_head_batch_first(hm, NULL, x, T, B, NULL, last, want),
+                         RNNRT_OK);
+        snprintf(args, sizeof args, "run '%s' --input '%s' --head --batch-first%s --output '%s'",
+                 head_model, x_path, flag, out_path);
+        expect_run_gives(args, out_path, B, last ? M : T, last ? 0 : M, want);
+    }
+    /* ids of one axis: refused, nothing written */
+    write_i64_npy(ids_path, ids64, B * T);
+    snprintf(args, sizeof args, "run '%s' --tokens '%s' --batch-first --output '%s'",
+             tok_model, ids_path, out_path);
+    assert_int_not_equal(run_tool(args), 0);
+    assert_int_equal(access(out_path, F_OK), -1);
+    free(x);
+    free(want);
+    remove(ids_path);
+    remove(x_path);
+    rnnrt_model_free(tm);
+    rnnrt_model_free(hm);
 }
 
 static rnnrt_model *load_as(const char *path, const char *weights)
@@ -352,6 +430,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(npy_refuses_sizes_that_wrap),
         cmocka_unit_test(run_matches_library),
         cmocka_unit_test(run_batch_first),
+        cmocka_unit_test(run_whole_batch_first),
         cmocka_unit_test(quantize_writes_the_loaded_model),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);

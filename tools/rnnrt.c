@@ -6,6 +6,7 @@
  *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
  *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O])
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
+ *             --batch-first goes with every form of run: ids [B, T], logits [B, T, N]
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
  *             [--seed S]    (character models; without MODEL the one built into the tool)
  *   rnnrt quantize IN OUT --weights int8|bf16    (tools/quantize.c) */
@@ -44,12 +45,14 @@ static int usage(void)
             "                 [--weights f32|bf16|int8]\n"
             "                 [--head] [--last-step] [--batch-first]\n"
             "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
-            "                 [--last-step] [--threads N] [--isa NAME] [--weights W]\n"
+            "                 [--last-step] [--batch-first] [--threads N] [--isa NAME]\n"
+            "                 [--weights W]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
             "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n"
             "       rnnrt quantize IN OUT --weights int8|bf16\n"
-            "--batch-first: X.npy is [B, T, I] and Y.npy [B, T, O] (PyTorch's batch_first=True)\n"
-            "instead of [T, B, I] and [T, B, O]; not with --tokens, --head or --last-step.\n");
+            "--batch-first: X.npy is [B, T, I], IDS.npy [B, T] and Y.npy or LOGITS.npy\n"
+            "[B, T, O] (PyTorch's batch_first=True) instead of [T, B, ...]; with --last-step\n"
+            "the output is [B, O] either way.\n");
     return 2;
 }
 
@@ -191,11 +194,6 @@ static int parse_run(int argc, char **argv, run_args *a)
                 "--tokens\n");
         return -1;
     }
-    if (a->batch_first && (a->tokens || a->head || a->last_step)) {
-        fprintf(stderr, "rnnrt run: --batch-first runs the recurrent stack on --input or "
-                "--random-input; it does not go with --tokens, --head or --last-step\n");
-        return -1;
-    }
     return 0;
 }
 
@@ -265,8 +263,8 @@ static int load_lengths(const char *path, int batch, int **lengths)
     return rc;
 }
 
-/* ids [T][B] from an int32/int64 .npy file. */
-static int load_tokens(const char *path, int **ids, int *t, int *b)
+/* ids [T][B] ([B][T] with --batch-first) from an int32/int64 .npy file. */
+static int load_tokens(const char *path, int batch_first, int **ids, int *t, int *b)
 {
     char err[256];
     npy_array arr;
@@ -275,11 +273,12 @@ static int load_tokens(const char *path, int **ids, int *t, int *b)
     int rc = 0;
     if (arr.ndim != 2 || !arr.shape[0] || !arr.shape[1] || arr.shape[0] > 1u << 30 ||
         arr.shape[1] > 1u << 30)
-        rc = complain("%s must have shape [T, B] (token ids, int32 or int64)", path);
+        rc = complain("%s must have shape [%s] (token ids, int32 or int64)", path,
+                      batch_first ? "B, T" : "T, B");
     else if (npy_to_i32(&arr, ids, err, sizeof err))
         rc = complain("%s: %s", path, err);
-    *t = (int)arr.shape[0];
-    *b = (int)arr.shape[1];
+    *t = (int)arr.shape[batch_first ? 1 : 0];
+    *b = (int)arr.shape[batch_first ? 0 : 1];
     npy_free(&arr);
     return rc;
 }
@@ -290,9 +289,11 @@ static rnnrt_status run_model(const run_args *a, const rnnrt_model *m, const flo
                               const int *ids, int t, int b, const int *lengths, float *y)
 {
     if (ids)
-        return rnnrt_forward_tokens(m, NULL, ids, t, b, lengths, a->last_step, y);
+        return (a->batch_first ? rnnrt_forward_tokens_batch_first : rnnrt_forward_tokens)(
+            m, NULL, ids, t, b, lengths, a->last_step, y);
     if (a->head || a->last_step)
-        return rnnrt_forward_head(m, NULL, x, t, b, lengths, a->last_step, y);
+        return (a->batch_first ? rnnrt_forward_head_batch_first : rnnrt_forward_head)(
+            m, NULL, x, t, b, lengths, a->last_step, y);
     if (a->batch_first)
         return rnnrt_forward_batch_first(m, NULL, x, t, b, lengths, y);
     return rnnrt_forward(m, NULL, x, t, b, lengths, y);
@@ -313,7 +314,7 @@ static int cmd_run(int argc, char **argv)
         complain("--head: %s has no head", a.model);
         goto out;
     }
-    if ((a.tokens ? load_tokens(a.tokens, &ids, &t, &b)
+    if ((a.tokens ? load_tokens(a.tokens, a.batch_first, &ids, &t, &b)
                   : load_input(&a, rnnrt_model_input_size(m), &x, &t, &b)) ||
         (a.lengths && load_lengths(a.lengths, b, &lengths)))
         goto out;
@@ -334,8 +335,11 @@ static int cmd_run(int argc, char **argv)
     /* [T, B, width], [B, T, width] batch-first, or [B, width] for the last steps */
     int first = a.batch_first ? b : t, second = a.batch_first ? t : b;
     uint64_t shape[3] = {(uint64_t)first, (uint64_t)second, (uint64_t)width};
-    int ndim = a.last_step ? 2 : 3;
-    if (npy_save_f32(a.output, y, shape + (a.last_step ? 1 : 0), ndim, err, sizeof err)) {
+    if (a.last_step) {
+        shape[0] = (uint64_t)b;
+        shape[1] = (uint64_t)width;
+    }
+    if (npy_save_f32(a.output, y, shape, a.last_step ? 2 : 3, err, sizeof err)) {
         fprintf(stderr, "rnnrt run: %s\n", err);
         goto out;
     }
