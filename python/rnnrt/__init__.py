@@ -144,6 +144,15 @@ if has_model_options:
     _model_weights = _fn("rnnrt_model_weights", ctypes.c_char_p, _P)
     _model_threads = _fn("rnnrt_model_threads", _I, _P)
 
+# The batch-first whole-model calls: with a library built before them (None here),
+# forward_head and forward_tokens transpose batch-first arrays themselves.
+_forward_tokens_bf = _forward_head_bf = None
+if hasattr(_lib, "rnnrt_forward_tokens_batch_first"):
+    _forward_tokens_bf = _fn("rnnrt_forward_tokens_batch_first", _I, _P, _P, _P, _I, _I, _P,
+                             _I, _P)
+    _forward_head_bf = _fn("rnnrt_forward_head_batch_first", _I, _P, _P, _P, _I, _I, _P, _I,
+                           _P)
+
 E_INVALID = 1
 E_UNSUPPORTED = 5
 _F32 = np.dtype(np.float32)
@@ -462,44 +471,54 @@ class Model:
             _check(status)
         return y
 
-    def _logits(self, fn, data, state, lengths, last_step_only, batch_first):
-        """fn (rnnrt_forward_head or _tokens) on time-major data [T, B, ...]; the logits
-        [T, B, L] ([B, T, L] with batch_first), or [B, L] with last_step_only."""
-        T, B = data.shape[0], data.shape[1]
+    def _logits(self, fn, fn_bf, data, state, lengths, last_step_only, batch_first):
+        """data: C-contiguous, [B, T, ...] with batch_first, else [T, B, ...]. It goes to fn
+        (rnnrt_forward_head or _tokens), or with batch_first to fn_bf, its batch-first twin;
+        fn_bf None (an older library): transposed here for fn, and the logits back. The
+        logits are [T, B, L] ([B, T, L] with batch_first), or [B, L] with last_step_only."""
+        here = batch_first and fn_bf is None
+        if here:
+            data = np.ascontiguousarray(data.swapaxes(0, 1))
+        bf = batch_first and not here
+        T, B = (data.shape[1], data.shape[0]) if bf else (data.shape[0], data.shape[1])
         lengths = _lengths(lengths, B)
-        out = np.empty((B, self.logits_size) if last_step_only else (T, B, self.logits_size),
+        L = self.logits_size
+        out = np.empty((B, L) if last_step_only else (B, T, L) if bf else (T, B, L),
                        np.float32)
-        _check(fn(self._p, self._state_arg(state), _ptr(data), T, B, _ptr(lengths),
-                  int(bool(last_step_only)), _ptr(out)))
-        return out if last_step_only or not batch_first else \
+        _check((fn_bf if bf else fn)(self._p, self._state_arg(state), _ptr(data), T, B,
+                                     _ptr(lengths), int(bool(last_step_only)), _ptr(out)))
+        return out if last_step_only or not here else \
             np.ascontiguousarray(out.transpose(1, 0, 2))
 
     def forward_head(self, x: np.ndarray, state: Optional[State] = None, lengths=None,
                      last_step_only: bool = False, batch_first: Optional[bool] = None
                      ) -> np.ndarray:
-        """The recurrent stack then the linear head: [T, B, logits_size], or
+        """The recurrent stack then the linear head: [T, B, logits_size] ([B, T, ...] with
+        batch_first, which runs rnnrt_forward_head_batch_first on x as it is), or
         [B, logits_size] from each sequence's last step with last_step_only."""
         batch_first = self.batch_first if batch_first is None else batch_first
-        return self._logits(_forward_head, self._seq(x, batch_first), state, lengths,
+        return self._logits(_forward_head, _forward_head_bf,
+                            self._seq(x, batch_first, time_major=False), state, lengths,
                             last_step_only, batch_first)
 
     def forward_tokens(self, ids, state: Optional[State] = None, lengths=None,
                        last_step_only: bool = False, batch_first: Optional[bool] = None
                        ) -> np.ndarray:
         """Token ids [T, B] ([B, T] with batch_first) -> embedding -> stack -> head:
-        logits [T, B, logits_size], or [B, logits_size] with last_step_only."""
+        logits [T, B, logits_size] ([B, T, ...] with batch_first, through
+        rnnrt_forward_tokens_batch_first), or [B, logits_size] with last_step_only."""
         batch_first = self.batch_first if batch_first is None else batch_first
         ids = np.asarray(ids)
         if ids.ndim != 2:
-            raise Error(E_INVALID, f"ids must have shape [T, B], has {ids.shape}")
+            dims = "[B, T]" if batch_first else "[T, B]"
+            raise Error(E_INVALID, f"ids must have shape {dims}, has {ids.shape}")
         if ids.dtype.kind not in "iu":
             raise Error(E_INVALID, f"ids must be integers, not {ids.dtype}")
         if ids.dtype != np.int32 and ids.size and (ids.min() < -2**31 or ids.max() >= 2**31):
             raise Error(E_INVALID, "ids do not fit in int32")
-        if batch_first:
-            ids = ids.T
-        return self._logits(_forward_tokens, np.ascontiguousarray(ids, dtype=np.int32), state,
-                            lengths, last_step_only, batch_first)
+        return self._logits(_forward_tokens, _forward_tokens_bf,
+                            np.ascontiguousarray(ids, dtype=np.int32), state, lengths,
+                            last_step_only, batch_first)
 
     def encode(self, text: Union[str, bytes]) -> np.ndarray:
         """Text -> token ids (int32), one per character; Error for characters outside the

@@ -121,6 +121,41 @@ class Stack(unittest.TestCase):
                     out = m.forward_head(io["x"], lengths=lengths, last_step_only=last)
                 self.assertLess(rel_err(out, io["last" if last else "out"]), 1e-4, name)
 
+    def test_batch_first_whole_model(self):
+        """batch_first=True goes to rnnrt_forward_{tokens,head}_batch_first: the bytes of the
+        time-major call on the transposed input, and so does the transpose kept for older
+        libraries (the batch-first functions hidden)."""
+        self.assertIsNotNone(rnnrt._forward_tokens_bf)
+        with open(os.path.join(DATA, "stack", "MANIFEST")) as f:
+            names = f.read().split()
+        saved = rnnrt._forward_tokens_bf, rnnrt._forward_head_bf
+        try:
+            for older in (False, True):
+                if older:
+                    rnnrt._forward_tokens_bf = rnnrt._forward_head_bf = None
+                for name in names:
+                    m = rnnrt.Model(os.path.join(DATA, "stack", name + ".model.safetensors"))
+                    io, _ = st.read(os.path.join(DATA, "stack", name + ".io.safetensors"))
+                    call = m.forward_tokens if "ids" in io else m.forward_head
+                    data = io["ids"] if "ids" in io else io["x"]
+                    for last in (False, True):
+                        want = call(data, lengths=io.get("lengths"), last_step_only=last)
+                        got = call(np.ascontiguousarray(data.swapaxes(0, 1)),
+                                   lengths=io.get("lengths"), last_step_only=last,
+                                   batch_first=True)
+                        if not last:
+                            want = want.transpose(1, 0, 2)
+                        self.assertEqual(got.shape, want.shape, name)
+                        self.assertEqual(got.tobytes(), np.ascontiguousarray(want).tobytes(),
+                                         (name, last, older))
+        finally:
+            rnnrt._forward_tokens_bf, rnnrt._forward_head_bf = saved
+        m = rnnrt.Model(os.path.join(DATA, "stack", "lstm_char.model.safetensors"))
+        with self.assertRaises(rnnrt.Error) as e:
+            m.forward_tokens(np.array([[0, 1, 2], [3, 12, 4]]), batch_first=True)
+        self.assertIn("rnnrt_forward_tokens_batch_first: ids[1][1] = 12 (step t = 1, "
+                      "sequence b = 1)", e.exception.message)
+
     def test_bad_ids_and_text(self):
         m = rnnrt.Model(os.path.join(DATA, "stack", "lstm_char.model.safetensors"))
         self.assertEqual(m.vocab, "abc de\nfgé€.")
