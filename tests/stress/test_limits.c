@@ -107,8 +107,14 @@ static void forward_refuses_sizes_that_wrap(void **st)
     rnnrt_model_free(m);
 }
 
+typedef rnnrt_status (*tokens_fn)(const rnnrt_model *, rnnrt_state *, const int *, int, int,
+                                  const int *, int, float *);
+typedef rnnrt_status (*head_fn)(const rnnrt_model *, rnnrt_state *, const float *, int, int,
+                                const int *, int, float *);
+
 /* The token and head forwards check seq_len x batch x (input + output + logits) floats, the
- * scratch they need per step: at the seq_len where that wraps, both refuse. */
+ * scratch they need per step: at the seq_len where that wraps, they refuse, time-major and
+ * batch-first. */
 static void token_and_head_forwards_refuse_sizes_that_wrap(void **st)
 {
     (void)st;
@@ -122,19 +128,24 @@ static void token_and_head_forwards_refuse_sizes_that_wrap(void **st)
     for (int batch = MAX_DIM; batch >= MAX_DIM / 2; batch -= MAX_DIM / 2) {
         int t = wrapping_seq_len(batch, width);
         char what[128];
-        for (int last = 0; last <= 1; last++) {
-            snprintf(what, sizeof what, "rnnrt_forward_tokens(seq_len %d, batch %d%s)", t,
-                     batch, last ? ", last step" : "");
-            memset(out, 0x5a, sizeof out);
-            expect_refused(rnnrt_forward_tokens(m, NULL, ids, t, batch, NULL, last, out),
-                           RNNRT_E_INVALID, "too large", what);
-            assert_untouched(out, 16, what);
-            snprintf(what, sizeof what, "rnnrt_forward_head(seq_len %d, batch %d%s)", t, batch,
-                     last ? ", last step" : "");
-            expect_refused(rnnrt_forward_head(m, NULL, x, t, batch, NULL, last, out),
-                           RNNRT_E_INVALID, "too large", what);
-            assert_untouched(out, 16, what);
-        }
+        static const tokens_fn tokens[2] = {rnnrt_forward_tokens,
+                                            rnnrt_forward_tokens_batch_first};
+        static const head_fn head[2] = {rnnrt_forward_head, rnnrt_forward_head_batch_first};
+        static const char *const suffix[2] = {"", "_batch_first"};
+        for (int last = 0; last <= 1; last++)
+            for (int bf = 0; bf < 2; bf++) {
+                snprintf(what, sizeof what, "rnnrt_forward_tokens%s(seq_len %d, batch %d%s)",
+                         suffix[bf], t, batch, last ? ", last step" : "");
+                memset(out, 0x5a, sizeof out);
+                expect_refused(tokens[bf](m, NULL, ids, t, batch, NULL, last, out),
+                               RNNRT_E_INVALID, "too large", what);
+                assert_untouched(out, 16, what);
+                snprintf(what, sizeof what, "rnnrt_forward_head%s(seq_len %d, batch %d%s)",
+                         suffix[bf], t, batch, last ? ", last step" : "");
+                expect_refused(head[bf](m, NULL, x, t, batch, NULL, last, out),
+                               RNNRT_E_INVALID, "too large", what);
+                assert_untouched(out, 16, what);
+            }
     }
     rnnrt_model_free(m);
 }
