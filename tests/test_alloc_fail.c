@@ -385,19 +385,25 @@ static const char *const token_calls[] = {
  * call must leave the state as it was (zeros). */
 static char token_msg[512]; /* the message of token_call's call, before checks clear it */
 
+static rnnrt_status whole_call(const rnnrt_model *m, int call, rnnrt_state *s, const int *ids,
+                               const float *x, float *out)
+{
+    static const int lengths[TOK_B] = {TOK_T, 3};
+    return call == 0 ? rnnrt_forward_tokens(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
+           : call == 1 ? rnnrt_forward_head(m, s, x, TOK_T, TOK_B, lengths, 1, out)
+           : call == 2
+               ? rnnrt_forward_tokens_batch_first(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
+               : rnnrt_forward_head_batch_first(m, s, x, TOK_T, TOK_B, lengths, 0, out);
+}
+
 static rnnrt_status token_call(const rnnrt_model *m, int call, int use_state, const int *ids,
                                const float *x, float *out, long fail_at, int sticky, long *made)
 {
-    static const int lengths[TOK_B] = {TOK_T, 3};
     rnnrt_state *s = NULL;
     if (use_state)
         assert_int_equal(rnnrt_state_create(m, TOK_B, &s), RNNRT_OK);
     rnnrt_alloc_fail_after(fail_at, sticky);
-    rnnrt_status st =
-        call == 0 ? rnnrt_forward_tokens(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
-        : call == 1 ? rnnrt_forward_head(m, s, x, TOK_T, TOK_B, lengths, 1, out)
-        : call == 2 ? rnnrt_forward_tokens_batch_first(m, s, ids, TOK_T, TOK_B, lengths, 0, out)
-                    : rnnrt_forward_head_batch_first(m, s, x, TOK_T, TOK_B, lengths, 0, out);
+    rnnrt_status st = whole_call(m, call, s, ids, x, out);
     long count = rnnrt_alloc_fail_after(0, 0);
     snprintf(token_msg, sizeof token_msg, "%s", rnnrt_last_error());
     if (made)
@@ -520,6 +526,43 @@ static void token_path_fails_cleanly(void **st)
 
 /* --- sizes refused before any allocation --------------------------------------------- */
 
+/* With a state, a whole-model call allocates nothing once a call of its shape has run: its
+ * scratch (for the batch-first calls the transposes' too) is kept in the state. */
+static void streaming_allocates_nothing(void **st)
+{
+    (void)st;
+    hook_off();
+    char path[512];
+    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    const int n = rnnrt_model_logits_size(m), in = rnnrt_model_input_size(m);
+    int ids[TOK_T * TOK_B] = {0};
+    float x[TOK_T * TOK_B * 64] = {0};
+    assert_true(in <= 64);
+    float *out = malloc((size_t)TOK_T * TOK_B * n * sizeof *out);
+    for (int call = 0; call < 4; call++) {
+        rnnrt_state *s;
+        assert_int_equal(rnnrt_state_create(m, TOK_B, &s), RNNRT_OK);
+        long count = 0;
+        for (int k = 0; k < 2; k++) {
+            rnnrt_alloc_fail_after(0, 0);
+            rnnrt_status r = whole_call(m, call, s, ids, x, out);
+            count = rnnrt_alloc_fail_after(0, 0);
+            assert_int_equal(r, RNNRT_OK);
+            if (!k && !count) /* the first call reserves the scratch: the count counts */
+                fail_msg("%s: the first call with a state made no allocation",
+                         token_calls[call]);
+        }
+        if (count)
+            fail_msg("%s: the second call with a state made %ld allocations", token_calls[call],
+                     count);
+        rnnrt_state_free(s);
+    }
+    free(out);
+    rnnrt_model_free(m);
+}
+
 static void refused_sizes_allocate_nothing(void **st)
 {
     (void)st;
@@ -569,6 +612,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(forward_fails_cleanly),
         cmocka_unit_test(lazy_packing_fails_cleanly),
         cmocka_unit_test(token_path_fails_cleanly),
+        cmocka_unit_test(streaming_allocates_nothing),
         cmocka_unit_test(refused_sizes_allocate_nothing),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, NULL, report);
