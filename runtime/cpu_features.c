@@ -202,19 +202,58 @@ bool rnnrt_cpu_request_amx(void)
 }
 #endif
 
-static long cache_size(int name, long detected, long fallback)
+/* The data and unified caches of cpu0 as the kernel describes them (one instance's size per
+ * level), read once. glibc's sysconf can disagree: on an AMD EPYC guest it gave L3 as 256 MiB
+ * where sysfs, lscpu and CPUID give the 32 MiB of one instance. */
+static void sysfs_caches(long cache[4])
+{
+#ifdef __linux__
+    for (int index = 0; index < 8; index++) {
+        char path[80], type[16] = "", unit = 0;
+        int level = 0;
+        long size = 0;
+        FILE *f;
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", index);
+        if (!(f = fopen(path, "r")))
+            break;
+        int ok = fscanf(f, "%d", &level) == 1;
+        fclose(f);
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", index);
+        ok = ok && (f = fopen(path, "r")) != NULL;
+        if (ok) {
+            ok = fscanf(f, "%15s", type) == 1;
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", index);
+        ok = ok && (f = fopen(path, "r")) != NULL;
+        if (ok) {
+            ok = fscanf(f, "%ld%c", &size, &unit) >= 1;
+            fclose(f);
+        }
+        size *= unit == 'K' ? 1024 : unit == 'M' ? 1024 * 1024 : 1;
+        if (ok && level >= 1 && level <= 3 && size > 0 && strcmp(type, "Instruction"))
+            cache[level] = size;
+    }
+#else
+    (void)cache;
+#endif
+}
+
+/* sysfs, then CPUID, then sysconf, then a typical size. */
+static long cache_size(long from_sysfs, long from_cpuid, int name, long fallback)
 {
     long v = sysconf(name);
-    return v > 0 ? v : detected > 0 ? detected : fallback;
+    return from_sysfs > 0 ? from_sysfs : from_cpuid > 0 ? from_cpuid : v > 0 ? v : fallback;
 }
 
 static void detect_once(void)
 {
-    long cache[4] = {0}; /* by level, from CPUID */
+    long cache[4] = {0}, sysfs[4] = {0}; /* by level */
     detect(&features, cache);
-    features.l1d = cache_size(_SC_LEVEL1_DCACHE_SIZE, cache[1], 32 << 10);
-    features.l2 = cache_size(_SC_LEVEL2_CACHE_SIZE, cache[2], 512 << 10);
-    features.l3 = cache_size(_SC_LEVEL3_CACHE_SIZE, cache[3], 8 << 20);
+    sysfs_caches(sysfs);
+    features.l1d = cache_size(sysfs[1], cache[1], _SC_LEVEL1_DCACHE_SIZE, 32 << 10);
+    features.l2 = cache_size(sysfs[2], cache[2], _SC_LEVEL2_CACHE_SIZE, 512 << 10);
+    features.l3 = cache_size(sysfs[3], cache[3], _SC_LEVEL3_CACHE_SIZE, 8 << 20);
 }
 
 const rnnrt_cpu_features *rnnrt_cpu(void)
