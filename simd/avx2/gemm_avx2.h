@@ -44,7 +44,8 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, size_t kc, const
     for (size_t k = 0; k < kc; k++) {
         __m256 bv[4];
         for (int v = 0; v < NV; v++)
-            bv[v] = rnnrt_avx2_panel_load(T, b, k * ldb + col + 8 * v, scale + 8 * v);
+            bv[v] = rnnrt_avx2_panel_load(T, b, k * ldb + col + 8 * v,
+                                          T == RNNRT_WEIGHTS_INT8 ? scale + 8 * v : NULL);
         for (int m = 0; m < MR; m++) {
             __m256 am = _mm256_set1_ps(a[m * lda + k]);
             for (int v = 0; v < NV; v++)
