@@ -36,6 +36,8 @@ static void call_tile(const rnnrt_gemm_ukernel *uk, size_t mr, size_t kb, const 
 #define WIDEN_FLOATS 16384
 static _Thread_local float widened[WIDEN_FLOATS] __attribute__((aligned(64)));
 
+/* The widening of simd/gemm_widen.h (rnnrt_widen_row), as one flat loop over the block:
+ * calling that per row cost 8% more instructions on the bf16 icount case. */
 static void widen_rows(const rnnrt_gemm_ukernel *uk, rnnrt_panel panel, size_t k0, size_t kw,
                        float *dst)
 {

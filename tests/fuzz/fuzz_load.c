@@ -174,6 +174,17 @@ static void run_stack(const rnnrt_model *m, const float *x)
     free(out);
 }
 
+/* run_variant under every forward variant, the reference (the oracle) bitwise; the
+ * process-wide variant is restored. */
+static void run_variants(const rnnrt_model *m, const float *x, float *y, float *y2, size_t ny)
+{
+    const char *chosen = rnnrt_variant();
+    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
+        if (rnnrt_set_variant(variants[v]) == RNNRT_OK)
+            run_variant(m, x, y, y2, ny, v == 0);
+    rnnrt_set_variant(chosen);
+}
+
 /* A file that loads as f32 loads as bf16 too, and as int8 unless a weight is not finite
  * (UNSUPPORTED, with a message); the reduced model then keeps every contract above under
  * both variants. (Its blocked pass is not compared with its reference pass here: on hostile
@@ -182,7 +193,6 @@ static void run_reduced(const uint8_t *data, size_t size, const float *x, float 
                         size_t ny)
 {
     static const char *const types[] = {"bf16", "int8"};
-    const char *chosen = rnnrt_variant();
     for (int t = 0; t < 2; t++) {
         rnnrt_options *o;
         rnnrt_model *m = (rnnrt_model *)&m;
@@ -203,12 +213,9 @@ static void run_reduced(const uint8_t *data, size_t size, const float *x, float 
         check_model(m);
         FUZZ_CHECK(!strcmp(rnnrt_model_weights(m), types[t]), "weights %s",
                    rnnrt_model_weights(m));
-        for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++)
-            if (rnnrt_set_variant(variants[v]) == RNNRT_OK)
-                run_variant(m, x, y, y2, ny, v == 0);
+        run_variants(m, x, y, y2, ny);
         rnnrt_model_free(m);
     }
-    rnnrt_set_variant(chosen);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -234,14 +241,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         seed = seed * 1664525u + 1013904223u;
         x[k] = (float)(seed >> 8) / (float)(1u << 24) * 4.0f - 2.0f;
     }
-    const char *chosen = rnnrt_variant();
-    for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
-        if (rnnrt_set_variant(variants[v]) != RNNRT_OK)
-            continue;
-        run_variant(m, x, y, y2, ny, v == 0);
-    }
+    run_variants(m, x, y, y2, ny);
     run_stack(m, x);
-    rnnrt_set_variant(chosen);
     run_reduced(data, size, x, y, y2, ny);
     free(x);
     free(y);
