@@ -81,6 +81,9 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_f32_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
 #define RNNRT_PUT_bf16_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
 #define RNNRT_PUT_int8_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
+#define RNNRT_PUT_f32_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
+#define RNNRT_PUT_bf16_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
+#define RNNRT_PUT_int8_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
 
 static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_weight_type dtype, rnnrt_f32_gemm_fn f32,
                      rnnrt_bf16_gemm_fn bf16, rnnrt_int8_gemm_fn int8, const rnnrt_kernel_info *e)
@@ -90,6 +93,39 @@ static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_weight_type dtype, rnnrt_f3
     *slot = (rnnrt_gemm_ukernel){.dtype = dtype, .fn = f32, .fn_bf16 = bf16, .fn_int8 = int8,
                                  .mr = e->mr, .nr = e->nr, .kgroup = e->kgroup,
                                  .units = e->units, .kc_share = e->kc_share, .name = e->name};
+}
+
+static void put_pair(rnnrt_gemm_pair_ukernel *slot, rnnrt_weight_type dtype,
+                     rnnrt_f32_gemm_pair_fn f32, rnnrt_bf16_gemm_pair_fn bf16,
+                     rnnrt_int8_gemm_pair_fn int8, const rnnrt_kernel_info *e)
+{
+    if (rnnrt_pair_present(slot))
+        return;
+    *slot = (rnnrt_gemm_pair_ukernel){.dtype = dtype, .fn = f32, .fn_bf16 = bf16,
+                                      .fn_int8 = int8, .nr = e->nr, .units = e->units,
+                                      .name = e->name};
+}
+
+/* A pair tile serves its slot's panels only: one whose shape differs is dropped (the pass
+ * then runs the one-panel tile). */
+static void check_pair(rnnrt_gemm_pair_ukernel *pair, const rnnrt_gemm_ukernel *base)
+{
+    if (rnnrt_pair_present(pair) &&
+        (!rnnrt_ukernel_present(base) || pair->nr != base->nr || pair->units != base->units))
+        *pair = (rnnrt_gemm_pair_ukernel){0};
+}
+
+static void check_pairs(rnnrt_kernels *k)
+{
+    check_pair(&k->gemm4_pair, &k->gemm4);
+    check_pair(&k->gemm3_pair, &k->gemm3);
+    check_pair(&k->proj_pair, &k->gemm_proj);
+    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8};
+    for (int t = 0; t < 2; t++) {
+        check_pair(&reduced[t]->gemm4_pair, &reduced[t]->gemm4);
+        check_pair(&reduced[t]->gemm3_pair, &reduced[t]->gemm3);
+        check_pair(&reduced[t]->proj_pair, &reduced[t]->gemm_proj);
+    }
 }
 
 /* Every weight type has the f32 tiles' shapes, so that all types share one panel layout. */
@@ -140,6 +176,7 @@ static bool fill(rnnrt_kernels *k, int s)
 #undef RNNRT_KERNEL
     k->units = k->gemm4.units;
     give_twins(k);
+    check_pairs(k);
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
            k->gru_rb_rz_gates && k->gru_rb_h_gates && k->gemm4.fn &&

@@ -367,6 +367,15 @@ static bool end_of_step(plan *pl, share *sh)
     return false;
 }
 
+/* The panels a thread's k-th visit covers in [p0, p1): *count (1, or 2 adjacent ones where
+ * `pairs` allows) from *first. Forward visits go up from p0; backward ones down from p1,
+ * a pair (p - 1, p) at a time. */
+static void next_panels(int p0, int p1, int k, bool back, bool pairs, int *first, int *count)
+{
+    *count = pairs && k + 1 < p1 ? 2 : 1;
+    *first = back ? p1 - (k - p0) - *count : k;
+}
+
 /* One step at time t for this thread's panels: GEMM tiles, gates, outputs. Odd steps
  * (`back`) visit the panels in reverse: where the weights exceed the cache, the panels used
  * last are the ones still cached, so a step reads from memory only what the last one
@@ -380,10 +389,18 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     const int mr = pl->step_gemm->mr, hs = m->h_size, B = pl->batch;
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int gru = m->cell == RNNRT_CELL_GRU;
-    for (int k = sh->p0; k < sh->p1; k++) {
-        const int p = back ? sh->p1 - 1 - (k - sh->p0) : k;
+    const bool pairs = B == 1 && rnnrt_pair_present(&pk->pair);
+    for (int k = sh->p0, p, count; k < sh->p1; k += count) {
+        next_panels(sh->p0, sh->p1, k, back, pairs, &p, &count);
         const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, hs, pk->nr);
-        for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
+        if (count == 2) {
+            rnnrt_gemm_pair(&pk->pair, hs, h_prev, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
+                            sh->tile);
+            for (int q = 0; q < 2; q++)
+                apply_gates(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, t, h_prev,
+                            h_next, c_unit);
+        }
+        for (int i = 0, r0, rows; count == 1 && i < (B + mr - 1) / mr; i++) {
             rnnrt_row_block(B, mr, i, &r0, &rows);
             const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
             rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, hs, h_prev + (size_t)r0 * hs,
@@ -391,8 +408,8 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                             panel, init, ldx, sh->tile, (size_t)pk->nr);
             apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
         }
-        if (!m->proj) {
-            int u0 = p * pk->units;
+        for (int q = p; !m->proj && q < p + count; q++) {
+            int u0 = q * pk->units;
             size_t n = (size_t)(m->hidden - u0 < pk->units ? m->hidden - u0 : pk->units);
             emit(pl, sp, dir, t, u0, n, h_next);
         }
@@ -400,26 +417,34 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     if (!m->proj)
         return;
     timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
-    const int pnr = pk->proj_gemm.nr;
-    for (int k = sh->q0; k < sh->q1; k++) {
-        const int q = back ? sh->q1 - 1 - (k - sh->q0) : k;
-        int c0 = q * pnr;
-        size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
-        const int pmr = pk->proj_gemm.mr;
-        for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
+    const int pnr = pk->proj_gemm.nr, pmr = pk->proj_gemm.mr;
+    const bool proj_pairs = B == 1 && rnnrt_pair_present(&pk->proj_pair);
+    for (int k = sh->q0, q, count; k < sh->q1; k += count) {
+        next_panels(sh->q0, sh->q1, k, back, proj_pairs, &q, &count);
+        const rnnrt_panel panel =
+            rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr);
+        if (count == 2)
+            rnnrt_gemm_pair(&pk->proj_pair, m->hidden, pl->hfull, panel, NULL, sh->tile);
+        for (int i = 0, r0, rows; i < (count == 2 ? 1 : (B + pmr - 1) / pmr); i++) {
             rnnrt_row_block(B, pmr, i, &r0, &rows);
-            rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
-                            pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden,
-                            rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr),
-                            NULL, 0, sh->tile, (size_t)pnr);
-            for (int i = 0; i < rows; i++) {
-                int b = r0 + i;
-                const float *src = active(pl, b, t) ? sh->tile + (size_t)i * pnr
-                                                    : h_prev + (size_t)b * hs + c0;
-                memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
-            }
+            if (count == 1)
+                rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
+                                pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden, panel,
+                                NULL, 0, sh->tile, (size_t)pnr);
+            /* a pair's tile is one row of 2 pnr: panel q + j's columns at j pnr */
+            for (int j = 0; j < count; j++)
+                for (int i = 0; i < rows; i++) {
+                    int b = r0 + i, c0 = (q + j) * pnr;
+                    size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
+                    const float *src = active(pl, b, t) ? sh->tile + (size_t)(i + j) * pnr
+                                                        : h_prev + (size_t)b * hs + c0;
+                    memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
+                }
         }
-        emit(pl, sp, dir, t, c0, n, h_next);
+        for (int j = q; j < q + count; j++) {
+            int c0 = j * pnr;
+            emit(pl, sp, dir, t, c0, (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr), h_next);
+        }
     }
 }
 
@@ -427,45 +452,77 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
  * panel's units with every input and bias, and the kernel leaves z and r * h_prev for them.
  * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
  * keeps their h), so each row block is one kernel call. */
+static void rz_gates(const plan *pl, int p, int r0, int rows, const float *tile,
+                     const float *h_prev)
+{
+    const rnnrt_packing *pk = pl->pk;
+    const int H = pl->m->hidden, U = pk->units, u0 = p * U;
+    const size_t n = (size_t)(H - u0 < U ? H - u0 : U), at = (size_t)r0 * H + u0;
+    pl->k->gru_rb_rz_gates((size_t)rows, n, tile, (size_t)pk->nr, (size_t)U, h_prev + at,
+                           pl->rh + at, pl->z + at, (size_t)H);
+}
+
+/* The same for panels p and p + 1 at once, for a batch of one (a pair tile). */
+static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
+                    const float *xrows, const float *h_prev)
+{
+    const rnnrt_packing *pk = pl->pk;
+    rnnrt_gemm_pair(&pk->pair, pl->m->hidden, h_prev,
+                    rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, pl->m->hidden, pk->nr),
+                    xrows + (size_t)p * pk->nr, sh->tile);
+    for (int q = 0; q < 2; q++)
+        rz_gates(pl, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
+}
+
 static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
                      const float *xrows, const float *h_prev)
 {
     const rnnrt_packing *pk = pl->pk;
-    const int mr = pl->step_gemm->mr, H = pl->m->hidden, U = pk->units, u0 = p * U;
-    const size_t ldx = rnnrt_packing_width(pk), n = (size_t)(H - u0 < U ? H - u0 : U);
+    const int mr = pl->step_gemm->mr, H = pl->m->hidden;
+    const size_t ldx = rnnrt_packing_width(pk);
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, H, pk->nr);
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
         rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, H, h_prev + (size_t)r0 * H, (size_t)H,
                         panel, xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile,
                         (size_t)pk->nr);
-        const size_t at = (size_t)r0 * H + u0;
-        pl->k->gru_rb_rz_gates((size_t)rows, n, sh->tile, (size_t)pk->nr, (size_t)U, h_prev + at,
-                               pl->rh + at, pl->z + at, (size_t)H);
+        rz_gates(pl, p, r0, rows, sh->tile, h_prev);
     }
 }
 
 /* gru_reset_before, second half on n panel q: W_hn (r * h) onto the input projection and
  * both biases of n, then h; finished sequences keep h_prev. */
+static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, int t,
+                    const float *h_prev, float *h_next)
+{
+    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden, u0 = q * nnr;
+    const size_t n = (size_t)(H - u0 < nnr ? H - u0 : nnr), at = (size_t)r0 * H + u0;
+    pl->k->gru_rb_h_gates((size_t)rows, n, tile, (size_t)nnr, pl->z + at, h_prev + at,
+                          h_next + at, (size_t)H);
+    for (int b = r0; b < r0 + rows; b++)
+        if (!active(pl, b, t))
+            memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0, n * sizeof(float));
+}
+
 static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
-                    const float *xrows, int t, const float *h_prev, float *h_next)
+                    int count, const float *xrows, int t, const float *h_prev, float *h_next)
 {
     const rnnrt_packing *pk = pl->pk;
-    const int mr = pk->n_gemm.mr, nnr = pk->n_gemm.nr, H = pl->m->hidden, u0 = q * nnr;
-    const size_t ldx = rnnrt_packing_width(pk), n = (size_t)(H - u0 < nnr ? H - u0 : nnr);
+    const int mr = pk->n_gemm.mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
+    const size_t ldx = rnnrt_packing_width(pk);
     const float *xn = xrows + (size_t)pk->panels * pk->nr + (size_t)q * nnr;
+    const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr);
+    if (count == 2) { /* a batch of one: panels q and q + 1 by a pair tile */
+        rnnrt_gemm_pair(&pk->n_pair, H, pl->rh, panel, xn, sh->tile);
+        for (int j = 0; j < 2; j++)
+            h_gates(pl, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
+        return;
+    }
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
         rnnrt_gemm_rows(&pk->n_gemm, pk->n_kc, rows, H, pl->rh + (size_t)r0 * H, (size_t)H,
-                        rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr),
-                        xn + (size_t)r0 * ldx, ldx, sh->tile, (size_t)nnr);
-        const size_t at = (size_t)r0 * H + u0;
-        pl->k->gru_rb_h_gates((size_t)rows, n, sh->tile, (size_t)nnr, pl->z + at, h_prev + at,
-                              h_next + at, (size_t)H);
-        for (int b = r0; b < r0 + rows; b++)
-            if (!active(pl, b, t))
-                memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0,
-                       n * sizeof(float));
+                        panel, xn + (size_t)r0 * ldx, ldx, sh->tile, (size_t)nnr);
+        h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
     }
 }
 
@@ -477,14 +534,24 @@ static void step_reset_before(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                               const float *xrows, int t, const float *h_prev, float *h_next,
                               const span *sp, int dir, bool back)
 {
-    for (int k = sh->p0; k < sh->p1; k++)
-        rz_panel(pl, sh, pu, back ? sh->p1 - 1 - (k - sh->p0) : k, xrows, h_prev);
+    const bool one = pl->batch == 1;
+    for (int k = sh->p0, p, count; k < sh->p1; k += count) {
+        next_panels(sh->p0, sh->p1, k, back, one && rnnrt_pair_present(&pl->pk->pair), &p,
+                    &count);
+        if (count == 2)
+            rz_pair(pl, sh, pu, p, xrows, h_prev);
+        else
+            rz_panel(pl, sh, pu, p, xrows, h_prev);
+    }
     timed_wait(pl, sh); /* every unit's r * h is ready */
     const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden;
-    for (int k = sh->n0; k < sh->n1; k++) {
-        const int q = back ? sh->n1 - 1 - (k - sh->n0) : k;
-        n_panel(pl, sh, pu, q, xrows, t, h_prev, h_next);
-        emit(pl, sp, dir, t, q * nnr, (size_t)(H - q * nnr < nnr ? H - q * nnr : nnr), h_next);
+    for (int k = sh->n0, q, count; k < sh->n1; k += count) {
+        next_panels(sh->n0, sh->n1, k, back, one && rnnrt_pair_present(&pl->pk->n_pair), &q,
+                    &count);
+        n_panel(pl, sh, pu, q, count, xrows, t, h_prev, h_next);
+        for (int j = q; j < q + count; j++)
+            emit(pl, sp, dir, t, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr),
+                 h_next);
     }
 }
 
@@ -689,6 +756,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     max_nr = max_nr > pk->n_gemm.nr ? max_nr : pk->n_gemm.nr; /* gru_reset_before's n tile */
     max_mr = max_mr > pk->n_gemm.mr ? max_mr : pk->n_gemm.mr;
     max_mr = max_mr > pl.step_gemm->mr ? max_mr : pl.step_gemm->mr;
+    max_mr = max_mr > 2 ? max_mr : 2; /* a pair tile's one row of two panels */
     pl.tile_stride = (size_t)max_mr * max_nr + 16;
     const size_t hsz = (size_t)batch * m->h_size;
     /* Layers of one direction that all run the same way can go chunk by chunk. */

@@ -111,6 +111,27 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
     }
 }
 
+void rnnrt_gemm_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const float *a,
+                     rnnrt_panel panel, const float *init, float *c)
+{
+    assert(uk && rnnrt_pair_present(uk) && K >= 1);
+    assert(uk->dtype != RNNRT_WEIGHTS_INT8 || panel.scale);
+    /* One call for all of K: a single row's chains do not depend on k-blocks, and its K
+     * floats of A stay in L1 anyway. */
+    const size_t kc = (size_t)K, next = (size_t)K * (size_t)uk->nr;
+    switch (uk->dtype) {
+    case RNNRT_WEIGHTS_F32:
+        uk->fn(kc, a, (const float *)panel.w, next, init, c);
+        break;
+    case RNNRT_WEIGHTS_BF16:
+        uk->fn_bf16(kc, a, (const uint16_t *)panel.w, next, init, c);
+        break;
+    case RNNRT_WEIGHTS_INT8:
+        uk->fn_int8(kc, a, (const int8_t *)panel.w, next, panel.scale, init, c);
+        break;
+    }
+}
+
 void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float *dst)
 {
     for (int q = 0; q < panels; q++)

@@ -27,6 +27,12 @@ static inline rnnrt_panel rnnrt_f32_panel(const float *w)
     return (rnnrt_panel){.w = w, .scale = NULL};
 }
 
+/* One row a (K floats) by two adjacent panels, `panel` and the next one (K rows of nr
+ * weights each, int8 scales of both contiguous), through a pair tile: c[2 nr] = init (or
+ * zeros) + a times both panels. The bytes of rnnrt_gemm_rows at one row on each panel. */
+void rnnrt_gemm_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const float *a,
+                     rnnrt_panel panel, const float *init, float *c);
+
 /* rows x nr of C = init + A * panel, with k in blocks of kc and rows in blocks of the
  * microkernel's mr. k-blocks are the outer loop, so one block of the panel is reused from
  * L1/L2 by every row block. init as in the microkernel contract (NULL, a broadcast row when

@@ -231,7 +231,9 @@ static void plan_reset_before(const rnnrt_gemm_slots *g, rnnrt_packing *p)
 {
     p->gemm = g->gemm4;
     p->units = g->gemm4.nr / 2;
+    p->pair = g->gemm4_pair;
     p->n_gemm = g->gemm_proj;
+    p->n_pair = g->proj_pair;
     p->n_kc = rnnrt_gemm_kc(&p->n_gemm);
 }
 
@@ -280,13 +282,16 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     p->dtype = m->options.weights;
     rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, p->dtype);
     p->gemm = m->gates == 4 ? g.gemm4 : g.gemm3;
+    p->pair = m->gates == 4 ? g.gemm4_pair : g.gemm3_pair;
     p->proj_gemm = g.gemm_proj;
+    p->proj_pair = g.proj_pair;
     p->units = k->units;
     if (m->gates == 1) {
         /* One gate block: a panel's nr columns are nr units. The gate tiles' nr is G * units
          * (32 = 4 x 8 on AVX2), so one gate would use 8 of them; the plain-column tile of
          * the projection (nr 16 on AVX2, 64 on AVX-512) fills its whole width instead. */
         p->gemm = g.gemm_proj;
+        p->pair = g.proj_pair;
         p->units = g.gemm_proj.nr;
     }
     bool reset_before = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;

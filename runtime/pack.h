@@ -45,6 +45,9 @@ typedef struct rnnrt_packing {
     int tall_kc;
     rnnrt_gemm_ukernel n_gemm;    /* gru_reset_before: the n block's tile (gemm_proj) */
     int n_panels, n_kc;           /* ceil(H / n_gemm's nr) and its k-block; 0 otherwise */
+    /* One-row tiles over two adjacent panels of gemm, proj_gemm and n_gemm, for a batch of
+     * one (fn NULL where the set has none) */
+    rnnrt_gemm_pair_ukernel pair, proj_pair, n_pair;
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     void *arena;

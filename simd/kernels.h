@@ -232,6 +232,22 @@ typedef void rnnrt_int8_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
                                const int8_t *b, const float *scale, const float *init,
                                size_t ld_init, float *c, size_t ldc);
 
+/* One row over a pair of adjacent panels, for a batch of one: the gemm tile of the same nr
+ * at mr = 1 on two panels at once, so that twice the accumulators (independent multiply-add
+ * chains) hide the FMA latency that a one-row tile waits on. b and b + next are panels of
+ * kc rows of NR weights (next: elements from the first panel's row 0 to the second's), and
+ *   c[j]      = init[j]      + sum_{k<kc} a[k] * b[k*NR + j]
+ *   c[NR + j] = init[NR + j] + sum_{k<kc} a[k] * b[next + k*NR + j]   (j < NR)
+ * init (2 NR floats) may be NULL (zeros) or equal c; int8 has scale[2 NR], the two panels'
+ * column scales. Each output is the same k-ordered chain as the set's gemm tiles of nr NR
+ * (at any mr), so a batch of one gives the bytes of any other batch's row. */
+typedef void rnnrt_f32_gemm_pair_t(size_t kc, const float *a, const float *b, size_t next,
+                                   const float *init, float *c);
+typedef void rnnrt_bf16_gemm_pair_t(size_t kc, const float *a, const uint16_t *b, size_t next,
+                                    const float *init, float *c);
+typedef void rnnrt_int8_gemm_pair_t(size_t kc, const float *a, const int8_t *b, size_t next,
+                                    const float *scale, const float *init, float *c);
+
 typedef rnnrt_f32_vunary_t *rnnrt_f32_vunary_fn;
 typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
@@ -244,6 +260,9 @@ typedef rnnrt_f32_gru_rb_h_gates_t *rnnrt_f32_gru_rb_h_gates_fn;
 typedef rnnrt_f32_gemm_t *rnnrt_f32_gemm_fn;
 typedef rnnrt_bf16_gemm_t *rnnrt_bf16_gemm_fn;
 typedef rnnrt_int8_gemm_t *rnnrt_int8_gemm_fn;
+typedef rnnrt_f32_gemm_pair_t *rnnrt_f32_gemm_pair_fn;
+typedef rnnrt_bf16_gemm_pair_t *rnnrt_bf16_gemm_pair_fn;
+typedef rnnrt_int8_gemm_pair_t *rnnrt_int8_gemm_pair_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
 typedef struct rnnrt_gemm_ukernel {
@@ -259,6 +278,23 @@ typedef struct rnnrt_gemm_ukernel {
     const char *name;
 } rnnrt_gemm_ukernel;
 
+/* A pair tile (rnnrt_*_gemm_pair_t) and its line in kernels.inc. */
+typedef struct rnnrt_gemm_pair_ukernel {
+    rnnrt_weight_type dtype;
+    rnnrt_f32_gemm_pair_fn fn;
+    rnnrt_bf16_gemm_pair_fn fn_bf16;
+    rnnrt_int8_gemm_pair_fn fn_int8;
+    int nr, units; /* each panel's: those of the gemm slot it pairs with */
+    const char *name;
+} rnnrt_gemm_pair_ukernel;
+
+static inline int rnnrt_pair_present(const rnnrt_gemm_pair_ukernel *uk)
+{
+    return uk->dtype == RNNRT_WEIGHTS_BF16   ? uk->fn_bf16 != NULL
+           : uk->dtype == RNNRT_WEIGHTS_INT8 ? uk->fn_int8 != NULL
+                                             : uk->fn != NULL;
+}
+
 /* True when uk has a function (optional slots such as gemm4_tall may be empty). */
 static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
 {
@@ -271,6 +307,7 @@ static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
  * set, so that every type packs the same panel layout. */
 typedef struct rnnrt_gemm_slots {
     rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj, gemm4_tall;
+    rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair; /* optional */
 } rnnrt_gemm_slots;
 
 /* One kernel set: what dispatch fills once per set, from kernels.inc. */
@@ -296,6 +333,9 @@ typedef struct rnnrt_kernels {
     /* Optional (fn NULL where a set has none): a taller tile on gemm4's panels (same nr and
      * units), used for the batches it covers in fewer row blocks. */
     rnnrt_gemm_ukernel gemm4_tall;
+    /* Optional: one row over two adjacent panels of gemm4, gemm3 and gemm_proj (their nr and
+     * units), for a batch of one. */
+    rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair;
     /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...). */
     rnnrt_gemm_slots bf16, int8;
 } rnnrt_kernels;
@@ -307,7 +347,8 @@ static inline rnnrt_gemm_slots rnnrt_kernels_gemms(const rnnrt_kernels *k, rnnrt
         return k->bf16;
     if (t == RNNRT_WEIGHTS_INT8)
         return k->int8;
-    return (rnnrt_gemm_slots){k->gemm4, k->gemm3, k->gemm_proj, k->gemm4_tall};
+    return (rnnrt_gemm_slots){k->gemm4,      k->gemm3,      k->gemm_proj, k->gemm4_tall,
+                              k->gemm4_pair, k->gemm3_pair, k->proj_pair};
 }
 
 /* Every kernel's declaration, from the list. */

@@ -29,6 +29,38 @@ rnnrt_avx2_panel_load(const int T, const void *b, size_t index, const float *sca
     return _mm256_load_ps((const float *)b + index);
 }
 
+/* bf16 panels widen 16 columns at a time from one 32-byte load: each 32-bit word holds
+ * columns 2i (low half) and 2i + 1 (high half), so a shift left by 16 gives the even
+ * columns as float32 and clearing the low half gives the odd ones, one instruction per 8
+ * weights instead of two (zero-extend, shift). Their accumulators then hold even and odd
+ * columns; each output's chain of FMAs is unchanged, and the columns are put back in order
+ * on store (and taken apart on loading init). */
+static inline __attribute__((always_inline)) void rnnrt_avx2_bf16_pair(const uint16_t *b,
+                                                                       __m256 *even, __m256 *odd)
+{
+    const __m256i words = _mm256_loadu_si256((const __m256i *)b);
+    *even = _mm256_castsi256_ps(_mm256_slli_epi32(words, 16));
+    *odd = _mm256_castsi256_ps(_mm256_and_si256(words, _mm256_set1_epi32((int)0xffff0000u)));
+}
+
+/* Columns [0, 16) in order (lo = 0..7, hi = 8..15) as even and odd columns, and back. */
+static inline __attribute__((always_inline)) void rnnrt_avx2_split_columns(__m256 lo, __m256 hi,
+                                                                           __m256 *even,
+                                                                           __m256 *odd)
+{
+    const __m256 a = _mm256_permute2f128_ps(lo, hi, 0x20), b = _mm256_permute2f128_ps(lo, hi, 0x31);
+    *even = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *odd = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+static inline __attribute__((always_inline)) void rnnrt_avx2_store_columns(float *c, __m256 even,
+                                                                           __m256 odd)
+{
+    const __m256 a = _mm256_unpacklo_ps(even, odd), b = _mm256_unpackhi_ps(even, odd);
+    _mm256_storeu_ps(c, _mm256_permute2f128_ps(a, b, 0x20));
+    _mm256_storeu_ps(c + 8, _mm256_permute2f128_ps(a, b, 0x31));
+}
+
 /* MR rows by 8 NV columns of a panel of type T whose rows are ldb weights apart (8 NV for
  * a whole panel; wider when a tile covers part of a panel's columns), starting at column
  * col; scale (int8) points at the tile's first column's scale. */
@@ -37,13 +69,26 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, size_t kc, const
                        size_t lda, const void *b, size_t col, size_t ldb, const float *scale,
                        const float *init, size_t ld_init, float *c, size_t ldc)
 {
+    /* bf16: vectors [0, 2 G) are G even/odd pairs (rnnrt_avx2_bf16_pair) */
+    const int G = T == RNNRT_WEIGHTS_BF16 ? NV / 2 : 0;
     __m256 acc[8][4];
-    for (int m = 0; m < MR; m++)
-        for (int v = 0; v < NV; v++)
+    for (int m = 0; m < MR; m++) {
+        for (int g = 0; g < G; g++)
+            if (init)
+                rnnrt_avx2_split_columns(_mm256_loadu_ps(init + m * ld_init + 16 * g),
+                                         _mm256_loadu_ps(init + m * ld_init + 16 * g + 8),
+                                         &acc[m][2 * g], &acc[m][2 * g + 1]);
+            else
+                acc[m][2 * g] = acc[m][2 * g + 1] = _mm256_setzero_ps();
+        for (int v = 2 * G; v < NV; v++)
             acc[m][v] = init ? _mm256_loadu_ps(init + m * ld_init + 8 * v) : _mm256_setzero_ps();
+    }
     for (size_t k = 0; k < kc; k++) {
         __m256 bv[4];
-        for (int v = 0; v < NV; v++)
+        for (int g = 0; g < G; g++)
+            rnnrt_avx2_bf16_pair((const uint16_t *)b + k * ldb + col + 16 * g, &bv[2 * g],
+                                 &bv[2 * g + 1]);
+        for (int v = 2 * G; v < NV; v++)
             bv[v] = rnnrt_avx2_panel_load(T, b, k * ldb + col + 8 * v,
                                           T == RNNRT_WEIGHTS_INT8 ? scale + 8 * v : NULL);
         for (int m = 0; m < MR; m++) {
@@ -52,9 +97,12 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, size_t kc, const
                 acc[m][v] = _mm256_fmadd_ps(am, bv[v], acc[m][v]);
         }
     }
-    for (int m = 0; m < MR; m++)
-        for (int v = 0; v < NV; v++)
+    for (int m = 0; m < MR; m++) {
+        for (int g = 0; g < G; g++)
+            rnnrt_avx2_store_columns(c + m * ldc + 16 * g, acc[m][2 * g], acc[m][2 * g + 1]);
+        for (int v = 2 * G; v < NV; v++)
             _mm256_storeu_ps(c + m * ldc + 8 * v, acc[m][v]);
+    }
 }
 
 /* A tile of mr <= MR rows and 8 NV columns on a panel of type T. */
@@ -89,6 +137,50 @@ rnnrt_avx2_gemm_strips_t(const int T, const int MR, const int NV, const int halv
                                init ? init + 8 * SV * h : NULL, ld_init, c + 8 * SV * h, ldc)
     RNNRT_GEMM_SWITCH_ROWS(MR, mr, RNNRT_AVX2_STRIPS);
 #undef RNNRT_AVX2_STRIPS
+}
+
+/* One row over two panels of 8 NV columns, `next` weights apart (rnnrt_*_gemm_pair_t):
+ * 2 NV accumulators, each output the k-ordered FMA chain of rnnrt_avx2_gemm_tile_t at one
+ * row. scale (int8) holds both panels' column scales, 16 NV floats. */
+static inline __attribute__((always_inline)) void
+rnnrt_avx2_gemm_pair_t(const int T, const int NV, size_t kc, const float *a, const void *b,
+                       size_t next, const float *scale, const float *init, float *c)
+{
+    const size_t nr = (size_t)(8 * NV);
+    const int G = T == RNNRT_WEIGHTS_BF16 ? NV / 2 : 0; /* even/odd pairs per panel, as above */
+    __m256 acc[8];
+    for (int q = 0; q < 2; q++) {
+        __m256 *pa = acc + q * NV;
+        const float *pi = init ? init + q * nr : NULL;
+        for (int g = 0; g < G; g++)
+            if (pi)
+                rnnrt_avx2_split_columns(_mm256_loadu_ps(pi + 16 * g), _mm256_loadu_ps(pi + 16 * g + 8),
+                                         &pa[2 * g], &pa[2 * g + 1]);
+            else
+                pa[2 * g] = pa[2 * g + 1] = _mm256_setzero_ps();
+        for (int v = 2 * G; v < NV; v++)
+            pa[v] = pi ? _mm256_loadu_ps(pi + 8 * v) : _mm256_setzero_ps();
+    }
+    for (size_t k = 0; k < kc; k++) {
+        const __m256 ak = _mm256_set1_ps(a[k]);
+        for (int q = 0; q < 2; q++) {
+            const size_t at = (q ? next : 0) + k * nr;
+            __m256 bv[4];
+            for (int g = 0; g < G; g++)
+                rnnrt_avx2_bf16_pair((const uint16_t *)b + at + 16 * g, &bv[2 * g], &bv[2 * g + 1]);
+            for (int v = 2 * G; v < NV; v++)
+                bv[v] = rnnrt_avx2_panel_load(T, b, at + 8 * v,
+                                              T == RNNRT_WEIGHTS_INT8 ? scale + q * nr + 8 * v : NULL);
+            for (int v = 0; v < NV; v++)
+                acc[q * NV + v] = _mm256_fmadd_ps(ak, bv[v], acc[q * NV + v]);
+        }
+    }
+    for (int q = 0; q < 2; q++) {
+        for (int g = 0; g < G; g++)
+            rnnrt_avx2_store_columns(c + q * nr + 16 * g, acc[q * NV + 2 * g], acc[q * NV + 2 * g + 1]);
+        for (int v = 2 * G; v < NV; v++)
+            _mm256_storeu_ps(c + q * nr + 8 * v, acc[q * NV + v]);
+    }
 }
 
 /* The f32 tiles, as the rnnrt_f32_gemm_*__avx2 files call them. */

@@ -1016,6 +1016,100 @@ static void gemm_kernel(void **state)
     }
 }
 
+static void call_pair(const rnnrt_kernel_info *e, size_t kc, const float *a, const void *b,
+                      size_t next, const float *scale, const float *init, float *c)
+{
+    if (!strcmp(e->dtype, "bf16"))
+        ((rnnrt_bf16_gemm_pair_fn)e->fn)(kc, a, b, next, init, c);
+    else if (!strcmp(e->dtype, "int8"))
+        ((rnnrt_int8_gemm_pair_fn)e->fn)(kc, a, b, next, scale, init, c);
+    else
+        ((rnnrt_f32_gemm_pair_fn)e->fn)(kc, a, b, next, init, c);
+}
+
+/* A pair tile (one row over two panels) for k-blocks of 1 to 130 and three kinds of
+ * initial value (none, given, in place), A and C off 64-byte alignment, the second panel
+ * a gap away from the first. Checked: each result against the double sum within the bound
+ * of gemm_kernel; no write outside its 2 NR floats; and every output bitwise equal to the
+ * set's one-panel tile of this type and nr at one row, on each panel, so that a batch of
+ * one (which runs the pair) gives the bytes of the same row in any other batch. */
+static void gemm_pair_kernel(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    static const size_t kcs[] = {1, 2, 3, 7, 16, 33, 130};
+    const size_t NR = (size_t)e->nr;
+    const rnnrt_kernel_info *single = NULL;
+    size_t count;
+    const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
+    for (size_t i = 0; i < count && !single; i++)
+        if (!strcmp(list[i].set, e->set) && !strcmp(list[i].dtype, e->dtype) &&
+            !strcmp(list[i].family, "gemm") && list[i].nr == e->nr)
+            single = &list[i];
+    assert_non_null(single);
+    const size_t es = !strcmp(e->dtype, "f32") ? 4 : !strcmp(e->dtype, "bf16") ? 2 : 1;
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++) {
+        const size_t kc = kcs[ki], next = (kc * NR + 15) / 16 * 16 + 16; /* 64-byte steps */
+        rng r = {base_seed ^ (kc << 16) ^ (NR << 4) ^ 7};
+        gemm_panel g[2];
+        char *both = aligned_alloc(64, (next + kc * NR) * es + 64);
+        float *scale = malloc(2 * NR * sizeof(float));
+        float *a = malloc((kc + 1) * sizeof(float)), *init = malloc((2 * NR + 1) * sizeof(float));
+        float *c = malloc((2 * NR + 2) * sizeof(float)), *one = malloc(2 * NR * sizeof(float));
+        assert_true(both && scale && a && init && c && one);
+        for (int q = 0; q < 2; q++) {
+            g[q] = (gemm_panel){.e = single};
+            g[q].stored = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+            g[q].value = aligned_alloc(64, (kc * NR * sizeof(float) + 63) / 64 * 64);
+            g[q].scale = scale + q * NR;
+            assert_true(g[q].stored && g[q].value);
+            fill_panel(&g[q], &r, kc, NR);
+            memcpy(both + (q ? next : 0) * es, g[q].stored, kc * NR * es);
+        }
+        for (size_t k = 0; k <= kc; k++)
+            a[k] = uniform(&r, -1, 1);
+        for (size_t k = 0; k <= 2 * NR; k++)
+            init[k] = uniform(&r, -1, 1);
+        const float *au = a + 1, *iu = init + 1;
+        float *cu = c + 1;
+        for (int mode = 0; mode < 3; mode++) {
+            for (size_t k = 0; k < 2 * NR + 2; k++)
+                c[k] = from_bits(CANARY);
+            if (mode == 2)
+                memcpy(cu, iu, 2 * NR * sizeof(float));
+            const float *ip = mode == 0 ? NULL : mode == 1 ? iu : cu;
+            for (int q = 0; q < 2; q++) /* the one-panel tile at one row, on each panel */
+                call_gemm(&g[q], 1, kc, au, kc, mode ? iu + q * NR : NULL, 0, one + q * NR, NR);
+            call_pair(e, kc, au, both, next, scale, ip, cu);
+            if (to_bits(c[0]) != CANARY || to_bits(c[2 * NR + 1]) != CANARY)
+                fail_msg("%s: kc %zu init mode %d wrote outside its 2 x %zu floats", e->name,
+                         kc, mode, NR);
+            for (size_t j = 0; j < 2 * NR; j++) {
+                const size_t q = j / NR, col = j % NR;
+                double iv = mode ? iu[j] : 0, abs_sum,
+                       ref = iv + column_dot(au, g[q].value + col, kc, NR, &abs_sum);
+                double tol = (double)(kc + 2) * U_ROUND * (abs_sum + fabs(iv));
+                if (!(fabs(cu[j] - ref) <= tol))
+                    fail_msg("%s: kc %zu init mode %d seed %" PRIu64 ": c[%zu] = %.9g, "
+                             "expected %.17g", e->name, kc, mode, base_seed, j, (double)cu[j],
+                             ref);
+                if (to_bits(cu[j]) != to_bits(one[j]))
+                    fail_msg("%s: kc %zu init mode %d: c[%zu] = %a, %s at one row gives %a",
+                             e->name, kc, mode, j, (double)cu[j], single->name, (double)one[j]);
+            }
+        }
+        for (int q = 0; q < 2; q++) {
+            free(g[q].stored);
+            free(g[q].value);
+        }
+        free(both);
+        free(scale);
+        free(a);
+        free(init);
+        free(c);
+        free(one);
+    }
+}
+
 /* One case per line of simd/kernels.inc built into the library, skipped (and saying why)
  * where this CPU lacks the kernel's features. */
 static void skip_unsupported(void **state)
@@ -1038,8 +1132,9 @@ int main(void)
     size_t t = 0;
     for (size_t e = 0; e < count; e++) {
         void (*run)(void **) = family_of(&list[e]) ? kernel_family
-                               : !strcmp(list[e].family, "gemm") ? gemm_kernel
-                                                                 : NULL;
+                               : !strcmp(list[e].family, "gemm")      ? gemm_kernel
+                               : !strcmp(list[e].family, "gemm_pair") ? gemm_pair_kernel
+                                                                      : NULL;
         bool seen = false; /* a function may fill two slots: test it once */
         for (size_t d = 0; d < e; d++)
             seen = seen || list[d].fn == list[e].fn;
