@@ -146,9 +146,12 @@ int rnnrt_gemm_kc(const rnnrt_gemm_ukernel *uk)
 {
     if (rnnrt_tuning_gemm_kc() > 0)
         return rnnrt_tuning_gemm_kc();
-    /* the microkernel's mr rows of A for one k-block take its share of L1 (kernels.inc) */
-    long share = uk->kc_share > 0 ? uk->kc_share : 2;
-    long kc = rnnrt_cpu()->l1d / share / ((long)uk->mr * (long)sizeof(float));
+    /* the microkernel's mr rows of A for one k-block take its share of L1 (kernels.inc);
+     * a tile in column strips (kc_share < 0) reads each block of the panel once per strip,
+     * so the block's kc rows of nr float32 weights (or their widened copy) take it instead */
+    long share = uk->kc_share != 0 ? labs((long)uk->kc_share) : 2;
+    long row_bytes = (long)(uk->kc_share < 0 ? uk->nr : uk->mr) * (long)sizeof(float);
+    long kc = rnnrt_cpu()->l1d / share / row_bytes;
     kc = kc / 8 * 8;
     return (int)(kc < 64 ? 64 : kc > 4096 ? 4096 : kc);
 }

@@ -274,7 +274,8 @@ typedef struct rnnrt_gemm_ukernel {
     int mr, nr;   /* the tile: at most mr rows, exactly nr columns */
     int kgroup;   /* k values per packed panel row group (1 for f32) */
     int units;    /* hidden units per gate panel (gate GEMMs) */
-    int kc_share; /* kc: mr rows of A for one k-block fill 1/kc_share of L1d */
+    int kc_share; /* kc: mr rows of A for one k-block fill 1/kc_share of L1d (< 0: the
+                   * panel's kc rows fill 1/-kc_share of it; kernels.inc) */
     const char *name;
 } rnnrt_gemm_ukernel;
 

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "cpu_features.h"
 #include "dispatch.h"
 #include "gemm.h"
 #include "tuning.h"
@@ -265,6 +266,22 @@ static void widened_rows_equal_tiles(const char *isa, const rnnrt_kernels *k)
     }
 }
 
+/* The k-block rules of kernels.inc: mr rows of A (kc_share > 0) or, for a tile in column
+ * strips (kc_share < 0), kc rows of the panel fill their share of this CPU's L1d; a
+ * multiple of 8 in [64, 4096], unless RNNRT_GEMM_KC overrides it. */
+static void check_kc_rule(const char *isa, const char *which, const rnnrt_gemm_ukernel *uk)
+{
+    if (!rnnrt_ukernel_present(uk) || rnnrt_tuning_gemm_kc() > 0)
+        return;
+    long share = uk->kc_share ? labs((long)uk->kc_share) : 2;
+    long per_k = 4l * (uk->kc_share < 0 ? uk->nr : uk->mr);
+    long want = rnnrt_cpu()->l1d / share / per_k / 8 * 8;
+    want = want < 64 ? 64 : want > 4096 ? 4096 : want;
+    if (rnnrt_gemm_kc(uk) != want)
+        fail_msg("%s %s (%s, kc_share %d): kc %d, the rule gives %ld", isa, which, uk->name,
+                 uk->kc_share, rnnrt_gemm_kc(uk), want);
+}
+
 static void kernels_of(void **st)
 {
     const char *isa = *st;
@@ -279,6 +296,10 @@ static void kernels_of(void **st)
     check_ukernel(isa, "gemm3", &k->gemm3);
     check_packed_gemm(isa, k);
     widened_rows_equal_tiles(isa, k);
+    check_kc_rule(isa, "gemm4", &k->gemm4);
+    check_kc_rule(isa, "gemm4_tall", &k->gemm4_tall);
+    check_kc_rule(isa, "gemm_proj", &k->gemm_proj);
+    check_kc_rule(isa, "bf16.gemm4_tall", &k->bf16.gemm4_tall);
 }
 
 int main(void)
