@@ -1051,7 +1051,7 @@ static void gemm_pair_kernel(void **state)
         const size_t kc = kcs[ki], next = (kc * NR + 15) / 16 * 16 + 16; /* 64-byte steps */
         rng r = {base_seed ^ (kc << 16) ^ (NR << 4) ^ 7};
         gemm_panel g[2];
-        char *both = aligned_alloc(64, (next + kc * NR) * es + 64);
+        char *both = aligned_alloc(64, ((next + kc * NR) * es + 63) / 64 * 64);
         float *scale = malloc(2 * NR * sizeof(float));
         float *a = malloc((kc + 1) * sizeof(float)), *init = malloc((2 * NR + 1) * sizeof(float));
         float *c = malloc((2 * NR + 2) * sizeof(float)), *one = malloc(2 * NR * sizeof(float));
