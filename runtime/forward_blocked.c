@@ -448,10 +448,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     }
 }
 
-/* gru_reset_before, first half of a step on gate panel p: one GEMM gives r and z of the
- * panel's units with every input and bias, and the kernel leaves z and r * h_prev for them.
- * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
- * keeps their h), so each row block is one kernel call. */
+/* The reset-before GRU's first kernel on rows [r0, r0 + rows) of panel p's tile. */
 static void rz_gates(const plan *pl, int p, int r0, int rows, const float *tile,
                      const float *h_prev)
 {
@@ -474,6 +471,10 @@ static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
         rz_gates(pl, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
 }
 
+/* gru_reset_before, first half of a step on gate panel p: one GEMM gives r and z of the
+ * panel's units with every input and bias, and the kernel leaves z and r * h_prev for them.
+ * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
+ * keeps their h), so each row block is one kernel call. */
 static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
                      const float *xrows, const float *h_prev)
 {
@@ -490,8 +491,8 @@ static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *p
     }
 }
 
-/* gru_reset_before, second half on n panel q: W_hn (r * h) onto the input projection and
- * both biases of n, then h; finished sequences keep h_prev. */
+/* The reset-before GRU's second kernel on rows [r0, r0 + rows) of n panel q's tile;
+ * finished sequences keep h_prev. */
 static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, int t,
                     const float *h_prev, float *h_next)
 {
@@ -504,6 +505,8 @@ static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, 
             memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0, n * sizeof(float));
 }
 
+/* gru_reset_before, second half on n panel q (and q + 1 when count is 2, for a batch of
+ * one): W_hn (r * h) onto the input projection and both biases of n, then h. */
 static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
                     int count, const float *xrows, int t, const float *h_prev, float *h_next)
 {
