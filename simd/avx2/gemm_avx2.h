@@ -61,6 +61,51 @@ static inline __attribute__((always_inline)) void rnnrt_avx2_store_columns(float
     _mm256_storeu_ps(c + 8, _mm256_permute2f128_ps(a, b, 0x31));
 }
 
+/* One row of a tile, 8 NV columns of type T's panel. bf16: vectors [0, 2 G) are G even/odd
+ * pairs (rnnrt_avx2_bf16_pair), G = NV / 2; other types hold the columns in order. */
+#define RNNRT_AVX2_BF16_PAIRS(T, NV) ((T) == RNNRT_WEIGHTS_BF16 ? (NV) / 2 : 0)
+
+/* The row's accumulators from its 8 NV floats of init, or zeros when init is NULL. */
+static inline __attribute__((always_inline)) void
+rnnrt_avx2_row_init(const int T, const int NV, const float *init, __m256 *acc)
+{
+    const int G = RNNRT_AVX2_BF16_PAIRS(T, NV);
+    for (int g = 0; g < G; g++)
+        if (init)
+            rnnrt_avx2_split_columns(_mm256_loadu_ps(init + 16 * g),
+                                     _mm256_loadu_ps(init + 16 * g + 8), &acc[2 * g],
+                                     &acc[2 * g + 1]);
+        else
+            acc[2 * g] = acc[2 * g + 1] = _mm256_setzero_ps();
+    for (int v = 2 * G; v < NV; v++)
+        acc[v] = init ? _mm256_loadu_ps(init + 8 * v) : _mm256_setzero_ps();
+}
+
+/* The 8 NV panel weights from element `at` as float32, in the accumulators' order; scale
+ * (int8) at their first column's scale. */
+static inline __attribute__((always_inline)) void
+rnnrt_avx2_row_panel(const int T, const int NV, const void *b, size_t at, const float *scale,
+                     __m256 *bv)
+{
+    const int G = RNNRT_AVX2_BF16_PAIRS(T, NV);
+    for (int g = 0; g < G; g++)
+        rnnrt_avx2_bf16_pair((const uint16_t *)b + at + 16 * g, &bv[2 * g], &bv[2 * g + 1]);
+    for (int v = 2 * G; v < NV; v++)
+        bv[v] = rnnrt_avx2_panel_load(T, b, at + 8 * v,
+                                      T == RNNRT_WEIGHTS_INT8 ? scale + 8 * v : NULL);
+}
+
+/* The row's accumulators back to its 8 NV columns of c, in order. */
+static inline __attribute__((always_inline)) void
+rnnrt_avx2_row_store(const int T, const int NV, float *c, const __m256 *acc)
+{
+    const int G = RNNRT_AVX2_BF16_PAIRS(T, NV);
+    for (int g = 0; g < G; g++)
+        rnnrt_avx2_store_columns(c + 16 * g, acc[2 * g], acc[2 * g + 1]);
+    for (int v = 2 * G; v < NV; v++)
+        _mm256_storeu_ps(c + 8 * v, acc[v]);
+}
+
 /* MR rows by 8 NV columns of a panel of type T whose rows are ldb weights apart (8 NV for
  * a whole panel; wider when a tile covers part of a panel's columns), starting at column
  * col; scale (int8) points at the tile's first column's scale. */
@@ -69,40 +114,20 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, size_t kc, const
                        size_t lda, const void *b, size_t col, size_t ldb, const float *scale,
                        const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    /* bf16: vectors [0, 2 G) are G even/odd pairs (rnnrt_avx2_bf16_pair) */
-    const int G = T == RNNRT_WEIGHTS_BF16 ? NV / 2 : 0;
     __m256 acc[8][4];
-    for (int m = 0; m < MR; m++) {
-        for (int g = 0; g < G; g++)
-            if (init)
-                rnnrt_avx2_split_columns(_mm256_loadu_ps(init + m * ld_init + 16 * g),
-                                         _mm256_loadu_ps(init + m * ld_init + 16 * g + 8),
-                                         &acc[m][2 * g], &acc[m][2 * g + 1]);
-            else
-                acc[m][2 * g] = acc[m][2 * g + 1] = _mm256_setzero_ps();
-        for (int v = 2 * G; v < NV; v++)
-            acc[m][v] = init ? _mm256_loadu_ps(init + m * ld_init + 8 * v) : _mm256_setzero_ps();
-    }
+    for (int m = 0; m < MR; m++)
+        rnnrt_avx2_row_init(T, NV, init ? init + m * ld_init : NULL, acc[m]);
     for (size_t k = 0; k < kc; k++) {
         __m256 bv[4];
-        for (int g = 0; g < G; g++)
-            rnnrt_avx2_bf16_pair((const uint16_t *)b + k * ldb + col + 16 * g, &bv[2 * g],
-                                 &bv[2 * g + 1]);
-        for (int v = 2 * G; v < NV; v++)
-            bv[v] = rnnrt_avx2_panel_load(T, b, k * ldb + col + 8 * v,
-                                          T == RNNRT_WEIGHTS_INT8 ? scale + 8 * v : NULL);
+        rnnrt_avx2_row_panel(T, NV, b, k * ldb + col, scale, bv);
         for (int m = 0; m < MR; m++) {
             __m256 am = _mm256_set1_ps(a[m * lda + k]);
             for (int v = 0; v < NV; v++)
                 acc[m][v] = _mm256_fmadd_ps(am, bv[v], acc[m][v]);
         }
     }
-    for (int m = 0; m < MR; m++) {
-        for (int g = 0; g < G; g++)
-            rnnrt_avx2_store_columns(c + m * ldc + 16 * g, acc[m][2 * g], acc[m][2 * g + 1]);
-        for (int v = 2 * G; v < NV; v++)
-            _mm256_storeu_ps(c + m * ldc + 8 * v, acc[m][v]);
-    }
+    for (int m = 0; m < MR; m++)
+        rnnrt_avx2_row_store(T, NV, c + m * ldc, acc[m]);
 }
 
 /* A tile of mr <= MR rows and 8 NV columns on a panel of type T. */
@@ -147,40 +172,21 @@ rnnrt_avx2_gemm_pair_t(const int T, const int NV, size_t kc, const float *a, con
                        size_t next, const float *scale, const float *init, float *c)
 {
     const size_t nr = (size_t)(8 * NV);
-    const int G = T == RNNRT_WEIGHTS_BF16 ? NV / 2 : 0; /* even/odd pairs per panel, as above */
-    __m256 acc[8];
-    for (int q = 0; q < 2; q++) {
-        __m256 *pa = acc + q * NV;
-        const float *pi = init ? init + q * nr : NULL;
-        for (int g = 0; g < G; g++)
-            if (pi)
-                rnnrt_avx2_split_columns(_mm256_loadu_ps(pi + 16 * g), _mm256_loadu_ps(pi + 16 * g + 8),
-                                         &pa[2 * g], &pa[2 * g + 1]);
-            else
-                pa[2 * g] = pa[2 * g + 1] = _mm256_setzero_ps();
-        for (int v = 2 * G; v < NV; v++)
-            pa[v] = pi ? _mm256_loadu_ps(pi + 8 * v) : _mm256_setzero_ps();
-    }
+    __m256 acc[2][4];
+    for (int q = 0; q < 2; q++)
+        rnnrt_avx2_row_init(T, NV, init ? init + q * nr : NULL, acc[q]);
     for (size_t k = 0; k < kc; k++) {
         const __m256 ak = _mm256_set1_ps(a[k]);
         for (int q = 0; q < 2; q++) {
-            const size_t at = (q ? next : 0) + k * nr;
             __m256 bv[4];
-            for (int g = 0; g < G; g++)
-                rnnrt_avx2_bf16_pair((const uint16_t *)b + at + 16 * g, &bv[2 * g], &bv[2 * g + 1]);
-            for (int v = 2 * G; v < NV; v++)
-                bv[v] = rnnrt_avx2_panel_load(T, b, at + 8 * v,
-                                              T == RNNRT_WEIGHTS_INT8 ? scale + q * nr + 8 * v : NULL);
+            rnnrt_avx2_row_panel(T, NV, b, (q ? next : 0) + k * nr,
+                                 T == RNNRT_WEIGHTS_INT8 ? scale + q * nr : NULL, bv);
             for (int v = 0; v < NV; v++)
-                acc[q * NV + v] = _mm256_fmadd_ps(ak, bv[v], acc[q * NV + v]);
+                acc[q][v] = _mm256_fmadd_ps(ak, bv[v], acc[q][v]);
         }
     }
-    for (int q = 0; q < 2; q++) {
-        for (int g = 0; g < G; g++)
-            rnnrt_avx2_store_columns(c + q * nr + 16 * g, acc[q * NV + 2 * g], acc[q * NV + 2 * g + 1]);
-        for (int v = 2 * G; v < NV; v++)
-            _mm256_storeu_ps(c + q * nr + 8 * v, acc[q * NV + v]);
-    }
+    for (int q = 0; q < 2; q++)
+        rnnrt_avx2_row_store(T, NV, c + q * nr, acc[q]);
 }
 
 /* The f32 tiles, as the rnnrt_f32_gemm_*__avx2 files call them. */
