@@ -367,6 +367,27 @@ static bool end_of_step(plan *pl, share *sh)
     return false;
 }
 
+/* Columns of h that projection panel q holds (the last one may be partial). */
+static size_t projection_width(const plan *pl, int q)
+{
+    const int pnr = pl->pk->proj_gemm.nr, c0 = q * pnr;
+    return (size_t)(pl->m->proj - c0 < pnr ? pl->m->proj - c0 : pnr);
+}
+
+/* Rows [r0, r0 + rows) of projection panel q's tile into h_next; finished sequences keep
+ * h_prev. */
+static void keep_projection(const plan *pl, int q, int r0, int rows, const float *tile, int t,
+                            const float *h_prev, float *h_next)
+{
+    const int pnr = pl->pk->proj_gemm.nr, hs = pl->m->h_size, c0 = q * pnr;
+    const size_t n = projection_width(pl, q);
+    for (int i = 0; i < rows; i++) {
+        const int b = r0 + i;
+        const float *src = active(pl, b, t) ? tile + (size_t)i * pnr : h_prev + (size_t)b * hs + c0;
+        memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
+    }
+}
+
 /* The panels a thread's k-th visit covers in [p0, p1): *count (1, or 2 adjacent ones where
  * `pairs` allows) from *first. Forward visits go up from p0; backward ones down from p1,
  * a pair (p - 1, p) at a time. */
@@ -399,14 +420,14 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
             for (int q = 0; q < 2; q++)
                 apply_gates(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, t, h_prev,
                             h_next, c_unit);
-        }
-        for (int i = 0, r0, rows; count == 1 && i < (B + mr - 1) / mr; i++) {
-            rnnrt_row_block(B, mr, i, &r0, &rows);
-            const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-            rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, hs, h_prev + (size_t)r0 * hs,
-                            (size_t)hs,
-                            panel, init, ldx, sh->tile, (size_t)pk->nr);
-            apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
+        } else {
+            for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
+                rnnrt_row_block(B, mr, i, &r0, &rows);
+                const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
+                rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, hs, h_prev + (size_t)r0 * hs,
+                                (size_t)hs, panel, init, ldx, sh->tile, (size_t)pk->nr);
+                apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
+            }
         }
         for (int q = p; !m->proj && q < p + count; q++) {
             int u0 = q * pk->units;
@@ -423,28 +444,21 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         next_panels(sh->q0, sh->q1, k, back, proj_pairs, &q, &count);
         const rnnrt_panel panel =
             rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr);
-        if (count == 2)
+        if (count == 2) {
             rnnrt_gemm_pair(&pk->proj_pair, m->hidden, pl->hfull, panel, NULL, sh->tile);
-        for (int i = 0, r0, rows; i < (count == 2 ? 1 : (B + pmr - 1) / pmr); i++) {
-            rnnrt_row_block(B, pmr, i, &r0, &rows);
-            if (count == 1)
+            for (int j = 0; j < 2; j++)
+                keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, t, h_prev, h_next);
+        } else {
+            for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
+                rnnrt_row_block(B, pmr, i, &r0, &rows);
                 rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
                                 pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden, panel,
                                 NULL, 0, sh->tile, (size_t)pnr);
-            /* a pair's tile is one row of 2 pnr: panel q + j's columns at j pnr */
-            for (int j = 0; j < count; j++)
-                for (int i = 0; i < rows; i++) {
-                    int b = r0 + i, c0 = (q + j) * pnr;
-                    size_t n = (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr);
-                    const float *src = active(pl, b, t) ? sh->tile + (size_t)(i + j) * pnr
-                                                        : h_prev + (size_t)b * hs + c0;
-                    memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
-                }
+                keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
+            }
         }
-        for (int j = q; j < q + count; j++) {
-            int c0 = j * pnr;
-            emit(pl, sp, dir, t, c0, (size_t)(m->proj - c0 < pnr ? m->proj - c0 : pnr), h_next);
-        }
+        for (int j = q; j < q + count; j++)
+            emit(pl, sp, dir, t, j * pnr, projection_width(pl, j), h_next);
     }
 }
 

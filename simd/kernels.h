@@ -289,19 +289,21 @@ typedef struct rnnrt_gemm_pair_ukernel {
     const char *name;
 } rnnrt_gemm_pair_ukernel;
 
+/* True when a slot (rnnrt_gemm_ukernel or rnnrt_gemm_pair_ukernel) has the function of its
+ * dtype; optional slots such as gemm4_tall or the pairs may be empty. */
+#define RNNRT_SLOT_PRESENT(uk)                                                                \
+    ((uk)->dtype == RNNRT_WEIGHTS_BF16   ? (uk)->fn_bf16 != NULL                             \
+     : (uk)->dtype == RNNRT_WEIGHTS_INT8 ? (uk)->fn_int8 != NULL                             \
+                                         : (uk)->fn != NULL)
+
 static inline int rnnrt_pair_present(const rnnrt_gemm_pair_ukernel *uk)
 {
-    return uk->dtype == RNNRT_WEIGHTS_BF16   ? uk->fn_bf16 != NULL
-           : uk->dtype == RNNRT_WEIGHTS_INT8 ? uk->fn_int8 != NULL
-                                             : uk->fn != NULL;
+    return RNNRT_SLOT_PRESENT(uk);
 }
 
-/* True when uk has a function (optional slots such as gemm4_tall may be empty). */
 static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
 {
-    return uk->dtype == RNNRT_WEIGHTS_BF16   ? uk->fn_bf16 != NULL
-           : uk->dtype == RNNRT_WEIGHTS_INT8 ? uk->fn_int8 != NULL
-                                             : uk->fn != NULL;
+    return RNNRT_SLOT_PRESENT(uk);
 }
 
 /* The GEMM tiles of one weight type: the same shapes (mr, nr, units) in every type of a
