@@ -1,11 +1,12 @@
 // rnnrt-bench-kernels: throughput of every kernel of simd/kernels.inc this machine runs.
 // Vector math and gate kernels on the cell-update sizes of real LSTM/GRU layers: a tile of
 // B rows of H units for hidden size H and batch B (vector math: n = H * B), reporting units per
-// second and the bytes each call reads and writes. GEMM microkernels on one full tile with
-// k-blocks of 256, reporting FLOP/s.
+// second and the bytes each call reads and writes. GEMM microkernels (tiles and pair tiles,
+// every weight type) on one full tile with k-blocks of 256 in L1, and streaming panels from
+// memory as the recurrent step of a small batch does (/stream), reporting FLOP/s.
 //
 // Names: <slot>/<isa>/H:<hidden>/B:<batch>, e.g. lstm_gates/avx512/H:1024/B:16, and
-// <kernel>/kc:256, e.g. rnnrt_f32_gemm_3x32__avx2/kc:256. Filter with
+// <kernel>/kc:256 and <kernel>/stream, e.g. rnnrt_f32_gemm_3x32__avx2/kc:256. Filter with
 // --benchmark_filter=..., write JSON with
 //   --benchmark_out=results/bench_kernels.json --benchmark_out_format=json
 // Run on an otherwise idle machine; each benchmark repeats one call on the same buffers, so
@@ -22,6 +23,7 @@
 #include <vector>
 
 extern "C" {
+#include "cpu_features.h"
 #include "dispatch.h"
 }
 
@@ -171,26 +173,121 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, 
                             (kReadPerUnit[fam] + kOutputs[fam]));
 }
 
-// One full tile of a GEMM microkernel: MR rows, NR columns, kc = 256, C accumulated onto.
-void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
+// A GEMM microkernel's weights: panels of its type, k rows of nr columns each, filled with
+// small values of that type (bf16 0.25, int8 3 with scales 1/12), and for int8 its scales.
+struct Panels {
+    void *w = nullptr;
+    std::vector<float> scale;
+    size_t bytes = 0;
+};
+
+size_t WeightSize(const rnnrt_kernel_info *e)
 {
-    const size_t kc = 256, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
-    std::vector<float> a(mr * kc, 0.5f), c(mr * nr, 0.0f);
-    float *b = static_cast<float *>(std::aligned_alloc(64, (kc * nr * sizeof(float) + 63) / 64 * 64));
-    if (!b) {
+    return !std::strcmp(e->dtype, "bf16") ? 2 : !std::strcmp(e->dtype, "int8") ? 1 : 4;
+}
+
+Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
+{
+    Panels p;
+    const size_t size = WeightSize(e);
+    p.bytes = (elements * size + 63) / 64 * 64;
+    p.w = std::aligned_alloc(64, p.bytes);
+    if (!p.w) {
         std::fprintf(stderr, "rnnrt-bench-kernels: out of memory\n");
         std::exit(1);
     }
-    std::fill(b, b + kc * nr, 0.25f);
-    const rnnrt_f32_gemm_fn fn = reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn);
+    for (size_t i = 0; i < elements; i++)
+        if (size == 4)
+            static_cast<float *>(p.w)[i] = 0.25f;
+        else if (size == 2)
+            static_cast<uint16_t *>(p.w)[i] = 0x3e80; // 0.25 in bfloat16
+        else
+            static_cast<int8_t *>(p.w)[i] = 3;
+    p.scale.assign(2 * static_cast<size_t>(e->nr), 1.0f / 12); // a pair tile reads 2 panels
+    return p;
+}
+
+// One call of a tile (family gemm) or pair tile (gemm_pair) of any weight type on the panel
+// at element `at`, k rows from there; rows of A and C are kc and nr (pair: 2 nr) apart.
+void CallGemm(const rnnrt_kernel_info *e, size_t kc, const float *a, size_t lda,
+              const Panels &p, size_t at, size_t next, const float *init, float *c)
+{
+    const size_t mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
+    const size_t size = WeightSize(e);
+    const char *w = static_cast<const char *>(p.w) + at * size;
+    const bool pair = !std::strcmp(e->family, "gemm_pair");
+    if (size == 4 && !pair)
+        reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn)(mr, kc, a, lda, reinterpret_cast<const float *>(w),
+                                                   init, nr, c, nr);
+    else if (size == 2 && !pair)
+        reinterpret_cast<rnnrt_bf16_gemm_fn>(e->fn)(
+            mr, kc, a, lda, reinterpret_cast<const uint16_t *>(w), init, nr, c, nr);
+    else if (!pair)
+        reinterpret_cast<rnnrt_int8_gemm_fn>(e->fn)(mr, kc, a, lda,
+                                                    reinterpret_cast<const int8_t *>(w),
+                                                    p.scale.data(), init, nr, c, nr);
+    else if (size == 4)
+        reinterpret_cast<rnnrt_f32_gemm_pair_fn>(e->fn)(kc, a, reinterpret_cast<const float *>(w),
+                                                        next, init, c);
+    else if (size == 2)
+        reinterpret_cast<rnnrt_bf16_gemm_pair_fn>(e->fn)(
+            kc, a, reinterpret_cast<const uint16_t *>(w), next, init, c);
+    else
+        reinterpret_cast<rnnrt_int8_gemm_pair_fn>(e->fn)(
+            kc, a, reinterpret_cast<const int8_t *>(w), next, p.scale.data(), init, c);
+}
+
+// One full tile of a GEMM microkernel: MR rows, NR columns (a pair tile: one row, two panels),
+// kc = 256, C accumulated onto; everything stays in L1.
+void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
+{
+    const size_t kc = 256, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
+    const bool pair = !std::strcmp(e->family, "gemm_pair");
+    const size_t panels = pair ? 2 : 1;
+    std::vector<float> a(mr * kc, 0.5f), c(mr * nr * panels, 0.0f);
+    Panels p = MakePanels(e, panels * kc * nr);
     for (auto _ : state) {
-        fn(mr, kc, a.data(), kc, b, c.data(), nr, c.data(), nr);
+        CallGemm(e, kc, a.data(), kc, p, 0, kc * nr, c.data(), c.data());
         benchmark::ClobberMemory();
     }
     state.counters["FLOP/s"] = benchmark::Counter(
-        2.0 * static_cast<double>(mr * nr * kc) * static_cast<double>(state.iterations()),
+        2.0 * static_cast<double>(mr * nr * kc * panels) * static_cast<double>(state.iterations()),
         benchmark::Counter::kIsRate);
-    std::free(b);
+    std::free(p.w);
+}
+
+// The same tile streaming its weights from memory, as the recurrent step of a small batch
+// does once the weights outgrow the caches: one pass over panels of K = 1536 rows filling
+// twice the L3 (at least 64 MiB), in k-blocks of 128 as the step's strip tiles take them
+// (a pair tile: all of K, two panels per call). Reports FLOP/s and weight bytes read per second.
+void RunGemmStream(benchmark::State &state, const rnnrt_kernel_info *e)
+{
+    const size_t K = 1536, kc = 128, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
+    const bool pair = !std::strcmp(e->family, "gemm_pair");
+    const size_t l3 = static_cast<size_t>(rnnrt_cpu()->l3 > 0 ? rnnrt_cpu()->l3 : 0);
+    const size_t target = std::max<size_t>(64u << 20, 2 * l3);
+    size_t panels = target / (K * nr * WeightSize(e));
+    panels += panels % 2; // whole pairs
+    std::vector<float> a(mr * K, 0.5f), c(mr * nr * 2, 0.0f);
+    Panels p = MakePanels(e, panels * K * nr);
+    for (auto _ : state) {
+        for (size_t q = 0; q < panels; q += pair ? 2 : 1) {
+            const size_t at = q * K * nr;
+            if (pair)
+                CallGemm(e, K, a.data(), K, p, at, K * nr, nullptr, c.data());
+            else
+                for (size_t k0 = 0; k0 < K; k0 += kc)
+                    CallGemm(e, kc, a.data() + k0, K, p, at + k0 * nr, 0, k0 ? c.data() : nullptr,
+                             c.data());
+        }
+        benchmark::ClobberMemory();
+    }
+    const double iters = static_cast<double>(state.iterations());
+    state.counters["FLOP/s"] = benchmark::Counter(
+        2.0 * static_cast<double>(mr * nr * K * panels) * iters, benchmark::Counter::kIsRate);
+    state.counters["bytes/s"] = benchmark::Counter(
+        static_cast<double>(K * nr * panels * WeightSize(e)) * iters, benchmark::Counter::kIsRate);
+    std::free(p.w);
 }
 
 Family FamilyOfSlot(const char *slot)
@@ -223,9 +320,12 @@ int main(int argc, char **argv)
                          info->name);
             continue;
         }
-        if (!std::strcmp(info->family, "gemm")) {
+        if (!std::strcmp(info->family, "gemm") || !std::strcmp(info->family, "gemm_pair")) {
             benchmark::RegisterBenchmark((std::string(info->name) + "/kc:256").c_str(),
                                          [info](benchmark::State &st) { RunGemm(st, info); });
+            benchmark::RegisterBenchmark((std::string(info->name) + "/stream").c_str(),
+                                         [info](benchmark::State &st) { RunGemmStream(st, info); })
+                ->Unit(benchmark::kMillisecond);
             continue;
         }
         const Family fam = FamilyOfSlot(info->slot);
