@@ -760,11 +760,17 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
 
     /* The recurrent step's tile: the taller one where it covers the batch in fewer row
      * blocks (a batch of 4 is one pass over each panel instead of two), since below the
-     * cache the step streams each panel once per row block. */
+     * cache the step streams each panel once per row block. For f32 panels only up to two
+     * of its row blocks: with more, the k-block is reused from L1 by enough row blocks that
+     * the one-pass tile wins (AVX2 3x32 against the 4x32 strips at batches 16-128: 1.08-1.29x,
+     * paired runs, docs/architecture.md). bf16 and int8 panels, widened in pieces for the
+     * row blocks, measured 0.71-0.97x that way and keep the taller tile. */
     pl.step_gemm = &pk->gemm;
     pl.step_kc = pk->kc;
-    if (rnnrt_ukernel_present(&pk->gemm_tall) && (batch + pk->gemm_tall.mr - 1) / pk->gemm_tall.mr <
-                                (batch + pk->gemm.mr - 1) / pk->gemm.mr) {
+    if (rnnrt_ukernel_present(&pk->gemm_tall) &&
+        (batch <= 2 * pk->gemm_tall.mr || pk->gemm_tall.dtype != RNNRT_WEIGHTS_F32) &&
+        (batch + pk->gemm_tall.mr - 1) / pk->gemm_tall.mr <
+            (batch + pk->gemm.mr - 1) / pk->gemm.mr) {
         pl.step_gemm = &pk->gemm_tall;
         pl.step_kc = pk->tall_kc;
     }
