@@ -406,8 +406,9 @@ def machine_info(build_dir=None):
             pkgs[p] = v
     info["packages"] = pkgs
     info["git_commit"] = _run(["git", "-C", ROOT, "rev-parse", "HEAD"])
+    # results/ is what a run rewrites, not a change to the code it measures
     info["git_dirty"] = bool(_run(["git", "-C", ROOT, "status", "--porcelain",
-                                   "--untracked-files=no"]))
+                                   "--untracked-files=no", "--", ".", ":!results"]))
     info["date"] = _run(["date", "-u", "+%Y-%m-%dT%H:%M:%SZ"])
     info["env"] = {k: v for k, v in os.environ.items()
                    if k.startswith(("OPENBLAS_", "OMP_", "GOMP_", "RNNRT_", "DNNL_", "ONEDNN_"))}
