@@ -762,8 +762,8 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
      * blocks (a batch of 4 is one pass over each panel instead of two), since below the
      * cache the step streams each panel once per row block. For f32 panels only up to two
      * of its row blocks: with more, the k-block is reused from L1 by enough row blocks that
-     * the one-pass tile wins (AVX2 3x32 against the 4x32 strips at batches 16-128: 1.08-1.29x,
-     * paired runs, docs/architecture.md). bf16 and int8 panels, widened in pieces for the
+     * the one-pass tile wins (AVX2 3x32 against the 4x32 strips at batches 16-128: 1.06-1.33x
+     * at 1 thread, 1.09-1.27x at 2, paired runs, docs/architecture.md). bf16 and int8 panels, widened in pieces for the
      * row blocks, measured 0.71-0.97x that way and keep the taller tile. */
     pl.step_gemm = &pk->gemm;
     pl.step_kc = pk->kc;

@@ -13,13 +13,16 @@ from the two builds (it links librnnrt statically). Exit status 0, or 2 on bad i
 (a binary that does not run, a shape that matches no benchmark).
 """
 import argparse
-import json
 import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib  # noqa: E402
 
 
 def run_one(binary, shape, args, out):
@@ -31,12 +34,11 @@ def run_one(binary, shape, args, out):
     done = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"{binary} exited with {done.returncode}: {done.stderr.strip()[-300:]}")
-    with open(out) as f:
-        text = f.read()
-    if not text.strip():  # Google Benchmark writes nothing when the filter matches nothing
+    if os.path.getsize(out) == 0:  # Google Benchmark writes nothing when nothing matches
         return {}
-    runs = json.loads(text).get("benchmarks", [])
-    return {r["run_name"]: r["real_time"] for r in runs if r.get("aggregate_name") == "median"}
+    _, runs = benchlib.load(out)
+    return {name: benchlib.median(r["times"]) * 1e3 for name, r in runs.items()
+            if r["times"] and not r["error"]}  # milliseconds
 
 
 def main():
@@ -70,7 +72,7 @@ def main():
                 for side, binary in order:
                     try:
                         times[side] = run_one(binary, shape, args, os.path.join(tmp, side + ".json"))
-                    except (RuntimeError, OSError, ValueError) as e:
+                    except (RuntimeError, OSError, ValueError, KeyError) as e:
                         print(f"ab_pair: {e}", file=sys.stderr)
                         return 2
                 if not times["base"] or not times["new"]:
@@ -87,7 +89,7 @@ def main():
         ratios = [b / n for b, n in p]
         med = statistics.median(ratios)
         logs.append(math.log(med))
-        short = name.replace("forward/", "").replace("/real_time", "")
+        short = name.replace("forward/", "")
         print(f"{short:64s} {statistics.median(b for b, _ in p):9.3f} "
               f"{statistics.median(n for _, n in p):9.3f}  {med:5.2f}x "
               f"[{min(ratios):.2f}-{max(ratios):.2f}] rounds={len(p)}")

@@ -110,7 +110,7 @@ rnnrt_avx2_row_store(const int T, const int NV, float *c, const __m256 *acc)
  * next k-block of a 4x32 strip tile (kc 128 rows of 128 bytes). A batch of 4 does 8 FMAs per
  * 64-byte line, so the out-of-order window keeps only about 16 lines in flight, too few to
  * cover memory latency; the hardware prefetcher alone left a 4-row strip pass over 38 MB of
- * panels at 8-13 GB/s, against 17-30 GB/s for a plain read on one core (Zen 3, 2026-12-01).
+ * panels at 8-14 GB/s, against 17-30 GB/s for a plain read on one core (Zen 3, 2026-12-01).
  * Prefetching 16 to 128 KiB ahead into L2 measured 1.2-1.45x on that pass, and 1.07-1.47x
  * on the f32 LSTM batch-4 shapes (H 1024-2048). Only the f32 strip tiles prefetch: they run
  * only in the recurrent step (also on the widened copy of bf16 and int8 panels at batches
@@ -119,18 +119,12 @@ rnnrt_avx2_row_store(const int T, const int NV, float *c, const __m256 *acc)
  * (bf16 reads half the bytes; int8 is bound by widening), so they do not. */
 #define RNNRT_AVX2_PREFETCH_AHEAD 16384
 
-/* Prefetches (into L2) the bytes of the panel row at `row` (elements of type T), 8 NV
- * weights wide, RNNRT_AVX2_PREFETCH_AHEAD bytes on: its first and last byte cover the one
- * or two lines a row of up to 128 bytes touches. */
-static inline __attribute__((always_inline)) void
-rnnrt_avx2_prefetch_row(const int T, const int NV, const void *b, size_t row)
+/* Prefetches (into L2) the line of the panel row at element `row` (float32),
+ * RNNRT_AVX2_PREFETCH_AHEAD bytes on: a 16-column f32 strip's row is one 64-byte line. */
+static inline __attribute__((always_inline)) void rnnrt_avx2_prefetch_row(const float *b,
+                                                                          size_t row)
 {
-    const size_t size = T == RNNRT_WEIGHTS_F32 ? 4 : T == RNNRT_WEIGHTS_BF16 ? 2 : 1;
-    const size_t bytes = (size_t)(8 * NV) * size;
-    const char *p = (const char *)b + row * size + RNNRT_AVX2_PREFETCH_AHEAD;
-    _mm_prefetch(p, _MM_HINT_T1);
-    if (bytes > 64)
-        _mm_prefetch(p + bytes - 1, _MM_HINT_T1);
+    _mm_prefetch((const char *)(b + row) + RNNRT_AVX2_PREFETCH_AHEAD, _MM_HINT_T1);
 }
 
 /* MR rows by 8 NV columns of a panel of type T whose rows are ldb weights apart (8 NV for
@@ -148,8 +142,8 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, const int PF, si
         rnnrt_avx2_row_init(T, NV, init ? init + m * ld_init : NULL, acc[m]);
     for (size_t k = 0; k < kc; k++) {
         __m256 bv[4];
-        if (PF)
-            rnnrt_avx2_prefetch_row(T, NV, b, k * ldb + col);
+        if (PF) /* f32 strips only (rnnrt_avx2_gemm_strips_t) */
+            rnnrt_avx2_prefetch_row((const float *)b, k * ldb + col);
         rnnrt_avx2_row_panel(T, NV, b, k * ldb + col, scale, bv);
         for (int m = 0; m < MR; m++) {
             __m256 am = _mm256_set1_ps(a[m * lda + k]);
@@ -161,14 +155,14 @@ rnnrt_avx2_gemm_tile_t(const int T, const int MR, const int NV, const int PF, si
         rnnrt_avx2_row_store(T, NV, c + m * ldc, acc[m]);
 }
 
-/* A tile of mr <= MR rows and 8 NV columns on a panel of type T; PF as above. */
+/* A tile of mr <= MR rows and 8 NV columns on a panel of type T (no prefetch). */
 static inline __attribute__((always_inline)) void
-rnnrt_avx2_gemm_t(const int T, const int MR, const int NV, const int PF, size_t mr, size_t kc, const float *a,
+rnnrt_avx2_gemm_t(const int T, const int MR, const int NV, size_t mr, size_t kc, const float *a,
                   size_t lda, const void *b, const float *scale, const float *init,
                   size_t ld_init, float *c, size_t ldc)
 {
 #define RNNRT_AVX2_TILE(R)                                                                   \
-    rnnrt_avx2_gemm_tile_t(T, R, NV, PF, kc, a, lda, b, 0, (size_t)(8 * NV), scale, init, ld_init, \
+    rnnrt_avx2_gemm_tile_t(T, R, NV, 0, kc, a, lda, b, 0, (size_t)(8 * NV), scale, init, ld_init, \
                            c, ldc)
     RNNRT_GEMM_SWITCH_ROWS(MR, mr, RNNRT_AVX2_TILE);
 #undef RNNRT_AVX2_TILE
@@ -222,11 +216,10 @@ rnnrt_avx2_gemm_pair_t(const int T, const int NV, size_t kc, const float *a, con
 
 /* The f32 tiles, as the rnnrt_f32_gemm_*__avx2 files call them. */
 static inline __attribute__((always_inline)) void
-rnnrt_avx2_gemm(const int MR, const int NV, const int PF, size_t mr, size_t kc, const float *a,
-                size_t lda, const float *b, const float *init, size_t ld_init, float *c,
-                size_t ldc)
+rnnrt_avx2_gemm(const int MR, const int NV, size_t mr, size_t kc, const float *a, size_t lda,
+                const float *b, const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    rnnrt_avx2_gemm_t(RNNRT_WEIGHTS_F32, MR, NV, PF, mr, kc, a, lda, b, NULL, init, ld_init, c, ldc);
+    rnnrt_avx2_gemm_t(RNNRT_WEIGHTS_F32, MR, NV, mr, kc, a, lda, b, NULL, init, ld_init, c, ldc);
 }
 
 static inline __attribute__((always_inline)) void

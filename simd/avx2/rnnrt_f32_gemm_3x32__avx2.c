@@ -5,5 +5,5 @@
 void rnnrt_f32_gemm_3x32__avx2(size_t mr, size_t kc, const float *a, size_t lda, const float *b,
                                const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    rnnrt_avx2_gemm(3, 4, 0, mr, kc, a, lda, b, init, ld_init, c, ldc);
+    rnnrt_avx2_gemm(3, 4, mr, kc, a, lda, b, init, ld_init, c, ldc);
 }

@@ -5,5 +5,5 @@
 void rnnrt_int8_gemm_3x32__avx2(size_t mr, size_t kc, const float *a, size_t lda, const int8_t *b,
         const float *scale, const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    rnnrt_avx2_gemm_t(RNNRT_WEIGHTS_INT8, 3, 4, 0, mr, kc, a, lda, b, scale, init, ld_init, c, ldc);
+    rnnrt_avx2_gemm_t(RNNRT_WEIGHTS_INT8, 3, 4, mr, kc, a, lda, b, scale, init, ld_init, c, ldc);
 }
