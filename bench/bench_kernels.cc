@@ -183,7 +183,7 @@ struct Panels {
 
 size_t WeightSize(const rnnrt_kernel_info *e)
 {
-    return !std::strcmp(e->dtype, "bf16") ? 2 : !std::strcmp(e->dtype, "int8") ? 1 : 4;
+    return !std::strcmp(e->dtype, "bf16") ? 2 : !std::strncmp(e->dtype, "int8", 4) ? 1 : 4;
 }
 
 Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
@@ -207,8 +207,23 @@ Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
     return p;
 }
 
+// The int8 dot-product tiles' A: rows of int8 (3) with their scales (1/12), as many as the
+// largest tile reads (8 rows of K = 1536).
+const int8_t *Int8Rows()
+{
+    static const std::vector<int8_t> rows(8 * 1536, 3);
+    return rows.data();
+}
+
+const float *Int8RowScales()
+{
+    static const std::vector<float> scales(8, 1.0f / 12);
+    return scales.data();
+}
+
 // One call of a tile (family gemm) or pair tile (gemm_pair) of any weight type on the panel
-// at element `at`, k rows from there; rows of A and C are kc and nr (pair: 2 nr) apart.
+// at element `at`, k rows from there; rows of A and C are kc and nr (pair: 2 nr) apart. The
+// int8dot tiles take Int8Rows() for A, rows lda apart, and cover all of kc (a multiple of 4).
 void CallGemm(const rnnrt_kernel_info *e, size_t kc, const float *a, size_t lda,
               const Panels &p, size_t at, size_t next, const float *init, float *c)
 {
@@ -216,6 +231,18 @@ void CallGemm(const rnnrt_kernel_info *e, size_t kc, const float *a, size_t lda,
     const size_t size = WeightSize(e);
     const char *w = static_cast<const char *>(p.w) + at * size;
     const bool pair = !std::strcmp(e->family, "gemm_pair");
+    if (!std::strcmp(e->dtype, "int8dot")) {
+        const int8_t *q = Int8Rows(); // the values of A do not matter here
+        if (pair)
+            reinterpret_cast<rnnrt_int8dot_gemm_pair_fn>(e->fn)(
+                kc, q, Int8RowScales()[0], reinterpret_cast<const int8_t *>(w), next,
+                p.scale.data(), init, c);
+        else
+            reinterpret_cast<rnnrt_int8dot_gemm_fn>(e->fn)(
+                mr, kc, q, lda, Int8RowScales(), reinterpret_cast<const int8_t *>(w),
+                p.scale.data(), init, nr, c, nr);
+        return;
+    }
     if (size == 4 && !pair)
         reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn)(mr, kc, a, lda, reinterpret_cast<const float *>(w),
                                                    init, nr, c, nr);
@@ -270,10 +297,11 @@ void RunGemmStream(benchmark::State &state, const rnnrt_kernel_info *e)
     panels += panels % 2; // whole pairs
     std::vector<float> a(mr * K, 0.5f), c(mr * nr * 2, 0.0f);
     Panels p = MakePanels(e, panels * K * nr);
+    const bool whole_k = pair || !std::strcmp(e->dtype, "int8dot"); // no k-blocks
     for (auto _ : state) {
         for (size_t q = 0; q < panels; q += pair ? 2 : 1) {
             const size_t at = q * K * nr;
-            if (pair)
+            if (whole_k)
                 CallGemm(e, K, a.data(), K, p, at, K * nr, nullptr, c.data());
             else
                 for (size_t k0 = 0; k0 < K; k0 += kc)

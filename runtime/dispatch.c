@@ -78,32 +78,32 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_f32_rnn_relu_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gru_rb_rz_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gru_rb_h_gates RNNRT_PUT_FN
-#define RNNRT_PUT_f32_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
-#define RNNRT_PUT_bf16_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
-#define RNNRT_PUT_int8_gemm(slot, fn, e) put_gemm(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
-#define RNNRT_PUT_f32_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_F32, (fn), NULL, NULL, (e))
-#define RNNRT_PUT_bf16_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_BF16, NULL, (fn), NULL, (e))
-#define RNNRT_PUT_int8_gemm_pair(slot, fn, e) put_pair(&(slot), RNNRT_WEIGHTS_INT8, NULL, NULL, (fn), (e))
+#define RNNRT_PUT_f32_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_F32, .fn = (f)}, (e))
+#define RNNRT_PUT_bf16_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
+#define RNNRT_PUT_int8_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))
+#define RNNRT_PUT_int8dot_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8DOT, .fn_int8dot = (f)}, (e))
+#define RNNRT_PUT_f32_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_F32, .fn = (f)}, (e))
+#define RNNRT_PUT_bf16_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
+#define RNNRT_PUT_int8_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))
+#define RNNRT_PUT_int8dot_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_INT8DOT, .fn_int8dot = (f)}, (e))
 
-static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_weight_type dtype, rnnrt_f32_gemm_fn f32,
-                     rnnrt_bf16_gemm_fn bf16, rnnrt_int8_gemm_fn int8, const rnnrt_kernel_info *e)
+/* `uk` holds the type and the function; the line gives the blocking. */
+static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_gemm_ukernel uk, const rnnrt_kernel_info *e)
 {
     if (rnnrt_ukernel_present(slot))
         return;
-    *slot = (rnnrt_gemm_ukernel){.dtype = dtype, .fn = f32, .fn_bf16 = bf16, .fn_int8 = int8,
-                                 .mr = e->mr, .nr = e->nr, .kgroup = e->kgroup,
-                                 .units = e->units, .kc_share = e->kc_share, .name = e->name};
+    uk.mr = e->mr, uk.nr = e->nr, uk.kgroup = e->kgroup, uk.units = e->units;
+    uk.kc_share = e->kc_share, uk.name = e->name;
+    *slot = uk;
 }
 
-static void put_pair(rnnrt_gemm_pair_ukernel *slot, rnnrt_weight_type dtype,
-                     rnnrt_f32_gemm_pair_fn f32, rnnrt_bf16_gemm_pair_fn bf16,
-                     rnnrt_int8_gemm_pair_fn int8, const rnnrt_kernel_info *e)
+static void put_pair(rnnrt_gemm_pair_ukernel *slot, rnnrt_gemm_pair_ukernel uk,
+                     const rnnrt_kernel_info *e)
 {
     if (rnnrt_pair_present(slot))
         return;
-    *slot = (rnnrt_gemm_pair_ukernel){.dtype = dtype, .fn = f32, .fn_bf16 = bf16,
-                                      .fn_int8 = int8, .nr = e->nr, .units = e->units,
-                                      .name = e->name};
+    uk.nr = e->nr, uk.units = e->units, uk.name = e->name;
+    *slot = uk;
 }
 
 /* A pair tile serves its slot's panels only: one whose shape differs is dropped (the pass
@@ -120,8 +120,8 @@ static void check_pairs(rnnrt_kernels *k)
     check_pair(&k->gemm4_pair, &k->gemm4);
     check_pair(&k->gemm3_pair, &k->gemm3);
     check_pair(&k->proj_pair, &k->gemm_proj);
-    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8};
-    for (int t = 0; t < 2; t++) {
+    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8, &k->int8dot};
+    for (int t = 0; t < 3; t++) {
         check_pair(&reduced[t]->gemm4_pair, &reduced[t]->gemm4);
         check_pair(&reduced[t]->gemm3_pair, &reduced[t]->gemm3);
         check_pair(&reduced[t]->proj_pair, &reduced[t]->gemm_proj);
@@ -140,6 +140,20 @@ static bool same_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
     rnnrt_gemm_slots f = rnnrt_kernels_gemms(k, RNNRT_WEIGHTS_F32), g = rnnrt_kernels_gemms(k, t);
     return same_tile(&f.gemm4, &g.gemm4) && same_tile(&f.gemm3, &g.gemm3) &&
            same_tile(&f.gemm_proj, &g.gemm_proj) && same_tile(&f.gemm4_tall, &g.gemm4_tall);
+}
+
+/* The int8 dot-product tiles need the f32 panels' columns (nr, units) only: no f32 tile
+ * stands in for them, so their row count is their own, and they have no taller variant. */
+static bool same_panel(const rnnrt_gemm_ukernel *f, const rnnrt_gemm_ukernel *d)
+{
+    return rnnrt_ukernel_present(d) && d->nr == f->nr && d->units == f->units && d->mr >= 1 &&
+           d->kgroup == 4;
+}
+
+static bool int8dot_tiles(const rnnrt_kernels *k)
+{
+    return same_panel(&k->gemm4, &k->int8dot.gemm4) && same_panel(&k->gemm3, &k->int8dot.gemm3) &&
+           same_panel(&k->gemm_proj, &k->int8dot.gemm_proj) && !k->int8dot.gemm4_tall.fn_int8dot;
 }
 
 /* Each bf16 and int8 tile gets its set's f32 tile of the same slot as `fn`: the one that
@@ -183,7 +197,8 @@ static bool fill(rnnrt_kernels *k, int s)
            k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&
            (!k->gemm4_tall.fn ||
             (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units)) &&
-           same_tiles(k, RNNRT_WEIGHTS_BF16) && same_tiles(k, RNNRT_WEIGHTS_INT8);
+           same_tiles(k, RNNRT_WEIGHTS_BF16) && same_tiles(k, RNNRT_WEIGHTS_INT8) &&
+           int8dot_tiles(k);
 }
 
 static rnnrt_kernels tables[sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]];

@@ -12,6 +12,7 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>
 #endif
+#include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,10 @@ typedef struct plan {
                          * [directions * h_size] */
     float *tiles;       /* [threads][mr][max nr] */
     size_t tile_stride;
+    bool int8dot;       /* int8 activations: GEMM inputs rounded per row (pk->dtype int8dot) */
+    int8_t *qrows;      /* [threads][qrows_stride]: each thread's rounded GEMM input */
+    float *qscales;     /* [threads][qscales_stride]: their row scales */
+    size_t qrows_stride, qscales_stride;
     int threads;
     int chunked_layers; /* 1: a one-direction stack, run chunk by chunk */
     const rnnrt_gemm_ukernel *step_gemm; /* the recurrent GEMM's tile for this batch */
@@ -65,6 +70,8 @@ typedef struct wait_window {
 typedef struct share {
     int p0, p1, q0, q1, n0, n1;
     float *tile;
+    int8_t *qrows; /* int8 activations: this thread's copy of the rounded GEMM input */
+    float *qscales;
     int tid;
     unsigned long long barriers; /* end-of-step barriers passed */
     wait_window win;
@@ -77,6 +84,53 @@ static void split(int n, int parts, int part, int *begin, int *end)
     *end = (int)((long)n * (part + 1) / parts);
 }
 
+/* A GEMM's input as its kernels take it: rows of floats, and with int8 activations the
+ * same rows rounded to int8 (q set). Each thread rounds the whole input into its own buffer
+ * (a few microseconds against the GEMM's milliseconds), so no barrier is added and the
+ * bytes do not depend on the thread count. */
+typedef struct gemm_input {
+    const float *a;
+    size_t lda;
+    rnnrt_int8_rows q;
+} gemm_input;
+
+static gemm_input gemm_input_of(const plan *pl, const share *sh, const float *a, int rows, int K,
+                                size_t lda)
+{
+    gemm_input in = {.a = a, .lda = lda};
+    if (pl->int8dot) {
+        assert((size_t)rows * rnnrt_int8dot_k((size_t)K) <= pl->qrows_stride &&
+               (size_t)rows <= pl->qscales_stride);
+        rnnrt_quantize_rows(rows, K, a, lda, sh->qrows, sh->qscales);
+        in.q = (rnnrt_int8_rows){sh->qrows, sh->qscales, rnnrt_int8dot_k((size_t)K)};
+    }
+    return in;
+}
+
+/* rnnrt_gemm_rows on rows [r0, r0 + rows) of the input, whatever the panels' type. */
+static void gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int r0, int rows, int K,
+                      const gemm_input *in, rnnrt_panel panel, const float *init, size_t ld_init,
+                      float *c, size_t ldc)
+{
+    if (in->q.q) {
+        const rnnrt_int8_rows q = {in->q.q + (size_t)r0 * in->q.ld, in->q.scale + r0, in->q.ld};
+        rnnrt_gemm_rows_int8dot(uk, rows, K, q, panel, init, ld_init, c, ldc);
+    } else {
+        rnnrt_gemm_rows(uk, kc, rows, K, in->a + (size_t)r0 * in->lda, in->lda, panel, init,
+                        ld_init, c, ldc);
+    }
+}
+
+/* rnnrt_gemm_pair on row 0 of the input, whatever the panels' type. */
+static void gemm_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const gemm_input *in,
+                      rnnrt_panel panel, const float *init, float *c)
+{
+    if (in->q.q)
+        rnnrt_gemm_pair_int8dot(uk, K, in->q, panel, init, c);
+    else
+        rnnrt_gemm_pair(uk, K, in->a, panel, init, c);
+}
+
 /* The input projection of `count` steps whose inputs start at `a`, for this thread's
  * panels. */
 static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
@@ -85,17 +139,18 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const rnnrt_packing *pk = pl->pk;
     const size_t ldx = rnnrt_packing_width(pk);
     const int rows = count * pl->batch;
+    const gemm_input in = gemm_input_of(pl, sh, a, rows, in_size, (size_t)in_size);
     for (int p = sh->p0; p < sh->p1; p++)
-        rnnrt_gemm_rows(&pk->gemm, pk->kc, rows, in_size, a, (size_t)in_size,
-                        rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
-                        pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
+        gemm_rows(&pk->gemm, pk->kc, 0, rows, in_size, &in,
+                  rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
+                  pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
     /* gru_reset_before: its n panels, after the gate panels in each row */
     const int nnr = pk->n_gemm.nr;
     float *xn = pl->xproj + (size_t)pk->panels * pk->nr;
     for (int q = sh->n0; q < sh->n1; q++)
-        rnnrt_gemm_rows(&pk->n_gemm, pk->n_kc, rows, in_size, a, (size_t)in_size,
-                        rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
-                        pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
+        gemm_rows(&pk->n_gemm, pk->n_kc, 0, rows, in_size, &in,
+                  rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
+                  pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
 }
 
 static int active(const plan *pl, int b, int t)
@@ -411,12 +466,13 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int gru = m->cell == RNNRT_CELL_GRU;
     const bool pairs = B == 1 && rnnrt_pair_present(&pk->pair);
+    const gemm_input in = gemm_input_of(pl, sh, h_prev, B, hs, (size_t)hs);
     for (int k = sh->p0, p, count; k < sh->p1; k += count) {
         next_panels(sh->p0, sh->p1, k, back, pairs, &p, &count);
         const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, hs, pk->nr);
         if (count == 2) {
-            rnnrt_gemm_pair(&pk->pair, hs, h_prev, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
-                            sh->tile);
+            gemm_pair(&pk->pair, hs, &in, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
+                      sh->tile);
             for (int q = 0; q < 2; q++)
                 apply_gates(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, t, h_prev,
                             h_next, c_unit);
@@ -424,8 +480,8 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
             for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
                 rnnrt_row_block(B, mr, i, &r0, &rows);
                 const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-                rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, hs, h_prev + (size_t)r0 * hs,
-                                (size_t)hs, panel, init, ldx, sh->tile, (size_t)pk->nr);
+                gemm_rows(pl->step_gemm, pl->step_kc, r0, rows, hs, &in, panel, init, ldx,
+                          sh->tile, (size_t)pk->nr);
                 apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
             }
         }
@@ -440,20 +496,20 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
     const int pnr = pk->proj_gemm.nr, pmr = pk->proj_gemm.mr;
     const bool proj_pairs = B == 1 && rnnrt_pair_present(&pk->proj_pair);
+    const gemm_input full = gemm_input_of(pl, sh, pl->hfull, B, m->hidden, (size_t)m->hidden);
     for (int k = sh->q0, q, count; k < sh->q1; k += count) {
         next_panels(sh->q0, sh->q1, k, back, proj_pairs, &q, &count);
         const rnnrt_panel panel =
             rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr);
         if (count == 2) {
-            rnnrt_gemm_pair(&pk->proj_pair, m->hidden, pl->hfull, panel, NULL, sh->tile);
+            gemm_pair(&pk->proj_pair, m->hidden, &full, panel, NULL, sh->tile);
             for (int j = 0; j < 2; j++)
                 keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, t, h_prev, h_next);
         } else {
             for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
                 rnnrt_row_block(B, pmr, i, &r0, &rows);
-                rnnrt_gemm_rows(&pk->proj_gemm, pk->proj_kc, rows, m->hidden,
-                                pl->hfull + (size_t)r0 * m->hidden, (size_t)m->hidden, panel,
-                                NULL, 0, sh->tile, (size_t)pnr);
+                gemm_rows(&pk->proj_gemm, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
+                          sh->tile, (size_t)pnr);
                 keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
             }
         }
@@ -475,12 +531,12 @@ static void rz_gates(const plan *pl, int p, int r0, int rows, const float *tile,
 
 /* The same for panels p and p + 1 at once, for a batch of one (a pair tile). */
 static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
-                    const float *xrows, const float *h_prev)
+                    const float *xrows, const float *h_prev, const gemm_input *in)
 {
     const rnnrt_packing *pk = pl->pk;
-    rnnrt_gemm_pair(&pk->pair, pl->m->hidden, h_prev,
-                    rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, pl->m->hidden, pk->nr),
-                    xrows + (size_t)p * pk->nr, sh->tile);
+    gemm_pair(&pk->pair, pl->m->hidden, in,
+              rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, pl->m->hidden, pk->nr),
+              xrows + (size_t)p * pk->nr, sh->tile);
     for (int q = 0; q < 2; q++)
         rz_gates(pl, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
 }
@@ -490,7 +546,7 @@ static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
  * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
  * keeps their h), so each row block is one kernel call. */
 static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
-                     const float *xrows, const float *h_prev)
+                     const float *xrows, const float *h_prev, const gemm_input *in)
 {
     const rnnrt_packing *pk = pl->pk;
     const int mr = pl->step_gemm->mr, H = pl->m->hidden;
@@ -498,9 +554,8 @@ static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *p
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, H, pk->nr);
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
-        rnnrt_gemm_rows(pl->step_gemm, pl->step_kc, rows, H, h_prev + (size_t)r0 * H, (size_t)H,
-                        panel, xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile,
-                        (size_t)pk->nr);
+        gemm_rows(pl->step_gemm, pl->step_kc, r0, rows, H, in, panel,
+                  xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile, (size_t)pk->nr);
         rz_gates(pl, p, r0, rows, sh->tile, h_prev);
     }
 }
@@ -522,7 +577,8 @@ static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, 
 /* gru_reset_before, second half on n panel q (and q + 1 when count is 2, for a batch of
  * one): W_hn (r * h) onto the input projection and both biases of n, then h. */
 static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
-                    int count, const float *xrows, int t, const float *h_prev, float *h_next)
+                    int count, const float *xrows, int t, const float *h_prev, float *h_next,
+                    const gemm_input *rh)
 {
     const rnnrt_packing *pk = pl->pk;
     const int mr = pk->n_gemm.mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
@@ -530,15 +586,15 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
     const float *xn = xrows + (size_t)pk->panels * pk->nr + (size_t)q * nnr;
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr);
     if (count == 2) { /* a batch of one: panels q and q + 1 by a pair tile */
-        rnnrt_gemm_pair(&pk->n_pair, H, pl->rh, panel, xn, sh->tile);
+        gemm_pair(&pk->n_pair, H, rh, panel, xn, sh->tile);
         for (int j = 0; j < 2; j++)
             h_gates(pl, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
         return;
     }
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
-        rnnrt_gemm_rows(&pk->n_gemm, pk->n_kc, rows, H, pl->rh + (size_t)r0 * H, (size_t)H,
-                        panel, xn + (size_t)r0 * ldx, ldx, sh->tile, (size_t)nnr);
+        gemm_rows(&pk->n_gemm, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
+                  sh->tile, (size_t)nnr);
         h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
     }
 }
@@ -552,20 +608,22 @@ static void step_reset_before(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                               const span *sp, int dir, bool back)
 {
     const bool one = pl->batch == 1;
+    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden;
+    const gemm_input hin = gemm_input_of(pl, sh, h_prev, pl->batch, H, (size_t)H);
     for (int k = sh->p0, p, count; k < sh->p1; k += count) {
         next_panels(sh->p0, sh->p1, k, back, one && rnnrt_pair_present(&pl->pk->pair), &p,
                     &count);
         if (count == 2)
-            rz_pair(pl, sh, pu, p, xrows, h_prev);
+            rz_pair(pl, sh, pu, p, xrows, h_prev, &hin);
         else
-            rz_panel(pl, sh, pu, p, xrows, h_prev);
+            rz_panel(pl, sh, pu, p, xrows, h_prev, &hin);
     }
     timed_wait(pl, sh); /* every unit's r * h is ready */
-    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden;
+    const gemm_input rh = gemm_input_of(pl, sh, pl->rh, pl->batch, H, (size_t)H);
     for (int k = sh->n0, q, count; k < sh->n1; k += count) {
         next_panels(sh->n0, sh->n1, k, back, one && rnnrt_pair_present(&pl->pk->n_pair), &q,
                     &count);
-        n_panel(pl, sh, pu, q, count, xrows, t, h_prev, h_next);
+        n_panel(pl, sh, pu, q, count, xrows, t, h_prev, h_next, &rh);
         for (int j = q; j < q + count; j++)
             emit(pl, sp, dir, t, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr),
                  h_next);
@@ -685,6 +743,8 @@ static void run_thread_body(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
     share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride, .tid = tid,
+                .qrows = pl->qrows ? pl->qrows + (size_t)tid * pl->qrows_stride : NULL,
+                .qscales = pl->qscales ? pl->qscales + (size_t)tid * pl->qscales_stride : NULL,
                 .mark = pl->watch ? rnnrt_now_ns() : 0};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
     split(pl->pk->proj_panels, threads, tid, &sh.q0, &sh.q1);
@@ -787,6 +847,15 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                         (m->reverse_layers == 0 || m->reverse_layers == m->layers);
     const size_t layer_out = (size_t)(pl.chunked_layers ? pl.chunk : seq_len) * batch *
                              m->directions * m->h_size;
+    /* int8 activations: each thread's rounded GEMM input, at most a chunk's rows of the
+     * widest input (x, h, the projection's input, r * h), and their scales */
+    pl.int8dot = pk->dtype == RNNRT_WEIGHTS_INT8DOT;
+    if (pl.int8dot) {
+        int widest = m->input_size > m->hidden ? m->input_size : m->hidden;
+        widest = widest > m->directions * m->h_size ? widest : m->directions * m->h_size;
+        pl.qscales_stride = (size_t)pl.chunk * batch;
+        pl.qrows_stride = pl.qscales_stride * rnnrt_int8dot_k((size_t)widest);
+    }
     /* One block for everything, carved at 64-byte boundaries. */
     const size_t sizes[] = {
         (size_t)pl.chunk * batch * ldx,                        /* xproj */
@@ -795,16 +864,19 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         m->layers > 1 ? 2 * layer_out : 0,                     /* between[0], between[1] */
         (size_t)pl.threads * pl.tile_stride,                   /* tiles */
         pk->n_panels ? 2 * (size_t)batch * m->hidden : 0,      /* rh, z */
+        (size_t)pl.threads * ((pl.qrows_stride + 3) / 4),      /* qrows, as floats */
+        (size_t)pl.threads * pl.qscales_stride,                /* qscales */
     };
-    float *parts[6];
+    enum { PARTS = sizeof sizes / sizeof sizes[0] };
+    float *parts[PARTS];
     size_t total = 0;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < PARTS; i++)
         total += (sizes[i] + 15) / 16 * 16;
     float *block = rnnrt_workspace_reserve(ws, total * sizeof(float));
     if (!block)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for a %zu-byte workspace",
                           total * sizeof(float));
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < PARTS; i++) {
         parts[i] = sizes[i] ? block : NULL;
         block += (sizes[i] + 15) / 16 * 16;
     }
@@ -817,6 +889,9 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.tiles = parts[4];
     pl.rh = parts[5];
     pl.z = parts[5] ? parts[5] + (size_t)batch * m->hidden : NULL;
+    pl.qrows = (int8_t *)parts[6];
+    pl.qscales = parts[7];
+    pl.qrows_stride = (pl.qrows_stride + 3) / 4 * 4; /* each thread's part, whole floats */
     if (pl.hfull) /* rows of finished sequences are multiplied but never used: keep them 0 */
         memset(pl.hfull, 0, sizes[2] * sizeof(float));
     rnnrt_barrier_init(&pl.barrier, (unsigned)pl.threads);

@@ -6,22 +6,8 @@
 #include "alloc.h"
 #include "error.h"
 #include "forward.h"
+#include "gemm.h"
 #include "pack.h"
-
-/* out[r] = bias[r] + sum_c w[r][c] * v[c], accumulated in double so the oracle's rounding
- * error stays far below the tolerance that fast paths are held to. The rows are read back
- * from the model's packing one at a time into wr (cols floats). */
-static void matvec(int rows, int cols, const rnnrt_matrix *w, const float *v, const float *bias,
-                   float *wr, float *out)
-{
-    for (int r = 0; r < rows; r++) {
-        rnnrt_matrix_row(w, r, cols, wr);
-        double acc = bias ? bias[r] : 0.0;
-        for (int j = 0; j < cols; j++)
-            acc += (double)wr[j] * v[j];
-        out[r] = (float)acc;
-    }
-}
 
 /* Per-thread scratch for one cell step. */
 typedef struct scratch {
@@ -30,7 +16,41 @@ typedef struct scratch {
     float *h_out; /* [hidden] o * tanh(c) before the projection */
     float *row;   /* [widest matrix row] */
     double *rz;   /* gru_reset_before: [2*hidden] r * h, then z */
+    double *in;   /* [widest matrix row]: a product's input as the model multiplies it */
+    int8_t *q;    /* int8 activations: [widest, rounded up to 4] its rounding */
 } scratch;
+
+/* v[0, n) as the model's products see it, in s->in: as it is, or with int8 activations
+ * rounded to int8 times its scale (rnnrt_quantize_rows, the rule the header states). */
+static const double *product_input(const rnnrt_model *m, const float *v, int n, const scratch *s)
+{
+    if (!m->options.int8_activations) {
+        for (int j = 0; j < n; j++)
+            s->in[j] = v[j];
+        return s->in;
+    }
+    float scale;
+    rnnrt_quantize_rows(1, n, v, (size_t)n, s->q, &scale);
+    for (int j = 0; j < n; j++)
+        s->in[j] = (double)s->q[j] * scale;
+    return s->in;
+}
+
+/* out[r] = bias[r] + sum_c w[r][c] * v[c], accumulated in double so the oracle's rounding
+ * error stays far below the tolerance that fast paths are held to. The rows are read back
+ * from the model's packing one at a time into s->row (cols floats). */
+static void matvec(const rnnrt_model *m, int rows, int cols, const rnnrt_matrix *w,
+                   const float *v, const float *bias, const scratch *s, float *out)
+{
+    const double *in = product_input(m, v, cols, s);
+    for (int r = 0; r < rows; r++) {
+        rnnrt_matrix_row(w, r, cols, s->row);
+        double acc = bias ? bias[r] : 0.0;
+        for (int j = 0; j < cols; j++)
+            acc += (double)s->row[j] * in[j];
+        out[r] = (float)acc;
+    }
+}
 
 /* The gate math in double from libm, on the float pre-activations: no kernel set's code is
  * used, so a bug in a gate kernel cannot hide in the oracle (STYLE.md item 4). */
@@ -88,11 +108,18 @@ static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x
     rnnrt_matrix w_hh = rnnrt_model_matrix(m, unit, RNNRT_W_HH);
     const float *g = s->gi;
     double *rh = s->rz, *z = s->rz + H;
-    matvec(3 * H, w->in_size, &w_ih, x, w->b_ih, s->row, s->gi);
-    matvec(2 * H, H, &w_hh, h, w->b_hh, s->row, s->gh); /* W_hr h + b_hr, W_hz h + b_hz */
+    matvec(m, 3 * H, w->in_size, &w_ih, x, w->b_ih, s, s->gi);
+    matvec(m, 2 * H, H, &w_hh, h, w->b_hh, s, s->gh); /* W_hr h + b_hr, W_hz h + b_hz */
     for (int j = 0; j < H; j++) {
         rh[j] = sigmoid((double)g[j] + s->gh[j]) * h[j];
         z[j] = sigmoid((double)g[H + j] + s->gh[H + j]);
+    }
+    if (m->options.int8_activations) { /* r * h is a product's input: rounded as one */
+        for (int j = 0; j < H; j++)
+            s->h_out[j] = (float)rh[j];
+        const double *in = product_input(m, s->h_out, H, s);
+        for (int j = 0; j < H; j++)
+            rh[j] = in[j];
     }
     for (int j = 0; j < H; j++) {
         rnnrt_matrix_row(&w_hh, 2 * H + j, H, s->row);
@@ -112,8 +139,8 @@ static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, 
     const int H = m->hidden, gh_rows = m->gates * H;
     rnnrt_matrix w_ih = rnnrt_model_matrix(m, unit, RNNRT_W_IH);
     rnnrt_matrix w_hh = rnnrt_model_matrix(m, unit, RNNRT_W_HH);
-    matvec(gh_rows, w->in_size, &w_ih, x, w->b_ih, s->row, s->gi);
-    matvec(gh_rows, m->h_size, &w_hh, h, w->b_hh, s->row, s->gh);
+    matvec(m, gh_rows, w->in_size, &w_ih, x, w->b_ih, s, s->gi);
+    matvec(m, gh_rows, m->h_size, &w_hh, h, w->b_hh, s, s->gh);
     float *g = s->gi;
     if (m->cell == RNNRT_CELL_GRU) {
         /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
@@ -140,7 +167,7 @@ static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, 
         lstm_unit(m, w, g, j, c, h_cell);
     if (m->proj) {
         rnnrt_matrix w_hr = rnnrt_model_matrix(m, unit, RNNRT_W_HR);
-        matvec(m->proj, H, &w_hr, s->h_out, NULL, s->row, h);
+        matvec(m, m->proj, H, &w_hr, s->h_out, NULL, s, h);
     }
 }
 
@@ -190,10 +217,14 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
     float *between = m->layers > 1 ? rnnrt_malloc(2 * layer_out * sizeof(float)) : NULL;
     const bool rb = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;
     double *rz_all = rb ? rnnrt_malloc((size_t)threads * 2 * m->hidden * sizeof(double)) : NULL;
-    if (!scratch_all || (m->layers > 1 && !between) || (rb && !rz_all)) {
+    /* each thread's product input (doubles) and its int8 rounding */
+    const size_t in_bytes = widest * sizeof(double) + rnnrt_int8dot_k(widest);
+    char *in_all = rnnrt_malloc((size_t)threads * in_bytes);
+    if (!scratch_all || (m->layers > 1 && !between) || (rb && !rz_all) || !in_all) {
         rnnrt_free(scratch_all);
         rnnrt_free(between);
         rnnrt_free(rz_all);
+        rnnrt_free(in_all);
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory for the workspace");
     }
 
@@ -213,7 +244,10 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
                 scratch s = {base, base + (size_t)m->gates * m->hidden,
                              base + 2 * (size_t)m->gates * m->hidden,
                              base + 2 * (size_t)m->gates * m->hidden + m->hidden,
-                             rb ? rz_all + (size_t)omp_get_thread_num() * 2 * m->hidden : NULL};
+                             rb ? rz_all + (size_t)omp_get_thread_num() * 2 * m->hidden : NULL,
+                             (double *)(in_all + (size_t)omp_get_thread_num() * in_bytes),
+                             (int8_t *)(in_all + (size_t)omp_get_thread_num() * in_bytes +
+                                        widest * sizeof(double))};
                 run_sequence(m, layer, dir, &io, b, h_unit + (size_t)b * m->h_size,
                              c_unit ? c_unit + (size_t)b * m->hidden : NULL, &s);
             }
@@ -222,5 +256,6 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
     rnnrt_free(scratch_all);
     rnnrt_free(between);
     rnnrt_free(rz_all);
+    rnnrt_free(in_all);
     return RNNRT_OK;
 }

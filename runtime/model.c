@@ -111,6 +111,11 @@ const char *rnnrt_model_weights(const rnnrt_model *m)
     return m ? rnnrt_weight_type_name(m->options.weights) : "";
 }
 
+const char *rnnrt_model_activations(const rnnrt_model *m)
+{
+    return m ? (m->options.int8_activations ? "int8" : "f32") : "";
+}
+
 int rnnrt_model_threads(const rnnrt_model *m)
 {
     return m ? rnnrt_model_thread_count(m) : -1;

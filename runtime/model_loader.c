@@ -460,6 +460,13 @@ static rnnrt_status check_int8_weights(const rnnrt_model *m)
 {
     if (m->options.weights != RNNRT_WEIGHTS_INT8)
         return RNNRT_OK;
+    /* int8 activations sum K products of 127 x 127 in int32 (kernels.h) */
+    int widest_k = m->input_size > m->hidden ? m->input_size : m->hidden;
+    widest_k = widest_k > m->h_size * m->directions ? widest_k : m->h_size * m->directions;
+    if (m->options.int8_activations && widest_k > RNNRT_INT8DOT_MAX_K)
+        return rnnrt_fail(RNNRT_E_UNSUPPORTED,
+                          "activations \"int8\" support GEMM inputs of at most %d values "
+                          "(exact int32 sums); this model has %d", RNNRT_INT8DOT_MAX_K, widest_k);
     for (int u = 0; u < m->layers * m->directions; u++) {
         const rnnrt_st_tensor *ts[] = {m->w[u].src_ih, m->w[u].src_hh, m->w[u].src_hr};
         for (int k = 0; k < 3; k++) /* an I8 matrix is finite, its scales checked */

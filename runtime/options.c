@@ -11,7 +11,7 @@
 #include "error.h"
 
 const struct rnnrt_options rnnrt_default_options = {
-    .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32,
+    .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32, .int8_activations = false,
 };
 
 static const char *const weight_names[] = {"f32", "bf16", "int8"};
@@ -86,6 +86,16 @@ static rnnrt_status set_weights(rnnrt_options *o, const char *value)
                       "got \"%s\"", value);
 }
 
+static rnnrt_status set_activations(rnnrt_options *o, const char *value)
+{
+    if (strcmp(value, "f32") && strcmp(value, "int8"))
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_options_set: \"activations\" must be \"f32\" or \"int8\", "
+                          "got \"%.64s\"", value);
+    o->int8_activations = !strcmp(value, "int8");
+    return RNNRT_OK;
+}
+
 rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *value)
 {
     rnnrt_clear_error();
@@ -102,9 +112,11 @@ rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *va
         return set_isa(o, value);
     if (!strcmp(key, "weights"))
         return set_weights(o, value);
+    if (!strcmp(key, "activations"))
+        return set_activations(o, value);
     return rnnrt_fail(RNNRT_E_INVALID,
-                      "rnnrt_options_set: unknown key \"%.64s\" (expected threads, isa or "
-                      "weights)", key);
+                      "rnnrt_options_set: unknown key \"%.64s\" (expected threads, isa, "
+                      "weights or activations)", key);
 }
 
 rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o)
@@ -112,5 +124,9 @@ rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options
     if (o->kernels && rnnrt_kernels_for_isa(o->kernels->isa) != o->kernels)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED, "%s: kernel set \"%s\" is not available", fn,
                           o->kernels->isa);
+    if (o->int8_activations && o->weights != RNNRT_WEIGHTS_INT8)
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "%s: \"activations\" \"int8\" needs \"weights\" \"int8\", got "
+                          "\"weights\" \"%s\"", fn, rnnrt_weight_type_name(o->weights));
     return RNNRT_OK;
 }

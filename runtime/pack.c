@@ -49,7 +49,8 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
         for (int k = 0; k < K; k++)
             dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)packed)[rnnrt_panel_index(l, r, k)]);
         break;
-    case RNNRT_WEIGHTS_INT8: {
+    case RNNRT_WEIGHTS_INT8:
+    case RNNRT_WEIGHTS_INT8DOT: {
         const float scale = scales[rnnrt_panel_column(l, r)];
         for (int k = 0; k < K; k++) /* the kernels' widening: (float)q * scale, in float */
             dst[k] = (float)((const int8_t *)packed)[rnnrt_panel_index(l, r, k)] * scale;
@@ -84,8 +85,9 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
                       rnnrt_weight_type t, float *row, void *dst, float *scale)
 {
     const bool from_file = src->tensor && src->tensor->dtype == RNNRT_ST_I8;
-    const bool copy_int8 = t == RNNRT_WEIGHTS_INT8 &&
-                           (from_file || (!src->tensor && src->dtype == RNNRT_WEIGHTS_INT8));
+    const bool int8 = t == RNNRT_WEIGHTS_INT8 || t == RNNRT_WEIGHTS_INT8DOT;
+    const bool copy_int8 = int8 && (from_file || (!src->tensor && (src->dtype == RNNRT_WEIGHTS_INT8 ||
+                                                                  src->dtype == RNNRT_WEIGHTS_INT8DOT)));
     for (int r = 0; r < rows; r++) {
         const int sr = r0 + r; /* the source's row */
         if (copy_int8 && from_file) {
@@ -117,6 +119,7 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
                 ((uint16_t *)dst)[rnnrt_panel_index(l, r, k)] = rnnrt_f32_to_bf16(row[k]);
             break;
         case RNNRT_WEIGHTS_INT8:
+        case RNNRT_WEIGHTS_INT8DOT:
             scale[rnnrt_panel_column(l, r)] = quantize_row(row, l->K, l, r, dst);
             break;
         }
@@ -137,17 +140,20 @@ static int panel_gates(const rnnrt_model *m)
 
 static rnnrt_panel_layout gate_layout(const rnnrt_model *m, const rnnrt_packing *p, int K)
 {
-    return (rnnrt_panel_layout){.K = K, .G = panel_gates(m), .H = m->hidden, .U = p->units};
+    return (rnnrt_panel_layout){.K = K, .G = panel_gates(m), .H = m->hidden, .U = p->units,
+                                .kgroup = rnnrt_weight_kgroup(p->dtype)};
 }
 
 static rnnrt_panel_layout n_layout(const rnnrt_model *m, const rnnrt_packing *p, int K)
 {
-    return (rnnrt_panel_layout){.K = K, .G = 1, .H = m->hidden, .U = p->n_gemm.nr};
+    return (rnnrt_panel_layout){.K = K, .G = 1, .H = m->hidden, .U = p->n_gemm.nr,
+                                .kgroup = rnnrt_weight_kgroup(p->dtype)};
 }
 
 static rnnrt_panel_layout proj_layout(const rnnrt_model *m, const rnnrt_packing *p)
 {
-    return (rnnrt_panel_layout){.K = m->hidden, .G = 1, .H = m->proj, .U = p->proj_gemm.nr};
+    return (rnnrt_panel_layout){.K = m->hidden, .G = 1, .H = m->proj, .U = p->proj_gemm.nr,
+                                .kgroup = rnnrt_weight_kgroup(p->dtype)};
 }
 
 static rnnrt_panel_layout head_layout(const rnnrt_gemm_b *head)
@@ -253,17 +259,20 @@ static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size
 {
     const size_t es = rnnrt_weight_size(p->dtype), cols = (size_t)p->panels * p->nr;
     const size_t proj_cols = (size_t)p->proj_panels * p->proj_gemm.nr;
-    const bool scaled = p->dtype == RNNRT_WEIGHTS_INT8;
-    pu->w_ih = take(base, used, cols * in_size * es);
-    pu->w_hh = take(base, used, cols * m->h_size * es);
+    const bool scaled = p->dtype == RNNRT_WEIGHTS_INT8 || p->dtype == RNNRT_WEIGHTS_INT8DOT;
+    const size_t g = (size_t)rnnrt_weight_kgroup(p->dtype); /* K rounded up to its groups */
+#define RNNRT_PANEL_K(K) (((size_t)(K) + g - 1) / g * g)
+    pu->w_ih = take(base, used, cols * RNNRT_PANEL_K(in_size) * es);
+    pu->w_hh = take(base, used, cols * RNNRT_PANEL_K(m->h_size) * es);
     pu->bias = take(base, used, cols * sizeof(float));
     pu->s_ih = scaled ? take(base, used, cols * sizeof(float)) : NULL;
     pu->s_hh = scaled ? take(base, used, cols * sizeof(float)) : NULL;
-    pu->w_hr = m->proj ? take(base, used, proj_cols * m->hidden * es) : NULL;
+    pu->w_hr = m->proj ? take(base, used, proj_cols * RNNRT_PANEL_K(m->hidden) * es) : NULL;
     pu->s_hr = m->proj && scaled ? take(base, used, proj_cols * sizeof(float)) : NULL;
     const size_t n_cols = (size_t)p->n_panels * p->n_gemm.nr; /* gru_reset_before's n */
-    pu->w_ih_n = n_cols ? take(base, used, n_cols * in_size * es) : NULL;
-    pu->w_hh_n = n_cols ? take(base, used, n_cols * m->h_size * es) : NULL;
+    pu->w_ih_n = n_cols ? take(base, used, n_cols * RNNRT_PANEL_K(in_size) * es) : NULL;
+    pu->w_hh_n = n_cols ? take(base, used, n_cols * RNNRT_PANEL_K(m->h_size) * es) : NULL;
+#undef RNNRT_PANEL_K
     pu->bias_n = n_cols ? take(base, used, n_cols * sizeof(float)) : NULL;
     pu->s_ih_n = n_cols && scaled ? take(base, used, n_cols * sizeof(float)) : NULL;
     pu->s_hh_n = n_cols && scaled ? take(base, used, n_cols * sizeof(float)) : NULL;
@@ -279,7 +288,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         return NULL;
     }
     p->kernels = k;
-    p->dtype = m->options.weights;
+    p->dtype = rnnrt_options_panel_type(&m->options);
     rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, p->dtype);
     p->gemm = m->gates == 4 ? g.gemm4 : g.gemm3;
     p->pair = m->gates == 4 ? g.gemm4_pair : g.gemm3_pair;

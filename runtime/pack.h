@@ -17,8 +17,9 @@
 #include "model.h"
 #include "safetensors.h"
 
-/* The matrices hold weights of the packing's type (rnnrt_weight_type); int8 matrices also
- * have one float32 scale per panel column ([panels][nr]), NULL for the other types. */
+/* The matrices hold weights of the packing's type (rnnrt_weight_type); int8 and int8dot
+ * matrices also have one float32 scale per panel column ([panels][nr]), NULL for the other
+ * types. int8dot panels have K rounded up to 4 rows (rnnrt_panel_layout). */
 typedef struct rnnrt_packed_unit {
     void *w_ih;   /* [panels][in_size][nr] */
     void *w_hh;   /* [panels][h_size][nr] */
@@ -55,15 +56,27 @@ typedef struct rnnrt_packing {
 
 /* Where element (r, k) of a [G*H][K] matrix lives in panels of U units (gate g of unit
  * p*U + j at column g*U + j of panel p, k-major); G = 1 with U = nr describes plain column
- * panels (the projection, the head). */
+ * panels (the projection, the head). A kgroup of 4 (int8dot) keeps four k of a column
+ * side by side: panel rows are groups of four k, [K4 / 4][nr][4] with K4 = K rounded up to
+ * 4 (zeros beyond K); kgroup 0 or 1 is [K][nr]. */
 typedef struct rnnrt_panel_layout {
     int K, G, H, U;
+    int kgroup;
 } rnnrt_panel_layout;
+
+/* Rows of k per panel: K, rounded up to the layout's k groups. */
+static inline size_t rnnrt_panel_rows(const rnnrt_panel_layout *l)
+{
+    const size_t g = l->kgroup > 1 ? (size_t)l->kgroup : 1;
+    return ((size_t)l->K + g - 1) / g * g;
+}
 
 static inline size_t rnnrt_panel_index(const rnnrt_panel_layout *l, int r, int k)
 {
     int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
-    return ((size_t)p * l->K + k) * (size_t)(l->G * l->U) + (size_t)(g * l->U + j);
+    const size_t nr = (size_t)(l->G * l->U), col = (size_t)(g * l->U + j);
+    const size_t kg = l->kgroup > 1 ? (size_t)l->kgroup : 1, kk = (size_t)k;
+    return ((size_t)p * rnnrt_panel_rows(l) + kk - kk % kg) * nr + col * kg + kk % kg;
 }
 
 /* Where the scale of row r's weights (int8) lives: the row's column in its panel, counted
@@ -74,11 +87,13 @@ static inline size_t rnnrt_panel_column(const rnnrt_panel_layout *l, int r)
     return (size_t)p * (size_t)(l->G * l->U) + (size_t)(g * l->U + j);
 }
 
-/* Panel p (of K rows of nr weights) of a matrix packed as w, s by pk. */
+/* Panel p (of K rows of nr weights, K rounded up to t's k groups) of a matrix packed as
+ * w, s by pk. */
 static inline rnnrt_panel rnnrt_packed_panel(rnnrt_weight_type t, const void *w, const float *s,
                                              int p, int K, int nr)
 {
-    return (rnnrt_panel){.w = (const char *)w + (size_t)p * K * nr * rnnrt_weight_size(t),
+    const size_t g = (size_t)rnnrt_weight_kgroup(t), rows = ((size_t)K + g - 1) / g * g;
+    return (rnnrt_panel){.w = (const char *)w + (size_t)p * rows * nr * rnnrt_weight_size(t),
                          .scale = s ? s + (size_t)p * nr : NULL};
 }
 

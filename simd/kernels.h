@@ -20,13 +20,23 @@
 /* The data type of packed weight panels (the "weights" option of rnnrt_options_set):
  * float32; bfloat16 (the top 16 bits of a float32); int8 with one float32 scale per output
  * column, a column of the panel holding q * scale. Activations, state, biases and sums stay
- * float32 in every type. */
+ * float32 in every type but int8dot, whose GEMM inputs are rounded to int8 per row and whose
+ * products are summed in int32 (rnnrt_int8dot_gemm_t). */
 typedef enum rnnrt_weight_type {
     RNNRT_WEIGHTS_F32 = 0,
     RNNRT_WEIGHTS_BF16 = 1,
     RNNRT_WEIGHTS_INT8 = 2,
+    /* int8 weights for int8 activations ("activations": "int8"): the same values and scales
+     * as RNNRT_WEIGHTS_INT8, packed four k per 32-bit word for integer dot products */
+    RNNRT_WEIGHTS_INT8DOT = 3,
 } rnnrt_weight_type;
-#define RNNRT_WEIGHT_TYPES 3
+#define RNNRT_WEIGHT_TYPES 4
+
+/* k values per 32-bit group of a panel column: 4 for int8 dot-product panels, else 1. */
+static inline int rnnrt_weight_kgroup(rnnrt_weight_type t)
+{
+    return t == RNNRT_WEIGHTS_INT8DOT ? 4 : 1;
+}
 
 /* Vector math: y[j] = f(x[j]) for j < n. */
 typedef void rnnrt_f32_vunary_t(size_t n, const float *x, float *y);
@@ -241,6 +251,25 @@ typedef void rnnrt_int8_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
  * init (2 NR floats) may be NULL (zeros) or equal c; int8 has scale[2 NR], the two panels'
  * column scales. Each output is the same k-ordered chain as the set's gemm tiles of nr NR
  * (at any mr), so a batch of one gives the bytes of any other batch's row. */
+/* Integer dot products on int8 activations and int8 weights ("activations": "int8"):
+ *   c[m*ldc + j] = fma((float)(sum_{k<kc} a[m*lda + k] * w(k, j)), a_scale[m] * scale[j],
+ *                      init_m[j])
+ * with init_m as in rnnrt_f32_gemm_t (NULL: +0). a holds rows of int8 in [-127, 127] with
+ * one float32 scale each (rnnrt_quantize_rows), zero from K up to kc; b holds kc / 4 groups
+ * of NR columns of four k (w(k, j) = b[(k / 4) * 4 NR + 4 j + k % 4]), 64-byte aligned,
+ * kc a multiple of 4 and at most RNNRT_INT8DOT_MAX_K, so that the sum is exact in int32.
+ * An exact sum, one product of scales and one fused multiply-add per output: every kernel,
+ * set and order of k gives the same bytes. The call covers all of K (no k-blocks). */
+#define RNNRT_INT8DOT_MAX_K 131072 /* 131072 * 127 * 127 < 2^31 */
+typedef void rnnrt_int8dot_gemm_t(size_t mr, size_t kc, const int8_t *a, size_t lda,
+                                  const float *a_scale, const int8_t *b, const float *scale,
+                                  const float *init, size_t ld_init, float *c, size_t ldc);
+/* The same for one row over two adjacent panels (`next` bytes apart), as
+ * rnnrt_f32_gemm_pair_t: c[q NR + j] for the panel q of 2, scale[2 NR]. */
+typedef void rnnrt_int8dot_gemm_pair_t(size_t kc, const int8_t *a, float a_scale,
+                                       const int8_t *b, size_t next, const float *scale,
+                                       const float *init, float *c);
+
 typedef void rnnrt_f32_gemm_pair_t(size_t kc, const float *a, const float *b, size_t next,
                                    const float *init, float *c);
 typedef void rnnrt_bf16_gemm_pair_t(size_t kc, const float *a, const uint16_t *b, size_t next,
@@ -263,6 +292,8 @@ typedef rnnrt_int8_gemm_t *rnnrt_int8_gemm_fn;
 typedef rnnrt_f32_gemm_pair_t *rnnrt_f32_gemm_pair_fn;
 typedef rnnrt_bf16_gemm_pair_t *rnnrt_bf16_gemm_pair_fn;
 typedef rnnrt_int8_gemm_pair_t *rnnrt_int8_gemm_pair_fn;
+typedef rnnrt_int8dot_gemm_t *rnnrt_int8dot_gemm_fn;
+typedef rnnrt_int8dot_gemm_pair_t *rnnrt_int8dot_gemm_pair_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
 typedef struct rnnrt_gemm_ukernel {
@@ -271,6 +302,7 @@ typedef struct rnnrt_gemm_ukernel {
                                  * the same shape, for panels widened to float32 */
     rnnrt_bf16_gemm_fn fn_bf16; /* bf16 panels */
     rnnrt_int8_gemm_fn fn_int8; /* int8 panels and column scales */
+    rnnrt_int8dot_gemm_fn fn_int8dot; /* int8 dot-product panels, int8 activations */
     int mr, nr;   /* the tile: at most mr rows, exactly nr columns */
     int kgroup;   /* k values per packed panel row group (1 for f32) */
     int units;    /* hidden units per gate panel (gate GEMMs) */
@@ -285,6 +317,7 @@ typedef struct rnnrt_gemm_pair_ukernel {
     rnnrt_f32_gemm_pair_fn fn;
     rnnrt_bf16_gemm_pair_fn fn_bf16;
     rnnrt_int8_gemm_pair_fn fn_int8;
+    rnnrt_int8dot_gemm_pair_fn fn_int8dot;
     int nr, units; /* each panel's: those of the gemm slot it pairs with */
     const char *name;
 } rnnrt_gemm_pair_ukernel;
@@ -292,9 +325,10 @@ typedef struct rnnrt_gemm_pair_ukernel {
 /* True when a slot (rnnrt_gemm_ukernel or rnnrt_gemm_pair_ukernel) has the function of its
  * dtype; optional slots such as gemm4_tall or the pairs may be empty. */
 #define RNNRT_SLOT_PRESENT(uk)                                                                \
-    ((uk)->dtype == RNNRT_WEIGHTS_BF16   ? (uk)->fn_bf16 != NULL                             \
-     : (uk)->dtype == RNNRT_WEIGHTS_INT8 ? (uk)->fn_int8 != NULL                             \
-                                         : (uk)->fn != NULL)
+    ((uk)->dtype == RNNRT_WEIGHTS_BF16      ? (uk)->fn_bf16 != NULL                          \
+     : (uk)->dtype == RNNRT_WEIGHTS_INT8    ? (uk)->fn_int8 != NULL                          \
+     : (uk)->dtype == RNNRT_WEIGHTS_INT8DOT ? (uk)->fn_int8dot != NULL                       \
+                                            : (uk)->fn != NULL)
 
 static inline int rnnrt_pair_present(const rnnrt_gemm_pair_ukernel *uk)
 {
@@ -307,7 +341,8 @@ static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
 }
 
 /* The GEMM tiles of one weight type: the same shapes (mr, nr, units) in every type of a
- * set, so that every type packs the same panel layout. */
+ * set, so that every type packs the same panel layout (int8dot: the same nr and units; its
+ * mr is its own, since no f32 tile stands in for it). */
 typedef struct rnnrt_gemm_slots {
     rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj, gemm4_tall;
     rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair; /* optional */
@@ -339,8 +374,9 @@ typedef struct rnnrt_kernels {
     /* Optional: one row over two adjacent panels of gemm4, gemm3 and gemm_proj (their nr and
      * units), for a batch of one. */
     rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair;
-    /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...). */
-    rnnrt_gemm_slots bf16, int8;
+    /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...),
+     * and the int8 dot-product tiles (int8dot.gemm4, ...). */
+    rnnrt_gemm_slots bf16, int8, int8dot;
 } rnnrt_kernels;
 
 /* The GEMM tiles of set k for weights of type t. */
@@ -350,6 +386,8 @@ static inline rnnrt_gemm_slots rnnrt_kernels_gemms(const rnnrt_kernels *k, rnnrt
         return k->bf16;
     if (t == RNNRT_WEIGHTS_INT8)
         return k->int8;
+    if (t == RNNRT_WEIGHTS_INT8DOT)
+        return k->int8dot;
     return (rnnrt_gemm_slots){k->gemm4,      k->gemm3,      k->gemm_proj, k->gemm4_tall,
                               k->gemm4_pair, k->gemm3_pair, k->proj_pair};
 }

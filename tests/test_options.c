@@ -50,6 +50,10 @@ static void bad_keys_and_values(void **st)
                     "threads");
     EXPECT_FAIL(rnnrt_options_set(o, "weights", "f16"), RNNRT_E_INVALID, "f16");
     EXPECT_FAIL(rnnrt_options_set(o, "weights", "F32"), RNNRT_E_INVALID, "weights");
+    EXPECT_FAIL(rnnrt_options_set(o, "activations", "int16"), RNNRT_E_INVALID, "activations");
+    EXPECT_FAIL(rnnrt_options_set(o, "activations", "bf16"), RNNRT_E_INVALID, "int8");
+    assert_int_equal(rnnrt_options_set(o, "activations", "int8"), RNNRT_OK);
+    assert_int_equal(rnnrt_options_set(o, "activations", "f32"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "threads", "0"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "threads", "4096"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "isa", "scalar"), RNNRT_OK);
@@ -97,7 +101,17 @@ static void load_arguments(void **st)
     EXPECT_FAIL(rnnrt_model_load_ex(NULL, o, &m), RNNRT_E_INVALID, "path");
     EXPECT_FAIL(rnnrt_model_load_ex(path, o, NULL), RNNRT_E_INVALID, "out");
     EXPECT_FAIL(rnnrt_model_load_memory_ex(NULL, size, o, &m), RNNRT_E_INVALID, "data");
+    /* int8 activations need int8 weights, whichever order the keys were set in */
+    assert_int_equal(rnnrt_options_set(o, "activations", "int8"), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_model_load_ex(path, o, &m), RNNRT_E_INVALID, "\"weights\" \"int8\"");
+    assert_int_equal(rnnrt_options_set(o, "weights", "bf16"), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_E_INVALID, "bf16");
     assert_ptr_equal(m, (rnnrt_model *)(uintptr_t)1);
+    assert_int_equal(rnnrt_options_set(o, "weights", "int8"), RNNRT_OK);
+    assert_int_equal(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_OK);
+    assert_string_equal(rnnrt_model_activations(m), "int8");
+    assert_string_equal(rnnrt_model_weights(m), "int8");
+    rnnrt_model_free(m);
     free(bytes);
     rnnrt_options_free(o);
 }
@@ -113,6 +127,7 @@ static void queries(void **st)
     rnnrt_options_free(o); /* copied at load */
     assert_string_equal(rnnrt_model_isa(m), "scalar");
     assert_string_equal(rnnrt_model_weights(m), "f32");
+    assert_string_equal(rnnrt_model_activations(m), "f32");
     assert_int_equal(rnnrt_model_threads(m), 3);
     rnnrt_set_num_threads(2);
     assert_int_equal(rnnrt_model_threads(m), 3); /* fixed by its options */
@@ -133,6 +148,7 @@ static void queries(void **st)
 
     assert_string_equal(rnnrt_model_isa(NULL), "");
     assert_string_equal(rnnrt_model_weights(NULL), "");
+    assert_string_equal(rnnrt_model_activations(NULL), "");
     assert_int_equal(rnnrt_model_threads(NULL), -1);
 }
 

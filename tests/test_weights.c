@@ -10,6 +10,7 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 
 #include "model_builder.h"
 #include "test_util.h"
+#include "gemm.h"
 #include "tuning.h"
 
 /* Both passes multiply the same float32 weights: as in test_variants.c, float32 paths stay
@@ -33,10 +35,30 @@
  * gate, a misplaced scale or an unscaled int8 panel moves outputs by 0.1 to 1. */
 #define BF16_FROM_F32 1.25e-2
 #define INT8_FROM_F32 2.5e-2
+/* int8 activations add the rounding of every GEMM input row (at most 1/254 of its largest
+ * value): 1.22e-2 from f32 when this test was written, the same factor of 2.5 above it. */
+#define INT8_INT8_FROM_F32 3.0e-2
+
+/* int8 activations against the reference. Both round the same float32 rows with the same
+ * rule, so they agree within the f32 tolerance (1.3e-7 measured on scalar and AVX2) until
+ * a value that the two passes compute an ulp apart sits on a rounding boundary: then one
+ * input moves by a step (its row's largest magnitude / 127, up to 2 / 127 for these inputs)
+ * times a weight (at most 1 / sqrt(33)), 2.8e-3 on a pre-activation, and less after the
+ * gates. So: at most 1e-2 anywhere (a few such flips), and on average less than 1% of the
+ * distance between the int8 x int8 and the weight-only int8 passes, which a product left
+ * unrounded (or rounded twice) on either side would exceed. */
+#define INT8_ACTIVATIONS_TOLERANCE 1e-2
+#define INT8_ACTIVATIONS_MEAN_SHARE 1e-2
 
 enum { T = 9, B = 7 };
 
-static const char *const types[] = {"bf16", "int8"};
+/* The reduced types: weights, and whether the activations are rounded to int8 too. */
+typedef struct weight_type {
+    const char *weights, *activations, *label;
+} weight_type;
+static const weight_type types[] = {
+    {"bf16", "f32", "bf16"}, {"int8", "f32", "int8"}, {"int8", "int8", "int8 x int8"}};
+enum { TYPES = sizeof types / sizeof types[0] };
 static const char *const sets[] = {"scalar", "avx2", "avx512", "neon"};
 
 /* True when this CPU and build run kernel set `isa`. */
@@ -49,14 +71,17 @@ static int kernel_set_available(const char *isa)
     return ok;
 }
 
-static rnnrt_model *load(const unsigned char *bytes, size_t size, const char *weights,
+static rnnrt_model *load(const unsigned char *bytes, size_t size, const weight_type *type,
                          const char *isa)
 {
     rnnrt_options *o;
     rnnrt_model *m;
+    const char *weights = type ? type->weights : NULL;
     assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
     if (weights)
         assert_int_equal(rnnrt_options_set(o, "weights", weights), RNNRT_OK);
+    if (type)
+        assert_int_equal(rnnrt_options_set(o, "activations", type->activations), RNNRT_OK);
     if (isa)
         assert_int_equal(rnnrt_options_set(o, "isa", isa), RNNRT_OK);
     rnnrt_status s = rnnrt_model_load_memory_ex(bytes, size, o, &m);
@@ -71,6 +96,21 @@ typedef struct outputs {
     float *y, *h, *c;
     size_t ny, nh, nc;
 } outputs;
+
+/* One pass of `batch` sequences of T steps from x, h0 and c0 (NULL for cells without c)
+ * into o's y, h and c. */
+static void pass(const rnnrt_model *m, int batch, const float *x, const float *h0,
+                 const float *c0, const int *lengths, outputs *o)
+{
+    rnnrt_state *s;
+    assert_int_equal(rnnrt_state_create(m, batch, &s), RNNRT_OK);
+    assert_int_equal(rnnrt_state_write(s, h0, c0), RNNRT_OK);
+    if (rnnrt_forward(m, s, x, T, batch, lengths, o->y))
+        fail_msg("forward (%s, %s): %s", rnnrt_variant(), rnnrt_model_isa(m),
+                 rnnrt_last_error());
+    assert_int_equal(rnnrt_state_read(s, o->h, c0 ? o->c : NULL), RNNRT_OK);
+    rnnrt_state_free(s);
+}
 
 /* y, h_n and c_n of one pass from a fixed input, lengths and initial state (seeded). */
 static outputs run(const rnnrt_model *m, unsigned seed)
@@ -94,14 +134,7 @@ static outputs run(const rnnrt_model *m, unsigned seed)
     for (int b = 0; b < B; b++)
         lengths[b] = 1 + (b * 5 + 3) % T;
     lengths[B / 2] = T;
-    rnnrt_state *s;
-    assert_int_equal(rnnrt_state_create(m, B, &s), RNNRT_OK);
-    assert_int_equal(rnnrt_state_write(s, h0, o.nc ? c0 : NULL), RNNRT_OK);
-    if (rnnrt_forward(m, s, x, T, B, lengths, o.y))
-        fail_msg("forward (%s, %s): %s", rnnrt_variant(), rnnrt_model_isa(m),
-                 rnnrt_last_error());
-    assert_int_equal(rnnrt_state_read(s, o.h, o.nc ? o.c : NULL), RNNRT_OK);
-    rnnrt_state_free(s);
+    pass(m, B, x, h0, o.nc ? c0 : NULL, lengths, &o);
     free(x);
     free(h0);
     free(c0);
@@ -121,6 +154,18 @@ static double distance(const outputs *a, const outputs *b)
     return a->nc ? fmax(e, max_rel_error(a->c, b->c, a->nc, NULL)) : e;
 }
 
+static double mean_distance(const outputs *a, const outputs *b)
+{
+    double sum = 0;
+    for (size_t k = 0; k < a->ny; k++)
+        sum += fabs((double)a->y[k] - b->y[k]);
+    for (size_t k = 0; k < a->nh; k++)
+        sum += fabs((double)a->h[k] - b->h[k]);
+    for (size_t k = 0; k < a->nc; k++)
+        sum += fabs((double)a->c[k] - b->c[k]);
+    return sum / (double)(a->ny + a->nh + a->nc);
+}
+
 static int same_bytes(const outputs *a, const outputs *b)
 {
     return !memcmp(a->y, b->y, a->ny * 4) && !memcmp(a->h, b->h, a->nh * 4) &&
@@ -137,22 +182,35 @@ static void blocked_matches_reference(void **st)
     }
     rnnrt_tuning_set_gemm_kc(24); /* several k-blocks, so int8 scales meet block edges */
     rnnrt_tuning_set_chunk(4);
-    double worst = 0;
+    double worst[2] = {0, 0};
     for (size_t k = 0; k < N_CELL_SPECS; k++) {
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
-        for (int t = 0; t < 2; t++) {
-            rnnrt_model *m = load(bytes, size, types[t], isa);
-            assert_string_equal(rnnrt_model_weights(m), types[t]);
+        for (int t = 0; t < TYPES; t++) {
+            rnnrt_model *m = load(bytes, size, &types[t], isa);
+            assert_string_equal(rnnrt_model_weights(m), types[t].weights);
+            assert_string_equal(rnnrt_model_activations(m), types[t].activations);
             assert_int_equal(rnnrt_set_variant("reference"), RNNRT_OK);
             outputs ref = run(m, 40 + (unsigned)k);
             assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
             outputs got = run(m, 40 + (unsigned)k);
             double e = distance(&got, &ref);
-            worst = fmax(worst, e);
-            if (e > TOLERANCE)
+            const bool act = !strcmp(types[t].activations, "int8");
+            worst[act] = fmax(worst[act], e);
+            if (e > (act ? INT8_ACTIVATIONS_TOLERANCE : TOLERANCE))
                 fail_msg("[%s] %s model %zu (%s): blocked is %.3g from the reference", isa,
-                         types[t], k, rnnrt_model_cell_name(m), e);
+                         types[t].label, k, rnnrt_model_cell_name(m), e);
+            if (act) {
+                rnnrt_model *w8 = load(bytes, size, &types[1], isa);
+                outputs weight_only = run(w8, 40 + (unsigned)k);
+                const double mean = mean_distance(&got, &ref), apart = mean_distance(&got, &weight_only);
+                if (!(mean <= INT8_ACTIVATIONS_MEAN_SHARE * apart))
+                    fail_msg("[%s] int8 x int8 model %zu (%s): %.3g from the reference on "
+                             "average, %.3g from weight-only int8", isa, k,
+                             rnnrt_model_cell_name(m), mean, apart);
+                outputs_free(&weight_only);
+                rnnrt_model_free(w8);
+            }
             outputs_free(&ref);
             outputs_free(&got);
             rnnrt_model_free(m);
@@ -161,8 +219,8 @@ static void blocked_matches_reference(void **st)
     }
     rnnrt_tuning_set_gemm_kc(-1);
     rnnrt_tuning_set_chunk(-1);
-    print_message("[  INFO    ] %s: bf16 and int8 blocked within %.3g of the reference\n", isa,
-                  worst);
+    print_message("[  INFO    ] %s: bf16 and int8 blocked within %.3g of the reference, int8 "
+                  "activations within %.3g\n", isa, worst[0], worst[1]);
 }
 
 /* 1, 2 and 3 threads give the same bytes in both types. */
@@ -174,15 +232,15 @@ static void thread_invariance(void **st)
     for (size_t k = 0; k < N_CELL_SPECS; k++) {
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
-        for (int t = 0; t < 2; t++) {
-            rnnrt_model *m = load(bytes, size, types[t], NULL);
+        for (int t = 0; t < TYPES; t++) {
+            rnnrt_model *m = load(bytes, size, &types[t], NULL);
             rnnrt_set_num_threads(1);
             outputs one = run(m, 60 + (unsigned)k);
             for (int threads = 2; threads <= 3; threads++) {
                 rnnrt_set_num_threads(threads);
                 outputs many = run(m, 60 + (unsigned)k);
                 if (!same_bytes(&one, &many))
-                    fail_msg("%s model %zu (%s): %d threads differ from 1", types[t], k,
+                    fail_msg("%s model %zu (%s): %d threads differ from 1", types[t].label, k,
                              rnnrt_model_cell_name(m), threads);
                 outputs_free(&many);
             }
@@ -206,17 +264,17 @@ static void every_set_holds_the_same_weights(void **st)
     for (size_t k = 0; k < N_CELL_SPECS; k++) {
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
-        for (int t = 0; t < 2; t++)
+        for (int t = 0; t < TYPES; t++)
             for (int s = 0; s < 4; s++) {
                 if (!kernel_set_available(sets[s]) || !strcmp(sets[s], before))
                     continue;
-                rnnrt_model *follows = load(bytes, size, types[t], NULL); /* packed on `before` */
-                rnnrt_model *direct = load(bytes, size, types[t], sets[s]);
+                rnnrt_model *follows = load(bytes, size, &types[t], NULL); /* packed on `before` */
+                rnnrt_model *direct = load(bytes, size, &types[t], sets[s]);
                 assert_int_equal(rnnrt_set_isa(sets[s]), RNNRT_OK);
                 outputs a = run(follows, 80), b = run(direct, 80);
                 if (!same_bytes(&a, &b))
                     fail_msg("%s model %zu: %s packed from %s holds other weights than %s "
-                             "packed from the file", types[t], k, sets[s], before, sets[s]);
+                             "packed from the file", types[t].label, k, sets[s], before, sets[s]);
                 assert_int_equal(rnnrt_set_isa(before), RNNRT_OK);
                 outputs_free(&a);
                 outputs_free(&b);
@@ -233,23 +291,24 @@ static void near_f32(void **st)
 {
     (void)st;
     assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
-    double worst[2] = {0, 0};
+    static const double bounds[TYPES] = {BF16_FROM_F32, INT8_FROM_F32, INT8_INT8_FROM_F32};
+    double worst[TYPES] = {0};
     for (size_t k = 0; k < N_CELL_SPECS; k++) {
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
         rnnrt_model *f32 = load(bytes, size, NULL, NULL);
         outputs want = run(f32, 90 + (unsigned)k);
-        for (int t = 0; t < 2; t++) {
-            rnnrt_model *m = load(bytes, size, types[t], NULL);
+        for (int t = 0; t < TYPES; t++) {
+            rnnrt_model *m = load(bytes, size, &types[t], NULL);
             outputs got = run(m, 90 + (unsigned)k);
-            double e = distance(&got, &want), bound = t == 0 ? BF16_FROM_F32 : INT8_FROM_F32;
+            double e = distance(&got, &want), bound = bounds[t];
             worst[t] = fmax(worst[t], e);
             if (e > bound)
-                fail_msg("%s model %zu (%s): %.3g from f32, bound %.3g", types[t], k,
+                fail_msg("%s model %zu (%s): %.3g from f32, bound %.3g", types[t].label, k,
                          rnnrt_model_cell_name(m), e, bound);
             if (e == 0)
                 fail_msg("%s model %zu: exactly the f32 result: were the weights rounded?",
-                         types[t], k);
+                         types[t].label, k);
             outputs_free(&got);
             rnnrt_model_free(m);
         }
@@ -258,8 +317,8 @@ static void near_f32(void **st)
         free(bytes);
     }
     assert_true(worst[1] > worst[0]);
-    print_message("[  INFO    ] largest distance from f32: bf16 %.3g, int8 %.3g\n", worst[0],
-                  worst[1]);
+    print_message("[  INFO    ] largest distance from f32: bf16 %.3g, int8 %.3g, int8 x int8 "
+                  "%.3g\n", worst[0], worst[1], worst[2]);
 }
 
 /* A BF16 file holds bf16 weights already: loaded as bf16 it is the f32 model, bit for bit. */
@@ -271,7 +330,7 @@ static void bf16_file_as_stored(void **st)
     size_t size;
     unsigned char *bytes = read_file_bytes(path, &size);
     assert_non_null(bytes);
-    rnnrt_model *f32 = load(bytes, size, NULL, NULL), *bf16 = load(bytes, size, "bf16", NULL);
+    rnnrt_model *f32 = load(bytes, size, NULL, NULL), *bf16 = load(bytes, size, &types[0], NULL);
     outputs a = run(f32, 7), b = run(bf16, 7);
     assert_true(same_bytes(&a, &b));
     outputs_free(&a);
@@ -279,6 +338,162 @@ static void bf16_file_as_stored(void **st)
     rnnrt_model_free(f32);
     rnnrt_model_free(bf16);
     free(bytes);
+}
+
+
+/* Sequence b of a batch pass: rows b of x, h0, c0 in a batch of one. */
+static void pass_one(const rnnrt_model *m, const float *x, const float *h0, const float *c0,
+                     const int *lengths, int b, outputs *o)
+{
+    const int I = rnnrt_model_input_size(m), units = rnnrt_model_num_layers(m) *
+                                                     rnnrt_model_num_directions(m);
+    const int hs = rnnrt_model_state_h_size(m), H = rnnrt_model_hidden_size(m);
+    float *x1 = malloc((size_t)T * I * sizeof *x1), *h1 = malloc((size_t)units * hs * 4);
+    float *c1 = malloc((size_t)units * H * 4);
+    assert_true(x1 && h1 && c1);
+    for (int t = 0; t < T; t++)
+        memcpy(x1 + (size_t)t * I, x + ((size_t)t * B + b) * I, (size_t)I * 4);
+    for (int u = 0; u < units; u++) {
+        memcpy(h1 + (size_t)u * hs, h0 + ((size_t)u * B + b) * hs, (size_t)hs * 4);
+        if (c0)
+            memcpy(c1 + (size_t)u * H, c0 + ((size_t)u * B + b) * H, (size_t)H * 4);
+    }
+    pass(m, 1, x1, h1, c0 ? c1 : NULL, lengths + b, o);
+    free(x1);
+    free(h1);
+    free(c1);
+}
+
+/* int8 activations round each row with its own scale, so a sequence's bytes do not depend
+ * on the others in its batch (nor on the pair tiles a batch of one runs): every sequence
+ * run alone gives its row of the batch of B, on every cell spec. */
+static void int8_activations_batch_composition(void **st)
+{
+    (void)st;
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    for (size_t k = 0; k < N_CELL_SPECS; k++) {
+        size_t size;
+        unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
+        rnnrt_model *m = load(bytes, size, &types[2], NULL);
+        unsigned seed = 110 + (unsigned)k;
+        outputs all = run(m, seed);
+        /* run()'s inputs again, from the same seed */
+        const int I = rnnrt_model_input_size(m), O = rnnrt_model_output_size(m);
+        const int hs = rnnrt_model_state_h_size(m), H = rnnrt_model_hidden_size(m);
+        const int units = rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
+        float *x = malloc((size_t)T * B * I * 4), *h0 = malloc(all.nh * 4);
+        float *c0 = malloc((all.nc ? all.nc : 1) * 4);
+        assert_true(x && h0 && c0);
+        fill_uniform(x, (size_t)T * B * I, 2.0f, &seed);
+        fill_uniform(h0, all.nh, 0.5f, &seed);
+        fill_uniform(c0, all.nc, 0.5f, &seed);
+        int lengths[B];
+        for (int b = 0; b < B; b++)
+            lengths[b] = 1 + (b * 5 + 3) % T;
+        lengths[B / 2] = T;
+        for (int b = 0; b < B; b++) {
+            outputs one = {.y = malloc((size_t)T * O * 4), .h = malloc((size_t)units * hs * 4),
+                           .c = malloc((size_t)units * H * 4)};
+            assert_true(one.y && one.h && one.c);
+            pass_one(m, x, h0, all.nc ? c0 : NULL, lengths, b, &one);
+            for (int t = 0; t < T; t++)
+                if (memcmp(one.y + (size_t)t * O, all.y + ((size_t)t * B + b) * O, (size_t)O * 4))
+                    fail_msg("model %zu (%s): sequence %d alone differs from its row of the "
+                             "batch at step %d", k, rnnrt_model_cell_name(m), b, t);
+            for (int u = 0; u < units; u++)
+                if (memcmp(one.h + (size_t)u * hs, all.h + ((size_t)u * B + b) * hs,
+                           (size_t)hs * 4) ||
+                    (all.nc && memcmp(one.c + (size_t)u * H, all.c + ((size_t)u * B + b) * H,
+                                      (size_t)H * 4)))
+                    fail_msg("model %zu: sequence %d alone ends in another state", k, b);
+            outputs_free(&one);
+        }
+        free(x);
+        free(h0);
+        free(c0);
+        outputs_free(&all);
+        rnnrt_model_free(m);
+        free(bytes);
+    }
+}
+
+/* A NaN in one sequence's input makes that sequence's outputs NaN from that step on (its
+ * row's scale is NaN, as float arithmetic would spread it) and leaves the other sequences'
+ * bytes as they are without it. */
+static void int8_activations_nan_row(void **st)
+{
+    (void)st;
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    const model_spec spec = {RNNRT_CELL_LSTM, 24, 40, 0, 1, 1, 1, 21};
+    rnnrt_model *m = NULL;
+    size_t size;
+    unsigned char *bytes = build_model_bytes(&spec, &size);
+    m = load(bytes, size, &types[2], NULL);
+    const int I = 24, H = 40;
+    float *x = malloc((size_t)T * B * I * 4), *h0 = calloc((size_t)B * H, 4);
+    float *c0 = calloc((size_t)B * H, 4);
+    outputs clean = {.y = malloc((size_t)T * B * H * 4), .h = malloc((size_t)B * H * 4),
+                     .c = malloc((size_t)B * H * 4)};
+    outputs dirty = {.y = malloc((size_t)T * B * H * 4), .h = malloc((size_t)B * H * 4),
+                     .c = malloc((size_t)B * H * 4)};
+    assert_true(x && h0 && c0 && clean.y && clean.h && clean.c && dirty.y && dirty.h && dirty.c);
+    unsigned seed = 5;
+    fill_uniform(x, (size_t)T * B * I, 1.0f, &seed);
+    const int lengths[B] = {T, T, T, T, T, T, T};
+    pass(m, B, x, h0, c0, lengths, &clean);
+    const int bad = 3, at = 4;
+    x[((size_t)at * B + bad) * I + 7] = NAN;
+    pass(m, B, x, h0, c0, lengths, &dirty);
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < B; b++)
+            for (int j = 0; j < H; j++) {
+                const size_t i = ((size_t)t * B + b) * H + j;
+                if (b == bad && t >= at) {
+                    if (!isnan(dirty.y[i]))
+                        fail_msg("step %d unit %d of the NaN sequence is %g", t, j, dirty.y[i]);
+                } else if (memcmp(&dirty.y[i], &clean.y[i], sizeof(float))) {
+                    fail_msg("sequence %d step %d changed by another sequence's NaN", b, t);
+                }
+            }
+    free(x);
+    free(h0);
+    free(c0);
+    outputs_free(&clean);
+    outputs_free(&dirty);
+    rnnrt_model_free(m);
+    free(bytes);
+}
+
+/* rnnrt_quantize_rows, the rule the header states: largest magnitude to 127, nearest-even
+ * rounding of a * (127 / largest), the scale largest / 127, zeros to the row stride; a zero or
+ * subnormal row gives zeros and scale 1, a row with a NaN or infinity zeros and scale NaN. */
+static void quantize_rows_rule(void **st)
+{
+    (void)st;
+    enum { K = 6, LD = 8 };
+    const float a[5][K] = {
+        {1.0f, -0.5f, 0.25f, 2.0f, -2.0f, 0.0f},
+        {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f},
+        {1e-40f, -1e-39f, 0.0f, 0.0f, 0.0f, 0.0f},
+        {1.0f, NAN, 0.0f, 0.0f, 0.0f, 0.0f},
+        {1.0f, -INFINITY, 0.0f, 0.0f, 0.0f, 0.0f},
+    };
+    int8_t q[5 * LD];
+    float scale[5];
+    memset(q, 0x55, sizeof q);
+    rnnrt_quantize_rows(5, K, &a[0][0], K, q, scale);
+    const int8_t want0[LD] = {64, -32, 16, 127, -127, 0, 0, 0}; /* 63.5 -> 64, 31.75 -> 32 */
+    assert_memory_equal(q, want0, LD);
+    assert_true(scale[0] == 2.0f / 127.0f);
+    for (int r = 1; r < 5; r++)
+        for (int k = 0; k < LD; k++)
+            assert_int_equal(q[r * LD + k], 0);
+    assert_true(scale[1] == 1.0f && scale[2] == 1.0f);
+    assert_true(isnan(scale[3]) && isnan(scale[4]));
+    const float half[1][4] = {{127.0f, 0.5f, 1.5f, -2.5f}}; /* ties to even */
+    rnnrt_quantize_rows(1, 4, &half[0][0], 4, q, scale);
+    const int8_t want1[4] = {127, 0, 2, -2};
+    assert_memory_equal(q, want1, 4);
 }
 
 /* The bytes of tensor `name` in a safetensors file made by build_model_bytes. */
@@ -336,6 +551,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(near_f32),
         cmocka_unit_test(bf16_file_as_stored),
         cmocka_unit_test(int8_refuses_non_finite),
+        cmocka_unit_test(int8_activations_batch_composition),
+        cmocka_unit_test(int8_activations_nan_row),
+        cmocka_unit_test(quantize_rows_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,8 @@
                                              [--skip-random] [--set default] [--max-gflop 60]
 
 Three measurements, each made with rnnrt_options "weights" = f32, bf16 and int8 (the
-recurrent and projection matrices rounded at load; everything else float32):
+recurrent and projection matrices rounded at load; everything else float32), and int8x8:
+"weights" int8 with "activations" int8 (every GEMM input rounded to int8 per row, per step):
 
 1. The character model of `rnnrt generate` (models/charlstm.safetensors): bits per character
    on the held-out tail of the KJV corpus, read exactly as tools/train_charlstm.py's
@@ -23,7 +24,7 @@ recurrent and projection matrices rounded at load; everything else float32):
    are skipped and listed.
 
 Targets (issue 11), printed with pass / miss: bits per character at most 0.005 above f32
-for bf16 and 0.02 for int8; digits accuracy at most 0.3 points below f32.
+for bf16 and 0.02 for int8 and int8x8; digits accuracy at most 0.3 points below f32.
 
 The library comes from the meson build directory --build (its runtime/librnnrt.so; without
 --build, $RNNRT_LIB if set, else build/), the binding from this clone's python/. rnnrt and
@@ -45,13 +46,17 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import benchlib  # noqa: E402
 
-TYPES = ("f32", "bf16", "int8")
+TYPES = ("f32", "bf16", "int8", "int8x8")
+# rnnrt.Model's keywords per type: int8x8 is int8 weights with int8 activations.
+TYPE_OPTIONS = {"f32": {"weights": "f32"}, "bf16": {"weights": "bf16"},
+                "int8": {"weights": "int8"},
+                "int8x8": {"weights": "int8", "activations": "int8"}}
 SEED = 20261122  # tools/bench_torch.py's seed
 CHAR_MODEL = os.path.join(ROOT, "models", "charlstm.safetensors")
 DIGITS_MODEL = os.path.join(ROOT, "examples", "digits", "digits.safetensors")
 DIGITS_TEST = os.path.join(ROOT, "examples", "digits", "digits_test.bin")
 # Issue 11: the most each type may lose against f32.
-BPC_TARGET = {"bf16": 0.005, "int8": 0.02}   # bits per character, above f32
+BPC_TARGET = {"bf16": 0.005, "int8": 0.02, "int8x8": 0.02}   # bits per character, above f32
 DIGITS_TARGET = 0.3                           # accuracy points, below f32
 
 
@@ -125,7 +130,7 @@ def char_quality(rnnrt, torch, path=CHAR_MODEL, types=TYPES, with_torch=True):
     out = {"model": os.path.relpath(path, ROOT), "characters": int(len(valid)),
            "window": tc.VALID_SEQ, "streams": tc.VALID_BATCH, "bits_per_char": {}}
     for t in types:
-        model = rnnrt.Model(path, weights=t, threads=1)
+        model = rnnrt.Model(path, threads=1, **TYPE_OPTIONS[t])
         if model.vocab != vocab:
             sys.exit(f"quality_report: {path}'s vocabulary is not the corpus's")
         out["bits_per_char"][t] = tc.evaluate(TokenModel(model), valid, tc.VALID_SEQ,
@@ -163,7 +168,8 @@ def digits_quality(rnnrt, path=DIGITS_MODEL, test=DIGITS_TEST, types=TYPES):
            "pytorch_correct": torch_correct, "pytorch_accuracy": 100.0 * torch_correct / n,
            "correct": {}, "accuracy": {}, "same_as_pytorch": {}}
     for t in types:
-        scores = rnnrt.Model(path, weights=t, threads=1).forward_head(x, last_step_only=True)
+        scores = rnnrt.Model(path, threads=1, **TYPE_OPTIONS[t]).forward_head(
+            x, last_step_only=True)
         pred = scores.argmax(1)
         out["correct"][t] = int((pred == labels).sum())
         out["accuracy"][t] = 100.0 * out["correct"][t] / n
@@ -182,7 +188,8 @@ def random_case(rnnrt, torch, cell, T, N, H, I, seed=SEED, types=TYPES):
     with torch.no_grad():
         ref = module(x)[0].numpy().astype(np.float64)
     x = x.numpy()
-    ys = {t: rnnrt.Model.from_torch(module, weights=t, threads=1).forward(x).astype(np.float64)
+    ys = {t: rnnrt.Model.from_torch(module, threads=1, **TYPE_OPTIONS[t]).forward(x)
+          .astype(np.float64)
           for t in set(types) | {"f32"}}
     out = {}
     for t in types:
@@ -224,7 +231,7 @@ def targets(char, digits):
         got = None if char is None else \
             char["bits_per_char"][t] - char["bits_per_char"]["f32"]
         out.append(row(f"character model, {t}: bits/char above f32", limit, got))
-    for t in ("bf16", "int8"):
+    for t in ("bf16", "int8", "int8x8"):
         out.append(row(f"digits, {t}: accuracy points below f32", DIGITS_TARGET,
                        digits["accuracy"]["f32"] - digits["accuracy"][t]))
     return out

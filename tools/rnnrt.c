@@ -2,7 +2,7 @@
  *   rnnrt info [MODEL]          library version, CPU features, kernel set, threads (and a
  *                               model's architecture)
  *   rnnrt run MODEL --input X.npy --output Y.npy [--lengths L.npy] [--threads N]
- *             [--isa NAME] [--weights W] [--state-out H.npy]
+ *             [--isa NAME] [--weights W] [--activations A] [--state-out H.npy]
  *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
  *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O])
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
@@ -42,13 +42,16 @@ static int usage(void)
             "usage: rnnrt info [MODEL]\n"
             "       rnnrt run MODEL (--input X.npy | --random-input T,B[,SEED]) --output Y.npy\n"
             "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n"
-            "                 [--weights f32|bf16|int8]\n"
+            "                 [--weights f32|bf16|int8] [--activations f32|int8]\n"
             "                 [--head] [--last-step] [--batch-first]\n"
             "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
             "                 [--last-step] [--batch-first] [--threads N] [--isa NAME]\n"
-            "                 [--weights W]\n"
+            "                 [--weights W] [--activations A]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
             "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n"
+            "                 [--activations A]\n"
+            "--activations int8 (with --weights int8): each matrix product's input rounded\n"
+            "to int8 per row at every step, integer dot products.\n"
             "       rnnrt quantize IN OUT --weights int8|bf16\n"
             "--batch-first: X.npy is [B, T, I], IDS.npy [B, T] and Y.npy or LOGITS.npy\n"
             "[B, T, O] (PyTorch's batch_first=True) instead of [T, B, ...]; with --last-step\n"
@@ -62,19 +65,23 @@ static int fail_status(const char *what, rnnrt_status s)
     return 1;
 }
 
-/* The model's options from --isa, --threads and --weights (NULL when not given), loaded
- * from a path or, when path is NULL, from bytes. */
+/* The options --isa, --threads, --weights and --activations give (NULL when not given). */
+typedef struct model_options {
+    const char *isa, *threads, *weights, *activations;
+} model_options;
+
+/* The model with options mo, loaded from a path or, when path is NULL, from bytes. */
 static int load_model(const char *name, const char *path, const void *bytes, size_t size,
-                      const char *isa, const char *threads, const char *weights,
-                      rnnrt_model **m)
+                      const model_options *mo, rnnrt_model **m)
 {
     rnnrt_options *o;
     rnnrt_status s = rnnrt_options_create(&o);
     if (s)
         return fail_status("options", s);
-    if ((isa && (s = rnnrt_options_set(o, "isa", isa))) ||
-        (threads && (s = rnnrt_options_set(o, "threads", threads))) ||
-        (weights && (s = rnnrt_options_set(o, "weights", weights)))) {
+    if ((mo->isa && (s = rnnrt_options_set(o, "isa", mo->isa))) ||
+        (mo->threads && (s = rnnrt_options_set(o, "threads", mo->threads))) ||
+        (mo->weights && (s = rnnrt_options_set(o, "weights", mo->weights))) ||
+        (mo->activations && (s = rnnrt_options_set(o, "activations", mo->activations)))) {
         rnnrt_options_free(o);
         return fail_status("options", s);
     }
@@ -139,7 +146,8 @@ static int cmd_info(int argc, char **argv)
 }
 
 typedef struct run_args {
-    const char *model, *input, *output, *lengths, *isa, *tokens, *threads, *weights;
+    const char *model, *input, *output, *lengths, *tokens;
+    model_options mo;
     int random_t, random_b, head, last_step, batch_first;
     unsigned random_seed;
 } run_args;
@@ -169,11 +177,13 @@ static int parse_run(int argc, char **argv, run_args *a)
         else if (!strcmp(opt, "--tokens"))
             a->tokens = val;
         else if (!strcmp(opt, "--isa"))
-            a->isa = val;
+            a->mo.isa = val;
         else if (!strcmp(opt, "--threads"))
-            a->threads = val;
+            a->mo.threads = val;
         else if (!strcmp(opt, "--weights"))
-            a->weights = val;
+            a->mo.weights = val;
+        else if (!strcmp(opt, "--activations"))
+            a->mo.activations = val;
         else if (!strcmp(opt, "--random-input")) {
             if (sscanf(val, "%d,%d,%u", &a->random_t, &a->random_b, &a->random_seed) < 2 ||
                 a->random_t < 1 || a->random_b < 1) {
@@ -306,7 +316,7 @@ static int cmd_run(int argc, char **argv)
         return usage();
     rnnrt_status s;
     rnnrt_model *m;
-    if (load_model(a.model, a.model, NULL, 0, a.isa, a.threads, a.weights, &m))
+    if (load_model(a.model, a.model, NULL, 0, &a.mo, &m))
         return 1;
     float *x = NULL, *y = NULL;
     int *lengths = NULL, *ids = NULL, t = 0, b = 0, rc = 1;
@@ -369,7 +379,8 @@ out:
 /* --- rnnrt generate --------------------------------------------------------------------- */
 
 typedef struct gen_args {
-    const char *model, *prompt, *isa, *threads, *weights;
+    const char *model, *prompt;
+    model_options mo;
     int length, top_k;
     float temperature;
     unsigned long long seed;
@@ -409,11 +420,13 @@ static int parse_generate(int argc, char **argv, gen_args *a)
         if (!strcmp(opt, "--prompt"))
             a->prompt = val;
         else if (!strcmp(opt, "--isa"))
-            a->isa = val;
+            a->mo.isa = val;
         else if (!strcmp(opt, "--threads"))
-            a->threads = val;
+            a->mo.threads = val;
         else if (!strcmp(opt, "--weights"))
-            a->weights = val;
+            a->mo.weights = val;
+        else if (!strcmp(opt, "--activations"))
+            a->mo.activations = val;
         else if (!strcmp(opt, "--length") || !strcmp(opt, "--top-k")) {
             if (parse_number(opt, val, 0, 1e9, &v))
                 return -1;
@@ -503,7 +516,7 @@ static int cmd_generate(int argc, char **argv)
     size_t size;
     const unsigned char *bytes = rnnrt_default_model(&size);
     const char *name = a.model ? a.model : "the built-in model";
-    if (load_model(name, a.model, bytes, size, a.isa, a.threads, a.weights, &m))
+    if (load_model(name, a.model, bytes, size, &a.mo, &m))
         return 1;
     int rc = 1, n_ids = 0, *ids = malloc((strlen(a.prompt) + 1) * sizeof *ids);
     float *logits = malloc((size_t)rnnrt_model_logits_size(m) * sizeof *logits);

@@ -143,6 +143,8 @@ if has_model_options:
     _model_isa = _fn("rnnrt_model_isa", ctypes.c_char_p, _P)
     _model_weights = _fn("rnnrt_model_weights", ctypes.c_char_p, _P)
     _model_threads = _fn("rnnrt_model_threads", _I, _P)
+_model_activations = (_fn("rnnrt_model_activations", ctypes.c_char_p, _P)
+                      if hasattr(_lib, "rnnrt_model_activations") else None)
 
 # The batch-first whole-model calls: with a library built before them (None here),
 # forward_head and forward_tokens transpose batch-first arrays themselves.
@@ -315,9 +317,13 @@ class State:
         _check(_state_reset(self._p))
 
 
-def _options(weights: str, isa_name: str, threads: Optional[int]):
+def _options(weights: str, isa_name: str, threads: Optional[int], activations: str = "f32"):
     """An rnnrt_options for the non-default settings, or None when all are defaults."""
+    if activations != "f32" and _model_activations is None:
+        raise Error(E_UNSUPPORTED, f"activations={activations}: this librnnrt predates the "
+                                   "\"activations\" option")
     pairs = [(k, v) for k, v in (("weights", weights if weights != "f32" else None),
+                                 ("activations", activations if activations != "f32" else None),
                                  ("isa", isa_name if isa_name != "auto" else None),
                                  ("threads", None if threads is None else str(int(threads))))
              if v is not None]
@@ -350,17 +356,20 @@ class Model:
     """A loaded model (rnnrt_model), from a safetensors file or its bytes.
 
     weights: "f32", "bf16" or "int8" (the recurrent and projection matrices rounded at load;
-    activations, state, biases, embedding, head and arithmetic stay float32); isa:
-    "auto" or a kernel set name; threads: this model's thread count (None: the library's
-    default). A model is immutable and may be shared by threads, each with its own State.
+    activations, state, biases, embedding, head and arithmetic stay float32); activations:
+    "f32" or, with weights "int8", "int8" (each matrix product's input rounded per row at
+    every step, integer dot products); isa: "auto" or a kernel set name; threads: this
+    model's thread count (None: the library's default). A model is immutable and may be
+    shared by threads, each with its own State.
     """
 
     batch_first: bool = False
 
     def __init__(self, source: Union[str, os.PathLike, bytes, bytearray, memoryview], *,
-                 weights: str = "f32", isa: str = "auto", threads: Optional[int] = None):
+                 weights: str = "f32", isa: str = "auto", threads: Optional[int] = None,
+                 activations: str = "f32"):
         self._p = _P()
-        opts = _options(weights, isa, threads)
+        opts = _options(weights, isa, threads, activations)
         try:
             if isinstance(source, (bytes, bytearray, memoryview)):
                 data = bytes(source)
@@ -384,13 +393,13 @@ class Model:
 
     @classmethod
     def from_torch(cls, module, *, weights: str = "f32", isa: str = "auto",
-                   threads: Optional[int] = None) -> "Model":
+                   threads: Optional[int] = None, activations: str = "f32") -> "Model":
         """A model from an in-memory torch.nn.LSTM, nn.GRU or nn.RNN (tanh or relu), or a
         module holding one (with an nn.Embedding and an nn.Linear head, if it has them),
         without a file. The model's batch_first is the recurrent module's."""
         from . import _torch
         data, batch_first = _torch.to_safetensors(module)
-        m = cls(data, weights=weights, isa=isa, threads=threads)
+        m = cls(data, weights=weights, isa=isa, threads=threads, activations=activations)
         m.batch_first = batch_first
         return m
 
@@ -408,6 +417,11 @@ class Model:
     def weights(self) -> str:
         """The weight format: "f32", "bf16" or "int8"."""
         return _model_weights(self._p).decode() if has_model_options else "f32"
+
+    @property
+    def activations(self) -> str:
+        """The GEMM inputs' format: "f32", or "int8" (rounded per row at every step)."""
+        return _model_activations(self._p).decode() if _model_activations else "f32"
 
     @property
     def threads(self) -> int:

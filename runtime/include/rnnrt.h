@@ -168,6 +168,13 @@ RNNRT_API int          rnnrt_num_threads(void);
  *              (symmetric, the row's largest magnitude to 127); activations, state, biases,
  *              the head and all arithmetic stay float32 (docs/reduced-precision.md). int8
  *              refuses non-finite weights with RNNRT_E_UNSUPPORTED naming the tensor.
+ *   "activations": "f32" (default) or "int8", the latter with "weights" "int8" only: at
+ *              every step each row of every matrix product's input (x_t, h_{t-1}, the
+ *              projection's input, the reset-before GRU's r * h) is rounded to int8 with
+ *              its own scale (its largest magnitude to 127), and the products are exact
+ *              int32 sums times both scales (docs/reduced-precision.md). Biases, the gate
+ *              math, the state and the head stay float32. A row holding a NaN or an infinity
+ *              gives NaN products. Loading it with other weights is RNNRT_E_INVALID.
  * An unknown key or a malformed value is RNNRT_E_INVALID naming it; a kernel set this CPU or
  * build lacks is RNNRT_E_UNSUPPORTED, at rnnrt_options_set and again at load. The options
  * object is copied at load: it may be changed or freed afterwards. */
@@ -184,6 +191,8 @@ RNNRT_API rnnrt_status rnnrt_model_load_memory_ex(const void *data, size_t size,
  * process-wide setting for a model that follows it); "" or -1 when m is NULL. */
 RNNRT_API const char  *rnnrt_model_isa(const rnnrt_model *m);
 RNNRT_API const char  *rnnrt_model_weights(const rnnrt_model *m);
+/* Its "activations" option, "f32" or "int8"; "" when m is NULL. */
+RNNRT_API const char  *rnnrt_model_activations(const rnnrt_model *m);
 RNNRT_API int          rnnrt_model_threads(const rnnrt_model *m);
 
 /* ---- Whole models: embedding table, linear head, vocabulary, sampling ----------------- */

@@ -5,10 +5,12 @@
  * options and one forward step.
  * Contracts checked (abort when broken):
  *  - rnnrt_options_set accepts exactly: threads = decimal digits with a value <= 4096;
- *    isa = auto or a kernel set this process runs; weights = f32, bf16 or int8. Anything
- *    else is INVALID (UNSUPPORTED for a known kernel set the CPU lacks) with a message;
- *  - a load succeeds with every accepted combination, and the model then reports the
- *    kernel set, weights and threads the options hold; one forward step gives finite
+ *    isa = auto or a kernel set this process runs; weights = f32, bf16 or int8;
+ *    activations = f32 or int8. Anything else is INVALID (UNSUPPORTED for a known kernel
+ *    set the CPU lacks) with a message;
+ *  - a load succeeds with every accepted combination but int8 activations without int8
+ *    weights, which it refuses as INVALID with a message; a loaded model reports the kernel
+ *    set, weights, activations and threads the options hold; one forward step gives finite
  *    outputs. */
 #include <ctype.h>
 #include <math.h>
@@ -64,6 +66,7 @@ typedef struct expected {
     long threads; /* 0: the process count */
     char isa[16]; /* "" for auto */
     char weights[8];
+    char activations[8];
 } expected;
 
 /* Decimal digits only; the value saturates at 10^9 (far above any accepted count). */
@@ -121,6 +124,12 @@ static rnnrt_status predict(const char *key, const char *value, expected *e)
         snprintf(e->weights, sizeof e->weights, "%s", value);
         return RNNRT_OK;
     }
+    if (!strcmp(key, "activations")) {
+        if (strcmp(value, "f32") && strcmp(value, "int8"))
+            return RNNRT_E_INVALID;
+        snprintf(e->activations, sizeof e->activations, "%s", value);
+        return RNNRT_OK;
+    }
     return RNNRT_E_INVALID;
 }
 
@@ -128,11 +137,20 @@ static void load_and_run(const rnnrt_options *o, const expected *e)
 {
     rnnrt_model *m = (rnnrt_model *)(uintptr_t)1;
     rnnrt_status s = rnnrt_model_load_memory_ex(model_bytes, model_size, o, &m);
+    if (!strcmp(e->activations, "int8") && strcmp(e->weights, "int8")) {
+        FUZZ_CHECK(s == RNNRT_E_INVALID && strstr(rnnrt_last_error(), "activations"),
+                   "int8 activations with %s weights: status %d (%s)", e->weights, s,
+                   rnnrt_last_error());
+        FUZZ_CHECK(m == (rnnrt_model *)(uintptr_t)1, "a refused load wrote *out");
+        return;
+    }
     FUZZ_CHECK(s == RNNRT_OK, "load: %s", rnnrt_last_error());
     FUZZ_CHECK(!strcmp(rnnrt_model_isa(m), e->isa[0] ? e->isa : process_isa), "isa %s",
                rnnrt_model_isa(m));
     FUZZ_CHECK(!strcmp(rnnrt_model_weights(m), e->weights), "weights %s, expected %s",
                rnnrt_model_weights(m), e->weights);
+    FUZZ_CHECK(!strcmp(rnnrt_model_activations(m), e->activations),
+               "activations %s, expected %s", rnnrt_model_activations(m), e->activations);
     FUZZ_CHECK(rnnrt_model_threads(m) == (e->threads ? e->threads : 1), "threads %d",
                rnnrt_model_threads(m));
     int in = rnnrt_model_input_size(m), out = rnnrt_model_output_size(m);
@@ -160,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     text[size] = '\0';
     rnnrt_options *o;
     FUZZ_CHECK(rnnrt_options_create(&o) == RNNRT_OK, "create: %s", rnnrt_last_error());
-    expected e = {.threads = 0, .isa = "", .weights = "f32"};
+    expected e = {.threads = 0, .isa = "", .weights = "f32", .activations = "f32"};
     for (char *line = text, *next; line; line = next) {
         next = strchr(line, '\n');
         if (next)

@@ -1110,6 +1110,147 @@ static void gemm_pair_kernel(void **state)
     }
 }
 
+/* ---- int8 dot-product tiles (rnnrt_int8dot_gemm_t, rnnrt_int8dot_gemm_pair_t) ---------- */
+
+/* What every int8dot kernel must give, byte for byte (simd/kernels.h): the exact int32 sum
+ * over k of a * w, then one fused multiply-add by a_scale * scale[j] onto init (+0 when
+ * there is none). Weights in the panel layout [kc / 4][NR][4]. */
+static float int8dot_expected(const int8_t *a, const int8_t *b, size_t kc, size_t NR, size_t j,
+                              float a_scale, float scale, const float *init)
+{
+    int64_t sum = 0;
+    for (size_t k = 0; k < kc; k++)
+        sum += (int64_t)a[k] * b[(k / 4) * 4 * NR + 4 * j + k % 4];
+    assert_true(sum >= INT32_MIN && sum <= INT32_MAX);
+    return fmaf((float)sum, a_scale * scale, init ? *init : 0.0f);
+}
+
+/* The k lengths of the int8dot cases: multiples of 4 from one group to 2048 (whose largest
+ * sums, 2048 * 127 * 127, use 25 bits of the int32). */
+static const size_t int8dot_kcs[] = {4, 8, 36, 132, 2048};
+
+/* int8 in [-127, 127], with runs of the extremes and of zeros (the sign trick of the AVX2
+ * tiles meets |a| = 127 against w = +-127, and a = 0). */
+static void fill_int8(int8_t *q, size_t n, rng *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t u = rng_next(r) % 16;
+        q[i] = u == 0 ? 127 : u == 1 ? -127 : u == 2 ? 0 : (int8_t)(rng_next(r) % 255 - 127);
+    }
+}
+
+/* Every row count 1..MR, every kc of int8dot_kcs, four kinds of init (none, a broadcast row, rows, in place), rows of A and C with padded
+ * strides, scales over ten binades and a zero column scale. Checked: every output equal to
+ * int8dot_expected bit for bit, and no write outside rows < mr and columns < NR. */
+static void int8dot_gemm_kernel(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    const size_t MR = (size_t)e->mr, NR = (size_t)e->nr, ldc = NR + 5, ld_init = NR + 3;
+    assert_true(MR >= 1 && MR <= 8 && NR >= 1 && e->kgroup == 4);
+    for (size_t ki = 0; ki < sizeof int8dot_kcs / sizeof int8dot_kcs[0]; ki++) {
+        const size_t kc = int8dot_kcs[ki], lda = kc + 8;
+        rng r = {base_seed ^ (kc << 20) ^ (NR << 4) ^ 11};
+        int8_t *b = aligned_alloc(64, (kc * NR + 63) / 64 * 64), *a = malloc(MR * lda);
+        float *scale = malloc(NR * sizeof(float)), *a_scale = malloc(MR * sizeof(float));
+        float *init = malloc(MR * ld_init * sizeof(float)), *c = malloc((2 + MR * ldc) * sizeof(float));
+        assert_true(b && a && scale && a_scale && init && c);
+        fill_int8(b, kc * NR, &r);
+        fill_int8(a, MR * lda, &r);
+        for (size_t j = 0; j < NR; j++)
+            scale[j] = j == 2 ? 0.0f : ldexpf(uniform(&r, 1, 2), -(int)(j % 10)) / 127;
+        for (size_t m = 0; m < MR; m++)
+            a_scale[m] = uniform(&r, 0.001, 2) / 127;
+        for (size_t k = 0; k < MR * ld_init; k++)
+            init[k] = uniform(&r, -1, 1);
+        float *cu = c + 1;
+        for (int mode = 0; mode < 4; mode++)
+            for (size_t mr = MR; mr >= 1; mr--) {
+                for (size_t k = 0; k < 2 + MR * ldc; k++)
+                    c[k] = from_bits(CANARY);
+                if (mode == 3)
+                    for (size_t m = 0; m < mr; m++)
+                        memcpy(cu + m * ldc, init + m * ld_init, NR * sizeof(float));
+                const float *ip = mode == 0 ? NULL : mode == 3 ? cu : init;
+                const size_t ldi = mode == 2 ? ld_init : mode == 3 ? ldc : 0;
+                ((rnnrt_int8dot_gemm_fn)e->fn)(mr, kc, a, lda, a_scale, b, scale, ip, ldi, cu, ldc);
+                for (size_t k = 0; k < 2 + MR * ldc; k++) {
+                    long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
+                    bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
+                    if (!inside && to_bits(c[k]) != CANARY)
+                        fail_msg("%s: mr %zu kc %zu init mode %d wrote outside the tile at "
+                                 "float %ld of c", e->name, mr, kc, mode, (long)k - 1);
+                }
+                for (size_t m = 0; m < mr; m++)
+                    for (size_t j = 0; j < NR; j++) {
+                        const float *iv = mode == 0 ? NULL : mode == 1 ? init + j
+                                                                        : init + m * ld_init + j;
+                        float want = int8dot_expected(a + m * lda, b, kc, NR, j, a_scale[m],
+                                                      scale[j], iv);
+                        if (to_bits(cu[m * ldc + j]) != to_bits(want))
+                            fail_msg("%s: mr %zu kc %zu init mode %d seed %" PRIu64
+                                     ": c[%zu][%zu] = %a, expected %a", e->name, mr, kc, mode,
+                                     base_seed, m, j, (double)cu[m * ldc + j], (double)want);
+                    }
+            }
+        free(b);
+        free(a);
+        free(scale);
+        free(a_scale);
+        free(init);
+        free(c);
+    }
+}
+
+/* A pair tile over two panels a gap apart, every kc of int8dot_kcs, three kinds of init (none,
+ * given, in place): every output equal to int8dot_expected bit for bit, nothing written
+ * outside its 2 NR floats. */
+static void int8dot_pair_kernel(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    const size_t NR = (size_t)e->nr;
+    for (size_t ki = 0; ki < sizeof int8dot_kcs / sizeof int8dot_kcs[0]; ki++) {
+        const size_t kc = int8dot_kcs[ki], next = (kc * NR + 63) / 64 * 64 + 64;
+        rng r = {base_seed ^ (kc << 20) ^ (NR << 4) ^ 13};
+        int8_t *b = aligned_alloc(64, next + (kc * NR + 63) / 64 * 64), *a = malloc(kc);
+        float *scale = malloc(2 * NR * sizeof(float)), *init = malloc(2 * NR * sizeof(float));
+        float *c = malloc((2 * NR + 2) * sizeof(float));
+        assert_true(b && a && scale && init && c);
+        fill_int8(b, next + kc * NR, &r);
+        fill_int8(a, kc, &r);
+        for (size_t j = 0; j < 2 * NR; j++)
+            scale[j] = ldexpf(uniform(&r, 1, 2), -(int)(j % 10)) / 127;
+        for (size_t j = 0; j < 2 * NR; j++)
+            init[j] = uniform(&r, -1, 1);
+        const float a_scale = uniform(&r, 0.001, 2) / 127;
+        for (int mode = 0; mode < 3; mode++) {
+            for (size_t k = 0; k < 2 * NR + 2; k++)
+                c[k] = from_bits(CANARY);
+            if (mode == 2)
+                memcpy(c + 1, init, 2 * NR * sizeof(float));
+            ((rnnrt_int8dot_gemm_pair_fn)e->fn)(kc, a, a_scale, b, next, scale,
+                                                mode == 0 ? NULL : mode == 1 ? init : c + 1, c + 1);
+            if (to_bits(c[0]) != CANARY || to_bits(c[2 * NR + 1]) != CANARY)
+                fail_msg("%s: kc %zu init mode %d wrote outside its 2 NR floats", e->name, kc,
+                         mode);
+            for (size_t q = 0; q < 2; q++)
+                for (size_t j = 0; j < NR; j++) {
+                    float want = int8dot_expected(a, b + q * next, kc, NR, j, a_scale,
+                                                  scale[q * NR + j],
+                                                  mode == 0 ? NULL : init + q * NR + j);
+                    if (to_bits(c[1 + q * NR + j]) != to_bits(want))
+                        fail_msg("%s: kc %zu init mode %d seed %" PRIu64 ": panel %zu column "
+                                 "%zu = %a, expected %a", e->name, kc, mode, base_seed, q, j,
+                                 (double)c[1 + q * NR + j], (double)want);
+                }
+        }
+        free(b);
+        free(a);
+        free(scale);
+        free(init);
+        free(c);
+    }
+}
+
 /* One case per line of simd/kernels.inc built into the library, skipped (and saying why)
  * where this CPU lacks the kernel's features. */
 static void skip_unsupported(void **state)
@@ -1131,7 +1272,10 @@ int main(void)
     assert_true(tests && names);
     size_t t = 0;
     for (size_t e = 0; e < count; e++) {
+        const bool dot = !strcmp(list[e].dtype, "int8dot");
         void (*run)(void **) = family_of(&list[e]) ? kernel_family
+                               : dot && !strcmp(list[e].family, "gemm")      ? int8dot_gemm_kernel
+                               : dot && !strcmp(list[e].family, "gemm_pair") ? int8dot_pair_kernel
                                : !strcmp(list[e].family, "gemm")      ? gemm_kernel
                                : !strcmp(list[e].family, "gemm_pair") ? gemm_pair_kernel
                                                                       : NULL;

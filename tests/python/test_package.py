@@ -200,9 +200,28 @@ def test_reduced_precision_weights():
     want = gru(torch.from_numpy(x))[0].detach().numpy()
     for weights in ("bf16", "int8"):
         m = rnnrt.Model.from_torch(gru, weights=weights)
-        assert m.weights == weights
+        assert m.weights == weights and m.activations == "f32"
         err = np.abs(m.forward(x) - want).max()
         assert 0 < err < 0.05, (weights, err)
+
+
+def test_int8_activations():
+    """activations="int8" loads with int8 weights only (the library's message comes through)
+    and stays near PyTorch: rounding each input by at most 1/254 of its row's largest value
+    adds about as much as the int8 weights do (~1e-2 here), so 0.05 still catches a wrong
+    mapping."""
+    torch.manual_seed(4)
+    lstm = nn.LSTM(7, 24)
+    x = np.random.default_rng(4).uniform(-1, 1, (5, 3, 7)).astype(np.float32)
+    want = lstm(torch.from_numpy(x))[0].detach().numpy()
+    m = rnnrt.Model.from_torch(lstm, weights="int8", activations="int8")
+    assert (m.weights, m.activations) == ("int8", "int8")
+    got = m.forward(x)
+    assert 0 < np.abs(got - want).max() < 0.05
+    assert not np.array_equal(got, rnnrt.Model.from_torch(lstm, weights="int8").forward(x))
+    with pytest.raises(rnnrt.Error) as e:
+        rnnrt.Model.from_torch(lstm, activations="int8")
+    assert e.value.status == rnnrt.E_INVALID and "weights" in str(e.value)
 
 
 def test_options_threads_and_isa():

@@ -1,0 +1,9 @@
+/* rnnrt_int8dot_gemm_pair24__avx2: one row of int8 activations over two 24-column panels of int8 weights (panels of 8 units times the 3 GRU gates), for a batch of one.
+ * Body: gemm_int8dot_avx2.h. */
+#include "gemm_int8dot_avx2.h"
+
+void rnnrt_int8dot_gemm_pair24__avx2(size_t kc, const int8_t *a, float a_scale, const int8_t *b, size_t next,
+        const float *scale, const float *init, float *c)
+{
+    rnnrt_avx2_int8dot_pair(3, kc, a, a_scale, b, next, scale, init, c);
+}
