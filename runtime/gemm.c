@@ -162,8 +162,12 @@ void rnnrt_quantize_rows(int rows, int K, const float *a, size_t lda, int8_t *q,
         const float inv = 127.0f / largest;
         scale[r] = largest / 127.0f;
         for (int k = 0; k < K; k++) {
-            const long v = lrintf(x[k] * inv);
-            qr[k] = (int8_t)(v > 127 ? 127 : v < -127 ? -127 : v);
+            /* |x * inv| <= 127 (up to its rounding): adding and taking away 1.5 * 2^23 rounds
+             * it to the nearest integer, ties to even, in float arithmetic (a vector loop,
+             * where lrintf is a library call per value) */
+            const float v = (x[k] * inv + 0x1.8p23f) - 0x1.8p23f;
+            const int q = (int)v;
+            qr[k] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
         }
     }
 }

@@ -49,7 +49,7 @@ rnnrt_avx2_int8dot_tile(const int R, const int NV, size_t kc, const int8_t *a, s
                         const float *a_scale, const int8_t *b, const float *scale,
                         const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    __m256i acc[4][4];
+    __m256i acc[8][4]; /* rows past MR: dead cases of RNNRT_GEMM_SWITCH_ROWS */
     for (int m = 0; m < R; m++)
         for (int v = 0; v < NV; v++)
             acc[m][v] = _mm256_setzero_si256();
