@@ -150,19 +150,25 @@ typedef struct problem {
     int16_t *a16;
 } problem;
 
+/* aligned_alloc wants a size that is a multiple of the alignment */
+static void *alloc64(size_t bytes)
+{
+    return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
 static int setup(problem *pr, size_t H)
 {
     pr->K = H, pr->N = 4 * H, pr->P = pr->N / NR;
     const size_t KN = pr->K * pr->N;
-    pr->wf = aligned_alloc(64, KN * 4);
-    pr->w8 = aligned_alloc(64, KN);
-    pr->w8_k4 = aligned_alloc(64, KN);
-    pr->w8_k2 = aligned_alloc(64, KN);
-    pr->sw = aligned_alloc(64, pr->N * 4);
-    pr->a = aligned_alloc(64, pr->K * 4);
-    pr->c = aligned_alloc(64, pr->N * 4);
-    pr->a8 = aligned_alloc(64, pr->K);
-    pr->a16 = aligned_alloc(64, pr->K * 2);
+    pr->wf = alloc64(KN * 4);
+    pr->w8 = alloc64(KN);
+    pr->w8_k4 = alloc64(KN);
+    pr->w8_k2 = alloc64(KN);
+    pr->sw = alloc64(pr->N * 4);
+    pr->a = alloc64(pr->K * 4);
+    pr->c = alloc64(pr->N * 4);
+    pr->a8 = alloc64(pr->K);
+    pr->a16 = alloc64(pr->K * 2);
     if (!pr->wf || !pr->w8 || !pr->w8_k4 || !pr->w8_k2 || !pr->sw || !pr->a || !pr->c ||
         !pr->a8 || !pr->a16)
         return -1;

@@ -218,7 +218,7 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
     const bool rb = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;
     double *rz_all = rb ? rnnrt_malloc((size_t)threads * 2 * m->hidden * sizeof(double)) : NULL;
     /* each thread's product input (doubles) and its int8 rounding */
-    const size_t in_bytes = widest * sizeof(double) + rnnrt_int8dot_k(widest);
+    const size_t in_bytes = (widest * sizeof(double) + rnnrt_int8dot_k(widest) + 63) / 64 * 64;
     char *in_all = rnnrt_malloc((size_t)threads * in_bytes);
     if (!scratch_all || (m->layers > 1 && !between) || (rb && !rz_all) || !in_all) {
         rnnrt_free(scratch_all);
