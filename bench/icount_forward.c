@@ -8,7 +8,8 @@
  * the compiler. Outside valgrind the macros do nothing and the program prints a checksum
  * per case (a smoke test).
  *
- * Cases: each shape under each variant with f32 weights, and one bf16 and one int8 pass.
+ * Cases: each shape under each variant with f32 weights, and one bf16, one int8 and one
+ * int8-activations (int8x8: "weights" and "activations" int8) pass.
  * usage: rnnrt-icount [--list] [CASE...]     (no CASE: all of them)
  */
 #include <stdint.h>
@@ -42,11 +43,12 @@ static const struct shape shapes[] = {
 };
 static const char *const variants[] = {"reference", "blocked"};
 
-/* The reduced-precision weights: one bf16 and one int8 pass of the blocked variant. */
+/* The reduced-precision weights: one bf16, one int8 and one int8x8 pass of the blocked
+ * variant. */
 static const struct reduced {
     size_t shape;
     const char *weights;
-} reduced_cases[] = {{0, "bf16"}, {3, "int8"}};
+} reduced_cases[] = {{0, "bf16"}, {3, "int8"}, {1, "int8x8"}};
 
 #define N_SHAPES (sizeof shapes / sizeof shapes[0])
 #define N_VARIANTS (sizeof variants / sizeof variants[0])
@@ -72,8 +74,11 @@ static int run_case(const struct shape *s, const char *variant, const char *weig
     rnnrt_model *m = NULL;
     rnnrt_options *o = NULL;
     rnnrt_status made = rnnrt_options_create(&o);
+    const int int8x8 = weights && !strcmp(weights, "int8x8");
     if (!made && weights)
-        made = rnnrt_options_set(o, "weights", weights);
+        made = rnnrt_options_set(o, "weights", int8x8 ? "int8" : weights);
+    if (!made && int8x8)
+        made = rnnrt_options_set(o, "activations", "int8");
     if (!made)
         made = rnnrt_bench_make_model_ex(s->cell, s->H, s->I, 20261122, o, &m);
     rnnrt_options_free(o);

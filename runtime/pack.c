@@ -40,20 +40,21 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
     const void *packed = in_n ? src->packed_n : src->packed;
     const float *scales = in_n ? src->scale_n : src->scale;
     r = in_n ? r - src->split : r;
+    const size_t at = rnnrt_panel_start(l, r); /* the row's first element, then steps */
     switch (src->dtype) {
     case RNNRT_WEIGHTS_F32:
         for (int k = 0; k < K; k++)
-            dst[k] = ((const float *)packed)[rnnrt_panel_index(l, r, k)];
+            dst[k] = ((const float *)packed)[at + rnnrt_panel_step(l, k)];
         break;
     case RNNRT_WEIGHTS_BF16:
         for (int k = 0; k < K; k++)
-            dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)packed)[rnnrt_panel_index(l, r, k)]);
+            dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)packed)[at + rnnrt_panel_step(l, k)]);
         break;
     case RNNRT_WEIGHTS_INT8:
     case RNNRT_WEIGHTS_INT8DOT: {
         const float scale = scales[rnnrt_panel_column(l, r)];
         for (int k = 0; k < K; k++) /* the kernels' widening: (float)q * scale, in float */
-            dst[k] = (float)((const int8_t *)packed)[rnnrt_panel_index(l, r, k)] * scale;
+            dst[k] = (float)((const int8_t *)packed)[at + rnnrt_panel_step(l, k)] * scale;
         break;
     }
     }

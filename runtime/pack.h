@@ -58,25 +58,35 @@ typedef struct rnnrt_packing {
  * p*U + j at column g*U + j of panel p, k-major); G = 1 with U = nr describes plain column
  * panels (the projection, the head). A kgroup of 4 (int8dot) keeps four k of a column
  * side by side: panel rows are groups of four k, [K4 / 4][nr][4] with K4 = K rounded up to
- * 4 (zeros beyond K); kgroup 0 or 1 is [K][nr]. */
+ * 4 (zeros beyond K); any other kgroup (0 or 1) is [K][nr]. */
 typedef struct rnnrt_panel_layout {
     int K, G, H, U;
     int kgroup;
 } rnnrt_panel_layout;
 
-/* Rows of k per panel: K, rounded up to the layout's k groups. */
+/* Rows of k per panel: K, rounded up to 4 for groups of four. */
 static inline size_t rnnrt_panel_rows(const rnnrt_panel_layout *l)
 {
-    const size_t g = l->kgroup > 1 ? (size_t)l->kgroup : 1;
-    return ((size_t)l->K + g - 1) / g * g;
+    return l->kgroup == 4 ? ((size_t)l->K + 3) / 4 * 4 : (size_t)l->K;
+}
+
+/* Element (r, 0); element (r, k) is rnnrt_panel_step(l, k) further on. */
+static inline size_t rnnrt_panel_start(const rnnrt_panel_layout *l, int r)
+{
+    int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
+    const size_t nr = (size_t)(l->G * l->U), col = (size_t)(g * l->U + j);
+    return (size_t)p * rnnrt_panel_rows(l) * nr + col * (l->kgroup == 4 ? 4 : 1);
+}
+
+static inline size_t rnnrt_panel_step(const rnnrt_panel_layout *l, int k)
+{
+    const size_t nr = (size_t)(l->G * l->U), kk = (size_t)k;
+    return l->kgroup == 4 ? (kk & ~(size_t)3) * nr + (kk & 3) : kk * nr;
 }
 
 static inline size_t rnnrt_panel_index(const rnnrt_panel_layout *l, int r, int k)
 {
-    int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
-    const size_t nr = (size_t)(l->G * l->U), col = (size_t)(g * l->U + j);
-    const size_t kg = l->kgroup > 1 ? (size_t)l->kgroup : 1, kk = (size_t)k;
-    return ((size_t)p * rnnrt_panel_rows(l) + kk - kk % kg) * nr + col * kg + kk % kg;
+    return rnnrt_panel_start(l, r) + rnnrt_panel_step(l, k);
 }
 
 /* Where the scale of row r's weights (int8) lives: the row's column in its panel, counted
