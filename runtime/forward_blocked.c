@@ -44,8 +44,8 @@ typedef struct plan {
                          * [directions * h_size] */
     float *tiles;       /* [threads][mr][max nr] */
     size_t tile_stride;
-    bool int8dot;       /* int8 activations: GEMM inputs rounded per row (pk->dtype int8dot) */
-    int8_t *qrows;      /* [threads][qrows_stride]: each thread's rounded GEMM input */
+    int8_t *qrows;      /* int8 activations (pk->dtype int8dot), else NULL:
+                         * [threads][qrows_stride], each thread's rounded GEMM input */
     float *qscales;     /* [threads][qscales_stride]: their row scales */
     size_t qrows_stride, qscales_stride;
     int threads;
@@ -98,7 +98,7 @@ static gemm_input gemm_input_of(const plan *pl, const share *sh, const float *a,
                                 size_t lda)
 {
     gemm_input in = {.a = a, .lda = lda};
-    if (pl->int8dot) {
+    if (pl->qrows) {
         assert((size_t)rows * rnnrt_int8dot_k((size_t)K) <= pl->qrows_stride &&
                (size_t)rows <= pl->qscales_stride);
         rnnrt_quantize_rows(rows, K, a, lda, sh->qrows, sh->qscales);
@@ -849,12 +849,9 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                              m->directions * m->h_size;
     /* int8 activations: each thread's rounded GEMM input, at most a chunk's rows of the
      * widest input (x, h, the projection's input, r * h), and their scales */
-    pl.int8dot = pk->dtype == RNNRT_WEIGHTS_INT8DOT;
-    if (pl.int8dot) {
-        int widest = m->input_size > m->hidden ? m->input_size : m->hidden;
-        widest = widest > m->directions * m->h_size ? widest : m->directions * m->h_size;
+    if (pk->dtype == RNNRT_WEIGHTS_INT8DOT) { /* whole floats per thread: stride % 4 == 0 */
         pl.qscales_stride = (size_t)pl.chunk * batch;
-        pl.qrows_stride = pl.qscales_stride * rnnrt_int8dot_k((size_t)widest);
+        pl.qrows_stride = pl.qscales_stride * rnnrt_int8dot_k((size_t)rnnrt_model_widest_input(m));
     }
     /* One block for everything, carved at 64-byte boundaries. */
     const size_t sizes[] = {
@@ -864,7 +861,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         m->layers > 1 ? 2 * layer_out : 0,                     /* between[0], between[1] */
         (size_t)pl.threads * pl.tile_stride,                   /* tiles */
         pk->n_panels ? 2 * (size_t)batch * m->hidden : 0,      /* rh, z */
-        (size_t)pl.threads * ((pl.qrows_stride + 3) / 4),      /* qrows, as floats */
+        (size_t)pl.threads * pl.qrows_stride / 4,              /* qrows, as floats */
         (size_t)pl.threads * pl.qscales_stride,                /* qscales */
     };
     enum { PARTS = sizeof sizes / sizeof sizes[0] };
@@ -891,7 +888,6 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.z = parts[5] ? parts[5] + (size_t)batch * m->hidden : NULL;
     pl.qrows = (int8_t *)parts[6];
     pl.qscales = parts[7];
-    pl.qrows_stride = (pl.qrows_stride + 3) / 4 * 4; /* each thread's part, whole floats */
     if (pl.hfull) /* rows of finished sequences are multiplied but never used: keep them 0 */
         memset(pl.hfull, 0, sizes[2] * sizeof(float));
     rnnrt_barrier_init(&pl.barrier, (unsigned)pl.threads);

@@ -22,9 +22,8 @@ typedef struct scratch {
 
 /* v[0, n) as a model with int8 activations multiplies it, in s->in: rounded to int8 times
  * its scale (rnnrt_quantize_rows, the rule the header states). */
-static const double *product_input(const rnnrt_model *m, const float *v, int n, const scratch *s)
+static const double *product_input(const float *v, int n, const scratch *s)
 {
-    (void)m;
     float scale;
     rnnrt_quantize_rows(1, n, v, (size_t)n, s->q, &scale);
     for (int j = 0; j < n; j++)
@@ -38,7 +37,7 @@ static const double *product_input(const rnnrt_model *m, const float *v, int n, 
 static void matvec(const rnnrt_model *m, int rows, int cols, const rnnrt_matrix *w,
                    const float *v, const float *bias, const scratch *s, float *out)
 {
-    const double *in = m->options.int8_activations ? product_input(m, v, cols, s) : NULL;
+    const double *in = m->options.int8_activations ? product_input(v, cols, s) : NULL;
     for (int r = 0; r < rows; r++) {
         rnnrt_matrix_row(w, r, cols, s->row);
         double acc = bias ? bias[r] : 0.0;
@@ -117,7 +116,7 @@ static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x
     if (m->options.int8_activations) { /* r * h is a product's input: rounded as one */
         for (int j = 0; j < H; j++)
             s->h_out[j] = (float)rh[j];
-        const double *in = product_input(m, s->h_out, H, s);
+        const double *in = product_input(s->h_out, H, s);
         for (int j = 0; j < H; j++)
             rh[j] = in[j];
     }
@@ -207,8 +206,7 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
                                      int threads)
 {
     const size_t out_width = (size_t)m->directions * m->h_size;
-    size_t widest = (size_t)(m->input_size > m->hidden ? m->input_size : m->hidden);
-    widest = widest > out_width ? widest : out_width;
+    const size_t widest = (size_t)rnnrt_model_widest_input(m);
     const size_t scratch_size = 2 * (size_t)m->gates * m->hidden + m->hidden + widest;
     const size_t layer_out = (size_t)seq_len * batch * out_width;
     if (threads > batch)

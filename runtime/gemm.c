@@ -154,11 +154,12 @@ void rnnrt_quantize_rows(int rows, int K, const float *a, size_t lda, int8_t *q,
             finite = finite && m <= FLT_MAX; /* false for NaN too */
             largest = m > largest ? m : largest;
         }
-        memset(qr, 0, ldq);
         if (!finite || !(largest >= FLT_MIN)) {
+            memset(qr, 0, ldq);
             scale[r] = finite ? 1.0f : NAN;
             continue;
         }
+        memset(qr + K, 0, ldq - (size_t)K);
         const float inv = 127.0f / largest;
         scale[r] = largest / 127.0f;
         for (int k = 0; k < K; k++) {

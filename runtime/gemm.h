@@ -19,7 +19,7 @@ typedef struct rnnrt_panel {
 /* Bytes per packed weight of type t. */
 static inline size_t rnnrt_weight_size(rnnrt_weight_type t)
 {
-    return t == RNNRT_WEIGHTS_BF16 ? 2 : t == RNNRT_WEIGHTS_INT8 || t == RNNRT_WEIGHTS_INT8DOT ? 1 : 4;
+    return t == RNNRT_WEIGHTS_BF16 ? 2 : rnnrt_weight_is_int8(t) ? 1 : 4;
 }
 
 /* An f32 panel. */
@@ -54,7 +54,7 @@ typedef struct rnnrt_int8_rows {
  * and the rows of each int8dot panel. */
 static inline size_t rnnrt_int8dot_k(size_t K)
 {
-    return (K + 3) / 4 * 4;
+    return rnnrt_kgroup_rows(rnnrt_weight_kgroup(RNNRT_WEIGHTS_INT8DOT), K);
 }
 
 /* Rounds each of `rows` rows of K floats (stride lda) to int8 with one scale per row, the

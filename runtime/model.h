@@ -94,6 +94,14 @@ static inline bool rnnrt_cell_is_rnn(rnnrt_cell cell)
     return cell == RNNRT_CELL_RNN_TANH || cell == RNNRT_CELL_RNN_RELU;
 }
 
+/* The longest row any of m's matrix products takes: x (input_size), a layer's output
+ * below (directions * h_size), o * tanh(c) or r * h (hidden). */
+static inline int rnnrt_model_widest_input(const rnnrt_model *m)
+{
+    int w = m->input_size > m->hidden ? m->input_size : m->hidden;
+    return w > m->directions * m->h_size ? w : m->directions * m->h_size;
+}
+
 /* Floats in a state's h and c arrays for `batch` sequences. */
 static inline size_t rnnrt_state_h_count(const rnnrt_model *m, int batch)
 {

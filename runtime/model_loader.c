@@ -461,8 +461,7 @@ static rnnrt_status check_int8_weights(const rnnrt_model *m)
     if (m->options.weights != RNNRT_WEIGHTS_INT8)
         return RNNRT_OK;
     /* int8 activations sum K products of 127 x 127 in int32 (kernels.h) */
-    int widest_k = m->input_size > m->hidden ? m->input_size : m->hidden;
-    widest_k = widest_k > m->h_size * m->directions ? widest_k : m->h_size * m->directions;
+    const int widest_k = rnnrt_model_widest_input(m);
     if (m->options.int8_activations && widest_k > RNNRT_INT8DOT_MAX_K)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED,
                           "activations \"int8\" support GEMM inputs of at most %d values "

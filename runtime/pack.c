@@ -86,9 +86,8 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
                       rnnrt_weight_type t, float *row, void *dst, float *scale)
 {
     const bool from_file = src->tensor && src->tensor->dtype == RNNRT_ST_I8;
-    const bool int8 = t == RNNRT_WEIGHTS_INT8 || t == RNNRT_WEIGHTS_INT8DOT;
-    const bool copy_int8 = int8 && (from_file || (!src->tensor && (src->dtype == RNNRT_WEIGHTS_INT8 ||
-                                                                  src->dtype == RNNRT_WEIGHTS_INT8DOT)));
+    const bool copy_int8 = rnnrt_weight_is_int8(t) &&
+                           (from_file || (!src->tensor && rnnrt_weight_is_int8(src->dtype)));
     for (int r = 0; r < rows; r++) {
         const int sr = r0 + r; /* the source's row */
         if (copy_int8 && from_file) {
@@ -260,9 +259,9 @@ static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size
 {
     const size_t es = rnnrt_weight_size(p->dtype), cols = (size_t)p->panels * p->nr;
     const size_t proj_cols = (size_t)p->proj_panels * p->proj_gemm.nr;
-    const bool scaled = p->dtype == RNNRT_WEIGHTS_INT8 || p->dtype == RNNRT_WEIGHTS_INT8DOT;
-    const size_t g = (size_t)rnnrt_weight_kgroup(p->dtype); /* K rounded up to its groups */
-#define RNNRT_PANEL_K(K) (((size_t)(K) + g - 1) / g * g)
+    const bool scaled = rnnrt_weight_is_int8(p->dtype);
+    const int g = rnnrt_weight_kgroup(p->dtype); /* K rounded up to its groups */
+#define RNNRT_PANEL_K(K) rnnrt_kgroup_rows(g, (size_t)(K))
     pu->w_ih = take(base, used, cols * RNNRT_PANEL_K(in_size) * es);
     pu->w_hh = take(base, used, cols * RNNRT_PANEL_K(m->h_size) * es);
     pu->bias = take(base, used, cols * sizeof(float));
@@ -323,9 +322,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         rnnrt_packed_unit sizing;
         carve_unit(m, p, m->w[u].in_size, &sizing, NULL, &total);
     }
-    int widest = m->input_size > m->hidden ? m->input_size : m->hidden;
-    widest = widest > m->directions * m->h_size ? widest : m->directions * m->h_size;
-    float *row = rnnrt_malloc((size_t)widest * sizeof *row);
+    float *row = rnnrt_malloc((size_t)rnnrt_model_widest_input(m) * sizeof *row);
     p->arena = rnnrt_aligned_alloc(ALIGN_BYTES, total ? total : ALIGN_BYTES);
     if (!p->arena || !row) {
         rnnrt_free(row);

@@ -67,7 +67,7 @@ typedef struct rnnrt_panel_layout {
 /* Rows of k per panel: K, rounded up to 4 for groups of four. */
 static inline size_t rnnrt_panel_rows(const rnnrt_panel_layout *l)
 {
-    return l->kgroup == 4 ? ((size_t)l->K + 3) / 4 * 4 : (size_t)l->K;
+    return rnnrt_kgroup_rows(l->kgroup, (size_t)l->K);
 }
 
 /* Element (r, 0); element (r, k) is rnnrt_panel_step(l, k) further on. */
@@ -102,7 +102,7 @@ static inline size_t rnnrt_panel_column(const rnnrt_panel_layout *l, int r)
 static inline rnnrt_panel rnnrt_packed_panel(rnnrt_weight_type t, const void *w, const float *s,
                                              int p, int K, int nr)
 {
-    const size_t g = (size_t)rnnrt_weight_kgroup(t), rows = ((size_t)K + g - 1) / g * g;
+    const size_t rows = rnnrt_kgroup_rows(rnnrt_weight_kgroup(t), (size_t)K);
     return (rnnrt_panel){.w = (const char *)w + (size_t)p * rows * nr * rnnrt_weight_size(t),
                          .scale = s ? s + (size_t)p * nr : NULL};
 }

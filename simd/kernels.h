@@ -38,6 +38,19 @@ static inline int rnnrt_weight_kgroup(rnnrt_weight_type t)
     return t == RNNRT_WEIGHTS_INT8DOT ? 4 : 1;
 }
 
+/* Rows of k a panel holds for K: K rounded up to whole groups of kgroup (0 counts as 1). */
+static inline size_t rnnrt_kgroup_rows(int kgroup, size_t K)
+{
+    const size_t g = kgroup > 1 ? (size_t)kgroup : 1;
+    return (K + g - 1) / g * g;
+}
+
+/* Whether panels of type t hold int8 values with column scales (int8 and int8dot). */
+static inline int rnnrt_weight_is_int8(rnnrt_weight_type t)
+{
+    return t == RNNRT_WEIGHTS_INT8 || t == RNNRT_WEIGHTS_INT8DOT;
+}
+
 /* Vector math: y[j] = f(x[j]) for j < n. */
 typedef void rnnrt_f32_vunary_t(size_t n, const float *x, float *y);
 
