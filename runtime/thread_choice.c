@@ -9,6 +9,7 @@
 #define BURST 3
 #define LONG_CALL 5000000ll /* 5 ms: one such call is a trial on its own */
 #define TRIAL_SHARE 32      /* the wait before the next trial, in trial lengths */
+#define SETTLE 2            /* trials of each choice a new shape makes back to back */
 
 static rnnrt_choice_slot *find_slot(rnnrt_choice *c, int key)
 {
@@ -23,14 +24,32 @@ static rnnrt_choice_slot *find_slot(rnnrt_choice *c, int key)
     atomic_store(&s->next_trial, 0);
     atomic_store(&s->interval, FIRST_INTERVAL);
     atomic_store(&s->trial_left, 0);
+    atomic_store(&s->tries[0], 0);
+    atomic_store(&s->tries[1], 0);
     atomic_store(&s->key, key);
     return s;
 }
 
+static bool settling(const rnnrt_choice_slot *s)
+{
+    return atomic_load_explicit(&s->tries[0], memory_order_relaxed) < SETTLE ||
+           atomic_load_explicit(&s->tries[1], memory_order_relaxed) < SETTLE;
+}
+
 rnnrt_choice_ticket rnnrt_choice_begin(rnnrt_choice *c, int key)
 {
+    return rnnrt_choice_begin_at(c, key, rnnrt_now_ns());
+}
+
+void rnnrt_choice_end(const rnnrt_choice_ticket *t, long long row_steps)
+{
+    rnnrt_choice_end_at(t, row_steps, rnnrt_now_ns());
+}
+
+rnnrt_choice_ticket rnnrt_choice_begin_at(rnnrt_choice *c, int key, long long now)
+{
     rnnrt_choice_slot *s = find_slot(c, key);
-    rnnrt_choice_ticket t = {.slot = s, .start = rnnrt_now_ns()};
+    rnnrt_choice_ticket t = {.slot = s, .start = now};
     if (atomic_load_explicit(&s->trial_left, memory_order_relaxed) > 0) {
         t.trial = true;
         t.several = atomic_load_explicit(&s->trial_several, memory_order_relaxed);
@@ -43,7 +62,10 @@ rnnrt_choice_ticket rnnrt_choice_begin(rnnrt_choice *c, int key)
     /* one caller starts the trial; the others go on with the faster choice */
     if ((!one || !several || t.start >= due) &&
         atomic_compare_exchange_strong(&s->next_trial, &due, LLONG_MAX)) {
-        bool tried = one && several ? !faster : faster;
+        /* while settling, the choice tried fewer times (several first); then the slower */
+        int n1 = atomic_load_explicit(&s->tries[0], memory_order_relaxed);
+        int ns = atomic_load_explicit(&s->tries[1], memory_order_relaxed);
+        bool tried = settling(s) ? ns <= n1 : !faster;
         atomic_store(&s->trial_several, tried);
         atomic_store(&s->trial_best, LLONG_MAX);
         atomic_store(&s->trial_ns, 0);
@@ -56,10 +78,10 @@ rnnrt_choice_ticket rnnrt_choice_begin(rnnrt_choice *c, int key)
     return t;
 }
 
-void rnnrt_choice_end(const rnnrt_choice_ticket *t, long long row_steps)
+void rnnrt_choice_end_at(const rnnrt_choice_ticket *t, long long row_steps, long long now)
 {
     rnnrt_choice_slot *s = t->slot;
-    long long ns = rnnrt_now_ns() - t->start;
+    long long ns = now - t->start;
     long long ps = ns * 1000 / (row_steps > 0 ? row_steps : 1);
     ps = ps > 0 ? ps : 1;
     atomic_llong *mine = &s->ps[t->several], *other = &s->ps[!t->several];
@@ -79,6 +101,9 @@ void rnnrt_choice_end(const rnnrt_choice_ticket *t, long long row_steps)
     /* The burst is over: its best replaces the old measurement of the choice it tried. */
     best = atomic_load(&s->trial_best);
     atomic_store_explicit(mine, best, memory_order_relaxed);
+    int tries = atomic_load_explicit(&s->tries[t->several], memory_order_relaxed);
+    if (tries < SETTLE)
+        atomic_store_explicit(&s->tries[t->several], tries + 1, memory_order_relaxed);
     long long rival = atomic_load_explicit(other, memory_order_relaxed);
     long long interval = atomic_load_explicit(&s->interval, memory_order_relaxed);
     /* Any loss backs off. Retrying near ties soon was tried and measured worse: beside a
@@ -91,7 +116,7 @@ void rnnrt_choice_end(const rnnrt_choice_ticket *t, long long row_steps)
     atomic_store_explicit(&s->interval, interval, memory_order_relaxed);
     long long wait = TRIAL_SHARE * atomic_load(&s->trial_ns);
     wait = wait > interval ? wait : interval;
-    /* an unmeasured rival is due at once */
-    atomic_store_explicit(&s->next_trial, rival ? rnnrt_now_ns() + wait : 0,
+    /* an unmeasured rival, or one still settling, is due at once */
+    atomic_store_explicit(&s->next_trial, rival && !settling(s) ? now + wait : 0,
                           memory_order_relaxed);
 }

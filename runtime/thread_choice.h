@@ -3,9 +3,11 @@
  * count asked for; a call runs the faster, and every so often the other, so that a change
  * of load (another process taking a core, or leaving it) is seen.
  *
- * A trial is 3 calls scored by the fastest (one call of 5 ms or more). The time to the next
- * trial doubles from 100 ms to 1 s while trials lose and restarts at 100 ms when one wins;
- * it is at least 32 times the trial's own length. Time, not calls: a losing trial on
+ * A trial is 3 calls scored by the fastest (one call of 5 ms or more). A new shape first
+ * tries each choice twice, one after the other, so that one unlucky trial (a preemption, or
+ * a first call's page faults) does not settle it. After that the time to the next trial
+ * doubles from 100 ms to 1 s while trials lose and restarts at 100 ms when one wins; it is
+ * at least 32 times the trial's own length. Time, not calls: a losing trial on
  * several threads costs a scheduler time slice (milliseconds) whatever the call's size, so
  * trials at most once a second cost about 1% on a steady machine, and long calls stay near
  * 3%. The clock is the vDSO's, so this makes no system call. */
@@ -30,6 +32,7 @@ typedef struct rnnrt_choice_slot {
      * preemption and lose for it. */
     atomic_int trial_left, trial_several;
     atomic_llong trial_best, trial_ns;
+    atomic_int tries[2]; /* trials finished on one thread and on several, up to the settling */
 } rnnrt_choice_slot;
 
 typedef struct rnnrt_choice {
@@ -47,5 +50,9 @@ typedef struct rnnrt_choice_ticket {
 rnnrt_choice_ticket rnnrt_choice_begin(rnnrt_choice *c, int key);
 /* After it: `row_steps` rows times steps of work were done. */
 void rnnrt_choice_end(const rnnrt_choice_ticket *t, long long row_steps);
+
+/* The same at a given time (ns), for tests that play a sequence of calls on a clock. */
+rnnrt_choice_ticket rnnrt_choice_begin_at(rnnrt_choice *c, int key, long long now);
+void rnnrt_choice_end_at(const rnnrt_choice_ticket *t, long long row_steps, long long now);
 
 #endif
