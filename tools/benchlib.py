@@ -77,7 +77,9 @@ def load(path):
     real time of every repetition, in seconds per iteration), 'counters' (name -> list over
     repetitions), 'label', 'error' and the parsed name fields."""
     with open(path) as f:
-        doc = json.load(f)
+        text = f.read()
+    # Google Benchmark writes an empty file when its filter matches nothing
+    doc = json.loads(text) if text.strip() else {}
     runs = {}
     scale = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
     for b in doc.get("benchmarks", []):
@@ -114,6 +116,51 @@ def median(xs):
 def median_counter(run, key):
     return median(run["counters"].get(key, []))
 
+
+
+def merge_rounds(paths):
+    """Google Benchmark JSON documents of the same benchmarks run in several rounds (each
+    with some of the repetitions) -> one document: every round's repetitions (tagged with
+    "round"), a median entry per benchmark over all of them, and the first document's
+    context with "rounds". A benchmark skipped in some rounds (its one-pass time near
+    --max-seconds) keeps the rounds where it ran; one skipped in all keeps its reason."""
+    docs = []
+    for p in paths:
+        with open(p) as f:
+            docs.append(json.load(f))
+    if not docs:
+        raise ValueError("merge_rounds: no documents")
+    order, iters, errors, units = [], {}, {}, {}
+    for r, doc in enumerate(docs):
+        for b in doc.get("benchmarks", []):
+            name = b.get("run_name", b["name"])
+            if name not in iters:
+                order.append(name)
+                iters[name] = []
+            if b.get("error_occurred"):
+                errors.setdefault(name, b)
+            elif b.get("run_type", "iteration") == "iteration":
+                iters[name].append(dict(b, round=r))
+                units[name] = b.get("time_unit", "ns")
+    out = []
+    for name in order:
+        runs = iters[name]
+        if not runs:
+            out.append(errors[name])
+            continue
+        out.extend(runs)
+        med = dict(runs[0], name=name + "_median", run_type="aggregate",
+                   aggregate_name="median", repetitions=len(runs),
+                   real_time=median([b["real_time"] for b in runs]),
+                   cpu_time=median([b.get("cpu_time", b["real_time"]) for b in runs]))
+        med.pop("round", None)
+        med.pop("repetition_index", None)
+        for k in ("GFLOPS", "GBps", "bytes_per_second", "items_per_second"):
+            if k in runs[0]:
+                med[k] = median([b[k] for b in runs if k in b])
+        out.append(med)
+    context = dict(docs[0].get("context", {}), rounds=len(docs))
+    return {"context": context, "benchmarks": out}
 
 # ---- Python peers (tools/bench_torch.py, tools/bench_ort.py) ------------------------------
 
@@ -425,10 +472,15 @@ if __name__ == "__main__":
         print(machine_slug())
     elif len(_sys.argv) >= 2 and _sys.argv[1] == "machine":
         print(json.dumps(machine_info(_sys.argv[2] if len(_sys.argv) > 2 else None), indent=1))
+    elif len(_sys.argv) >= 4 and _sys.argv[1] == "merge":
+        merged = merge_rounds(_sys.argv[3:])
+        with open(_sys.argv[2], "w") as f:
+            json.dump(merged, f, indent=1)
     elif len(_sys.argv) >= 2 and _sys.argv[1] == "shapes":
         for s in shapes(_sys.argv[2] if len(_sys.argv) > 2 else "full"):
             print(shape_key(s), s["set"], s["source"])
     else:
-        print("usage: benchlib.py slug | machine [BUILD_DIR] | shapes [quick|default|full]",
+        print("usage: benchlib.py slug | machine [BUILD_DIR] | shapes [quick|default|full]"
+              " | merge OUT IN...",
               file=_sys.stderr)
         _sys.exit(2)

@@ -13,12 +13,18 @@
 # then prints the table.
 #
 # usage: tools/run_bench.sh [--quick|--full] [--build DIR] [--out DIR] [--no-torch]
-#                           [--no-ort] [--no-plots] [-- extra Google Benchmark options]
+#                           [--no-ort] [--no-plots] [--rounds N]
+#                           [-- extra Google Benchmark options]
 #   default set: ~10 min budget on 2 cores; --quick: under 2 minutes; --full: everything.
 #   --out defaults to results/<cpu>-<cores>c (tools/benchlib.py slug).
+#   --rounds N (default 3; --quick 1): the forward passes (rnnrt, oneDNN, OpenBLAS) and
+#   ONNX Runtime run in turn N times with 9 / N repetitions each, merged after (the
+#   rounds' files are in rounds/). On a shared machine whole runs drift by 15-20% over
+#   minutes; rounds put every implementation in the same stretches of time, where one run
+#   each would compare rnnrt at one time with ONNX Runtime minutes later.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-set_name=default build=build out= torch=1 ort=1 plots=1 extra=()
+set_name=default build=build out= torch=1 ort=1 plots=1 rounds= extra=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) set_name=quick ;;
@@ -28,6 +34,7 @@ while [ $# -gt 0 ]; do
     --no-torch) torch=0 ;;
     --no-ort) ort=0 ;;
     --no-plots) plots=0 ;;
+    --rounds) rounds=$2; shift ;;
     --) shift; extra=("$@"); break ;;
     *) echo "run_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -66,7 +73,59 @@ echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}  OMP_WAIT_POLICY=${OMP_WAIT_
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (a quiet machine shows < 0.5)"
 failed=0
 step roofline bench_roofline.json "$bin/rnnrt-bench-roofline" --set="$set_name" || failed=1
-step lstm bench_lstm.json "$bin/rnnrt-bench-lstm" --set="$set_name" || failed=1
+# ONNX Runtime runs from .venv-peers/ (tools/setup_peer_venv.sh). Without it, or when it
+# fails, bench_ort.json holds only the reason, which the report prints in its notes.
+ort_py=.venv-peers/bin/python
+ort_skip() {
+  printf '{"context": {"onnxruntime": "not measured: %s"}, "benchmarks": []}\n' "$1" \
+    > "$out/bench_ort.json"
+}
+if [ "$ort" = 0 ]; then
+  ort_why="--no-ort"
+elif [ -x "$ort_py" ] && "$ort_py" -c 'import onnxruntime, torch, onnx' 2>/dev/null; then
+  ort_why=
+else
+  ort_why="onnxruntime could not be installed or imported (tools/setup_peer_venv.sh ort)"
+fi
+# Rounds (see the usage above): 9 repetitions in all, as a single run has.
+if [ -z "$rounds" ]; then
+  [ "$set_name" = quick ] && rounds=1 || rounds=3
+fi
+case "$rounds" in ''|*[!0-9]*|0) echo "run_bench.sh: --rounds takes a positive number" >&2; exit 2 ;; esac
+reps=$(( (9 + rounds - 1) / rounds ))
+[ "$set_name" = quick ] && [ "$rounds" = 1 ] && reps=5
+mkdir -p "$out/rounds"
+rm -f "$out"/rounds/bench_lstm.*.json "$out"/rounds/bench_ort.*.json \
+      "$out"/log/lstm*.txt "$out"/log/ort*.txt
+for r in $(seq 1 "$rounds"); do
+  [ "$rounds" = 1 ] || echo "round $r of $rounds ($reps repetitions each)"
+  step "lstm.$r" "rounds/bench_lstm.$r.json" "$bin/rnnrt-bench-lstm" --set="$set_name" \
+    --benchmark_repetitions="$reps" || failed=1
+  if [ -z "$ort_why" ]; then
+    t0=$SECONDS
+    printf '%-22s ' "ort.$r"
+    if "$ort_py" tools/bench_ort.py --set="$set_name" --repetitions "$reps" \
+        --out "$out/rounds/bench_ort.$r.json" > "$out/log/ort.$r.txt" 2>&1; then
+      echo "done in $((SECONDS - t0)) s"
+    else
+      echo "FAILED: see log/ort.$r.txt"; tail -5 "$out/log/ort.$r.txt"
+      rm -f "$out/rounds/bench_ort.$r.json"
+      ort_why="tools/bench_ort.py failed, see log/ort.$r.txt"
+    fi
+  fi
+done
+merge() {  # merge NAME: rounds/NAME.*.json -> NAME.json (the rounds' files go once merged)
+  local files=("$out"/rounds/"$1".*.json)
+  [ -e "${files[0]}" ] || return 1
+  $py tools/benchlib.py merge "$out/$1.json" "${files[@]}" && rm -f "${files[@]}"
+}
+merge bench_lstm || failed=1
+if ! merge bench_ort; then
+  [ -n "$ort_why" ] || ort_why="no round of tools/bench_ort.py finished"
+  echo "ort                    skipped: $ort_why"
+  ort_skip "$ort_why"
+fi
+rmdir "$out/rounds" 2>/dev/null || true
 if [ "$torch" = 1 ] && $py -c 'import torch' 2>/dev/null; then
   t0=$SECONDS
   printf '%-22s ' torch
@@ -76,31 +135,6 @@ if [ "$torch" = 1 ] && $py -c 'import torch' 2>/dev/null; then
 else
   echo "torch                  skipped: python3-torch is not installed (or --no-torch)"
   rm -f "$out/bench_torch.json"
-fi
-# ONNX Runtime runs from .venv-peers/ (tools/setup_peer_venv.sh). Without it, or when it
-# fails, bench_ort.json holds only the reason, which the report prints in its notes.
-ort_py=.venv-peers/bin/python
-ort_skip() {
-  printf '{"context": {"onnxruntime": "not measured: %s"}, "benchmarks": []}\n' "$1" \
-    > "$out/bench_ort.json"
-}
-if [ "$ort" = 0 ]; then
-  echo "ort                    skipped (--no-ort)"
-  ort_skip "--no-ort"
-elif [ -x "$ort_py" ] && "$ort_py" -c 'import onnxruntime, torch, onnx' 2>/dev/null; then
-  t0=$SECONDS
-  printf '%-22s ' ort
-  if "$ort_py" tools/bench_ort.py --set="$set_name" --out "$out/bench_ort.json" \
-      > "$out/log/ort.txt" 2>&1; then
-    echo "done in $((SECONDS - t0)) s"
-  else
-    echo "FAILED: see log/ort.txt"; tail -5 "$out/log/ort.txt"
-    ort_skip "tools/bench_ort.py failed, see log/ort.txt"
-  fi
-else
-  echo "ort                    skipped: onnxruntime is not installed in $ort_py" \
-       "(tools/setup_peer_venv.sh ort)"
-  ort_skip "onnxruntime could not be installed or imported (tools/setup_peer_venv.sh ort)"
 fi
 # The GEMM binary measures kernels: the quick shapes (all kernel sets) in the default run,
 # with fewer repetitions; --full runs every shape.
