@@ -7,7 +7,8 @@
 # (tools/benchlib.py slug; the naming rule is in docs/benchmarking.md).
 #
 # usage: tools/run_main.sh [--quick|--full] [other tools/run_bench.sh options]
-#   default: well under 10 minutes on 2 cores once installed; --quick: under 2 minutes.
+#   default: about 20 minutes on 2 cores once installed (three rounds of the suite,
+#   tools/run_bench.sh --rounds); --quick: under 2 minutes.
 # Measure on an otherwise idle machine: docs/benchmarking.md says why and how to compare.
 set -euo pipefail
 cd "$(dirname "$0")/.."
