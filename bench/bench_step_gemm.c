@@ -40,6 +40,12 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* 64-byte aligned floats; aligned_alloc wants a size that is a multiple of the alignment */
+static float *alloc_floats(size_t n)
+{
+    return aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64);
+}
+
 static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -57,13 +63,40 @@ static void step(const variant *v, int K, int N, int M, const float *a, const fl
                         (size_t)panels * nr, c + p * nr, (size_t)panels * nr);
 }
 
+/* Every variant computes the same product: checked against double precision on a few
+ * rows before timing, within the float32 error bound of a K-term sum (gamma_K * sum |a w|,
+ * Higham 3.1). Returns 0, or 1 with a message. */
+static int check(const variant *v, int K, int N, int M, const float *a, const float *w,
+                 const float *init, float *c)
+{
+    const int ld = (N + v->uk->nr - 1) / v->uk->nr * v->uk->nr;
+    step(v, K, N, M, a, init, c);
+    for (int i = 0; i < M; i += M > 4 ? M / 4 : 1)
+        for (int j = 0; j < N; j++) {
+            double ref = 0, mag = 0;
+            for (int kk = 0; kk < K; kk++) {
+                double p = (double)a[(size_t)i * K + kk] * w[(size_t)j * K + kk];
+                ref += p;
+                mag += p < 0 ? -p : p;
+            }
+            double err = c[(size_t)i * ld + j] - ref, bound = K * 0x1p-24 * mag * 1.01;
+            if (err > bound || -err > bound) {
+                fprintf(stderr, "rnnrt-bench-step-gemm: %s gives C[%d][%d] = %.9g, expected "
+                                "%.9g (bound %.3g)\n",
+                        v->name, i, j, c[(size_t)i * ld + j], ref, bound);
+                return 1;
+            }
+        }
+    return 0;
+}
+
 static int add_tile(variant *vs, int n, const char *slot, const rnnrt_gemm_ukernel *uk, int K,
                     int N, const float *w)
 {
     if (!rnnrt_ukernel_present(uk) || uk->dtype != RNNRT_WEIGHTS_F32)
         return n;
     const int nr = uk->nr, panels = (N + nr - 1) / nr;
-    float *packed = aligned_alloc(64, ((size_t)panels * K * nr * sizeof(float) + 63) / 64 * 64);
+    float *packed = alloc_floats((size_t)panels * K * nr);
     if (!packed)
         return n;
     rnnrt_pack_columns(w, N, K, nr, panels, packed);
@@ -89,11 +122,15 @@ static int run_shape(const rnnrt_kernels *k, int K, int N, int M, int rounds)
     /* N rounded up to every tile's width; the padding columns are computed and ignored */
     const int Np = (N + 95) / 96 * 96;
     float *w = malloc((size_t)N * K * sizeof(float));
-    float *a = aligned_alloc(64, (size_t)M * K * sizeof(float));
-    float *init = aligned_alloc(64, (size_t)M * Np * sizeof(float));
-    float *c = aligned_alloc(64, (size_t)M * Np * sizeof(float));
+    float *a = alloc_floats((size_t)M * K);
+    float *init = alloc_floats((size_t)M * Np);
+    float *c = alloc_floats((size_t)M * Np);
     if (!w || !a || !init || !c) {
         fprintf(stderr, "rnnrt-bench-step-gemm: out of memory for K %d N %d M %d\n", K, N, M);
+        free(w);
+        free(a);
+        free(init);
+        free(c);
         return 1;
     }
     for (size_t i = 0; i < (size_t)N * K; i++)
@@ -107,29 +144,12 @@ static int run_shape(const rnnrt_kernels *k, int K, int N, int M, int rounds)
     n = add_tile(vs, n, "gemm4_tall", &k->gemm4_tall, K, N, w);
     n = add_tile(vs, n, "gemm3", &k->gemm3, K, N, w);
     n = add_tile(vs, n, "gemm_proj", &k->gemm_proj, K, N, w);
-    /* Every variant computes the same product: checked against double precision first,
-     * within the float32 error bound of a K-term sum (gamma_K * sum |a w|, Higham 3.1). */
-    for (int v = 0; v < n; v++) {
-        const int ld = (N + vs[v].uk->nr - 1) / vs[v].uk->nr * vs[v].uk->nr;
-        step(&vs[v], K, N, M, a, init, c);
-        for (int i = 0; i < M; i += M > 4 ? M / 4 : 1)
-            for (int j = 0; j < N; j++) {
-                double ref = 0, mag = 0;
-                for (int kk = 0; kk < K; kk++) {
-                    double p = (double)a[(size_t)i * K + kk] * w[(size_t)j * K + kk];
-                    ref += p;
-                    mag += p < 0 ? -p : p;
-                }
-                double err = c[(size_t)i * ld + j] - ref, bound = K * 0x1p-24 * mag * 1.01;
-                if (err > bound || -err > bound) {
-                    fprintf(stderr, "rnnrt-bench-step-gemm: %s gives C[%d][%d] = %.9g, "
-                                    "expected %.9g (bound %.3g)\n",
-                            vs[v].name, i, j, c[(size_t)i * ld + j], ref, bound);
-                    return 1;
-                }
-            }
-    }
+    int status = 0;
+    for (int v = 0; v < n && !status; v++)
+        status = check(&vs[v], K, N, M, a, w, init, c);
     free(w);
+    if (status)
+        goto done;
     static double t[MAX_ROUNDS][MAX_VARIANTS];
     for (int r = 0; r < rounds; r++)
         for (int v = 0; v < n; v++) {
@@ -157,13 +177,14 @@ static int run_shape(const rnnrt_kernels *k, int K, int N, int M, int rounds)
                ratio[rounds / 2], ratio[rounds / 4], ratio[(3 * rounds) / 4]);
     }
     printf("\n");
+done:
     for (int v = 0; v < n; v++) /* each tile's packing is shared by its kc variants */
         if (v == 0 || vs[v].panels != vs[v - 1].panels)
             free(vs[v].panels);
     free(a);
     free(init);
     free(c);
-    return 0;
+    return status;
 }
 
 int main(int argc, char **argv)
