@@ -26,6 +26,8 @@
 #include "bench_model.h"
 #include "bench_peers.h"
 
+#include "thread_choice_trials.h"
+
 using namespace rnnrt_bench;
 
 namespace {
@@ -34,10 +36,12 @@ namespace {
 // measured only where one pass stays small.
 const double kReferenceMaxFlops = 0.2e9;
 const unsigned long long kSeed = 20261122;
-// The thread choice settles after trying each choice twice: 4 trials of 3 calls, or of one
-// call of 5 ms or more (runtime/thread_choice.c). cached_case already ran two calls.
-const int kChoiceSettleCalls = 4 * 3 - 2, kChoiceLongCallCalls = 4 - 2;
-const double kChoiceLongCall = 5e-3;
+// The thread choice settles after RNNRT_CHOICE_SETTLE trials of each choice, a trial being
+// RNNRT_CHOICE_BURST calls or one long call (thread_choice_trials.h); cached_case already ran two.
+const int kChoiceTrials = 2 * RNNRT_CHOICE_SETTLE;
+const int kChoiceSettleCalls = kChoiceTrials * RNNRT_CHOICE_BURST - 2;
+const int kChoiceLongCallCalls = kChoiceTrials - 2;
+const double kChoiceLongCall = RNNRT_CHOICE_LONG_CALL_NS * 1e-9;
 
 Options g_opt;
 

@@ -6,10 +6,10 @@
 
 #define FIRST_INTERVAL 100000000ll /* 100 ms */
 #define LAST_INTERVAL 1000000000ll /* 1 s */
-#define BURST 3
-#define LONG_CALL 5000000ll /* 5 ms: one such call is a trial on its own */
-#define TRIAL_SHARE 32      /* the wait before the next trial, in trial lengths */
-#define SETTLE 2            /* trials of each choice a new shape makes back to back */
+#define BURST RNNRT_CHOICE_BURST
+#define LONG_CALL RNNRT_CHOICE_LONG_CALL_NS /* one such call is a trial on its own */
+#define TRIAL_SHARE 32 /* the wait before the next trial, in trial lengths */
+#define SETTLE RNNRT_CHOICE_SETTLE
 
 static rnnrt_choice_slot *find_slot(rnnrt_choice *c, int key)
 {
@@ -30,10 +30,16 @@ static rnnrt_choice_slot *find_slot(rnnrt_choice *c, int key)
     return s;
 }
 
-static bool settling(const rnnrt_choice_slot *s)
+/* Whether a shape with n_one and n_several finished trials is still settling. */
+static bool settling(int n_one, int n_several)
 {
-    return atomic_load_explicit(&s->tries[0], memory_order_relaxed) < SETTLE ||
-           atomic_load_explicit(&s->tries[1], memory_order_relaxed) < SETTLE;
+    return n_one < SETTLE || n_several < SETTLE;
+}
+
+static bool slot_settling(const rnnrt_choice_slot *s)
+{
+    return settling(atomic_load_explicit(&s->tries[0], memory_order_relaxed),
+                    atomic_load_explicit(&s->tries[1], memory_order_relaxed));
 }
 
 rnnrt_choice_ticket rnnrt_choice_begin(rnnrt_choice *c, int key)
@@ -65,7 +71,7 @@ rnnrt_choice_ticket rnnrt_choice_begin_at(rnnrt_choice *c, int key, long long no
         /* while settling, the choice tried fewer times (several first); then the slower */
         int n1 = atomic_load_explicit(&s->tries[0], memory_order_relaxed);
         int ns = atomic_load_explicit(&s->tries[1], memory_order_relaxed);
-        bool tried = settling(s) ? ns <= n1 : !faster;
+        bool tried = settling(n1, ns) ? ns <= n1 : !faster;
         atomic_store(&s->trial_several, tried);
         atomic_store(&s->trial_best, LLONG_MAX);
         atomic_store(&s->trial_ns, 0);
@@ -117,6 +123,6 @@ void rnnrt_choice_end_at(const rnnrt_choice_ticket *t, long long row_steps, long
     long long wait = TRIAL_SHARE * atomic_load(&s->trial_ns);
     wait = wait > interval ? wait : interval;
     /* an unmeasured rival, or one still settling, is due at once */
-    atomic_store_explicit(&s->next_trial, rival && !settling(s) ? now + wait : 0,
+    atomic_store_explicit(&s->next_trial, rival && !slot_settling(s) ? now + wait : 0,
                           memory_order_relaxed);
 }

@@ -17,11 +17,14 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "thread_choice_trials.h"
+
 /* The least work (flops) worth sharing between threads: about 2 microseconds of arithmetic,
  * what a barrier costs. The recurrent step and the head both run smaller work on one. */
 #define RNNRT_MIN_SHARED_FLOPS (2.0 * 64 * 1024)
 
 #define RNNRT_CHOICE_SLOTS 8
+
 
 typedef struct rnnrt_choice_slot {
     atomic_int key;       /* a call shape (the batch; the head uses -rows); 0: free */

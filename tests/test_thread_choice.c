@@ -40,6 +40,15 @@ static void new_sim(sim *s)
     s->now = 1000 * MS;
 }
 
+/* A new shape whose calls take `one_ms` on one thread and `several_ms` on several (5 ms or
+ * more: a trial each), past its settling trials. */
+static void settled_sim(sim *s, double one_ms, double several_ms)
+{
+    new_sim(s);
+    for (int i = 0; i < 2 * RNNRT_CHOICE_SETTLE; i++)
+        call(s, one_ms, several_ms);
+}
+
 /* A new shape's first trial on several threads met a preemption (60 ms where 30 is usual,
  * slower than one thread's 50): the choice must still settle on several threads within the
  * settling trials, not after a back-off of 32 trial lengths. */
@@ -65,9 +74,7 @@ static void test_losing_trials_back_off(void **state)
 {
     (void)state;
     sim s;
-    new_sim(&s);
-    for (int i = 0; i < 4; i++)
-        call(&s, 50, 30);
+    settled_sim(&s, 50, 30);
     int start_calls = s.calls, start_several = s.several;
     long long start = s.now;
     while (s.now - start < 60000 * MS)
@@ -86,8 +93,8 @@ static void test_follows_a_change_of_load(void **state)
 {
     (void)state;
     sim s;
-    new_sim(&s);
-    for (int i = 0; i < 10; i++)
+    settled_sim(&s, 50, 30);
+    for (int k = 0; k < 6; k++) /* and a while on several threads */
         call(&s, 50, 30);
     int i = 0;
     while (call(&s, 50, 120))
