@@ -36,3 +36,12 @@ def need(modules):
         os.execv(VENV_PYTHON, [VENV_PYTHON] + sys.argv)
     return (f"{gone} cannot be imported; tools/setup_peer_venv.sh installs it into "
             ".venv-peers/ from PyPI")
+
+
+def need_or_skip(modules):
+    """need(), for a test that is nothing without the modules: exits with 77 (meson's
+    skipped) and the reason when they are missing."""
+    reason = need(modules)
+    if reason:
+        print("skipped: " + reason)
+        sys.exit(77)

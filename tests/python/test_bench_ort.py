@@ -15,10 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import peer_python  # noqa: E402
 
-reason = peer_python.need(["onnxruntime", "onnx", "torch", "numpy"])
-if reason:
-    print("skipped: " + reason)
-    sys.exit(77)
+peer_python.need_or_skip(["onnxruntime", "onnx", "torch", "numpy"])
 
 import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
