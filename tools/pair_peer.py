@@ -4,9 +4,9 @@
   .venv-peers/bin/python tools/pair_peer.py [--set default] [--threads 1,2] [--rounds 9]
       [--calls 5] [--filter lstm/T:25/N:4/] [--json OUT]
 
-On a shared VM whole processes and minutes differ: in one main job the same rnnrt pass ran
-at 45 ms in one round and 80-88 ms in another, and ONNX Runtime's at 57-63 ms or 108-111
-ms, so the suite's figures (a median of each side's repetitions, taken minutes apart in
+On a shared VM whole processes and minutes differ: in one main job (Zen 4 EPYC, 2026-12-02)
+the same rnnrt pass ran at 45 ms in one round and 78-88 ms in the two others, and in one on
+a Zen 3 ONNX Runtime's at 57-63 ms or 108-111 ms, so the suite's figures (a median of each side's repetitions, taken minutes apart in
 separate processes) can put either side ahead by the machine's state alone. Here both run
 the same weights and input (tools/bench_torch.py's seed; rnnrt through its Python package,
 Model.from_torch, ONNX Runtime through tools/bench_ort.py's one-node model and session) in
