@@ -54,8 +54,12 @@ def onnx_model(cell, module):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
 
 
-def session(ort, model, threads):
+def session(ort, model, threads, spinning=True):
+    """A session on `model`; spinning False turns off ONNX Runtime's default spinning of its
+    pool threads between work items (session.intra_op.allow_spinning)."""
     so = ort.SessionOptions()
+    if not spinning:
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL

@@ -48,6 +48,9 @@ def options(argv):
     ap.add_argument("--calls", type=int, default=5, help="timed calls per block")
     ap.add_argument("--filter", default=None, help="substring of the shape, e.g. lstm/T:25/N:4/")
     ap.add_argument("--json", default=None, help="write every round's times here")
+    ap.add_argument("--ort-no-spin", action="store_true",
+                    help="ONNX Runtime's pool threads block instead of spinning between work "
+                         "items (session.intra_op.allow_spinning 0)")
     a = ap.parse_args(argv)
     try:
         a.threads = [int(t) for t in a.threads.split(",")]
@@ -79,7 +82,8 @@ def pair_shape(s, module, x, threads, a, ort, rnnrt, bench_ort):
     error string when the outputs differ."""
     import numpy as np
     model = rnnrt.Model.from_torch(module, threads=threads)
-    sess = bench_ort.session(ort, bench_ort.onnx_model(s["cell"], module), threads)
+    sess = bench_ort.session(ort, bench_ort.onnx_model(s["cell"], module), threads,
+                             spinning=not a.ort_no_spin)
     xn = np.ascontiguousarray(x.numpy(), dtype=np.float32)
     feed = {"x": xn}
     y = np.empty((s["T"], s["N"], s["H"]), np.float32)
@@ -131,7 +135,8 @@ def main(argv=None):
         return 3
     torch.set_num_threads(1)
     print(f"rnnrt {rnnrt.version()} ({rnnrt.library_path}, kernel set {rnnrt.isa()}) and "
-          f"ONNX Runtime {ort.__version__}; {a.rounds} rounds of {a.calls} calls each, "
+          f"ONNX Runtime {ort.__version__}{' (no spinning)' if a.ort_no_spin else ''}; "
+          f"{a.rounds} rounds of {a.calls} calls each, "
           f"{benchlib.cpu_model()}, {os.cpu_count()} CPUs")
     print("| shape | threads | rnnrt ms | ONNX Runtime ms | ORT / rnnrt (median, quartiles) |")
     print("|---|---|---|---|---|")
@@ -166,6 +171,7 @@ def main(argv=None):
         with open(a.json, "w") as f:
             json.dump({"rnnrt": rnnrt.version(), "onnxruntime": ort.__version__,
                        "cpu": benchlib.cpu_model(), "rounds": a.rounds, "calls": a.calls,
+                       "ort_spinning": not a.ort_no_spin,
                        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "rows": rows}, f,
                       indent=1)
     return status

@@ -1,7 +1,8 @@
 """tools/pair_peer.py: rnnrt and ONNX Runtime paired in one process. On a small shape of the
 quick set it runs, writes one row per thread count with a ratio per round (each ONNX
 Runtime's time over rnnrt's, so positive and finite), and when ONNX Runtime is handed other
-weights than rnnrt it reports the outputs as different and exits 1 instead of timing them.
+weights than rnnrt it reports the outputs as different and exits 1 instead of timing them;
+--ort-no-spin runs and is recorded in the JSON.
 
     RNNRT_LIB=build/runtime/librnnrt.so /usr/bin/python3 tests/python/test_pair_peer.py
 
@@ -43,6 +44,17 @@ def main():
               f"{'ok' if good else 'FAILED'}")
         failed += not good
 
+        # ONNX Runtime's pool threads blocking instead of spinning: recorded in the JSON.
+        status = pair_peer.main(["--set", "quick", "--threads", "2", "--rounds", "1",
+                                 "--calls", "1", "--filter", SHAPE, "--ort-no-spin",
+                                 "--json", out])
+        with open(out) as f:
+            doc = json.load(f)
+        good = status == 0 and doc["ort_spinning"] is False and len(doc["rows"]) == 1
+        print(f"--ort-no-spin: status {status}, ort_spinning {doc['ort_spinning']}: "
+              f"{'ok' if good else 'FAILED'}")
+        failed += not good
+
         # ONNX Runtime on other weights: the check must catch it before any timing.
         real = bench_ort.onnx_model
 
@@ -62,7 +74,7 @@ def main():
             bench_ort.onnx_model = real
         print(f"other weights: status {status} (want 1): {'ok' if status == 1 else 'FAILED'}")
         failed += status != 1
-    print(f"{2 - failed} passed, {failed} failed")
+    print(f"{3 - failed} passed, {failed} failed")
     return 1 if failed else 0
 
 
