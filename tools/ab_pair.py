@@ -13,7 +13,6 @@ from the two builds (it links librnnrt statically). Exit status 0, or 2 on bad i
 (a binary that does not run, a shape that matches no benchmark).
 """
 import argparse
-import math
 import os
 import statistics
 import subprocess
@@ -83,17 +82,17 @@ def main():
                     pairs.setdefault(name, []).append((times["base"][name], times["new"][name]))
 
     print(f"{'benchmark':64s} {'base ms':>9s} {'new ms':>9s}  base/new (median of rounds, range)")
-    logs = []
+    meds = []
     for name in sorted(pairs):
         p = pairs[name]
         ratios = [b / n for b, n in p]
         med = statistics.median(ratios)
-        logs.append(math.log(med))
+        meds.append(med)
         short = name.replace("forward/", "")
         print(f"{short:64s} {statistics.median(b for b, _ in p):9.3f} "
               f"{statistics.median(n for _, n in p):9.3f}  {med:5.2f}x "
               f"[{min(ratios):.2f}-{max(ratios):.2f}] rounds={len(p)}")
-    print(f"geometric mean of the medians: {math.exp(sum(logs) / len(logs)):.3f}x")
+    print(f"geometric mean of the medians: {benchlib.geomean(meds):.3f}x")
     return 0
 
 

@@ -150,7 +150,7 @@ def forward_tables(runs, roof, shapes):
                      "shapes below 1.0x"])
     for (t, v), rs in sorted(ratios.items(), key=lambda kv: (kv[0][0],
                                                              VARIANTS.index(kv[0][1]))):
-        gm = math.exp(sum(math.log(r) for r, _ in rs) / len(rs))
+        gm = benchlib.geomean(r for r, _ in rs)
         worst = min(rs)
         against.add([t, v, len(rs), "%.2fx" % gm, "%.2fx (%s)" % worst,
                      sum(1 for r, _ in rs if r < 1.0)])
@@ -227,7 +227,7 @@ def dtype_tables(runs, shapes):
             if not rs:
                 means.add([th, "%s / %s" % (a, b), "", 0, "not measured", "-"])
                 continue
-            mean = math.exp(sum(math.log(r) for r, _ in rs) / len(rs))
+            mean = benchlib.geomean(r for r, _ in rs)
             means.add([th, "%s / %s" % (a, b), "", len(rs), "%.2fx" % mean,
                        "%.2fx (%s)" % min(rs)])
     why = ["%s: %s (%d shape%s)" % (head, err, len(ls), "" if len(ls) == 1 else "s")

@@ -9,6 +9,7 @@ fields after a kind and an optional cell, e.g.
   roofline/read/isa:avx512/bytes:32768/threads:1/real_time
 """
 import json
+import math
 import os
 import platform
 import re
@@ -111,6 +112,12 @@ def load_many(paths):
 
 def median(xs):
     return statistics.median(xs) if xs else float("nan")
+
+
+def geomean(xs):
+    """The geometric mean of positive ratios (the reports' "geometric mean" columns)."""
+    xs = list(xs)
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
 def median_counter(run, key):

@@ -2,12 +2,13 @@
 """rnnrt against ONNX Runtime in one process, paired round by round, shape by shape.
 
   .venv-peers/bin/python tools/pair_peer.py [--set default] [--threads 1,2] [--rounds 9]
-      [--calls 5] [--filter lstm/T:25/N:4/] [--json OUT]
+      [--calls 5] [--filter lstm/T:25/N:4/] [--ort-no-spin] [--json OUT]
 
 On a shared VM whole processes and minutes differ: in one main job (Zen 4 EPYC, 2026-12-02)
 the same rnnrt pass ran at 45 ms in one round and 78-88 ms in the two others, and in one on
-a Zen 3 ONNX Runtime's at 57-63 ms or 108-111 ms, so the suite's figures (a median of each side's repetitions, taken minutes apart in
-separate processes) can put either side ahead by the machine's state alone. Here both run
+a Zen 3 ONNX Runtime's at 57-63 ms or 108-111 ms, so the suite's figures (a median of each
+side's repetitions, taken minutes apart in separate processes) can put either side ahead
+by the machine's state alone. Here both run
 the same weights and input (tools/bench_torch.py's seed; rnnrt through its Python package,
 Model.from_torch, ONNX Runtime through tools/bench_ort.py's one-node model and session) in
 the same process, in alternating blocks of `calls` calls a few milliseconds apart, the
@@ -23,7 +24,6 @@ differ, 2 on bad arguments, 3 when onnxruntime, torch or rnnrt cannot be importe
 """
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -116,7 +116,6 @@ def pair_shape(s, module, x, threads, a, ort, rnnrt, bench_ort):
         rt.append(got_t["rnnrt"])
         ot.append(got_t["ort"])
         ratio.append(got_t["ort"] / got_t["rnnrt"])
-    del sess, model
     return rt, ot, ratio
 
 
@@ -164,8 +163,8 @@ def main(argv=None):
         meds = [statistics.median(r["ratio"]) for r in rows if r["threads"] == t]
         if meds:
             below = sum(1 for m in meds if m < 1.0)
-            geo = math.exp(sum(math.log(m) for m in meds) / len(meds))
-            print(f"{t} thread(s): {len(meds)} shapes, geometric mean {geo:.3f}x, "
+            print(f"{t} thread(s): {len(meds)} shapes, geometric mean "
+                  f"{benchlib.geomean(meds):.3f}x, "
                   f"{below} below 1.0x, slowest {min(meds):.2f}x")
     if a.json:
         with open(a.json, "w") as f:
