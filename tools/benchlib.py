@@ -15,6 +15,7 @@ import platform
 import re
 import statistics
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHAPES_DEF = os.path.join(ROOT, "bench", "shapes.def")
@@ -118,6 +119,35 @@ def geomean(xs):
     """The geometric mean of positive ratios (the reports' "geometric mean" columns)."""
     xs = list(xs)
     return math.exp(sum(math.log(x) for x in xs) / len(xs))
+
+
+def quartiles(xs):
+    """The first and third quartiles (by rank) of a paired run's per-round ratios."""
+    xs = sorted(xs)
+    return xs[len(xs) // 4], xs[(3 * len(xs)) // 4]
+
+
+def check_paired_options(ap, a):
+    """The paired tools' (pair_peer.py, ab_lib.py) --threads parsed into a list in place, and
+    --rounds, --calls and every thread count checked to be at least 1 (else ap.error)."""
+    try:
+        a.threads = [int(t) for t in a.threads.split(",")]
+    except ValueError:
+        ap.error(f"--threads takes a comma list of integers, got {a.threads!r}")
+    if a.rounds < 1 or a.calls < 1 or any(t < 1 for t in a.threads):
+        ap.error("--rounds, --calls and every thread count must be at least 1")
+
+
+def timed_block(fn, calls):
+    """The median time of `calls` calls of fn after one untimed call (seconds): one block
+    of the paired tools (pair_peer.py, ab_lib.py)."""
+    fn()
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 def median_counter(run, key):

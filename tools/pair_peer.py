@@ -52,29 +52,8 @@ def options(argv):
                     help="ONNX Runtime's pool threads block instead of spinning between work "
                          "items (session.intra_op.allow_spinning 0)")
     a = ap.parse_args(argv)
-    try:
-        a.threads = [int(t) for t in a.threads.split(",")]
-    except ValueError:
-        ap.error(f"--threads takes a comma list of integers, got {a.threads!r}")
-    if a.rounds < 1 or a.calls < 1 or any(t < 1 for t in a.threads):
-        ap.error("--rounds, --calls and every thread count must be at least 1")
+    benchlib.check_paired_options(ap, a)
     return a
-
-
-def block(fn, calls):
-    """The median time of `calls` calls of fn after one untimed call (seconds)."""
-    fn()
-    times = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def quartiles(xs):
-    xs = sorted(xs)
-    return xs[len(xs) // 4], xs[(3 * len(xs)) // 4]
 
 
 def pair_shape(s, module, x, threads, a, ort, rnnrt, bench_ort):
@@ -112,7 +91,7 @@ def pair_shape(s, module, x, threads, a, ort, rnnrt, bench_ort):
         got_t = {}
         for name, fn in order:
             time.sleep(GAP_S)
-            got_t[name] = block(fn, a.calls)
+            got_t[name] = benchlib.timed_block(fn, a.calls)
         rt.append(got_t["rnnrt"])
         ot.append(got_t["ort"])
         ratio.append(got_t["ort"] / got_t["rnnrt"])
@@ -151,7 +130,7 @@ def main(argv=None):
                 status = 1
                 continue
             rt, ot, ratio = got
-            lo, hi = quartiles(ratio)
+            lo, hi = benchlib.quartiles(ratio)
             med = statistics.median(ratio)
             rows.append({"shape": key, "threads": t, "rnnrt_ms": [v * 1e3 for v in rt],
                          "ort_ms": [v * 1e3 for v in ot], "ratio": ratio})
