@@ -6,9 +6,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Pause iterations before sleeping: a few microseconds, enough to catch a partner that is
- * running on another core and about to arrive, short enough not to starve one that shares
- * this core. */
+/* Pause iterations before sleeping: enough to catch a partner that is running on another
+ * core and about to arrive, short enough not to starve one that shares this core (about
+ * 70 us at the 34 ns a pause takes on a Zen 4; 30000 measured 0.998-1.058x of this over nine
+ * shapes at 2 threads, back-to-back calls in one process). */
 #define SPIN_PAUSES 2000
 
 static inline void cpu_relax(void)

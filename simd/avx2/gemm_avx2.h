@@ -112,7 +112,8 @@ rnnrt_avx2_row_store(const int T, const int NV, float *c, const __m256 *acc)
  * cover memory latency; the hardware prefetcher alone left a 4-row strip pass over 38 MB of
  * panels at 8-14 GB/s, against 17-30 GB/s for a plain read on one core (Zen 3, 2026-12-01).
  * Prefetching 16 to 128 KiB ahead into L2 measured 1.2-1.45x on that pass, and 1.07-1.47x
- * on the f32 LSTM batch-4 shapes (H 1024-2048). Only the f32 strip tiles prefetch: they run
+ * on the f32 LSTM batch-4 shapes (H 1024-2048); on a Zen 4, 8 and 32 KiB measured 0.81-1.04x
+ * and 0.91-1.09x of 16 KiB over six such shapes. Only the f32 strip tiles prefetch: they run
  * only in the recurrent step (also on the widened copy of bf16 and int8 panels at batches
  * above 4), and cost about 3% where the panel is in cache. The 4x24 tile
  * measured 1.26x streaming but 3-20% slower in L2, and bf16 and int8 gained nothing whole
