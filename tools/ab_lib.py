@@ -90,19 +90,11 @@ def pair_shape(s, module, x, threads, a, libs):
     for _ in range(10):  # each side's thread choice makes its trials here
         for run in runs:
             run()
-    err = float(np.max(np.abs(ys[0] - ys[1]) / np.maximum(1.0, np.abs(ys[0]))))
+    err = benchlib.max_relative_error(ys[1], ys[0])
     if not err <= a.tolerance:
         return f"outputs differ: {err:.2e} relative (bound {a.tolerance:g})"
-    ta, tb, ratio = [], [], []
-    for r in range(a.rounds):
-        order = (0, 1) if r % 2 == 0 else (1, 0)
-        got = [0.0, 0.0]
-        for side in order:
-            got[side] = benchlib.timed_block(runs[side], a.calls)
-        ta.append(got[0])
-        tb.append(got[1])
-        ratio.append(got[0] / got[1])
-    return ta, tb, ratio
+    ta, tb = benchlib.paired_rounds(runs[0], runs[1], a.rounds, a.calls)
+    return ta, tb, [x / y for x, y in zip(ta, tb)]
 
 
 def main(argv=None):

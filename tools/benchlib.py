@@ -140,7 +140,7 @@ def check_paired_options(ap, a):
 
 def timed_block(fn, calls):
     """The median time of `calls` calls of fn after one untimed call (seconds): one block
-    of the paired tools (pair_peer.py, ab_lib.py)."""
+    of paired_rounds."""
     fn()
     times = []
     for _ in range(calls):
@@ -148,6 +148,25 @@ def timed_block(fn, calls):
         fn()
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
+
+
+def paired_rounds(first, second, rounds, calls, gap_s=0.0):
+    """Both functions timed in alternating blocks (timed_block), `first` first in even
+    rounds and `second` first in odd ones, `gap_s` of sleep before each block: per round,
+    the two blocks' times (seconds), as two lists."""
+    times = ([], [])
+    for r in range(rounds):
+        for side in ((0, 1) if r % 2 == 0 else (1, 0)):
+            time.sleep(gap_s)
+            times[side].append(timed_block((first, second)[side], calls))
+    return times
+
+
+def max_relative_error(got, want):
+    """The largest |got - want| relative to max(1, |want|) (NumPy arrays): the paired tools'
+    check that both sides computed the same outputs before they are timed."""
+    import numpy as np
+    return float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
 
 
 def median_counter(run, key):

@@ -80,22 +80,11 @@ def pair_shape(s, module, x, threads, a, ort, rnnrt, bench_ort):
     got = y.copy()
     time.sleep(GAP_S)
     want = run_ort().reshape(s["T"], s["N"], s["H"])
-    err = float(np.max(np.abs(got - want) / np.maximum(1.0, np.abs(want))))
+    err = benchlib.max_relative_error(got, want)
     if not err <= OUTPUT_TOLERANCE:
         return f"outputs differ: {err:.2e} relative (bound {OUTPUT_TOLERANCE:g})"
-    rt, ot, ratio = [], [], []
-    for r in range(a.rounds):
-        order = (("rnnrt", run_rnnrt), ("ort", run_ort))
-        if r % 2:
-            order = order[::-1]
-        got_t = {}
-        for name, fn in order:
-            time.sleep(GAP_S)
-            got_t[name] = benchlib.timed_block(fn, a.calls)
-        rt.append(got_t["rnnrt"])
-        ot.append(got_t["ort"])
-        ratio.append(got_t["ort"] / got_t["rnnrt"])
-    return rt, ot, ratio
+    rt, ot = benchlib.paired_rounds(run_rnnrt, run_ort, a.rounds, a.calls, GAP_S)
+    return rt, ot, [o / r for r, o in zip(rt, ot)]
 
 
 def main(argv=None):
