@@ -198,7 +198,8 @@ void rnnrt_gemm_pair_int8dot(const rnnrt_gemm_pair_ukernel *uk, int K, rnnrt_int
     (void)K;
     assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale && K >= 1);
     assert(a.ld == rnnrt_int8dot_k((size_t)K) && a.ld <= RNNRT_INT8DOT_MAX_K);
-    uk->fn_int8dot(a.ld, a.q, a.scale[0], (const int8_t *)panel.w, a.ld * (size_t)uk->nr,
+    uk->fn_int8dot(a.ld, a.q, a.scale[0], (const int8_t *)panel.w,
+                   (a.ld + RNNRT_INT8DOT_SUM_ROWS) * (size_t)uk->nr,
                    panel.scale, init, c);
 }
 

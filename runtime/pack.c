@@ -126,10 +126,23 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
     }
 }
 
+/* The column sums that end each int8 dot-product panel of layout l (kernels.h). */
+static void write_column_sums(const rnnrt_panel_layout *l, void *dst)
+{
+    if (l->kgroup != 4)
+        return;
+    const size_t nr = (size_t)(l->G * l->U), rows = rnnrt_panel_rows(l);
+    const int panels = (l->H + l->U - 1) / l->U;
+    for (int p = 0; p < panels; p++)
+        rnnrt_int8dot_column_sums(nr, rows - RNNRT_INT8DOT_SUM_ROWS,
+                                  (int8_t *)dst + (size_t)p * rows * nr);
+}
+
 static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
                         rnnrt_weight_type t, float *row, void *dst, float *scale)
 {
     pack_rows(src, 0, rows, l, t, row, dst, scale);
+    write_column_sums(l, dst);
 }
 
 /* Gate blocks in a gate panel: gru_reset_before keeps only r and z there. */
@@ -261,7 +274,7 @@ static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size
     const size_t proj_cols = (size_t)p->proj_panels * p->proj_gemm.nr;
     const bool scaled = rnnrt_weight_is_int8(p->dtype);
     const int g = rnnrt_weight_kgroup(p->dtype); /* K rounded up to its groups */
-#define RNNRT_PANEL_K(K) rnnrt_kgroup_rows(g, (size_t)(K))
+#define RNNRT_PANEL_K(K) rnnrt_panel_k_rows(g, (size_t)(K))
     pu->w_ih = take(base, used, cols * RNNRT_PANEL_K(in_size) * es);
     pu->w_hh = take(base, used, cols * RNNRT_PANEL_K(m->h_size) * es);
     pu->bias = take(base, used, cols * sizeof(float));
@@ -347,6 +360,8 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
             rnnrt_panel_layout n_ih = n_layout(m, p, w->in_size), n_hh = n_layout(m, p, m->h_size);
             pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, row, pu->w_ih_n, pu->s_ih_n);
             pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, row, pu->w_hh_n, pu->s_hh_n);
+            write_column_sums(&n_ih, pu->w_ih_n);
+            write_column_sums(&n_hh, pu->w_hh_n);
             pack_bias_n(m, w, p->n_gemm.nr, p->n_panels, pu->bias_n);
         }
         if (m->proj) {

@@ -58,16 +58,17 @@ typedef struct rnnrt_packing {
  * p*U + j at column g*U + j of panel p, k-major); G = 1 with U = nr describes plain column
  * panels (the projection, the head). A kgroup of 4 (int8dot) keeps four k of a column
  * side by side: panel rows are groups of four k, [K4 / 4][nr][4] with K4 = K rounded up to
- * 4 (zeros beyond K); any other kgroup (0 or 1) is [K][nr]. */
+ * 4 (zeros beyond K), then the nr column sums (rnnrt_int8dot_column_sums); any other kgroup
+ * (0 or 1) is [K][nr]. */
 typedef struct rnnrt_panel_layout {
     int K, G, H, U;
     int kgroup;
 } rnnrt_panel_layout;
 
-/* Rows of k per panel: K, rounded up to 4 for groups of four. */
+/* Rows of k per panel: K, rounded up to 4 for groups of four, and their column sums. */
 static inline size_t rnnrt_panel_rows(const rnnrt_panel_layout *l)
 {
-    return rnnrt_kgroup_rows(l->kgroup, (size_t)l->K);
+    return rnnrt_panel_k_rows(l->kgroup, (size_t)l->K);
 }
 
 /* Element (r, 0); element (r, k) is rnnrt_panel_step(l, k) further on. */
@@ -102,7 +103,7 @@ static inline size_t rnnrt_panel_column(const rnnrt_panel_layout *l, int r)
 static inline rnnrt_panel rnnrt_packed_panel(rnnrt_weight_type t, const void *w, const float *s,
                                              int p, int K, int nr)
 {
-    const size_t rows = rnnrt_kgroup_rows(rnnrt_weight_kgroup(t), (size_t)K);
+    const size_t rows = rnnrt_panel_k_rows(rnnrt_weight_kgroup(t), (size_t)K);
     return (rnnrt_panel){.w = (const char *)w + (size_t)p * rows * nr * rnnrt_weight_size(t),
                          .scale = s ? s + (size_t)p * nr : NULL};
 }

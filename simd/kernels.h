@@ -16,6 +16,7 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The data type of packed weight panels (the "weights" option of rnnrt_options_set):
  * float32; bfloat16 (the top 16 bits of a float32); int8 with one float32 scale per output
@@ -43,6 +44,31 @@ static inline size_t rnnrt_kgroup_rows(int kgroup, size_t K)
 {
     const size_t g = kgroup > 1 ? (size_t)kgroup : 1;
     return (K + g - 1) / g * g;
+}
+
+/* int8 dot-product panels (kgroup 4) end with one more group of rows: NR int32, each
+ * column's sum of weights over k (rnnrt_int8dot_column_sums). Tiles whose instructions take
+ * one operand unsigned (VNNI's vpdpbusd) add 128 to the activations and take 128 times this
+ * sum away; the others ignore it. */
+#define RNNRT_INT8DOT_SUM_ROWS 4
+
+/* Rows a panel stores for K: K rounded up to whole groups of kgroup, plus the column sums of
+ * int8 dot-product panels. */
+static inline size_t rnnrt_panel_k_rows(int kgroup, size_t K)
+{
+    return rnnrt_kgroup_rows(kgroup, K) + (kgroup == 4 ? RNNRT_INT8DOT_SUM_ROWS : 0);
+}
+
+/* Writes the column sums after the kc rows (kc / 4 groups of NR columns of four k) of an
+ * int8 dot-product panel b: NR int32 at b + kc * NR. */
+static inline void rnnrt_int8dot_column_sums(size_t NR, size_t kc, int8_t *b)
+{
+    for (size_t j = 0; j < NR; j++) {
+        int32_t sum = 0;
+        for (size_t k = 0; k < kc; k++)
+            sum += b[(k / 4) * 4 * NR + 4 * j + k % 4];
+        memcpy(b + kc * NR + 4 * j, &sum, sizeof sum);
+    }
 }
 
 /* Whether panels of type t hold int8 values with column scales (int8 and int8dot). */
@@ -270,14 +296,15 @@ typedef void rnnrt_int8_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
  * with init_m as in rnnrt_f32_gemm_t (NULL: +0). a holds rows of int8 in [-127, 127] with
  * one float32 scale each (rnnrt_quantize_rows), zero from K up to kc; b holds kc / 4 groups
  * of NR columns of four k (w(k, j) = b[(k / 4) * 4 NR + 4 j + k % 4]), 64-byte aligned,
- * kc a multiple of 4 and at most RNNRT_INT8DOT_MAX_K, so that the sum is exact in int32.
+ * followed by the NR column sums (RNNRT_INT8DOT_SUM_ROWS), kc a multiple of 4 and at most
+ * RNNRT_INT8DOT_MAX_K, so that the sum is exact in int32.
  * An exact sum, one product of scales and one fused multiply-add per output: every kernel,
  * set and order of k gives the same bytes. The call covers all of K (no k-blocks). */
 #define RNNRT_INT8DOT_MAX_K 131072 /* 131072 * 127 * 127 < 2^31 */
 typedef void rnnrt_int8dot_gemm_t(size_t mr, size_t kc, const int8_t *a, size_t lda,
                                   const float *a_scale, const int8_t *b, const float *scale,
                                   const float *init, size_t ld_init, float *c, size_t ldc);
-/* The same for one row over two adjacent panels (`next` bytes apart), as
+/* The same for one row over two adjacent panels (`next` bytes apart, each with its sums), as
  * rnnrt_f32_gemm_pair_t: c[q NR + j] for the panel q of 2, scale[2 NR]. */
 typedef void rnnrt_int8dot_gemm_pair_t(size_t kc, const int8_t *a, float a_scale,
                                        const int8_t *b, size_t next, const float *scale,

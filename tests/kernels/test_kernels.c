@@ -1150,11 +1150,13 @@ static void int8dot_gemm_kernel(void **state)
     for (size_t ki = 0; ki < sizeof int8dot_kcs / sizeof int8dot_kcs[0]; ki++) {
         const size_t kc = int8dot_kcs[ki], lda = kc + 8;
         rng r = {base_seed ^ (kc << 20) ^ (NR << 4) ^ 11};
-        int8_t *b = aligned_alloc(64, (kc * NR + 63) / 64 * 64), *a = malloc(MR * lda);
+        const size_t panel = (kc + RNNRT_INT8DOT_SUM_ROWS) * NR; /* with its column sums */
+        int8_t *b = aligned_alloc(64, (panel + 63) / 64 * 64), *a = malloc(MR * lda);
         float *scale = malloc(NR * sizeof(float)), *a_scale = malloc(MR * sizeof(float));
         float *init = malloc(MR * ld_init * sizeof(float)), *c = malloc((2 + MR * ldc) * sizeof(float));
         assert_true(b && a && scale && a_scale && init && c);
         fill_int8(b, kc * NR, &r);
+        rnnrt_int8dot_column_sums(NR, kc, b);
         fill_int8(a, MR * lda, &r);
         for (size_t j = 0; j < NR; j++)
             scale[j] = j == 2 ? 0.0f : ldexpf(uniform(&r, 1, 2), -(int)(j % 10)) / 127;
@@ -1209,13 +1211,16 @@ static void int8dot_pair_kernel(void **state)
     const rnnrt_kernel_info *e = *state;
     const size_t NR = (size_t)e->nr;
     for (size_t ki = 0; ki < sizeof int8dot_kcs / sizeof int8dot_kcs[0]; ki++) {
-        const size_t kc = int8dot_kcs[ki], next = (kc * NR + 63) / 64 * 64 + 64;
+        const size_t kc = int8dot_kcs[ki], panel = (kc + RNNRT_INT8DOT_SUM_ROWS) * NR;
+        const size_t next = (panel + 63) / 64 * 64 + 64;
         rng r = {base_seed ^ (kc << 20) ^ (NR << 4) ^ 13};
-        int8_t *b = aligned_alloc(64, next + (kc * NR + 63) / 64 * 64), *a = malloc(kc);
+        int8_t *b = aligned_alloc(64, next + (panel + 63) / 64 * 64), *a = malloc(kc);
         float *scale = malloc(2 * NR * sizeof(float)), *init = malloc(2 * NR * sizeof(float));
         float *c = malloc((2 * NR + 2) * sizeof(float));
         assert_true(b && a && scale && init && c);
         fill_int8(b, next + kc * NR, &r);
+        rnnrt_int8dot_column_sums(NR, kc, b);
+        rnnrt_int8dot_column_sums(NR, kc, b + next);
         fill_int8(a, kc, &r);
         for (size_t j = 0; j < 2 * NR; j++)
             scale[j] = ldexpf(uniform(&r, 1, 2), -(int)(j % 10)) / 127;
