@@ -82,10 +82,12 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_bf16_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
 #define RNNRT_PUT_int8_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))
 #define RNNRT_PUT_int8dot_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8DOT, .fn_int8dot = (f)}, (e))
+#define RNNRT_PUT_bf16dot_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_BF16DOT, .fn_bf16dot = (f)}, (e))
 #define RNNRT_PUT_f32_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_F32, .fn = (f)}, (e))
 #define RNNRT_PUT_bf16_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
 #define RNNRT_PUT_int8_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))
 #define RNNRT_PUT_int8dot_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_INT8DOT, .fn_int8dot = (f)}, (e))
+#define RNNRT_PUT_bf16dot_gemm_pair(slot, f, e) put_pair(&(slot), (rnnrt_gemm_pair_ukernel){.dtype = RNNRT_WEIGHTS_BF16DOT, .fn_bf16dot = (f)}, (e))
 
 /* `uk` holds the type and the function; the line gives the blocking. */
 static void put_gemm(rnnrt_gemm_ukernel *slot, rnnrt_gemm_ukernel uk, const rnnrt_kernel_info *e)
@@ -120,8 +122,8 @@ static void check_pairs(rnnrt_kernels *k)
     check_pair(&k->gemm4_pair, &k->gemm4);
     check_pair(&k->gemm3_pair, &k->gemm3);
     check_pair(&k->proj_pair, &k->gemm_proj);
-    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8, &k->int8dot};
-    for (int t = 0; t < 3; t++) {
+    rnnrt_gemm_slots *reduced[] = {&k->bf16, &k->int8, &k->int8dot, &k->bf16dot};
+    for (int t = 0; t < 4; t++) {
         check_pair(&reduced[t]->gemm4_pair, &reduced[t]->gemm4);
         check_pair(&reduced[t]->gemm3_pair, &reduced[t]->gemm3);
         check_pair(&reduced[t]->proj_pair, &reduced[t]->gemm_proj);
@@ -142,18 +144,20 @@ static bool same_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
            same_tile(&f.gemm_proj, &g.gemm_proj) && same_tile(&f.gemm4_tall, &g.gemm4_tall);
 }
 
-/* The int8 dot-product tiles need the f32 panels' columns (nr, units) only: no f32 tile
- * stands in for them, so their row count is their own, and they have no taller variant. */
-static bool same_panel(const rnnrt_gemm_ukernel *f, const rnnrt_gemm_ukernel *d)
+/* The dot-product tiles need the f32 panels' columns (nr, units) only: no f32 tile stands
+ * in for them, so their row count is their own, and they have no taller variant. */
+static bool same_panel(const rnnrt_gemm_ukernel *f, const rnnrt_gemm_ukernel *d,
+                       rnnrt_weight_type t)
 {
     return rnnrt_ukernel_present(d) && d->nr == f->nr && d->units == f->units && d->mr >= 1 &&
-           d->kgroup == 4;
+           d->kgroup == rnnrt_weight_kgroup(t);
 }
 
-static bool int8dot_tiles(const rnnrt_kernels *k)
+static bool dot_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
 {
-    return same_panel(&k->gemm4, &k->int8dot.gemm4) && same_panel(&k->gemm3, &k->int8dot.gemm3) &&
-           same_panel(&k->gemm_proj, &k->int8dot.gemm_proj) && !k->int8dot.gemm4_tall.fn_int8dot;
+    const rnnrt_gemm_slots d = rnnrt_kernels_gemms(k, t);
+    return same_panel(&k->gemm4, &d.gemm4, t) && same_panel(&k->gemm3, &d.gemm3, t) &&
+           same_panel(&k->gemm_proj, &d.gemm_proj, t) && !rnnrt_ukernel_present(&d.gemm4_tall);
 }
 
 /* Each bf16 and int8 tile gets its set's f32 tile of the same slot as `fn`: the one that
@@ -198,7 +202,7 @@ static bool fill(rnnrt_kernels *k, int s)
            (!k->gemm4_tall.fn ||
             (k->gemm4_tall.nr == k->gemm4.nr && k->gemm4_tall.units == k->units)) &&
            same_tiles(k, RNNRT_WEIGHTS_BF16) && same_tiles(k, RNNRT_WEIGHTS_INT8) &&
-           int8dot_tiles(k);
+           dot_tiles(k, RNNRT_WEIGHTS_INT8DOT) && dot_tiles(k, RNNRT_WEIGHTS_BF16DOT);
 }
 
 static rnnrt_kernels tables[sizeof rnnrt_kernel_set_names / sizeof rnnrt_kernel_set_names[0]];

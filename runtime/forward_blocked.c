@@ -9,9 +9,6 @@
  * the reset-before GRU, whose W_hn (r * h) needs every unit's r). No output is ever summed
  * across threads, so results do not depend on the thread count. */
 #include <omp.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <xmmintrin.h>
-#endif
 #include <assert.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -21,8 +18,10 @@
 #include "barrier.h"
 #include "error.h"
 #include "forward.h"
+#include "fp_mode.h"
 #include "gemm.h"
 #include "pack.h"
+#include "provider.h"
 #include "threads.h"
 #include "tuning.h"
 #include "workspace.h"
@@ -31,6 +30,7 @@ typedef struct plan {
     const rnnrt_model *m;
     const rnnrt_packing *pk;
     const rnnrt_kernels *k;
+    const rnnrt_provider *pv; /* of the panels' type */
     float *h_state, *c_state;
     const float *x;
     float *y;
@@ -44,8 +44,8 @@ typedef struct plan {
                          * [directions * h_size] */
     float *tiles;       /* [threads][mr][max nr] */
     size_t tile_stride;
-    int8_t *qrows;      /* int8 activations (pk->dtype int8dot), else NULL:
-                         * [threads][qrows_stride], each thread's rounded GEMM input */
+    void *qrows;        /* where the provider prepares inputs (int8 or bf16 activations),
+                         * else NULL: [threads][qrows_stride bytes], each thread's GEMM input */
     float *qscales;     /* [threads][qscales_stride]: their row scales */
     size_t qrows_stride, qscales_stride;
     int threads;
@@ -70,7 +70,7 @@ typedef struct wait_window {
 typedef struct share {
     int p0, p1, q0, q1, n0, n1;
     float *tile;
-    int8_t *qrows; /* int8 activations: this thread's copy of the rounded GEMM input */
+    void *qrows; /* this thread's prepared GEMM input (int8 or bf16 activations) */
     float *qscales;
     int tid;
     unsigned long long barriers; /* end-of-step barriers passed */
@@ -84,51 +84,34 @@ static void split(int n, int parts, int part, int *begin, int *end)
     *end = (int)((long)n * (part + 1) / parts);
 }
 
-/* A GEMM's input as its kernels take it: rows of floats, and with int8 activations the
- * same rows rounded to int8 (q set). Each thread rounds the whole input into its own buffer
- * (a few microseconds against the GEMM's milliseconds), so no barrier is added and the
- * bytes do not depend on the thread count. */
-typedef struct gemm_input {
-    const float *a;
-    size_t lda;
-    rnnrt_int8_rows q;
-} gemm_input;
+/* A GEMM's input as the panels' provider takes it (runtime/provider.h): each thread
+ * prepares the whole input into its own buffer (a few microseconds against the GEMM's
+ * milliseconds), so no barrier is added and the bytes do not depend on the thread count. */
+typedef rnnrt_gemm_input gemm_input;
 
 static gemm_input gemm_input_of(const plan *pl, const share *sh, const float *a, int rows, int K,
                                 size_t lda)
 {
-    gemm_input in = {.a = a, .lda = lda};
-    if (pl->qrows) {
-        assert((size_t)rows * rnnrt_int8dot_k((size_t)K) <= pl->qrows_stride &&
-               (size_t)rows <= pl->qscales_stride);
-        rnnrt_quantize_rows(rows, K, a, lda, sh->qrows, sh->qscales);
-        in.q = (rnnrt_int8_rows){sh->qrows, sh->qscales, rnnrt_int8dot_k((size_t)K)};
-    }
+    gemm_input in;
+    assert(!pl->qrows || ((size_t)rows * pl->pv->row_bytes((size_t)K) <= pl->qrows_stride &&
+                          (size_t)rows <= pl->qscales_stride));
+    pl->pv->prepare(rows, K, a, lda, sh->qrows, sh->qscales, &in);
     return in;
 }
 
-/* rnnrt_gemm_rows on rows [r0, r0 + rows) of the input, whatever the panels' type. */
-static void gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int r0, int rows, int K,
-                      const gemm_input *in, rnnrt_panel panel, const float *init, size_t ld_init,
-                      float *c, size_t ldc)
+/* Rows [r0, r0 + rows) of the input times one panel, whatever the panels' type. */
+static void gemm_rows(const plan *pl, const rnnrt_gemm_ukernel *uk, int kc, int r0, int rows,
+                      int K, const gemm_input *in, rnnrt_panel panel, const float *init,
+                      size_t ld_init, float *c, size_t ldc)
 {
-    if (in->q.q) {
-        const rnnrt_int8_rows q = {in->q.q + (size_t)r0 * in->q.ld, in->q.scale + r0, in->q.ld};
-        rnnrt_gemm_rows_int8dot(uk, rows, K, q, panel, init, ld_init, c, ldc);
-    } else {
-        rnnrt_gemm_rows(uk, kc, rows, K, in->a + (size_t)r0 * in->lda, in->lda, panel, init,
-                        ld_init, c, ldc);
-    }
+    pl->pv->rows(uk, kc, r0, rows, K, in, panel, init, ld_init, c, ldc);
 }
 
-/* rnnrt_gemm_pair on row 0 of the input, whatever the panels' type. */
-static void gemm_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const gemm_input *in,
-                      rnnrt_panel panel, const float *init, float *c)
+/* Row 0 of the input times two adjacent panels, whatever the panels' type. */
+static void gemm_pair(const plan *pl, const rnnrt_gemm_pair_ukernel *uk, int K,
+                      const gemm_input *in, rnnrt_panel panel, const float *init, float *c)
 {
-    if (in->q.q)
-        rnnrt_gemm_pair_int8dot(uk, K, in->q, panel, init, c);
-    else
-        rnnrt_gemm_pair(uk, K, in->a, panel, init, c);
+    pl->pv->pair(uk, K, in, panel, init, c);
 }
 
 /* The input projection of `count` steps whose inputs start at `a`, for this thread's
@@ -141,14 +124,14 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const int rows = count * pl->batch;
     const gemm_input in = gemm_input_of(pl, sh, a, rows, in_size, (size_t)in_size);
     for (int p = sh->p0; p < sh->p1; p++)
-        gemm_rows(&pk->gemm, pk->kc, 0, rows, in_size, &in,
+        gemm_rows(pl, &pk->gemm, pk->kc, 0, rows, in_size, &in,
                   rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
                   pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
     /* gru_reset_before: its n panels, after the gate panels in each row */
     const int nnr = pk->n_gemm.nr;
     float *xn = pl->xproj + (size_t)pk->panels * pk->nr;
     for (int q = sh->n0; q < sh->n1; q++)
-        gemm_rows(&pk->n_gemm, pk->n_kc, 0, rows, in_size, &in,
+        gemm_rows(pl, &pk->n_gemm, pk->n_kc, 0, rows, in_size, &in,
                   rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
                   pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
 }
@@ -471,7 +454,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         next_panels(sh->p0, sh->p1, k, back, pairs, &p, &count);
         const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, hs, pk->nr);
         if (count == 2) {
-            gemm_pair(&pk->pair, hs, &in, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
+            gemm_pair(pl, &pk->pair, hs, &in, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
                       sh->tile);
             for (int q = 0; q < 2; q++)
                 apply_gates(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, t, h_prev,
@@ -480,7 +463,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
             for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
                 rnnrt_row_block(B, mr, i, &r0, &rows);
                 const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
-                gemm_rows(pl->step_gemm, pl->step_kc, r0, rows, hs, &in, panel, init, ldx,
+                gemm_rows(pl, pl->step_gemm, pl->step_kc, r0, rows, hs, &in, panel, init, ldx,
                           sh->tile, (size_t)pk->nr);
                 apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
             }
@@ -502,13 +485,13 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         const rnnrt_panel panel =
             rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr);
         if (count == 2) {
-            gemm_pair(&pk->proj_pair, m->hidden, &full, panel, NULL, sh->tile);
+            gemm_pair(pl, &pk->proj_pair, m->hidden, &full, panel, NULL, sh->tile);
             for (int j = 0; j < 2; j++)
                 keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, t, h_prev, h_next);
         } else {
             for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
                 rnnrt_row_block(B, pmr, i, &r0, &rows);
-                gemm_rows(&pk->proj_gemm, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
+                gemm_rows(pl, &pk->proj_gemm, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
                           sh->tile, (size_t)pnr);
                 keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
             }
@@ -534,7 +517,7 @@ static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
                     const float *xrows, const float *h_prev, const gemm_input *in)
 {
     const rnnrt_packing *pk = pl->pk;
-    gemm_pair(&pk->pair, pl->m->hidden, in,
+    gemm_pair(pl, &pk->pair, pl->m->hidden, in,
               rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, pl->m->hidden, pk->nr),
               xrows + (size_t)p * pk->nr, sh->tile);
     for (int q = 0; q < 2; q++)
@@ -554,7 +537,7 @@ static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *p
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, H, pk->nr);
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
-        gemm_rows(pl->step_gemm, pl->step_kc, r0, rows, H, in, panel,
+        gemm_rows(pl, pl->step_gemm, pl->step_kc, r0, rows, H, in, panel,
                   xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile, (size_t)pk->nr);
         rz_gates(pl, p, r0, rows, sh->tile, h_prev);
     }
@@ -586,14 +569,14 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
     const float *xn = xrows + (size_t)pk->panels * pk->nr + (size_t)q * nnr;
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr);
     if (count == 2) { /* a batch of one: panels q and q + 1 by a pair tile */
-        gemm_pair(&pk->n_pair, H, rh, panel, xn, sh->tile);
+        gemm_pair(pl, &pk->n_pair, H, rh, panel, xn, sh->tile);
         for (int j = 0; j < 2; j++)
             h_gates(pl, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
         return;
     }
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
-        gemm_rows(&pk->n_gemm, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
+        gemm_rows(pl, &pk->n_gemm, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
                   sh->tile, (size_t)nnr);
         h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
     }
@@ -700,50 +683,20 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
  * layer runs backward). Bidirectional stacks, and stacks that mix forward and reverse
  * layers, need the whole sequence of a layer before the next layer's backward pass can
  * start. */
-/* Subnormal numbers make float arithmetic slower (1.2x to 2.2x on this path with subnormal
- * weights, docs/reliability.md). The pass flushes them to zero (x86 MXCSR FTZ and DAZ,
- * AArch64 FPCR.FZ) in its own threads only, and gives the caller its mode back. */
-static unsigned long flush_denormals(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    unsigned long old = _mm_getcsr();
-    _mm_setcsr((unsigned)old | 0x8040); /* FTZ bit 15, DAZ bit 6 */
-    return old;
-#elif defined(__aarch64__)
-    unsigned long old;
-    __asm__ volatile("mrs %0, fpcr" : "=r"(old));
-    __asm__ volatile("msr fpcr, %0" : : "r"(old | (1ul << 24))); /* FZ */
-    return old;
-#else
-    return 0;
-#endif
-}
-
-static void restore_fp_mode(unsigned long old)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_setcsr((unsigned)old);
-#elif defined(__aarch64__)
-    __asm__ volatile("msr fpcr, %0" : : "r"(old));
-#else
-    (void)old;
-#endif
-}
-
 static void run_thread_body(plan *pl, int tid, int threads);
 
 static void run_thread(plan *pl, int tid, int threads)
 {
-    unsigned long mode = flush_denormals();
+    unsigned long mode = rnnrt_flush_denormals();
     run_thread_body(pl, tid, threads);
-    restore_fp_mode(mode);
+    rnnrt_restore_fp_mode(mode);
 }
 
 static void run_thread_body(plan *pl, int tid, int threads)
 {
     const rnnrt_model *m = pl->m;
     share sh = {.tile = pl->tiles + (size_t)tid * pl->tile_stride, .tid = tid,
-                .qrows = pl->qrows ? pl->qrows + (size_t)tid * pl->qrows_stride : NULL,
+                .qrows = pl->qrows ? (char *)pl->qrows + (size_t)tid * pl->qrows_stride : NULL,
                 .qscales = pl->qscales ? pl->qscales + (size_t)tid * pl->qscales_stride : NULL,
                 .mark = pl->watch ? rnnrt_now_ns() : 0};
     split(pl->pk->panels, threads, tid, &sh.p0, &sh.p1);
@@ -847,11 +800,13 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                         (m->reverse_layers == 0 || m->reverse_layers == m->layers);
     const size_t layer_out = (size_t)(pl.chunked_layers ? pl.chunk : seq_len) * batch *
                              m->directions * m->h_size;
-    /* int8 activations: each thread's rounded GEMM input, at most a chunk's rows of the
+    /* Rounded activations: each thread's prepared GEMM input, at most a chunk's rows of the
      * widest input (x, h, the projection's input, r * h), and their scales */
-    if (pk->dtype == RNNRT_WEIGHTS_INT8DOT) { /* whole floats per thread: stride % 4 == 0 */
+    pl.pv = rnnrt_provider_of(pk->dtype);
+    const size_t row_bytes = pl.pv->row_bytes((size_t)rnnrt_model_widest_input(m));
+    if (row_bytes) { /* whole floats per thread: stride % 4 == 0 */
         pl.qscales_stride = (size_t)pl.chunk * batch;
-        pl.qrows_stride = pl.qscales_stride * rnnrt_int8dot_k((size_t)rnnrt_model_widest_input(m));
+        pl.qrows_stride = (pl.qscales_stride * row_bytes + 63) / 64 * 64;
     }
     /* One block for everything, carved at 64-byte boundaries. */
     const size_t sizes[] = {
@@ -886,7 +841,7 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.tiles = parts[4];
     pl.rh = parts[5];
     pl.z = parts[5] ? parts[5] + (size_t)batch * m->hidden : NULL;
-    pl.qrows = (int8_t *)parts[6];
+    pl.qrows = parts[6];
     pl.qscales = parts[7];
     if (pl.hfull) /* rows of finished sequences are multiplied but never used: keep them 0 */
         memset(pl.hfull, 0, sizes[2] * sizeof(float));

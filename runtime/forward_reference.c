@@ -7,7 +7,9 @@
 #include "error.h"
 #include "forward.h"
 #include "gemm.h"
+#include "half.h"
 #include "pack.h"
+#include "provider.h"
 
 /* Per-thread scratch for one cell step. */
 typedef struct scratch {
@@ -17,13 +19,22 @@ typedef struct scratch {
     float *row;   /* [widest matrix row] */
     double *rz;   /* gru_reset_before: [2*hidden] r * h, then z */
     double *in;   /* [widest matrix row]: a product's input as the model multiplies it */
-    int8_t *q;    /* int8 activations: [widest, rounded up to 4] its rounding */
+    int8_t *q;    /* rounded activations: [widest, rounded up to 4] int8 or bf16 */
 } scratch;
 
-/* v[0, n) as a model with int8 activations multiplies it, in s->in: rounded to int8 times
- * its scale (rnnrt_quantize_rows, the rule the header states). */
-static const double *product_input(const float *v, int n, const scratch *s)
+/* v[0, n) as a model with rounded activations multiplies it, in s->in: rounded to int8 times
+ * its scale (rnnrt_quantize_rows) or to bf16 (rnnrt_round_rows_bf16), the rules the header
+ * states. */
+static const double *product_input(const rnnrt_model *m, const float *v, int n,
+                                   const scratch *s)
 {
+    if (m->options.activations == RNNRT_ACTIVATIONS_BF16) {
+        uint16_t *b = (uint16_t *)(void *)s->q;
+        rnnrt_round_rows_bf16(1, n, v, (size_t)n, b);
+        for (int j = 0; j < n; j++)
+            s->in[j] = rnnrt_bf16_to_f32(b[j]);
+        return s->in;
+    }
     float scale;
     rnnrt_quantize_rows(1, n, v, (size_t)n, s->q, &scale);
     for (int j = 0; j < n; j++)
@@ -37,7 +48,8 @@ static const double *product_input(const float *v, int n, const scratch *s)
 static void matvec(const rnnrt_model *m, int rows, int cols, const rnnrt_matrix *w,
                    const float *v, const float *bias, const scratch *s, float *out)
 {
-    const double *in = m->options.int8_activations ? product_input(v, cols, s) : NULL;
+    const double *in =
+        m->options.activations != RNNRT_ACTIVATIONS_F32 ? product_input(m, v, cols, s) : NULL;
     for (int r = 0; r < rows; r++) {
         rnnrt_matrix_row(w, r, cols, s->row);
         double acc = bias ? bias[r] : 0.0;
@@ -113,10 +125,10 @@ static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x
         rh[j] = sigmoid((double)g[j] + s->gh[j]) * h[j];
         z[j] = sigmoid((double)g[H + j] + s->gh[H + j]);
     }
-    if (m->options.int8_activations) { /* r * h is a product's input: rounded as one */
+    if (m->options.activations != RNNRT_ACTIVATIONS_F32) { /* r * h: a product's input */
         for (int j = 0; j < H; j++)
             s->h_out[j] = (float)rh[j];
-        const double *in = product_input(s->h_out, H, s);
+        const double *in = product_input(m, s->h_out, H, s);
         for (int j = 0; j < H; j++)
             rh[j] = in[j];
     }
@@ -216,7 +228,8 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
     const bool rb = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;
     double *rz_all = rb ? rnnrt_malloc((size_t)threads * 2 * m->hidden * sizeof(double)) : NULL;
     /* each thread's product input (doubles) and its int8 rounding */
-    const size_t in_bytes = (widest * sizeof(double) + rnnrt_int8dot_k(widest) + 63) / 64 * 64;
+    const size_t in_bytes =
+        (widest * sizeof(double) + 2 * rnnrt_int8dot_k(widest) + 63) / 64 * 64; /* bf16: 2 B */
     char *in_all = rnnrt_malloc((size_t)threads * in_bytes);
     if (!scratch_all || (m->layers > 1 && !between) || (rb && !rz_all) || !in_all) {
         rnnrt_free(scratch_all);

@@ -29,8 +29,9 @@ static void call_tile(const rnnrt_gemm_ukernel *uk, size_t mr, size_t kb, const 
         uk->fn_int8(mr, kb, a, lda, (const int8_t *)panel.w + at, panel.scale, init, ld_init, c,
                     ldc);
         break;
-    case RNNRT_WEIGHTS_INT8DOT: /* float A: a caller bug (rnnrt_gemm_rows_int8dot) */
-        assert(!"int8dot panels take int8 rows");
+    case RNNRT_WEIGHTS_INT8DOT: /* float A: a caller bug (their providers prepare A) */
+    case RNNRT_WEIGHTS_BF16DOT:
+        assert(!"dot-product panels take prepared rows");
         break;
     }
 }
@@ -136,71 +137,10 @@ void rnnrt_gemm_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const float *a,
         uk->fn_int8(kc, a, (const int8_t *)panel.w, next, panel.scale, init, c);
         break;
     case RNNRT_WEIGHTS_INT8DOT:
-        assert(!"int8dot panels take int8 rows");
+    case RNNRT_WEIGHTS_BF16DOT:
+        assert(!"dot-product panels take prepared rows");
         break;
     }
-}
-
-void rnnrt_quantize_rows(int rows, int K, const float *a, size_t lda, int8_t *q, float *scale)
-{
-    const size_t ldq = rnnrt_int8dot_k((size_t)K);
-    for (int r = 0; r < rows; r++) {
-        const float *x = a + (size_t)r * lda;
-        int8_t *qr = q + (size_t)r * ldq;
-        float largest = 0.0f;
-        bool finite = true;
-        for (int k = 0; k < K; k++) {
-            const float m = fabsf(x[k]);
-            finite = finite && m <= FLT_MAX; /* false for NaN too */
-            largest = m > largest ? m : largest;
-        }
-        if (!finite || !(largest >= FLT_MIN)) {
-            memset(qr, 0, ldq);
-            scale[r] = finite ? 1.0f : NAN;
-            continue;
-        }
-        memset(qr + K, 0, ldq - (size_t)K);
-        const float inv = 127.0f / largest;
-        scale[r] = largest / 127.0f;
-        for (int k = 0; k < K; k++) {
-            /* |x * inv| <= 127 (up to its rounding): adding and taking away 1.5 * 2^23 rounds
-             * it to the nearest integer, ties to even, in float arithmetic (a vector loop,
-             * where lrintf is a library call per value) */
-            const float v = (x[k] * inv + 0x1.8p23f) - 0x1.8p23f;
-            const int q = (int)v;
-            qr[k] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
-        }
-    }
-}
-
-void rnnrt_gemm_rows_int8dot(const rnnrt_gemm_ukernel *uk, int rows, int K, rnnrt_int8_rows a,
-                             rnnrt_panel panel, const float *init, size_t ld_init, float *c,
-                             size_t ldc)
-{
-    (void)K; /* in the asserts only: a.ld carries it */
-    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale);
-    assert(K >= 0 && a.ld == rnnrt_int8dot_k((size_t)K) && a.ld <= RNNRT_INT8DOT_MAX_K);
-    assert(ldc >= (size_t)uk->nr && (!init || ld_init == 0 || ld_init >= (size_t)uk->nr));
-    const int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;
-    for (int i = 0; i < blocks; i++) {
-        int r, n;
-        rnnrt_row_block(rows, uk->mr, i, &r, &n);
-        uk->fn_int8dot((size_t)n, a.ld, a.q + (size_t)r * a.ld, a.ld, a.scale + r,
-                       (const int8_t *)panel.w, panel.scale,
-                       init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL, ld_init,
-                       c + (size_t)r * ldc, ldc);
-    }
-}
-
-void rnnrt_gemm_pair_int8dot(const rnnrt_gemm_pair_ukernel *uk, int K, rnnrt_int8_rows a,
-                             rnnrt_panel panel, const float *init, float *c)
-{
-    (void)K;
-    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale && K >= 1);
-    assert(a.ld == rnnrt_int8dot_k((size_t)K) && a.ld <= RNNRT_INT8DOT_MAX_K);
-    uk->fn_int8dot(a.ld, a.q, a.scale[0], (const int8_t *)panel.w,
-                   (a.ld + RNNRT_INT8DOT_SUM_ROWS) * (size_t)uk->nr,
-                   panel.scale, init, c);
 }
 
 void rnnrt_pack_columns(const float *w, int N, int K, int nr, int panels, float *dst)

@@ -19,7 +19,9 @@ typedef struct rnnrt_panel {
 /* Bytes per packed weight of type t. */
 static inline size_t rnnrt_weight_size(rnnrt_weight_type t)
 {
-    return t == RNNRT_WEIGHTS_BF16 ? 2 : rnnrt_weight_is_int8(t) ? 1 : 4;
+    return t == RNNRT_WEIGHTS_BF16 || t == RNNRT_WEIGHTS_BF16DOT ? 2
+           : rnnrt_weight_is_int8(t)                            ? 1
+                                                                : 4;
 }
 
 /* An f32 panel. */
@@ -43,37 +45,12 @@ void rnnrt_gemm_rows(const rnnrt_gemm_ukernel *uk, int kc, int rows, int K, cons
                      size_t lda, rnnrt_panel panel, const float *init, size_t ld_init, float *c,
                      size_t ldc);
 
-/* The A operand of an int8 dot-product GEMM: rows rounded to int8 by rnnrt_quantize_rows. */
-typedef struct rnnrt_int8_rows {
-    const int8_t *q;     /* [rows][ld], zero from K to ld */
-    const float *scale;  /* [rows] */
-    size_t ld;           /* K rounded up to a multiple of 4 */
-} rnnrt_int8_rows;
-
 /* K rounded up to the 4 k of an int8 dot-product group: the row stride of quantized rows
- * and the rows of each int8dot panel. */
+ * (rnnrt_quantize_rows, runtime/provider.h). The panels hold their column sums besides. */
 static inline size_t rnnrt_int8dot_k(size_t K)
 {
     return rnnrt_kgroup_rows(rnnrt_weight_kgroup(RNNRT_WEIGHTS_INT8DOT), K);
 }
-
-/* Rounds each of `rows` rows of K floats (stride lda) to int8 with one scale per row, the
- * row's largest magnitude becoming 127 ("activations": "int8", docs/reduced-precision.md):
- *   scale = largest / 127, q[k] = round-to-nearest-even(a[k] * (127 / largest)), |q| <= 127;
- * a row whose largest magnitude is zero or below FLT_MIN rounds to zeros with scale 1, one
- * holding a NaN or an infinity to zeros with scale NaN (so its products are NaN, as in
- * float arithmetic). q has stride rnnrt_int8dot_k(K), zero-padded. */
-void rnnrt_quantize_rows(int rows, int K, const float *a, size_t lda, int8_t *q, float *scale);
-
-/* rnnrt_gemm_rows on int8dot panels (uk.dtype RNNRT_WEIGHTS_INT8DOT, rnnrt_int8dot_k(K)
- * rows each): all of K in one call per row block. */
-void rnnrt_gemm_rows_int8dot(const rnnrt_gemm_ukernel *uk, int rows, int K, rnnrt_int8_rows a,
-                             rnnrt_panel panel, const float *init, size_t ld_init, float *c,
-                             size_t ldc);
-
-/* rnnrt_gemm_pair on int8dot panels: row 0 of a. */
-void rnnrt_gemm_pair_int8dot(const rnnrt_gemm_pair_ukernel *uk, int K, rnnrt_int8_rows a,
-                             rnnrt_panel panel, const float *init, float *c);
 
 /* Row block `index` of `rows` rows split into blocks of at most mr rows, as evenly as
  * possible (32 rows with mr 6: 6 6 5 5 5 5, not 6 6 6 6 6 2: a 2-row tile reads as much of

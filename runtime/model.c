@@ -113,7 +113,7 @@ const char *rnnrt_model_weights(const rnnrt_model *m)
 
 const char *rnnrt_model_activations(const rnnrt_model *m)
 {
-    return m ? (m->options.int8_activations ? "int8" : "f32") : "";
+    return m ? rnnrt_activation_type_name(m->options.activations) : "";
 }
 
 int rnnrt_model_threads(const rnnrt_model *m)

@@ -462,7 +462,7 @@ static rnnrt_status check_int8_weights(const rnnrt_model *m)
         return RNNRT_OK;
     /* int8 activations sum K products of 127 x 127 in int32 (kernels.h) */
     const int widest_k = rnnrt_model_widest_input(m);
-    if (m->options.int8_activations && widest_k > RNNRT_INT8DOT_MAX_K)
+    if (m->options.activations == RNNRT_ACTIVATIONS_INT8 && widest_k > RNNRT_INT8DOT_MAX_K)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED,
                           "activations \"int8\" support GEMM inputs of at most %d values "
                           "(exact int32 sums); this model has %d", RNNRT_INT8DOT_MAX_K, widest_k);

@@ -11,7 +11,8 @@
 #include "error.h"
 
 const struct rnnrt_options rnnrt_default_options = {
-    .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32, .int8_activations = false,
+    .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32,
+    .activations = RNNRT_ACTIVATIONS_F32,
 };
 
 static const char *const weight_names[] = {"f32", "bf16", "int8"};
@@ -86,14 +87,25 @@ static rnnrt_status set_weights(rnnrt_options *o, const char *value)
                       "got \"%s\"", value);
 }
 
+static const char *const activation_names[] = {"f32", "int8", "bf16"};
+
+const char *rnnrt_activation_type_name(rnnrt_activation_type a)
+{
+    return (unsigned)a < sizeof activation_names / sizeof activation_names[0]
+               ? activation_names[a]
+               : "";
+}
+
 static rnnrt_status set_activations(rnnrt_options *o, const char *value)
 {
-    if (strcmp(value, "f32") && strcmp(value, "int8"))
-        return rnnrt_fail(RNNRT_E_INVALID,
-                          "rnnrt_options_set: \"activations\" must be \"f32\" or \"int8\", "
-                          "got \"%.64s\"", value);
-    o->int8_activations = !strcmp(value, "int8");
-    return RNNRT_OK;
+    for (int a = 0; a < (int)(sizeof activation_names / sizeof activation_names[0]); a++)
+        if (!strcmp(value, activation_names[a])) {
+            o->activations = (rnnrt_activation_type)a;
+            return RNNRT_OK;
+        }
+    return rnnrt_fail(RNNRT_E_INVALID,
+                      "rnnrt_options_set: \"activations\" must be \"f32\", \"int8\" or "
+                      "\"bf16\", got \"%.64s\"", value);
 }
 
 rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *value)
@@ -124,9 +136,13 @@ rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options
     if (o->kernels && rnnrt_kernels_for_isa(o->kernels->isa) != o->kernels)
         return rnnrt_fail(RNNRT_E_UNSUPPORTED, "%s: kernel set \"%s\" is not available", fn,
                           o->kernels->isa);
-    if (o->int8_activations && o->weights != RNNRT_WEIGHTS_INT8)
+    const rnnrt_weight_type needs = o->activations == RNNRT_ACTIVATIONS_INT8   ? RNNRT_WEIGHTS_INT8
+                                    : o->activations == RNNRT_ACTIVATIONS_BF16 ? RNNRT_WEIGHTS_BF16
+                                                                               : o->weights;
+    if (o->weights != needs)
         return rnnrt_fail(RNNRT_E_INVALID,
-                          "%s: \"activations\" \"int8\" needs \"weights\" \"int8\", got "
-                          "\"weights\" \"%s\"", fn, rnnrt_weight_type_name(o->weights));
+                          "%s: \"activations\" \"%s\" needs \"weights\" \"%s\", got "
+                          "\"weights\" \"%s\"", fn, rnnrt_activation_type_name(o->activations),
+                          rnnrt_weight_type_name(needs), rnnrt_weight_type_name(o->weights));
     return RNNRT_OK;
 }

@@ -11,18 +11,31 @@
 
 #define RNNRT_MAX_THREADS 4096
 
+/* What every matrix product's input is rounded to at each step (the "activations" key):
+ * nothing, int8 per row (needs weights int8), or bf16 (needs weights bf16). */
+typedef enum rnnrt_activation_type {
+    RNNRT_ACTIVATIONS_F32 = 0,
+    RNNRT_ACTIVATIONS_INT8 = 1,
+    RNNRT_ACTIVATIONS_BF16 = 2,
+} rnnrt_activation_type;
+
 struct rnnrt_options {
     int threads;                  /* 0: the process-wide count at each call */
     const rnnrt_kernels *kernels; /* NULL: the process-wide kernel set at each call */
     rnnrt_weight_type weights;
-    bool int8_activations; /* "activations": "int8" (needs weights int8) */
+    rnnrt_activation_type activations;
 };
 
-/* The type a model's panels are packed in: its weights', or int8dot for int8 activations. */
+/* The type a model's panels are packed in: its weights', or the dot-product panels of its
+ * weight type when the activations are rounded too. */
 static inline rnnrt_weight_type rnnrt_options_panel_type(const struct rnnrt_options *o)
 {
-    return o->int8_activations ? RNNRT_WEIGHTS_INT8DOT : o->weights;
+    return o->activations == RNNRT_ACTIVATIONS_INT8   ? RNNRT_WEIGHTS_INT8DOT
+           : o->activations == RNNRT_ACTIVATIONS_BF16 ? RNNRT_WEIGHTS_BF16DOT
+                                                      : o->weights;
 }
+
+const char *rnnrt_activation_type_name(rnnrt_activation_type a);
 
 /* The defaults rnnrt_options_create gives and rnnrt_model_load uses. */
 extern const struct rnnrt_options rnnrt_default_options;

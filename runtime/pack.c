@@ -10,6 +10,7 @@
 #include "error.h"
 #include "gemm.h"
 #include "half.h"
+#include "provider.h"
 #include "stack.h"
 
 /* Panels start on 64-byte boundaries: the microkernels' aligned loads rely on it. */
@@ -47,6 +48,7 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
             dst[k] = ((const float *)packed)[at + rnnrt_panel_step(l, k)];
         break;
     case RNNRT_WEIGHTS_BF16:
+    case RNNRT_WEIGHTS_BF16DOT:
         for (int k = 0; k < K; k++)
             dst[k] = rnnrt_bf16_to_f32(((const uint16_t *)packed)[at + rnnrt_panel_step(l, k)]);
         break;
@@ -117,6 +119,10 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
         case RNNRT_WEIGHTS_BF16:
             for (int k = 0; k < l->K; k++)
                 ((uint16_t *)dst)[rnnrt_panel_index(l, r, k)] = rnnrt_f32_to_bf16(row[k]);
+            break;
+        case RNNRT_WEIGHTS_BF16DOT: /* subnormals to zero, as the dot products read them */
+            for (int k = 0; k < l->K; k++)
+                ((uint16_t *)dst)[rnnrt_panel_index(l, r, k)] = rnnrt_bf16_dot_value(row[k]);
             break;
         case RNNRT_WEIGHTS_INT8:
         case RNNRT_WEIGHTS_INT8DOT:

@@ -58,8 +58,9 @@ typedef struct rnnrt_packing {
  * p*U + j at column g*U + j of panel p, k-major); G = 1 with U = nr describes plain column
  * panels (the projection, the head). A kgroup of 4 (int8dot) keeps four k of a column
  * side by side: panel rows are groups of four k, [K4 / 4][nr][4] with K4 = K rounded up to
- * 4 (zeros beyond K), then the nr column sums (rnnrt_int8dot_column_sums); any other kgroup
- * (0 or 1) is [K][nr]. */
+ * 4 (zeros beyond K), then the nr column sums (rnnrt_int8dot_column_sums); a kgroup of 2
+ * (bf16dot) is [K2 / 2][nr][2] likewise, without sums; any other kgroup (0 or 1) is
+ * [K][nr]. */
 typedef struct rnnrt_panel_layout {
     int K, G, H, U;
     int kgroup;
@@ -76,13 +77,14 @@ static inline size_t rnnrt_panel_start(const rnnrt_panel_layout *l, int r)
 {
     int g = r / l->H, u = r % l->H, p = u / l->U, j = u % l->U;
     const size_t nr = (size_t)(l->G * l->U), col = (size_t)(g * l->U + j);
-    return (size_t)p * rnnrt_panel_rows(l) * nr + col * (l->kgroup == 4 ? 4 : 1);
+    return (size_t)p * rnnrt_panel_rows(l) * nr + col * (size_t)(l->kgroup > 1 ? l->kgroup : 1);
 }
 
 static inline size_t rnnrt_panel_step(const rnnrt_panel_layout *l, int k)
 {
     const size_t nr = (size_t)(l->G * l->U), kk = (size_t)k;
-    return l->kgroup == 4 ? (kk & ~(size_t)3) * nr + (kk & 3) : kk * nr;
+    const size_t g = (size_t)(l->kgroup > 1 ? l->kgroup : 1); /* 1, 2 or 4: a power of two */
+    return (kk & ~(g - 1)) * nr + (kk & (g - 1));
 }
 
 static inline size_t rnnrt_panel_index(const rnnrt_panel_layout *l, int r, int k)

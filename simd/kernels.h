@@ -30,13 +30,17 @@ typedef enum rnnrt_weight_type {
     /* int8 weights for int8 activations ("activations": "int8"): the same values and scales
      * as RNNRT_WEIGHTS_INT8, packed four k per 32-bit word for integer dot products */
     RNNRT_WEIGHTS_INT8DOT = 3,
+    /* bf16 weights for bf16 activations ("activations": "bf16"): the bf16 model's values,
+     * packed two k per 32-bit word for bf16 dot products (VDPBF16PS, AMX-BF16) */
+    RNNRT_WEIGHTS_BF16DOT = 4,
 } rnnrt_weight_type;
-#define RNNRT_WEIGHT_TYPES 4
+#define RNNRT_WEIGHT_TYPES 5
 
-/* k values per 32-bit group of a panel column: 4 for int8 dot-product panels, else 1. */
+/* k values per 32-bit group of a panel column: 4 for int8 dot-product panels, 2 for bf16
+ * dot-product panels, else 1. */
 static inline int rnnrt_weight_kgroup(rnnrt_weight_type t)
 {
-    return t == RNNRT_WEIGHTS_INT8DOT ? 4 : 1;
+    return t == RNNRT_WEIGHTS_INT8DOT ? 4 : t == RNNRT_WEIGHTS_BF16DOT ? 2 : 1;
 }
 
 /* Rows of k a panel holds for K: K rounded up to whole groups of kgroup (0 counts as 1). */
@@ -290,6 +294,28 @@ typedef void rnnrt_int8_gemm_t(size_t mr, size_t kc, const float *a, size_t lda,
  * init (2 NR floats) may be NULL (zeros) or equal c; int8 has scale[2 NR], the two panels'
  * column scales. Each output is the same k-ordered chain as the set's gemm tiles of nr NR
  * (at any mr), so a batch of one gives the bytes of any other batch's row. */
+/* bf16 dot products on bf16 activations and bf16 weights ("activations": "bf16"), as
+ * VDPBF16PS computes them (Intel SDM): per output, one chain over the pairs of k in order,
+ * the odd k of a pair first,
+ *   acc = init_m[j] (NULL: +0)
+ *   acc = fma(a[2p + 1], w(2p + 1, j), acc), then acc = fma(a[2p], w(2p, j), acc)
+ * each rounded to nearest even, with subnormal inputs read as zero and subnormal results
+ * flushed to zero. (A product of two bf16 is exact in float32, so the fused multiply-add is
+ * the instruction's add.) Portable bodies get the flushing from the floating-point mode the
+ * forward pass runs in (flush-to-zero and denormals-are-zero, forward_blocked.c), in which
+ * they give the instruction's bytes; callers outside the pass set it themselves. a holds
+ * rows of bf16 (rnnrt_round_rows_bf16), zero from K up to kc; b holds kc / 2 groups of NR
+ * columns of two k (w(k, j) = b[(k / 2) * 2 NR + 2 j + k % 2]), 64-byte aligned; kc even.
+ * The call covers all of K (no k-blocks): the chain's order does not depend on mr, so a row
+ * gives the same bytes in any batch. */
+typedef void rnnrt_bf16dot_gemm_t(size_t mr, size_t kc, const uint16_t *a, size_t lda,
+                                  const uint16_t *b, const float *init, size_t ld_init, float *c,
+                                  size_t ldc);
+/* The same for one row over two adjacent panels (`next` elements apart), as
+ * rnnrt_f32_gemm_pair_t. */
+typedef void rnnrt_bf16dot_gemm_pair_t(size_t kc, const uint16_t *a, const uint16_t *b,
+                                       size_t next, const float *init, float *c);
+
 /* Integer dot products on int8 activations and int8 weights ("activations": "int8"):
  *   c[m*ldc + j] = fma((float)(sum_{k<kc} a[m*lda + k] * w(k, j)), a_scale[m] * scale[j],
  *                      init_m[j])
@@ -334,6 +360,8 @@ typedef rnnrt_bf16_gemm_pair_t *rnnrt_bf16_gemm_pair_fn;
 typedef rnnrt_int8_gemm_pair_t *rnnrt_int8_gemm_pair_fn;
 typedef rnnrt_int8dot_gemm_t *rnnrt_int8dot_gemm_fn;
 typedef rnnrt_int8dot_gemm_pair_t *rnnrt_int8dot_gemm_pair_fn;
+typedef rnnrt_bf16dot_gemm_t *rnnrt_bf16dot_gemm_fn;
+typedef rnnrt_bf16dot_gemm_pair_t *rnnrt_bf16dot_gemm_pair_fn;
 
 /* A GEMM microkernel with the blocking it was written for (its line in kernels.inc). */
 typedef struct rnnrt_gemm_ukernel {
@@ -343,6 +371,7 @@ typedef struct rnnrt_gemm_ukernel {
     rnnrt_bf16_gemm_fn fn_bf16; /* bf16 panels */
     rnnrt_int8_gemm_fn fn_int8; /* int8 panels and column scales */
     rnnrt_int8dot_gemm_fn fn_int8dot; /* int8 dot-product panels, int8 activations */
+    rnnrt_bf16dot_gemm_fn fn_bf16dot; /* bf16 dot-product panels, bf16 activations */
     int mr, nr;   /* the tile: at most mr rows, exactly nr columns */
     int kgroup;   /* k values per packed panel row group (1 for f32) */
     int units;    /* hidden units per gate panel (gate GEMMs) */
@@ -358,6 +387,7 @@ typedef struct rnnrt_gemm_pair_ukernel {
     rnnrt_bf16_gemm_pair_fn fn_bf16;
     rnnrt_int8_gemm_pair_fn fn_int8;
     rnnrt_int8dot_gemm_pair_fn fn_int8dot;
+    rnnrt_bf16dot_gemm_pair_fn fn_bf16dot;
     int nr, units; /* each panel's: those of the gemm slot it pairs with */
     const char *name;
 } rnnrt_gemm_pair_ukernel;
@@ -368,6 +398,7 @@ typedef struct rnnrt_gemm_pair_ukernel {
     ((uk)->dtype == RNNRT_WEIGHTS_BF16      ? (uk)->fn_bf16 != NULL                          \
      : (uk)->dtype == RNNRT_WEIGHTS_INT8    ? (uk)->fn_int8 != NULL                          \
      : (uk)->dtype == RNNRT_WEIGHTS_INT8DOT ? (uk)->fn_int8dot != NULL                       \
+     : (uk)->dtype == RNNRT_WEIGHTS_BF16DOT ? (uk)->fn_bf16dot != NULL                       \
                                             : (uk)->fn != NULL)
 
 static inline int rnnrt_pair_present(const rnnrt_gemm_pair_ukernel *uk)
@@ -415,8 +446,8 @@ typedef struct rnnrt_kernels {
      * units), for a batch of one. */
     rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair;
     /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...),
-     * and the int8 dot-product tiles (int8dot.gemm4, ...). */
-    rnnrt_gemm_slots bf16, int8, int8dot;
+     * and the int8 and bf16 dot-product tiles (int8dot.gemm4, bf16dot.gemm4, ...). */
+    rnnrt_gemm_slots bf16, int8, int8dot, bf16dot;
 } rnnrt_kernels;
 
 /* The GEMM tiles of set k for weights of type t. */
@@ -428,6 +459,8 @@ static inline rnnrt_gemm_slots rnnrt_kernels_gemms(const rnnrt_kernels *k, rnnrt
         return k->int8;
     if (t == RNNRT_WEIGHTS_INT8DOT)
         return k->int8dot;
+    if (t == RNNRT_WEIGHTS_BF16DOT)
+        return k->bf16dot;
     return (rnnrt_gemm_slots){k->gemm4,      k->gemm3,      k->gemm_proj, k->gemm4_tall,
                               k->gemm4_pair, k->gemm3_pair, k->proj_pair};
 }

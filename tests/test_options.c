@@ -51,7 +51,8 @@ static void bad_keys_and_values(void **st)
     EXPECT_FAIL(rnnrt_options_set(o, "weights", "f16"), RNNRT_E_INVALID, "f16");
     EXPECT_FAIL(rnnrt_options_set(o, "weights", "F32"), RNNRT_E_INVALID, "weights");
     EXPECT_FAIL(rnnrt_options_set(o, "activations", "int16"), RNNRT_E_INVALID, "activations");
-    EXPECT_FAIL(rnnrt_options_set(o, "activations", "bf16"), RNNRT_E_INVALID, "int8");
+    EXPECT_FAIL(rnnrt_options_set(o, "activations", "fp16"), RNNRT_E_INVALID, "\"bf16\"");
+    assert_int_equal(rnnrt_options_set(o, "activations", "bf16"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "activations", "int8"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "activations", "f32"), RNNRT_OK);
     assert_int_equal(rnnrt_options_set(o, "threads", "0"), RNNRT_OK);
@@ -111,6 +112,17 @@ static void load_arguments(void **st)
     assert_int_equal(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_OK);
     assert_string_equal(rnnrt_model_activations(m), "int8");
     assert_string_equal(rnnrt_model_weights(m), "int8");
+    rnnrt_model_free(m);
+    /* bf16 activations need bf16 weights */
+    m = (rnnrt_model *)(uintptr_t)1;
+    assert_int_equal(rnnrt_options_set(o, "activations", "bf16"), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_E_INVALID,
+                "\"activations\" \"bf16\" needs \"weights\" \"bf16\"");
+    assert_ptr_equal(m, (rnnrt_model *)(uintptr_t)1);
+    assert_int_equal(rnnrt_options_set(o, "weights", "bf16"), RNNRT_OK);
+    assert_int_equal(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_OK);
+    assert_string_equal(rnnrt_model_activations(m), "bf16");
+    assert_string_equal(rnnrt_model_weights(m), "bf16");
     rnnrt_model_free(m);
     free(bytes);
     rnnrt_options_free(o);

@@ -175,6 +175,11 @@ RNNRT_API int          rnnrt_num_threads(void);
  *              int32 sums times both scales (docs/reduced-precision.md). Biases, the gate
  *              math, the state and the head stay float32. A row holding a NaN or an infinity
  *              gives NaN products. Loading it with other weights is RNNRT_E_INVALID.
+ *              "bf16", with "weights" "bf16" only: at every step every element of those
+ *              inputs is rounded to bfloat16 (to nearest, ties to even; subnormals to zero),
+ *              and the products are summed in float32 in the order of the AVX512-BF16
+ *              instruction VDPBF16PS (docs/reduced-precision.md); the rest stays float32.
+ *              Loading it with other weights is RNNRT_E_INVALID.
  * An unknown key or a malformed value is RNNRT_E_INVALID naming it; a kernel set this CPU or
  * build lacks is RNNRT_E_UNSUPPORTED, at rnnrt_options_set and again at load. The options
  * object is copied at load: it may be changed or freed afterwards. */
@@ -191,7 +196,7 @@ RNNRT_API rnnrt_status rnnrt_model_load_memory_ex(const void *data, size_t size,
  * process-wide setting for a model that follows it); "" or -1 when m is NULL. */
 RNNRT_API const char  *rnnrt_model_isa(const rnnrt_model *m);
 RNNRT_API const char  *rnnrt_model_weights(const rnnrt_model *m);
-/* Its "activations" option, "f32" or "int8"; "" when m is NULL. */
+/* Its "activations" option, "f32", "int8" or "bf16"; "" when m is NULL. */
 RNNRT_API const char  *rnnrt_model_activations(const rnnrt_model *m);
 RNNRT_API int          rnnrt_model_threads(const rnnrt_model *m);
 

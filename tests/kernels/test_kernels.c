@@ -53,6 +53,7 @@
 #include <cmocka.h>
 
 #include "dispatch.h"
+#include "fp_mode.h"
 #include "oracle.h"
 
 #define U_ROUND 0x1p-24
@@ -109,6 +110,30 @@ static uint32_t to_bits(float f)
     uint32_t u;
     memcpy(&u, &f, sizeof u);
     return u;
+}
+
+/* The GEMM tile cases' output: a canary float, then MR rows of ldc floats. Canaries
+ * everywhere, then the first `rows` rows of init over the tile (the in-place cases). */
+static void canaries_then_init(float *c, size_t MR, size_t ldc, size_t rows, size_t NR,
+                               const float *init, size_t ld_init)
+{
+    for (size_t k = 0; k < 2 + MR * ldc; k++)
+        c[k] = from_bits(CANARY);
+    for (size_t m = 0; m < rows; m++)
+        memcpy(c + 1 + m * ldc, init + m * ld_init, NR * sizeof(float));
+}
+
+/* Fails when a tile of mr rows and NR columns wrote anywhere else in that output. */
+static void check_outside_tile(const char *name, const float *c, size_t MR, size_t ldc, size_t mr,
+                               size_t NR, size_t kc, int mode)
+{
+    for (size_t k = 0; k < 2 + MR * ldc; k++) {
+        long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
+        bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
+        if (!inside && to_bits(c[k]) != CANARY)
+            fail_msg("%s: mr %zu kc %zu init mode %d wrote outside the tile at float %ld of c",
+                     name, mr, kc, mode, (long)k - 1);
+    }
 }
 
 enum { REG_TYPICAL, REG_SATURATING, REG_SPECIAL, REG_COUNT };
@@ -964,13 +989,7 @@ static void gemm_kernel(void **state)
                     ((rnnrt_f32_gemm_fn)twin->fn)(mr, kc, au, lda, g.value, tp, ldi, same, ldc);
                 }
                 call_gemm(&g, mr, kc, au, lda, ip, ldi, cu, ldc);
-                for (size_t k = 0; k < 2 + MR * ldc; k++) {
-                    long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
-                    bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
-                    if (!inside && to_bits(c[k]) != CANARY)
-                        fail_msg("%s: mr %zu kc %zu init mode %d wrote outside the tile at "
-                                 "float %ld of c", e->name, mr, kc, mode, (long)k - 1);
-                }
+                check_outside_tile(e->name, c, MR, ldc, mr, NR, kc, mode);
                 for (size_t m = 0; m < mr; m++)
                     for (size_t j = 0; j < NR; j++) {
                         double iv = mode == 0 ? 0 : mode == 1 ? iu[j] : iu[m * ld_init + j];
@@ -1167,21 +1186,11 @@ static void int8dot_gemm_kernel(void **state)
         float *cu = c + 1;
         for (int mode = 0; mode < 4; mode++)
             for (size_t mr = MR; mr >= 1; mr--) {
-                for (size_t k = 0; k < 2 + MR * ldc; k++)
-                    c[k] = from_bits(CANARY);
-                if (mode == 3)
-                    for (size_t m = 0; m < mr; m++)
-                        memcpy(cu + m * ldc, init + m * ld_init, NR * sizeof(float));
+                canaries_then_init(c, MR, ldc, mode == 3 ? mr : 0, NR, init, ld_init);
                 const float *ip = mode == 0 ? NULL : mode == 3 ? cu : init;
                 const size_t ldi = mode == 2 ? ld_init : mode == 3 ? ldc : 0;
                 ((rnnrt_int8dot_gemm_fn)e->fn)(mr, kc, a, lda, a_scale, b, scale, ip, ldi, cu, ldc);
-                for (size_t k = 0; k < 2 + MR * ldc; k++) {
-                    long m = ((long)k - 1) / (long)ldc, j = ((long)k - 1) % (long)ldc;
-                    bool inside = k >= 1 && (size_t)m < mr && (size_t)j < NR;
-                    if (!inside && to_bits(c[k]) != CANARY)
-                        fail_msg("%s: mr %zu kc %zu init mode %d wrote outside the tile at "
-                                 "float %ld of c", e->name, mr, kc, mode, (long)k - 1);
-                }
+                check_outside_tile(e->name, c, MR, ldc, mr, NR, kc, mode);
                 for (size_t m = 0; m < mr; m++)
                     for (size_t j = 0; j < NR; j++) {
                         const float *iv = mode == 0 ? NULL : mode == 1 ? init + j
@@ -1256,6 +1265,96 @@ static void int8dot_pair_kernel(void **state)
     }
 }
 
+/* ---- bf16 dot-product tiles (rnnrt_bf16dot_gemm_t) ----------------------------------- */
+
+/* x with a subnormal read as zero of its sign, as VDPBF16PS reads and writes them. */
+static float flushed(float x)
+{
+    return fpclassify(x) == FP_SUBNORMAL ? copysignf(0.0f, x) : x;
+}
+
+/* What every bf16dot tile must give, byte for byte: the Intel SDM's VDPBF16PS chain
+ * (simd/kernels.h) in IEEE arithmetic with the flushing written out, so it holds in any
+ * floating-point mode. Weights in the panel layout [kc / 2][NR][2]. */
+static float bf16dot_expected(const uint16_t *a, const uint16_t *b, size_t kc, size_t NR,
+                              size_t j, const float *init)
+{
+    float acc = flushed(init ? *init : 0.0f);
+    for (size_t p = 0; p < kc / 2; p++)
+        for (int odd = 1; odd >= 0; odd--) {
+            const float x = flushed(bf16_value(a[2 * p + (size_t)odd]));
+            const float w = flushed(bf16_value(b[p * 2 * NR + 2 * j + (size_t)odd]));
+            acc = flushed(fmaf(x, w, acc));
+        }
+    return acc;
+}
+
+/* bf16 values: mostly in [-2, 2], with zeros, subnormals, the largest finite values and
+ * pairs that cancel, so that rounding, flushing and order all show. */
+static uint16_t random_bf16(rng *r)
+{
+    const uint64_t u = rng_next(r) % 32;
+    if (u == 0)
+        return 0;
+    if (u == 1)
+        return (uint16_t)(0x0001 + rng_next(r) % 0x7f) | (rng_next(r) % 2 ? 0x8000 : 0); /* subnormal */
+    if (u == 2)
+        return rng_next(r) % 2 ? 0x7f7f : 0xff7f; /* +-largest */
+    if (u == 3)
+        return (uint16_t)(0x0080 + rng_next(r) % 0x100); /* near the smallest normal */
+    return (uint16_t)((rng_next(r) % 2 ? 0x8000 : 0) | (0x3c00 + rng_next(r) % 0x400));
+}
+
+/* Every row count 1..MR, k lengths from one pair to 2048, three kinds of init (none, rows,
+ * in place), rows of A and C with padded strides: every output equal to bf16dot_expected
+ * bit for bit and no write outside the tile, computed in the forward pass's mode. */
+static void bf16dot_gemm_kernel(void **state)
+{
+    static const size_t kcs[] = {2, 6, 34, 130, 2048};
+    const rnnrt_kernel_info *e = *state;
+    const size_t MR = (size_t)e->mr, NR = (size_t)e->nr, ldc = NR + 5, ld_init = NR + 3;
+    assert_true(MR >= 1 && MR <= 8 && NR >= 1 && e->kgroup == 2);
+    for (size_t ki = 0; ki < sizeof kcs / sizeof kcs[0]; ki++) {
+        const size_t kc = kcs[ki], lda = kc + 6;
+        rng r = {base_seed ^ (kc << 20) ^ (NR << 4) ^ 17};
+        uint16_t *b = aligned_alloc(64, (kc * NR * 2 + 63) / 64 * 64);
+        uint16_t *a = malloc(MR * lda * sizeof *a);
+        float *init = malloc(MR * ld_init * sizeof(float)), *c = malloc((2 + MR * ldc) * sizeof(float));
+        assert_true(b && a && init && c);
+        for (size_t i = 0; i < kc * NR; i++)
+            b[i] = random_bf16(&r);
+        for (size_t i = 0; i < MR * lda; i++)
+            a[i] = random_bf16(&r);
+        for (size_t k = 0; k < MR * ld_init; k++)
+            init[k] = k % 7 == 0 ? from_bits(0x00000100u) : uniform(&r, -4, 4); /* some subnormal */
+        float *cu = c + 1;
+        for (int mode = 0; mode < 3; mode++)
+            for (size_t mr = MR; mr >= 1; mr--) {
+                canaries_then_init(c, MR, ldc, mode == 2 ? mr : 0, NR, init, ld_init);
+                const float *ip = mode == 0 ? NULL : mode == 2 ? cu : init;
+                const size_t ldi = mode == 2 ? ldc : ld_init;
+                const unsigned long fp = rnnrt_flush_denormals();
+                ((rnnrt_bf16dot_gemm_fn)e->fn)(mr, kc, a, lda, b, ip, ldi, cu, ldc);
+                rnnrt_restore_fp_mode(fp);
+                check_outside_tile(e->name, c, MR, ldc, mr, NR, kc, mode);
+                for (size_t m = 0; m < mr; m++)
+                    for (size_t j = 0; j < NR; j++) {
+                        const float *iv = mode == 0 ? NULL : init + m * ld_init + j;
+                        float want = bf16dot_expected(a + m * lda, b, kc, NR, j, iv);
+                        const float got = cu[m * ldc + j];
+                        if (to_bits(got) != to_bits(want) && !(isnan(got) && isnan(want)))
+                            fail_msg("%s: mr %zu kc %zu init mode %d seed %" PRIu64
+                                     ": c[%zu][%zu] = %a, expected %a", e->name, mr, kc, mode,
+                                     base_seed, m, j, (double)got, (double)want);
+                    }
+            }
+        free(b);
+        free(a);
+        free(init);
+        free(c);
+    }
+}
+
 /* One case per line of simd/kernels.inc built into the library, skipped (and saying why)
  * where this CPU lacks the kernel's features. */
 static void skip_unsupported(void **state)
@@ -1278,7 +1377,9 @@ int main(void)
     size_t t = 0;
     for (size_t e = 0; e < count; e++) {
         const bool dot = !strcmp(list[e].dtype, "int8dot");
+        const bool bf16dot = !strcmp(list[e].dtype, "bf16dot");
         void (*run)(void **) = family_of(&list[e]) ? kernel_family
+                               : bf16dot && !strcmp(list[e].family, "gemm") ? bf16dot_gemm_kernel
                                : dot && !strcmp(list[e].family, "gemm")      ? int8dot_gemm_kernel
                                : dot && !strcmp(list[e].family, "gemm_pair") ? int8dot_pair_kernel
                                : !strcmp(list[e].family, "gemm")      ? gemm_kernel

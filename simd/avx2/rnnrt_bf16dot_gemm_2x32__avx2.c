@@ -1,0 +1,9 @@
+/* rnnrt_bf16dot_gemm_2x32__avx2: 2 rows by 32 columns of bf16 weights times bf16 activations
+ * (panels of 8 units, and the projection). Body: gemm_bf16dot.h, compiled with this set's flags. */
+#include "../gemm_bf16dot.h"
+
+void rnnrt_bf16dot_gemm_2x32__avx2(size_t mr, size_t kc, const uint16_t *a, size_t lda, const uint16_t *b,
+        const float *init, size_t ld_init, float *c, size_t ldc)
+{
+    rnnrt_bf16dot_gemm(2, 32, mr, kc, a, lda, b, init, ld_init, c, ldc);
+}

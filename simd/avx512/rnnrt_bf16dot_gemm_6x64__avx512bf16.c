@@ -1,0 +1,10 @@
+/* rnnrt_bf16dot_gemm_6x64__avx512bf16: 6 rows by 64 columns of bf16 weights times bf16
+ * activations with vdpbf16ps. Body: gemm_bf16dot_avx512bf16.h. */
+#include "gemm_bf16dot_avx512bf16.h"
+
+void rnnrt_bf16dot_gemm_6x64__avx512bf16(size_t mr, size_t kc, const uint16_t *a, size_t lda,
+                                         const uint16_t *b, const float *init, size_t ld_init,
+                                         float *c, size_t ldc)
+{
+    rnnrt_avx512bf16_gemm(6, 4, mr, kc, a, lda, b, init, ld_init, c, ldc);
+}

@@ -1,0 +1,9 @@
+/* rnnrt_bf16dot_gemm_4x24__scalar: 4 rows by 24 columns of bf16 weights times bf16 activations
+ * (panels of 8 units, and the projection). Body: gemm_bf16dot.h, compiled with this set's flags. */
+#include "../gemm_bf16dot.h"
+
+void rnnrt_bf16dot_gemm_4x24__scalar(size_t mr, size_t kc, const uint16_t *a, size_t lda, const uint16_t *b,
+        const float *init, size_t ld_init, float *c, size_t ldc)
+{
+    rnnrt_bf16dot_gemm(4, 24, mr, kc, a, lda, b, init, ld_init, c, ldc);
+}
