@@ -12,9 +12,16 @@
 // Run on an otherwise idle machine; each benchmark repeats one call on the same buffers, so
 // the data stays in the cache level its size fits (H=1024, B=16 LSTM: 7 arrays of 64 KiB,
 // in L2).
+//
+// --smoke (the test bench-kernels-gemm): no timing. Calls every GEMM and pair tile this CPU
+// runs through CallGemm, the benchmark's own call, once per shape class, checks each output
+// against the product of the constant operands, and exits 1 on a wrong value or on a tile it
+// has no call for. Seconds in any build; the oracle tests (tests/kernels) check the values.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -173,8 +180,36 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, 
                             (kReadPerUnit[fam] + kOutputs[fam]));
 }
 
+// The GEMM operands' constant values: A 0.5 (int8 rows: 3 with scale 1/12), weights 0.25
+// (bf16 0x3e80; int8: 3 with scale 1/12). Every product is then (nearly) 0.125 or 1/16, so
+// --smoke knows each output without an oracle.
+const float kA = 0.5f, kW = 0.25f, kQScale = 1.0f / 12;
+const uint16_t kWbf16 = 0x3e80;
+const int8_t kQ = 3;
+
+// The GEMM families and weight types CallGemm has a call for; a line of simd/kernels.inc
+// outside them and the gate families needs one added there before it can be benchmarked or
+// smoke-tested.
+bool GemmCallable(const rnnrt_kernel_info *e)
+{
+    const bool family = !std::strcmp(e->family, "gemm") || !std::strcmp(e->family, "gemm_pair");
+    return family && (!std::strcmp(e->dtype, "f32") || !std::strcmp(e->dtype, "bf16") ||
+                      !std::strcmp(e->dtype, "int8") || !std::strcmp(e->dtype, "int8dot"));
+}
+
+bool IsPair(const rnnrt_kernel_info *e)
+{
+    return !std::strcmp(e->family, "gemm_pair");
+}
+
+// Tiles without a k-block rule (pair tiles, int8dot) take all of K in one call.
+bool WholeK(const rnnrt_kernel_info *e)
+{
+    return e->kc_share == 0;
+}
+
 // A GEMM microkernel's weights: panels of its type, k rows of nr columns each, filled with
-// small values of that type (bf16 0.25, int8 3 with scales 1/12), and for int8 its scales.
+// the constants above, and for int8 its scales.
 struct Panels {
     void *w = nullptr;
     std::vector<float> scale;
@@ -198,70 +233,72 @@ Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
     }
     for (size_t i = 0; i < elements; i++)
         if (size == 4)
-            static_cast<float *>(p.w)[i] = 0.25f;
+            static_cast<float *>(p.w)[i] = kW;
         else if (size == 2)
-            static_cast<uint16_t *>(p.w)[i] = 0x3e80; // 0.25 in bfloat16
+            static_cast<uint16_t *>(p.w)[i] = kWbf16;
         else
-            static_cast<int8_t *>(p.w)[i] = 3;
-    p.scale.assign(2 * static_cast<size_t>(e->nr), 1.0f / 12); // a pair tile reads 2 panels
+            static_cast<int8_t *>(p.w)[i] = kQ;
+    p.scale.assign(2 * static_cast<size_t>(e->nr), kQScale); // a pair tile reads 2 panels
     return p;
 }
 
-// The int8 dot-product tiles' A: rows of int8 (3) with their scales (1/12), as many as the
-// largest tile reads (8 rows of K = 1536).
-const int8_t *Int8Rows()
-{
-    static const std::vector<int8_t> rows(8 * 1536, 3);
-    return rows.data();
-}
+// A GEMM's A: `rows` rows, lda apart, both as floats (f32, bf16 and int8 weights) and as
+// int8 with a scale per row (int8dot), sized exactly so that ASan sees a read past them.
+struct RowsA {
+    std::vector<float> f;
+    std::vector<int8_t> q;
+    std::vector<float> q_scale;
+    size_t lda;
+    RowsA(size_t rows, size_t lda_)
+        : f(rows * lda_, kA), q(rows * lda_, kQ), q_scale(rows, kQScale), lda(lda_)
+    {
+    }
+};
 
-const float *Int8RowScales()
-{
-    static const std::vector<float> scales(8, 1.0f / 12);
-    return scales.data();
-}
-
-// One call of a tile (family gemm) or pair tile (gemm_pair) of any weight type on the panel
-// at element `at`, k rows from there; rows of A and C are kc and nr (pair: 2 nr) apart. The
-// int8dot tiles take Int8Rows() for A, rows lda apart, and cover all of kc (a multiple of 4).
-void CallGemm(const rnnrt_kernel_info *e, size_t kc, const float *a, size_t lda,
+// One call of a tile (family gemm, `rows` rows) or pair tile (gemm_pair, one row) of any
+// weight type on the panel at element `at`, kc rows from there, A from column k0; rows of C
+// are nr (pair: 2 nr) apart. A pair's second panel starts `next` elements after the first.
+// The int8dot tiles cover all of kc (a multiple of 4).
+void CallGemm(const rnnrt_kernel_info *e, size_t rows, size_t kc, const RowsA &a, size_t k0,
               const Panels &p, size_t at, size_t next, const float *init, float *c)
 {
-    const size_t mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
+    const size_t nr = static_cast<size_t>(e->nr), lda = a.lda;
     const size_t size = WeightSize(e);
     const char *w = static_cast<const char *>(p.w) + at * size;
-    const bool pair = !std::strcmp(e->family, "gemm_pair");
+    const bool pair = IsPair(e);
     if (!std::strcmp(e->dtype, "int8dot")) {
-        const int8_t *q = Int8Rows(); // the values of A do not matter here
+        const int8_t *q = a.q.data() + k0;
         if (pair)
             reinterpret_cast<rnnrt_int8dot_gemm_pair_fn>(e->fn)(
-                kc, q, Int8RowScales()[0], reinterpret_cast<const int8_t *>(w), next,
-                p.scale.data(), init, c);
+                kc, q, a.q_scale[0], reinterpret_cast<const int8_t *>(w), next, p.scale.data(),
+                init, c);
         else
             reinterpret_cast<rnnrt_int8dot_gemm_fn>(e->fn)(
-                mr, kc, q, lda, Int8RowScales(), reinterpret_cast<const int8_t *>(w),
+                rows, kc, q, lda, a.q_scale.data(), reinterpret_cast<const int8_t *>(w),
                 p.scale.data(), init, nr, c, nr);
         return;
     }
+    const float *af = a.f.data() + k0;
     if (size == 4 && !pair)
-        reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn)(mr, kc, a, lda, reinterpret_cast<const float *>(w),
-                                                   init, nr, c, nr);
+        reinterpret_cast<rnnrt_f32_gemm_fn>(e->fn)(rows, kc, af, lda,
+                                                   reinterpret_cast<const float *>(w), init, nr,
+                                                   c, nr);
     else if (size == 2 && !pair)
         reinterpret_cast<rnnrt_bf16_gemm_fn>(e->fn)(
-            mr, kc, a, lda, reinterpret_cast<const uint16_t *>(w), init, nr, c, nr);
+            rows, kc, af, lda, reinterpret_cast<const uint16_t *>(w), init, nr, c, nr);
     else if (!pair)
-        reinterpret_cast<rnnrt_int8_gemm_fn>(e->fn)(mr, kc, a, lda,
+        reinterpret_cast<rnnrt_int8_gemm_fn>(e->fn)(rows, kc, af, lda,
                                                     reinterpret_cast<const int8_t *>(w),
                                                     p.scale.data(), init, nr, c, nr);
     else if (size == 4)
-        reinterpret_cast<rnnrt_f32_gemm_pair_fn>(e->fn)(kc, a, reinterpret_cast<const float *>(w),
+        reinterpret_cast<rnnrt_f32_gemm_pair_fn>(e->fn)(kc, af, reinterpret_cast<const float *>(w),
                                                         next, init, c);
     else if (size == 2)
         reinterpret_cast<rnnrt_bf16_gemm_pair_fn>(e->fn)(
-            kc, a, reinterpret_cast<const uint16_t *>(w), next, init, c);
+            kc, af, reinterpret_cast<const uint16_t *>(w), next, init, c);
     else
         reinterpret_cast<rnnrt_int8_gemm_pair_fn>(e->fn)(
-            kc, a, reinterpret_cast<const int8_t *>(w), next, p.scale.data(), init, c);
+            kc, af, reinterpret_cast<const int8_t *>(w), next, p.scale.data(), init, c);
 }
 
 // One full tile of a GEMM microkernel: MR rows, NR columns (a pair tile: one row, two panels),
@@ -269,12 +306,12 @@ void CallGemm(const rnnrt_kernel_info *e, size_t kc, const float *a, size_t lda,
 void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
 {
     const size_t kc = 256, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
-    const bool pair = !std::strcmp(e->family, "gemm_pair");
-    const size_t panels = pair ? 2 : 1;
-    std::vector<float> a(mr * kc, 0.5f), c(mr * nr * panels, 0.0f);
+    const size_t panels = IsPair(e) ? 2 : 1;
+    const RowsA a(mr, kc);
+    std::vector<float> c(mr * nr * panels, 0.0f);
     Panels p = MakePanels(e, panels * kc * nr);
     for (auto _ : state) {
-        CallGemm(e, kc, a.data(), kc, p, 0, kc * nr, c.data(), c.data());
+        CallGemm(e, mr, kc, a, 0, p, 0, kc * nr, c.data(), c.data());
         benchmark::ClobberMemory();
     }
     state.counters["FLOP/s"] = benchmark::Counter(
@@ -290,22 +327,22 @@ void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
 void RunGemmStream(benchmark::State &state, const rnnrt_kernel_info *e)
 {
     const size_t K = 1536, kc = 128, mr = static_cast<size_t>(e->mr), nr = static_cast<size_t>(e->nr);
-    const bool pair = !std::strcmp(e->family, "gemm_pair");
+    const bool pair = IsPair(e);
     const size_t l3 = static_cast<size_t>(rnnrt_cpu()->l3 > 0 ? rnnrt_cpu()->l3 : 0);
     const size_t target = std::max<size_t>(64u << 20, 2 * l3);
     size_t panels = target / (K * nr * WeightSize(e));
     panels += panels % 2; // whole pairs
-    std::vector<float> a(mr * K, 0.5f), c(mr * nr * 2, 0.0f);
+    const RowsA a(mr, K);
+    std::vector<float> c(mr * nr * 2, 0.0f);
     Panels p = MakePanels(e, panels * K * nr);
-    const bool whole_k = pair || !std::strcmp(e->dtype, "int8dot"); // no k-blocks
     for (auto _ : state) {
         for (size_t q = 0; q < panels; q += pair ? 2 : 1) {
             const size_t at = q * K * nr;
-            if (whole_k)
-                CallGemm(e, K, a.data(), K, p, at, K * nr, nullptr, c.data());
+            if (WholeK(e))
+                CallGemm(e, mr, K, a, 0, p, at, K * nr, nullptr, c.data());
             else
                 for (size_t k0 = 0; k0 < K; k0 += kc)
-                    CallGemm(e, kc, a.data() + k0, K, p, at + k0 * nr, 0, k0 ? c.data() : nullptr,
+                    CallGemm(e, mr, kc, a, k0, p, at + k0 * nr, 0, k0 ? c.data() : nullptr,
                              c.data());
         }
         benchmark::ClobberMemory();
@@ -326,19 +363,16 @@ Family FamilyOfSlot(const char *slot)
     return FAMILY_COUNT;
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+// Every kernel of the table this CPU runs, each function once (a function may fill two
+// slots); the others are named on stderr.
+std::vector<const rnnrt_kernel_info *> Runnable()
 {
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv))
-        return 1;
-    const std::vector<Shape> shapes = KernelShapes();
+    std::vector<const rnnrt_kernel_info *> out;
     size_t count;
     const rnnrt_kernel_info *list = rnnrt_kernel_list(&count);
     for (size_t e = 0; e < count; e++) {
         const rnnrt_kernel_info *info = &list[e];
-        bool seen = false; // a function may fill two slots: register it once
+        bool seen = false;
         for (size_t d = 0; d < e; d++)
             seen = seen || list[d].fn == info->fn;
         if (seen)
@@ -348,7 +382,118 @@ int main(int argc, char **argv)
                          info->name);
             continue;
         }
-        if (!std::strcmp(info->family, "gemm") || !std::strcmp(info->family, "gemm_pair")) {
+        out.push_back(info);
+    }
+    return out;
+}
+
+// One shape class of --smoke: `rows` rows of A, K in calls of kb (one call of K for tiles
+// without k-blocks), C starting from nothing (init NULL) or from 1 (init = C, accumulated).
+// Rows of C past `rows` start as NaN and must stay so: the contract says they are never
+// touched. Each written output must be its start plus K products of the constants.
+bool SmokeCall(const rnnrt_kernel_info *e, size_t rows, size_t K, size_t kb, bool accumulate)
+{
+    const size_t nr = static_cast<size_t>(e->nr), size = WeightSize(e);
+    const size_t panels = IsPair(e) ? 2 : 1, mr = IsPair(e) ? 1 : static_cast<size_t>(e->mr);
+    const size_t next = (K * nr * size + 63) / 64 * 64 / size; // pairs: a 64-byte boundary
+    Panels p = MakePanels(e, (panels - 1) * next + K * nr);
+    const RowsA a(rows, K);
+    const size_t width = nr * panels;
+    std::vector<float> c(mr * width, std::nanf(""));
+    if (accumulate)
+        std::fill(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(rows * width), 1.0f);
+    if (WholeK(e))
+        kb = K;
+    for (size_t k0 = 0; k0 < K; k0 += kb)
+        CallGemm(e, rows, std::min(kb, K - k0), a, k0, p, k0 * nr, next,
+                 k0 || accumulate ? c.data() : nullptr, c.data());
+    std::free(p.w);
+
+    const bool int8_rows = !std::strcmp(e->dtype, "int8dot");
+    const bool int8_weights = !std::strncmp(e->dtype, "int8", 4);
+    const double av = int8_rows ? kQ * static_cast<double>(kQScale) : kA;
+    const double wv = int8_weights ? kQ * static_cast<double>(kQScale) : kW;
+    const double want = (accumulate ? 1.0 : 0.0) + static_cast<double>(K) * av * wv;
+    for (size_t i = 0; i < c.size(); i++) {
+        const size_t m = i / width, j = i % width;
+        // Exact in float but for 1/12, which no float is: within 1e-6 relative.
+        const bool ok = m < rows ? std::fabs(c[i] - want) <= 1e-5 * std::max(1.0, want)
+                                 : std::isnan(c[i]);
+        if (!ok) {
+            std::printf("FAIL %s: %zu rows, K %zu in calls of %zu, init %s: c[%zu][%zu] = %.9g, ",
+                        e->name, rows, K, kb, accumulate ? "C" : "NULL", m, j, c[i]);
+            if (m < rows)
+                std::printf("expected %.9g\n", want);
+            else
+                std::printf("a row past the tile's, which must stay untouched (NaN)\n");
+            return false;
+        }
+    }
+    return true;
+}
+
+// Every shape class a tile meets once: all its rows, fewer, one (the edge tiles and a batch
+// of one); a k-block shorter than any unrolling, the benchmark's 256, and three blocks of
+// 128 as the streaming benchmark and the recurrent step call them (tiles without k-blocks:
+// one call of K = 384); init NULL and init = C.
+bool SmokeTile(const rnnrt_kernel_info *e)
+{
+    const size_t mr = static_cast<size_t>(e->mr);
+    const size_t kg = static_cast<size_t>(std::max(1, e->kgroup));
+    std::vector<size_t> rows = {mr};
+    if (!IsPair(e) && mr > 2)
+        rows.push_back(mr - 1);
+    if (!IsPair(e) && mr > 1)
+        rows.push_back(1);
+    const size_t ks[][2] = {{3 * kg, 3 * kg}, {256, 256}, {384, 128}}; // K, k-block
+    int calls = 0;
+    for (size_t r : rows)
+        for (const auto &k : ks)
+            for (int acc = 0; acc < (k[0] == k[1] ? 2 : 1); acc++, calls++)
+                if (!SmokeCall(e, IsPair(e) ? 1 : r, k[0], k[1], acc))
+                    return false;
+    std::printf("ok   %s: %d shape classes\n", e->name, calls);
+    return true;
+}
+
+int Smoke()
+{
+    int tiles = 0, failed = 0;
+    for (const rnnrt_kernel_info *e : Runnable()) {
+        if (FamilyOfSlot(e->slot) != FAMILY_COUNT)
+            continue; // gate and vector-math kernels: tests/kernels calls each
+        if (!GemmCallable(e)) {
+            std::printf("FAIL %s (family %s, weights %s): no call for it in CallGemm\n",
+                        e->name, e->family, e->dtype);
+            failed++;
+            continue;
+        }
+        tiles++;
+        failed += !SmokeTile(e);
+    }
+    std::printf("smoke: %d GEMM and pair tiles called, %d failed\n", tiles, failed);
+    return failed ? 1 : 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // --smoke: checked calls instead of benchmarks, and nothing else on the command line.
+    for (int i = 1; i < argc; i++)
+        if (!std::strcmp(argv[i], "--smoke")) {
+            if (argc != 2) {
+                std::fprintf(stderr, "rnnrt-bench-kernels: --smoke takes no other argument\n");
+                return 2;
+            }
+            return Smoke();
+        }
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv))
+        return 1;
+    const std::vector<Shape> shapes = KernelShapes();
+    for (const rnnrt_kernel_info *info : Runnable()) {
+        if (GemmCallable(info)) {
             benchmark::RegisterBenchmark((std::string(info->name) + "/kc:256").c_str(),
                                          [info](benchmark::State &st) { RunGemm(st, info); });
             benchmark::RegisterBenchmark((std::string(info->name) + "/stream").c_str(),
@@ -357,8 +502,11 @@ int main(int argc, char **argv)
             continue;
         }
         const Family fam = FamilyOfSlot(info->slot);
-        if (fam == FAMILY_COUNT)
+        if (fam == FAMILY_COUNT) {
+            std::fprintf(stderr, "rnnrt-bench-kernels: no benchmark for %s (family %s, "
+                                 "weights %s)\n", info->name, info->family, info->dtype);
             continue;
+        }
         for (const Shape &s : shapes) {
             std::string name = std::string(info->slot) + "/" + info->set +
                                "/H:" + std::to_string(s.hidden) +
