@@ -184,7 +184,7 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, 
 // (bf16 0x3e80; int8: 3 with scale 1/12). Every product is then (nearly) 0.125 or 1/16, so
 // --smoke knows each output without an oracle.
 const float kA = 0.5f, kW = 0.25f, kQScale = 1.0f / 12;
-const uint16_t kWbf16 = 0x3e80;
+const uint16_t kWbf16 = 0x3e80, kAbf16 = 0x3f00; // 0.25 and 0.5
 const int8_t kQ = 3;
 
 // The GEMM families and weight types CallGemm has a call for; a line of simd/kernels.inc
@@ -194,7 +194,8 @@ bool GemmCallable(const rnnrt_kernel_info *e)
 {
     const bool family = !std::strcmp(e->family, "gemm") || !std::strcmp(e->family, "gemm_pair");
     return family && (!std::strcmp(e->dtype, "f32") || !std::strcmp(e->dtype, "bf16") ||
-                      !std::strcmp(e->dtype, "int8") || !std::strcmp(e->dtype, "int8dot"));
+                      !std::strcmp(e->dtype, "int8") || !std::strcmp(e->dtype, "int8dot") ||
+                      (!std::strcmp(e->dtype, "bf16dot") && !std::strcmp(e->family, "gemm")));
 }
 
 bool IsPair(const rnnrt_kernel_info *e)
@@ -218,7 +219,23 @@ struct Panels {
 
 size_t WeightSize(const rnnrt_kernel_info *e)
 {
-    return !std::strcmp(e->dtype, "bf16") ? 2 : !std::strncmp(e->dtype, "int8", 4) ? 1 : 4;
+    return !std::strncmp(e->dtype, "bf16", 4) ? 2 : !std::strncmp(e->dtype, "int8", 4) ? 1 : 4;
+}
+
+// Rows a panel of K rows of k takes: int8dot panels end with their column sums.
+size_t PanelRows(const rnnrt_kernel_info *e, size_t K)
+{
+    return K + (!std::strcmp(e->dtype, "int8dot") ? RNNRT_INT8DOT_SUM_ROWS : 0);
+}
+
+// The column sums after each of `panels` int8dot panels of K rows, `stride` elements apart.
+void WriteSums(const rnnrt_kernel_info *e, Panels &p, size_t panels, size_t K, size_t stride)
+{
+    if (std::strcmp(e->dtype, "int8dot"))
+        return;
+    for (size_t q = 0; q < panels; q++)
+        rnnrt_int8dot_column_sums(static_cast<size_t>(e->nr), K,
+                                  static_cast<int8_t *>(p.w) + q * stride);
 }
 
 Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
@@ -242,15 +259,18 @@ Panels MakePanels(const rnnrt_kernel_info *e, size_t elements)
     return p;
 }
 
-// A GEMM's A: `rows` rows, lda apart, both as floats (f32, bf16 and int8 weights) and as
-// int8 with a scale per row (int8dot), sized exactly so that ASan sees a read past them.
+// A GEMM's A: `rows` rows, lda apart, as floats (f32, bf16 and int8 weights), as int8 with
+// a scale per row (int8dot) and as bf16 (bf16dot), sized exactly so that ASan sees a read
+// past them.
 struct RowsA {
     std::vector<float> f;
     std::vector<int8_t> q;
     std::vector<float> q_scale;
+    std::vector<uint16_t> h;
     size_t lda;
     RowsA(size_t rows, size_t lda_)
-        : f(rows * lda_, kA), q(rows * lda_, kQ), q_scale(rows, kQScale), lda(lda_)
+        : f(rows * lda_, kA), q(rows * lda_, kQ), q_scale(rows, kQScale), h(rows * lda_, kAbf16),
+          lda(lda_)
     {
     }
 };
@@ -276,6 +296,12 @@ void CallGemm(const rnnrt_kernel_info *e, size_t rows, size_t kc, const RowsA &a
             reinterpret_cast<rnnrt_int8dot_gemm_fn>(e->fn)(
                 rows, kc, q, lda, a.q_scale.data(), reinterpret_cast<const int8_t *>(w),
                 p.scale.data(), init, nr, c, nr);
+        return;
+    }
+    if (!std::strcmp(e->dtype, "bf16dot")) {
+        reinterpret_cast<rnnrt_bf16dot_gemm_fn>(e->fn)(rows, kc, a.h.data() + k0, lda,
+                                                       reinterpret_cast<const uint16_t *>(w),
+                                                       init, nr, c, nr);
         return;
     }
     const float *af = a.f.data() + k0;
@@ -309,9 +335,11 @@ void RunGemm(benchmark::State &state, const rnnrt_kernel_info *e)
     const size_t panels = IsPair(e) ? 2 : 1;
     const RowsA a(mr, kc);
     std::vector<float> c(mr * nr * panels, 0.0f);
-    Panels p = MakePanels(e, panels * kc * nr);
+    const size_t stride = PanelRows(e, kc) * nr;
+    Panels p = MakePanels(e, panels * stride);
+    WriteSums(e, p, panels, kc, stride);
     for (auto _ : state) {
-        CallGemm(e, mr, kc, a, 0, p, 0, kc * nr, c.data(), c.data());
+        CallGemm(e, mr, kc, a, 0, p, 0, stride, c.data(), c.data());
         benchmark::ClobberMemory();
     }
     state.counters["FLOP/s"] = benchmark::Counter(
@@ -334,12 +362,14 @@ void RunGemmStream(benchmark::State &state, const rnnrt_kernel_info *e)
     panels += panels % 2; // whole pairs
     const RowsA a(mr, K);
     std::vector<float> c(mr * nr * 2, 0.0f);
-    Panels p = MakePanels(e, panels * K * nr);
+    const size_t stride = PanelRows(e, K) * nr;
+    Panels p = MakePanels(e, panels * stride);
+    WriteSums(e, p, panels, K, stride);
     for (auto _ : state) {
         for (size_t q = 0; q < panels; q += pair ? 2 : 1) {
-            const size_t at = q * K * nr;
+            const size_t at = q * stride;
             if (WholeK(e))
-                CallGemm(e, mr, K, a, 0, p, at, K * nr, nullptr, c.data());
+                CallGemm(e, mr, K, a, 0, p, at, stride, nullptr, c.data());
             else
                 for (size_t k0 = 0; k0 < K; k0 += kc)
                     CallGemm(e, mr, kc, a, k0, p, at + k0 * nr, 0, k0 ? c.data() : nullptr,
@@ -395,8 +425,10 @@ bool SmokeCall(const rnnrt_kernel_info *e, size_t rows, size_t K, size_t kb, boo
 {
     const size_t nr = static_cast<size_t>(e->nr), size = WeightSize(e);
     const size_t panels = IsPair(e) ? 2 : 1, mr = IsPair(e) ? 1 : static_cast<size_t>(e->mr);
-    const size_t next = (K * nr * size + 63) / 64 * 64 / size; // pairs: a 64-byte boundary
-    Panels p = MakePanels(e, (panels - 1) * next + K * nr);
+    const size_t stride = PanelRows(e, K) * nr;
+    const size_t next = (stride * size + 63) / 64 * 64 / size; // pairs: a 64-byte boundary
+    Panels p = MakePanels(e, (panels - 1) * next + stride);
+    WriteSums(e, p, panels, K, next);
     const RowsA a(rows, K);
     const size_t width = nr * panels;
     std::vector<float> c(mr * width, std::nanf(""));
