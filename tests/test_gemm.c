@@ -19,6 +19,7 @@
 #include "gemm.h"
 #include "tuning.h"
 #include "model_builder.h"
+#include "test_util.h"
 
 #define CANARY 12345.0f
 
@@ -306,12 +307,7 @@ int main(void)
 {
     print_message("[  INFO    ] seed %u (RNNRT_TEST_SEED sets it); each failure prints its "
                   "shape's own seed\n", base_seed());
-    static const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
-    const struct CMUnitTest tests[] = {
-        {"gemm_scalar", kernels_of, NULL, NULL, (void *)isas[0]},
-        {"gemm_avx2", kernels_of, NULL, NULL, (void *)isas[1]},
-        {"gemm_avx512", kernels_of, NULL, NULL, (void *)isas[2]},
-        {"gemm_neon", kernels_of, NULL, NULL, (void *)isas[3]},
-    };
-    return cmocka_run_group_tests_name("gemm", tests, NULL, NULL);
+    struct CMUnitTest tests[64];
+    const int n = per_set_tests(tests, "gemm_", kernels_of);
+    return _cmocka_run_group_tests("gemm", tests, (size_t)n, NULL, NULL);
 }

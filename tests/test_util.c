@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dispatch.h"
 #include "safetensors.h"
 
 const char *test_data_dir = "tests/data";
@@ -191,4 +192,27 @@ int model_any_reverse_layer(const rnnrt_model *m)
         if (rnnrt_model_layer_reverse(m, k))
             return 1;
     return 0;
+}
+
+int kernel_set_count(void)
+{
+    return rnnrt_kernel_set_count;
+}
+
+const char *kernel_set_name(int i)
+{
+    return rnnrt_kernel_set_names[i];
+}
+
+int per_set_tests(struct CMUnitTest *out, const char *prefix, void (*fn)(void **state))
+{
+    static char names[64][96]; /* the names outlive main's test array */
+    static int used;
+    int n = 0;
+    for (int i = 0; i < rnnrt_kernel_set_count && used < 64; i++, used++, n++) {
+        snprintf(names[used], sizeof names[used], "%s%s", prefix, rnnrt_kernel_set_names[i]);
+        out[n] = (struct CMUnitTest){names[used], fn, NULL, NULL,
+                                     (void *)rnnrt_kernel_set_names[i]};
+    }
+    return n;
 }

@@ -33,6 +33,16 @@ void golden_free(golden *g);
 char **manifest_read(const char *path, int *count);
 void manifest_free(char **lines, int count);
 
+/* Every kernel set this build knows (simd/kernel_sets.inc, model sets included), so that a
+ * set added there is tested without editing the tests: the count, and the i-th name. */
+int kernel_set_count(void);
+const char *kernel_set_name(int i);
+
+/* One cmocka test per kernel set into out (room for kernel_set_count()), named prefix + the
+ * set's name, its state the name; returns how many. */
+struct CMUnitTest;
+int per_set_tests(struct CMUnitTest *out, const char *prefix, void (*fn)(void **state));
+
 /* Reads a whole file; NULL if it cannot be read. */
 unsigned char *read_file_bytes(const char *path, size_t *size);
 

@@ -201,9 +201,8 @@ static void batch_composition_invariance(void **st)
     (void)st;
     const char *before = rnnrt_isa();
     assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
-    static const char *const sets[] = {"scalar", "avx2", "avx512", "neon"};
-    for (int set = 0; set < 4; set++) {
-        if (rnnrt_set_isa(sets[set]) != RNNRT_OK)
+    for (int set = 0; set < kernel_set_count(); set++) {
+        if (rnnrt_set_isa(kernel_set_name(set)) != RNNRT_OK)
             continue;
         for (size_t k = 0; k < N_CELL_SPECS; k++) {
             rnnrt_model *m = build_model(&cell_specs[k]);
@@ -236,7 +235,7 @@ static void batch_composition_invariance(void **st)
                     if (memcmp(yb + (size_t)t * O, all.y + ((size_t)t * B + b) * O,
                                (size_t)O * 4))
                         fail_msg("%s, model %zu (%s): sequence %d alone differs at step %d "
-                                 "from its batch of %d", sets[set], k, rnnrt_model_cell_name(m),
+                                 "from its batch of %d", kernel_set_name(set), k, rnnrt_model_cell_name(m),
                                  b, t, B);
                 for (int u = 0; u < units; u++)
                     if (memcmp(hb + (size_t)u * hs, all.h + ((size_t)u * B + b) * hs,
@@ -244,7 +243,7 @@ static void batch_composition_invariance(void **st)
                         (!gru && memcmp(cb + (size_t)u * H, all.c + ((size_t)u * B + b) * H,
                                         (size_t)H * 4)))
                         fail_msg("%s, model %zu: sequence %d alone ends in another state",
-                                 sets[set], k, b);
+                                 kernel_set_name(set), k, b);
                 free(xb);
                 free(yb);
                 free(hb);
@@ -264,16 +263,15 @@ int main(int argc, char **argv)
 {
     if (argc > 1)
         test_data_dir = argv[1];
-    static const char *isas[] = {"scalar", "avx2", "avx512", "neon"};
-    const struct CMUnitTest tests[] = {
-        {"variants_agree_scalar", variants_agree, NULL, NULL, (void *)isas[0]},
-        {"variants_agree_avx2", variants_agree, NULL, NULL, (void *)isas[1]},
-        {"variants_agree_avx512", variants_agree, NULL, NULL, (void *)isas[2]},
-        {"variants_agree_neon", variants_agree, NULL, NULL, (void *)isas[3]},
+    struct CMUnitTest tests[64] = {
         cmocka_unit_test(blocked_thread_invariance),
         cmocka_unit_test(blocked_solo_switch_invariance),
         cmocka_unit_test(simd_is_blocked),
         cmocka_unit_test(batch_composition_invariance),
     };
-    return cmocka_run_group_tests_name("variants", tests, NULL, NULL);
+    int n = 0;
+    while (tests[n].name)
+        n++;
+    n += per_set_tests(tests + n, "variants_agree_", variants_agree);
+    return _cmocka_run_group_tests("variants", tests, (size_t)n, NULL, NULL);
 }

@@ -74,7 +74,6 @@ static const weight_type types[] = {{"bf16", "f32", "bf16", 0},
                                     {"bf16", "bf16", "bf16 x bf16", 0}};
 enum { TYPES = sizeof types / sizeof types[0] };
 static const int int8_int8 = 2, bf16_bf16 = 3; /* indices into types */
-static const char *const sets[] = {"scalar", "avx2", "avx512", "neon"};
 
 /* True when this CPU and build run kernel set `isa`. */
 static int kernel_set_available(const char *isa)
@@ -284,16 +283,17 @@ static void every_set_holds_the_same_weights(void **st)
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
         for (int t = 0; t < TYPES; t++)
-            for (int s = 0; s < 4; s++) {
-                if (!kernel_set_available(sets[s]) || !strcmp(sets[s], before))
+            for (int s = 0; s < kernel_set_count(); s++) {
+                const char *set = kernel_set_name(s);
+                if (!kernel_set_available(set) || !strcmp(set, before))
                     continue;
                 rnnrt_model *follows = load(bytes, size, &types[t], NULL); /* packed on `before` */
-                rnnrt_model *direct = load(bytes, size, &types[t], sets[s]);
-                assert_int_equal(rnnrt_set_isa(sets[s]), RNNRT_OK);
+                rnnrt_model *direct = load(bytes, size, &types[t], set);
+                assert_int_equal(rnnrt_set_isa(set), RNNRT_OK);
                 outputs a = run(follows, 80), b = run(direct, 80);
                 if (!same_bytes(&a, &b))
                     fail_msg("%s model %zu: %s packed from %s holds other weights than %s "
-                             "packed from the file", types[t].label, k, sets[s], before, sets[s]);
+                             "packed from the file", types[t].label, k, set, before, set);
                 assert_int_equal(rnnrt_set_isa(before), RNNRT_OK);
                 outputs_free(&a);
                 outputs_free(&b);
@@ -564,11 +564,7 @@ static void int8_refuses_non_finite(void **st)
 int main(int argc, char **argv)
 {
     test_data_dir = argc > 1 ? argv[1] : "tests/data";
-    const struct CMUnitTest tests[] = {
-        {"blocked_matches_reference/scalar", blocked_matches_reference, NULL, NULL, "scalar"},
-        {"blocked_matches_reference/avx2", blocked_matches_reference, NULL, NULL, "avx2"},
-        {"blocked_matches_reference/avx512", blocked_matches_reference, NULL, NULL, "avx512"},
-        {"blocked_matches_reference/neon", blocked_matches_reference, NULL, NULL, "neon"},
+    struct CMUnitTest tests[64] = {
         cmocka_unit_test(thread_invariance),
         cmocka_unit_test(every_set_holds_the_same_weights),
         cmocka_unit_test(near_f32),
@@ -579,5 +575,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(int8_activations_nan_row),
         cmocka_unit_test(quantize_rows_rule),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int n = 0;
+    while (tests[n].name)
+        n++;
+    n += per_set_tests(tests + n, "blocked_matches_reference/", blocked_matches_reference);
+    return _cmocka_run_group_tests("weights", tests, (size_t)n, NULL, NULL);
 }

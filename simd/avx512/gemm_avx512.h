@@ -5,7 +5,7 @@
 #ifndef RNNRT_SIMD_GEMM_AVX512_H
 #define RNNRT_SIMD_GEMM_AVX512_H
 
-#include <immintrin.h>
+#include "x86_intrinsics.h"
 
 #include "gemm_rows.h"
 #include "kernels.h"

@@ -4,17 +4,13 @@
  * activations is broadcast once and meets NV panel vectors of 16 columns.
  *
  * The same source builds on native intrinsics and on the software model of the
- * instructions (simd/model/), as gemm_int8dot_vnni.h does. */
+ * instructions (simd/x86_intrinsics.h), as gemm_int8dot_vnni.h does. */
 #ifndef RNNRT_SIMD_GEMM_BF16DOT_AVX512BF16_H
 #define RNNRT_SIMD_GEMM_BF16DOT_AVX512BF16_H
 
 #include <string.h>
 
-#ifdef RNNRT_INTRINSICS_MODEL
-#include "model/x86_model.h"
-#else
-#include <immintrin.h>
-#endif
+#include "x86_intrinsics.h"
 
 #include "gemm_rows.h"
 #include "kernels.h"

@@ -7,19 +7,14 @@
  * arithmetic wraps, so the difference is exact even where the biased sum would overflow:
  * every output is the portable body's, byte for byte.
  *
- * The same source builds on native intrinsics (<immintrin.h>, the avx512 set with
- * -mavx512vnni) and on the software model of the instructions (simd/model/), which defines
- * the same intrinsics in portable C for the model kernel sets. */
+ * The same source builds on native intrinsics (the avx512 set, with -mavx512vnni) and on
+ * the software model of the instructions (simd/x86_intrinsics.h) in the model sets. */
 #ifndef RNNRT_SIMD_GEMM_INT8DOT_VNNI_H
 #define RNNRT_SIMD_GEMM_INT8DOT_VNNI_H
 
 #include <string.h>
 
-#ifdef RNNRT_INTRINSICS_MODEL
-#include "model/x86_model.h"
-#else
-#include <immintrin.h>
-#endif
+#include "x86_intrinsics.h"
 
 #include "gemm_rows.h"
 #include "kernels.h"

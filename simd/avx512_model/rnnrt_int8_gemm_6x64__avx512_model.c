@@ -1,0 +1,9 @@
+/* rnnrt_int8_gemm_6x64__avx512_model: 6 rows by 64 columns of int8 weights, the avx512 set's shape.
+ * Body: gemm_widen.h (portable C; fused as the model's f32 tile). */
+#include "gemm_widen.h"
+
+void rnnrt_int8_gemm_6x64__avx512_model(size_t mr, size_t kc, const float *a, size_t lda, const int8_t *b, const float *scale,
+        const float *init, size_t ld_init, float *c, size_t ldc)
+{
+    rnnrt_widen_gemm(1, 6, 64, mr, kc, a, lda, NULL, b, scale, init, ld_init, c, ldc);
+}
