@@ -5,9 +5,10 @@
 //
 // Benchmark names: forward/<cell>/T:<T>/N:<N>/H:<H>/I:<I>/impl:<impl>/isa:<isa>/threads:<n>
 // with impl one of reference, blocked, onednn, openblas (tools/bench_torch.py adds
-// torch), and the reduced-precision ones: blocked_bf16, blocked_int8 and blocked_int8x8
-// (rnnrt's blocked pass on a model loaded with the option weights=bf16 or int8, and int8x8:
-// weights=int8 with activations=int8), onednn_bf16 and onednn_u8s8
+// torch), and the reduced-precision ones: blocked_bf16, blocked_int8, blocked_int8x8 and
+// blocked_bf16x16 (rnnrt's blocked pass on a model loaded with the option weights=bf16 or
+// int8; int8x8: weights=int8 with activations=int8; bf16x16: weights=bf16 with
+// activations=bf16), onednn_bf16 and onednn_u8s8
 // (bench_peers.h has their data types); the counter GFLOPS is 2*T*N*G*H*(I+H) per pass over
 // the median time, whatever the data type (so for int8 it counts integer operations).
 // A data type this CPU (or the library) cannot run is skipped with an error message that
@@ -71,16 +72,19 @@ struct RnnrtCase : Case {
         }
         rnnrt_bench_fill(x, (size_t)s.T * s.N * s.I, kSeed + 4, 1.0f);
     }
-    // "int8x8": int8 weights and int8 activations (the "activations" option).
+    // "int8x8" and "bf16x16": int8 or bf16 weights with activations of the same type (the
+    // "activations" option).
     bool load_with_weights(const Shape &s, const char *weights)
     {
         const bool int8x8 = !std::strcmp(weights, "int8x8");
+        const bool bf16x16 = !std::strcmp(weights, "bf16x16");
+        const char *both = int8x8 ? "int8" : bf16x16 ? "bf16" : nullptr;
         rnnrt_options *o = nullptr;
         rnnrt_status st = rnnrt_options_create(&o);
         if (st == RNNRT_OK)
-            st = rnnrt_options_set(o, "weights", int8x8 ? "int8" : weights);
-        if (st == RNNRT_OK && int8x8)
-            st = rnnrt_options_set(o, "activations", "int8");
+            st = rnnrt_options_set(o, "weights", both ? both : weights);
+        if (st == RNNRT_OK && both)
+            st = rnnrt_options_set(o, "activations", both);
         if (st == RNNRT_OK)
             st = rnnrt_bench_make_model_ex(s.cell, s.H, s.I, kSeed, o, &m);
         rnnrt_options_free(o);
@@ -288,7 +292,7 @@ void register_rnnrt_reduced(const std::vector<Shape> &shapes)
     if (isas.empty())
         return;
     const std::string isa = isas[0];
-    for (const char *weights : {"bf16", "int8", "int8x8"}) {
+    for (const char *weights : {"bf16", "int8", "int8x8", "bf16x16"}) {
         std::string impl = std::string("blocked_") + weights;
         if (!wanted(g_opt.variants, impl))
             continue;
@@ -296,6 +300,10 @@ void register_rnnrt_reduced(const std::vector<Shape> &shapes)
             note("rnnrt_int8x8", "blocked pass, model loaded with \"weights\" \"int8\" and "
                                  "\"activations\" \"int8\" (GEMM inputs rounded per row, "
                                  "integer dot products); f32 input and output");
+        else if (!std::strcmp(weights, "bf16x16"))
+            note("rnnrt_bf16x16", "blocked pass, model loaded with \"weights\" \"bf16\" and "
+                                  "\"activations\" \"bf16\" (GEMM inputs rounded to bf16, "
+                                  "bf16 dot products summed in float32); f32 input and output");
         else
             note("rnnrt_" + std::string(weights),
                  std::string("blocked pass, model loaded with rnnrt_options_set(o, \"weights\", \"") +
@@ -361,7 +369,7 @@ int main(int argc, char **argv)
     std::vector<char *> args;
     g_opt = parse_options(&argc, &argv, &args,
                           "  --variants=LIST      rnnrt variants (reference,blocked,blocked_bf16,\n"
-                          "                       blocked_int8,blocked_int8x8)\n"
+                          "                       blocked_int8,blocked_int8x8,blocked_bf16x16)\n"
                           "  --force-variants     measure variants that still run the reference\n"
                           "  --peers=LIST         peers (onednn,onednn_bf16,onednn_u8s8,openblas;\n"
                           "                       default: all built)\n");

@@ -5,6 +5,7 @@
  * cpu_features. */
 #include "cpu_features.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,7 @@ static void detect(rnnrt_cpu_features *f, long cache[4])
 }
 
 static bool amx_granted;
+static char amx_refusal[96] = "not asked";
 static pthread_once_t amx_once = PTHREAD_ONCE_INIT;
 
 static void request_amx_once(void)
@@ -154,11 +156,26 @@ static void request_amx_once(void)
 #if defined(__linux__) && defined(SYS_arch_prctl)
     enum { ARCH_GET_XCOMP_PERM = 0x1022, ARCH_REQ_XCOMP_PERM = 0x1023, XTILEDATA = 18 };
     unsigned long long perm = 0;
-    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XTILEDATA) != 0)
+    if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XTILEDATA) != 0) {
+        snprintf(amx_refusal, sizeof amx_refusal,
+                 "refused by the kernel (arch_prctl ARCH_REQ_XCOMP_PERM: %s)", strerror(errno));
         return;
+    }
     amx_granted = syscall(SYS_arch_prctl, ARCH_GET_XCOMP_PERM, &perm) == 0 &&
                   (perm >> XTILEDATA & 1);
+    if (!amx_granted)
+        snprintf(amx_refusal, sizeof amx_refusal,
+                 "not granted (ARCH_GET_XCOMP_PERM lacks the tile data)");
+#else
+    snprintf(amx_refusal, sizeof amx_refusal, "no way to ask this kernel for the tile state");
 #endif
+}
+
+const char *rnnrt_cpu_amx_status(void)
+{
+    if (!rnnrt_cpu_has(RNNRT_CPU_AMX_TILE))
+        return "not on this CPU";
+    return rnnrt_cpu_request_amx() ? "granted" : amx_refusal;
 }
 
 bool rnnrt_cpu_request_amx(void)
@@ -189,6 +206,11 @@ bool rnnrt_cpu_request_amx(void)
     return false;
 }
 
+const char *rnnrt_cpu_amx_status(void)
+{
+    return "not on this CPU";
+}
+
 #else
 static void detect(rnnrt_cpu_features *f, long cache[4])
 {
@@ -199,6 +221,11 @@ static void detect(rnnrt_cpu_features *f, long cache[4])
 bool rnnrt_cpu_request_amx(void)
 {
     return false;
+}
+
+const char *rnnrt_cpu_amx_status(void)
+{
+    return "not on this CPU";
 }
 #endif
 

@@ -49,6 +49,10 @@ bool rnnrt_cpu_has(uint64_t mask);
  * CPUs without AMX-TILE. */
 bool rnnrt_cpu_request_amx(void);
 
+/* Why AMX is or is not used, for `rnnrt info`: "granted", "not on this CPU", or the refused
+ * request with its error. Asks for the permission as rnnrt_cpu_request_amx does. */
+const char *rnnrt_cpu_amx_status(void);
+
 /* A space-separated list of the flags set, for `rnnrt info` and RNNRT_VERBOSE. */
 void rnnrt_cpu_feature_string(char *buf, unsigned size);
 

@@ -57,9 +57,19 @@ const rnnrt_kernel_info *rnnrt_kernel_list(size_t *count)
     return kernel_list;
 }
 
+/* A line runs when the CPU has its features and, for AMX, Linux has granted the process
+ * the tile state (asked once, on the first AMX line met; rnnrt_cpu_request_amx). */
+static bool line_runs(uint64_t features)
+{
+    if (!rnnrt_cpu_has(features))
+        return false;
+    const uint64_t amx = RNNRT_CPU_AMX_TILE | RNNRT_CPU_AMX_INT8 | RNNRT_CPU_AMX_BF16;
+    return !(features & amx) || rnnrt_cpu_request_amx();
+}
+
 bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 {
-    return rnnrt_cpu_has(info->features);
+    return line_runs(info->features);
 }
 
 /* Filling a slot from one line: the first line of a set that this CPU supports wins. Each
@@ -78,6 +88,7 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_f32_rnn_relu_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gru_rb_rz_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gru_rb_h_gates RNNRT_PUT_FN
+#define RNNRT_PUT_f32_tile_release RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_F32, .fn = (f)}, (e))
 #define RNNRT_PUT_bf16_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
 #define RNNRT_PUT_int8_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))
@@ -144,6 +155,26 @@ static bool same_tiles(const rnnrt_kernels *k, rnnrt_weight_type t)
            same_tile(&f.gemm_proj, &g.gemm_proj) && same_tile(&f.gemm4_tall, &g.gemm4_tall);
 }
 
+/* A matrix-engine tile serves its slot's panels only (the same nr and units and k groups):
+ * one that differs is dropped, and the pass runs the vector tile. */
+static void check_mx(rnnrt_gemm_ukernel *mx, const rnnrt_gemm_ukernel *base)
+{
+    if (rnnrt_ukernel_present(mx) &&
+        (!rnnrt_ukernel_present(base) || mx->nr != base->nr || mx->units != base->units ||
+         mx->kgroup != base->kgroup || mx->dtype != base->dtype))
+        *mx = (rnnrt_gemm_ukernel){0};
+}
+
+static void check_mxs(rnnrt_kernels *k)
+{
+    rnnrt_gemm_slots *dot[] = {&k->int8dot, &k->bf16dot};
+    for (int t = 0; t < 2; t++) {
+        check_mx(&dot[t]->gemm4_mx, &dot[t]->gemm4);
+        check_mx(&dot[t]->gemm3_mx, &dot[t]->gemm3);
+        check_mx(&dot[t]->proj_mx, &dot[t]->gemm_proj);
+    }
+}
+
 /* The dot-product tiles need the f32 panels' columns (nr, units) only: no f32 tile stands
  * in for them, so their row count is their own, and they have no taller variant. */
 static bool same_panel(const rnnrt_gemm_ukernel *f, const rnnrt_gemm_ukernel *d,
@@ -187,7 +218,7 @@ static bool fill(rnnrt_kernels *k, int s)
     if (!rnnrt_cpu_has(set_features[s]))
         return false;
 #define RNNRT_KERNEL(set, dtype, family, slot, mr, nr, kgroup, units, kc_share, fn, features) \
-    RNNRT_IF_BUILT(set, if (!strcmp(name, #set) && rnnrt_cpu_has(features))                    \
+    RNNRT_IF_BUILT(set, if (!strcmp(name, #set) && line_runs(features))                       \
                             RNNRT_PUT_##dtype##_##family(k->slot, fn, e);                      \
                    e++;)
 #include "kernels.inc"
@@ -195,6 +226,7 @@ static bool fill(rnnrt_kernels *k, int s)
     k->units = k->gemm4.units;
     give_twins(k);
     check_pairs(k);
+    check_mxs(k);
     return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
            k->gru_rb_rz_gates && k->gru_rb_h_gates && k->gemm4.fn &&

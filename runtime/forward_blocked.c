@@ -52,6 +52,7 @@ typedef struct plan {
     int chunked_layers; /* 1: a one-direction stack, run chunk by chunk */
     const rnnrt_gemm_ukernel *step_gemm; /* the recurrent GEMM's tile for this batch */
     int step_kc;
+    const rnnrt_gemm_ukernel *proj_step, *n_step; /* the projection's and n block's tiles */
     rnnrt_barrier barrier;
     bool watch;         /* look for a descheduled partner (several threads, not exact) */
     int solo_at;        /* rnnrt_tuning_solo_at(): a forced proposal, for tests */
@@ -114,6 +115,14 @@ static void gemm_pair(const plan *pl, const rnnrt_gemm_pair_ukernel *uk, int K,
     pl->pv->pair(uk, K, in, panel, init, c);
 }
 
+/* The tile for a GEMM of `rows` rows on panels of `vector`: the set's matrix-engine tile
+ * on the same panels from RNNRT_MX_ROWS rows on, where there is one. */
+static const rnnrt_gemm_ukernel *tile_for_rows(const rnnrt_gemm_ukernel *vector,
+                                               const rnnrt_gemm_ukernel *mx, int rows)
+{
+    return rnnrt_ukernel_present(mx) && rows >= rnnrt_tuning_mx_rows() ? mx : vector;
+}
+
 /* The input projection of `count` steps whose inputs start at `a`, for this thread's
  * panels. */
 static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
@@ -124,14 +133,14 @@ static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_u
     const int rows = count * pl->batch;
     const gemm_input in = gemm_input_of(pl, sh, a, rows, in_size, (size_t)in_size);
     for (int p = sh->p0; p < sh->p1; p++)
-        gemm_rows(pl, &pk->gemm, pk->kc, 0, rows, in_size, &in,
+        gemm_rows(pl, tile_for_rows(&pk->gemm, &pk->gemm_mx, rows), pk->kc, 0, rows, in_size, &in,
                   rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
                   pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
     /* gru_reset_before: its n panels, after the gate panels in each row */
     const int nnr = pk->n_gemm.nr;
     float *xn = pl->xproj + (size_t)pk->panels * pk->nr;
     for (int q = sh->n0; q < sh->n1; q++)
-        gemm_rows(pl, &pk->n_gemm, pk->n_kc, 0, rows, in_size, &in,
+        gemm_rows(pl, tile_for_rows(&pk->n_gemm, &pk->n_mx, rows), pk->n_kc, 0, rows, in_size, &in,
                   rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
                   pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
 }
@@ -477,7 +486,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
     if (!m->proj)
         return;
     timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
-    const int pnr = pk->proj_gemm.nr, pmr = pk->proj_gemm.mr;
+    const int pnr = pk->proj_gemm.nr, pmr = pl->proj_step->mr;
     const bool proj_pairs = B == 1 && rnnrt_pair_present(&pk->proj_pair);
     const gemm_input full = gemm_input_of(pl, sh, pl->hfull, B, m->hidden, (size_t)m->hidden);
     for (int k = sh->q0, q, count; k < sh->q1; k += count) {
@@ -491,7 +500,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         } else {
             for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
                 rnnrt_row_block(B, pmr, i, &r0, &rows);
-                gemm_rows(pl, &pk->proj_gemm, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
+                gemm_rows(pl, pl->proj_step, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
                           sh->tile, (size_t)pnr);
                 keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
             }
@@ -564,7 +573,7 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
                     const gemm_input *rh)
 {
     const rnnrt_packing *pk = pl->pk;
-    const int mr = pk->n_gemm.mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
+    const int mr = pl->n_step->mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
     const size_t ldx = rnnrt_packing_width(pk);
     const float *xn = xrows + (size_t)pk->panels * pk->nr + (size_t)q * nnr;
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh_n, pu->s_hh_n, q, H, nnr);
@@ -576,7 +585,7 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
     }
     for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
         rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
-        gemm_rows(pl, &pk->n_gemm, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
+        gemm_rows(pl, pl->n_step, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
                   sh->tile, (size_t)nnr);
         h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
     }
@@ -689,6 +698,8 @@ static void run_thread(plan *pl, int tid, int threads)
 {
     unsigned long mode = rnnrt_flush_denormals();
     run_thread_body(pl, tid, threads);
+    if (pl->pv->thread_end)
+        pl->pv->thread_end(pl->k);
     rnnrt_restore_fp_mode(mode);
 }
 
@@ -787,10 +798,17 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
         pl.step_gemm = &pk->gemm_tall;
         pl.step_kc = pk->tall_kc;
     }
+    /* A set's matrix-engine tiles, for batches of many rows (RNNRT_MX_ROWS) */
+    if (rnnrt_ukernel_present(&pk->gemm_mx) && batch >= rnnrt_tuning_mx_rows()) {
+        pl.step_gemm = &pk->gemm_mx;
+        pl.step_kc = pk->kc;
+    }
+    pl.proj_step = tile_for_rows(&pk->proj_gemm, &pk->proj_mx, batch);
+    pl.n_step = tile_for_rows(&pk->n_gemm, &pk->n_mx, batch);
     int max_nr = pk->nr > pk->proj_gemm.nr ? pk->nr : pk->proj_gemm.nr;
-    int max_mr = pk->gemm.mr > pk->proj_gemm.mr ? pk->gemm.mr : pk->proj_gemm.mr;
+    int max_mr = pk->gemm.mr > pl.proj_step->mr ? pk->gemm.mr : pl.proj_step->mr;
     max_nr = max_nr > pk->n_gemm.nr ? max_nr : pk->n_gemm.nr; /* gru_reset_before's n tile */
-    max_mr = max_mr > pk->n_gemm.mr ? max_mr : pk->n_gemm.mr;
+    max_mr = max_mr > pl.n_step->mr ? max_mr : pl.n_step->mr;
     max_mr = max_mr > pl.step_gemm->mr ? max_mr : pl.step_gemm->mr;
     max_mr = max_mr > 2 ? max_mr : 2; /* a pair tile's one row of two panels */
     pl.tile_stride = (size_t)max_mr * max_nr + 16;

@@ -257,8 +257,10 @@ static void plan_reset_before(const rnnrt_gemm_slots *g, rnnrt_packing *p)
     p->gemm = g->gemm4;
     p->units = g->gemm4.nr / 2;
     p->pair = g->gemm4_pair;
+    p->gemm_mx = g->gemm4_mx;
     p->n_gemm = g->gemm_proj;
     p->n_pair = g->proj_pair;
+    p->n_mx = g->proj_mx;
     p->n_kc = rnnrt_gemm_kc(&p->n_gemm);
 }
 
@@ -311,8 +313,10 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
     rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, p->dtype);
     p->gemm = m->gates == 4 ? g.gemm4 : g.gemm3;
     p->pair = m->gates == 4 ? g.gemm4_pair : g.gemm3_pair;
+    p->gemm_mx = m->gates == 4 ? g.gemm4_mx : g.gemm3_mx;
     p->proj_gemm = g.gemm_proj;
     p->proj_pair = g.proj_pair;
+    p->proj_mx = g.proj_mx;
     p->units = k->units;
     if (m->gates == 1) {
         /* One gate block: a panel's nr columns are nr units. The gate tiles' nr is G * units
@@ -320,6 +324,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
          * the projection (nr 16 on AVX2, 64 on AVX-512) fills its whole width instead. */
         p->gemm = g.gemm_proj;
         p->pair = g.proj_pair;
+        p->gemm_mx = g.proj_mx;
         p->units = g.gemm_proj.nr;
     }
     bool reset_before = m->cell == RNNRT_CELL_GRU_RESET_BEFORE;

@@ -49,6 +49,9 @@ typedef struct rnnrt_packing {
     /* One-row tiles over two adjacent panels of gemm, proj_gemm and n_gemm, for a batch of
      * one (fn NULL where the set has none) */
     rnnrt_gemm_pair_ukernel pair, proj_pair, n_pair;
+    /* Matrix-engine tiles on the panels of gemm, proj_gemm and n_gemm, for GEMMs of many
+     * rows (fn NULL where the set has none) */
+    rnnrt_gemm_ukernel gemm_mx, proj_mx, n_mx;
     rnnrt_packed_unit *unit;      /* [layers * directions] */
     struct rnnrt_gemm_b *head;    /* the linear head (stack.h), NULL without one */
     void *arena;

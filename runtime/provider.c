@@ -1,6 +1,12 @@
 /* The provider of each data type (runtime/provider.h). */
 #include "provider.h"
 
+void rnnrt_provider_release_tiles(const rnnrt_kernels *k)
+{
+    if (k->tile_release)
+        k->tile_release();
+}
+
 const rnnrt_provider *rnnrt_provider_of(rnnrt_weight_type t)
 {
     switch (t) {

@@ -6,7 +6,9 @@
  *    bf16 (bf16 activations);
  *  - how rows of that input meet one panel, through the kernel set's tiles for the type
  *    (rnnrt_kernels_gemms) and the blocking registered with them;
- *  - what a thread sets up before its first tile and releases after its last (nothing yet).
+ *  - what a thread releases after its last tile of a pass: the dot-product types give back
+ *    the matrix engine's tiles (AMX), which configure themselves on a thread's first tile
+ *    call (simd/avx512/gemm_amx.h), so each thread configures them once per pass.
  * The packed layout of each type (element size, k groups, trailer) is simd/kernels.h's,
  * packed by runtime/pack.c. */
 #ifndef RNNRT_PROVIDER_H
@@ -44,7 +46,12 @@ typedef struct rnnrt_provider {
     /* Row 0 of the input times two adjacent panels (rnnrt_gemm_pair). */
     void (*pair)(const rnnrt_gemm_pair_ukernel *uk, int K, const rnnrt_gemm_input *in,
                  rnnrt_panel panel, const float *init, float *c);
+    /* At the end of a thread's pass with set k (NULL: nothing to do). */
+    void (*thread_end)(const rnnrt_kernels *k);
 } rnnrt_provider;
+
+/* The dot-product providers' thread_end: the set's tile_release, where it has one. */
+void rnnrt_provider_release_tiles(const rnnrt_kernels *k);
 
 /* The provider of panels of type t. */
 const rnnrt_provider *rnnrt_provider_of(rnnrt_weight_type t);

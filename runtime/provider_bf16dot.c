@@ -69,4 +69,4 @@ static void bf16dot_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const rnnrt_g
 
 const rnnrt_provider rnnrt_provider_bf16dot = {
     .dtype = RNNRT_WEIGHTS_BF16DOT, .row_bytes = bf16_row_bytes, .prepare = round_rows,
-    .rows = bf16dot_rows, .pair = bf16dot_pair};
+    .rows = bf16dot_rows, .pair = bf16dot_pair, .thread_end = rnnrt_provider_release_tiles};

@@ -112,4 +112,4 @@ static void int8dot_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const rnnrt_g
 
 const rnnrt_provider rnnrt_provider_int8dot = {
     .dtype = RNNRT_WEIGHTS_INT8DOT, .row_bytes = int8_row_bytes, .prepare = quantize,
-    .rows = int8dot_rows, .pair = int8dot_pair};
+    .rows = int8dot_rows, .pair = int8dot_pair, .thread_end = rnnrt_provider_release_tiles};

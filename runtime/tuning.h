@@ -10,6 +10,10 @@ int rnnrt_tuning_threads_exact(void);
 int rnnrt_tuning_chunk(void);
 /* RNNRT_GEMM_KC=N (> 0): the GEMM k-block; 0: chosen from the L1 size. */
 int rnnrt_tuning_gemm_kc(void);
+/* RNNRT_MX_ROWS=N (> 0): a GEMM of at least N rows runs the set's matrix-engine tiles (AMX)
+ * where it has them, fewer rows the vector tiles; default RNNRT_MX_ROWS_DEFAULT. */
+#define RNNRT_MX_ROWS_DEFAULT 4
+int rnnrt_tuning_mx_rows(void);
 
 /* For tests only (no environment variable): N > 0 makes the last thread of a pass on
  * several threads propose, before end-of-step barrier N, to finish the pass alone, as it
@@ -21,5 +25,6 @@ void rnnrt_tuning_set_solo_at(int barrier);
 void rnnrt_tuning_set_threads_exact(int v);
 void rnnrt_tuning_set_chunk(int v);
 void rnnrt_tuning_set_gemm_kc(int v);
+void rnnrt_tuning_set_mx_rows(int v);
 
 #endif

@@ -343,6 +343,11 @@ typedef void rnnrt_bf16_gemm_pair_t(size_t kc, const float *a, const uint16_t *b
 typedef void rnnrt_int8_gemm_pair_t(size_t kc, const float *a, const int8_t *b, size_t next,
                                     const float *scale, const float *init, float *c);
 
+/* Gives a matrix engine's tiles back (AMX: TILERELEASE) once a pass is done with them; a
+ * no-op on a thread that has not used them. Tiles configure themselves on a thread's first
+ * call (simd/avx512/gemm_amx.h), so a pass costs one configuration per thread. */
+typedef void rnnrt_f32_tile_release_t(void);
+
 typedef rnnrt_f32_vunary_t *rnnrt_f32_vunary_fn;
 typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
@@ -417,6 +422,9 @@ static inline int rnnrt_ukernel_present(const rnnrt_gemm_ukernel *uk)
 typedef struct rnnrt_gemm_slots {
     rnnrt_gemm_ukernel gemm4, gemm3, gemm_proj, gemm4_tall;
     rnnrt_gemm_pair_ukernel gemm4_pair, gemm3_pair, proj_pair; /* optional */
+    /* Optional: matrix-engine tiles (AMX) on the same panels, for GEMMs of many rows
+     * (RNNRT_MX_ROWS, runtime/tuning.h); dot-product types only */
+    rnnrt_gemm_ukernel gemm4_mx, gemm3_mx, proj_mx;
 } rnnrt_gemm_slots;
 
 /* One kernel set: what dispatch fills once per set, from kernels.inc. */
@@ -448,6 +456,8 @@ typedef struct rnnrt_kernels {
     /* The same tiles on bf16 and int8 panels (kernels.inc slots bf16.gemm4, int8.gemm4, ...),
      * and the int8 and bf16 dot-product tiles (int8dot.gemm4, bf16dot.gemm4, ...). */
     rnnrt_gemm_slots bf16, int8, int8dot, bf16dot;
+    /* Optional: gives the matrix engine's tiles back at the end of a pass */
+    rnnrt_f32_tile_release_t *tile_release;
 } rnnrt_kernels;
 
 /* The GEMM tiles of set k for weights of type t. */
@@ -461,8 +471,16 @@ static inline rnnrt_gemm_slots rnnrt_kernels_gemms(const rnnrt_kernels *k, rnnrt
         return k->int8dot;
     if (t == RNNRT_WEIGHTS_BF16DOT)
         return k->bf16dot;
-    return (rnnrt_gemm_slots){k->gemm4,      k->gemm3,      k->gemm_proj, k->gemm4_tall,
-                              k->gemm4_pair, k->gemm3_pair, k->proj_pair};
+    rnnrt_gemm_slots f; /* f32 has no matrix-engine tiles: those stay empty */
+    memset(&f, 0, sizeof f);
+    f.gemm4 = k->gemm4;
+    f.gemm3 = k->gemm3;
+    f.gemm_proj = k->gemm_proj;
+    f.gemm4_tall = k->gemm4_tall;
+    f.gemm4_pair = k->gemm4_pair;
+    f.gemm3_pair = k->gemm3_pair;
+    f.proj_pair = k->proj_pair;
+    return f;
 }
 
 /* Every kernel's declaration, from the list. */

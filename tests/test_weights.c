@@ -7,6 +7,7 @@
  *    recomputed), and a BF16 file loaded as bf16 is the f32 model itself;
  *  - the result stays near the f32 model's (a bound per type, below);
  *  - int8 refuses non-finite weights, naming the tensor. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -73,7 +74,6 @@ static const weight_type types[] = {{"bf16", "f32", "bf16", 0},
                                     {"int8", "int8", "int8 x int8", 1},
                                     {"bf16", "bf16", "bf16 x bf16", 0}};
 enum { TYPES = sizeof types / sizeof types[0] };
-static const int int8_int8 = 2, bf16_bf16 = 3; /* indices into types */
 
 /* True when this CPU and build run kernel set `isa`. */
 static int kernel_set_available(const char *isa)
@@ -387,16 +387,30 @@ static void pass_one(const rnnrt_model *m, const float *x, const float *h0, cons
 /* Rounded activations do not mix rows: int8 rounds each row with its own scale, bf16 each
  * element, and the bf16 products' chain does not depend on the tile's rows. So a sequence's
  * bytes do not depend on the others in its batch (nor on the pair tiles a batch of one
- * runs): every sequence run alone gives its row of the batch of B, on every cell spec, for
- * the type *st (an index into types). */
+ * runs): every sequence run alone gives its row of the batch of B, on every cell spec.
+ * int8's sums are exact, so this holds across the vector and matrix-engine (AMX) tiles a
+ * batch of 1 and of B run; bf16's only while both run vector tiles (the engine sums in its
+ * own order), so its case keeps the engine off. The case: a type and a kernel set. */
+typedef struct composition_case {
+    int type; /* index into types */
+    const char *isa;
+} composition_case;
+static const composition_case composition_cases[] = {
+    {2, NULL}, {2, "avx512_model"}, {3, NULL}, {3, "avx512_model"}};
+
 static void rounded_activations_batch_composition(void **st)
 {
-    const weight_type *type = &types[*(const int *)*st];
+    const composition_case *cc = *st;
+    const weight_type *type = &types[cc->type];
+    if (cc->isa && !kernel_set_available(cc->isa))
+        skip();
+    const bool bf16 = !strcmp(type->activations, "bf16");
+    rnnrt_tuning_set_mx_rows(bf16 ? INT_MAX : -1);
     assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
     for (size_t k = 0; k < N_CELL_SPECS; k++) {
         size_t size;
         unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
-        rnnrt_model *m = load(bytes, size, type, NULL);
+        rnnrt_model *m = load(bytes, size, type, cc->isa);
         unsigned seed = 110 + (unsigned)k;
         outputs all = run(m, seed);
         /* run()'s inputs again, from the same seed */
@@ -438,6 +452,7 @@ static void rounded_activations_batch_composition(void **st)
         rnnrt_model_free(m);
         free(bytes);
     }
+    rnnrt_tuning_set_mx_rows(-1);
 }
 
 /* A NaN in one sequence's input makes that sequence's outputs NaN from that step on (its
@@ -570,8 +585,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(near_f32),
         cmocka_unit_test(bf16_file_as_stored),
         cmocka_unit_test(int8_refuses_non_finite),
-        cmocka_unit_test_prestate(rounded_activations_batch_composition, (void *)&int8_int8),
-        cmocka_unit_test_prestate(rounded_activations_batch_composition, (void *)&bf16_bf16),
+        cmocka_unit_test_prestate(rounded_activations_batch_composition,
+                                  (void *)&composition_cases[0]),
+        cmocka_unit_test_prestate(rounded_activations_batch_composition,
+                                  (void *)&composition_cases[1]),
+        cmocka_unit_test_prestate(rounded_activations_batch_composition,
+                                  (void *)&composition_cases[2]),
+        cmocka_unit_test_prestate(rounded_activations_batch_composition,
+                                  (void *)&composition_cases[3]),
         cmocka_unit_test(int8_activations_nan_row),
         cmocka_unit_test(quantize_rows_rule),
     };

@@ -161,15 +161,16 @@ def forward_tables(runs, roof, shapes):
 # The data-type table: (impl, isa or None for the best kernel set, column heading).
 DTYPE_COLUMNS = [("blocked", None, "rnnrt f32"), ("blocked_bf16", None, "rnnrt bf16"),
                  ("blocked_int8", None, "rnnrt int8"),
-                 ("blocked_int8x8", None, "rnnrt int8 x int8"), ("onednn", "native", "oneDNN f32"),
+                 ("blocked_int8x8", None, "rnnrt int8 x int8"),
+                 ("blocked_bf16x16", None, "rnnrt bf16 x bf16"), ("onednn", "native", "oneDNN f32"),
                  ("onednn_bf16", "native", "oneDNN bf16"),
                  ("onednn_u8s8", "native", "oneDNN u8s8"), ("ort", "native", "ONNX Runtime f32"),
                  ("torch", "native", "PyTorch f32")]
 # (numerator, denominator) headings of DTYPE_COLUMNS
-DTYPE_RATIOS = [("rnnrt bf16", "oneDNN bf16"), ("rnnrt int8", "oneDNN u8s8"),
-                ("rnnrt int8 x int8", "oneDNN u8s8"),
+DTYPE_RATIOS = [("rnnrt bf16", "oneDNN bf16"), ("rnnrt bf16 x bf16", "oneDNN bf16"),
+                ("rnnrt int8", "oneDNN u8s8"), ("rnnrt int8 x int8", "oneDNN u8s8"),
                 ("rnnrt bf16", "rnnrt f32"), ("rnnrt int8", "rnnrt f32"),
-                ("rnnrt int8 x int8", "rnnrt f32")]
+                ("rnnrt int8 x int8", "rnnrt f32"), ("rnnrt bf16 x bf16", "rnnrt f32")]
 # What a benchmark's error message starts with (bench/bench_lstm.cc) -> the table's words.
 SKIP_WORDS = [("unsupported on this CPU", "unsupported on this CPU"),
               ("unsupported by oneDNN", "unsupported by oneDNN"),
@@ -184,7 +185,8 @@ def dtype_tables(runs, shapes):
     """Every data type side by side, the ratios per shape, their geometric means, and the
     reasons of what could not run (one line per implementation and reason)."""
     idx = index_forward(runs)
-    reduced = ("blocked_bf16", "blocked_int8", "blocked_int8x8", "onednn_bf16", "onednn_u8s8")
+    reduced = ("blocked_bf16", "blocked_int8", "blocked_int8x8", "blocked_bf16x16", "onednn_bf16",
+               "onednn_u8s8")
     if not any(k[1] in reduced for k in idx):
         return None, None, []
     best = next((i for i in ISA_ORDER if i in {k[2] for k in idx}), None)

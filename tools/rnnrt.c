@@ -19,9 +19,11 @@
 #include "checked.h"
 #include "cpu_features.h"
 #include "default_model.h"
+#include "dispatch.h"
 #include "npy.h"
 #include "quantize.h"
 #include "rnnrt.h"
+#include "tuning.h"
 
 /* Prints "rnnrt run: ..." and returns -1, for the input readers. */
 static int complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -122,6 +124,23 @@ static void print_model(const char *path, const rnnrt_model *m)
         printf("vocabulary:   %d characters\n", rnnrt_model_num_chars(m));
 }
 
+/* The tiles the reduced activations run on this set: vector tiles, and the matrix
+ * engine's from RNNRT_MX_ROWS rows on. */
+static void print_dot_tiles(const rnnrt_kernels *k)
+{
+    const struct {
+        const char *label;
+        const rnnrt_gemm_slots *slots;
+    } types[] = {{"int8 x int8", &k->int8dot}, {"bf16 x bf16", &k->bf16dot}};
+    for (int t = 0; t < 2; t++) {
+        printf("%-14s%s", t ? "" : "dot tiles:", types[t].label);
+        printf(": %s", types[t].slots->gemm4.name ? types[t].slots->gemm4.name : "none");
+        if (types[t].slots->gemm4_mx.name)
+            printf(", %s from %d rows", types[t].slots->gemm4_mx.name, rnnrt_tuning_mx_rows());
+        printf("\n");
+    }
+}
+
 static int cmd_info(int argc, char **argv)
 {
     char flags[256];
@@ -133,6 +152,8 @@ static int cmd_info(int argc, char **argv)
     printf("caches:       L1d %ld KiB, L2 %ld KiB, L3 %ld KiB\n", cpu->l1d >> 10,
            cpu->l2 >> 10, cpu->l3 >> 10);
     printf("kernel set:   %s\n", rnnrt_isa());
+    printf("amx:          %s\n", rnnrt_cpu_amx_status());
+    print_dot_tiles(rnnrt_active_kernels());
     printf("threads:      %d\n", rnnrt_num_threads());
     if (argc > 2) {
         rnnrt_model *m;
