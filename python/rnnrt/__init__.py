@@ -357,8 +357,9 @@ class Model:
 
     weights: "f32", "bf16" or "int8" (the recurrent and projection matrices rounded at load;
     activations, state, biases, embedding, head and arithmetic stay float32); activations:
-    "f32" or, with weights "int8", "int8" (each matrix product's input rounded per row at
-    every step, integer dot products); isa: "auto" or a kernel set name; threads: this
+    "f32"; with weights "int8", "int8" (each matrix product's input rounded per row at every
+    step, integer dot products); with weights "bf16", "bf16" (each input rounded to bf16 at
+    every step, bf16 dot products summed in float32); isa: "auto" or a kernel set name; threads: this
     model's thread count (None: the library's default). A model is immutable and may be
     shared by threads, each with its own State.
     """

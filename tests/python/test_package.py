@@ -224,6 +224,23 @@ def test_int8_activations():
     assert e.value.status == rnnrt.E_INVALID and "weights" in str(e.value)
 
 
+def test_bf16_activations():
+    """activations="bf16" loads with bf16 weights only and stays near PyTorch: each input
+    moves by at most 2^-9 of itself, about what the bf16 weights add (~5e-3 here)."""
+    torch.manual_seed(5)
+    gru = nn.GRU(7, 24)
+    x = np.random.default_rng(5).uniform(-1, 1, (5, 3, 7)).astype(np.float32)
+    want = gru(torch.from_numpy(x))[0].detach().numpy()
+    m = rnnrt.Model.from_torch(gru, weights="bf16", activations="bf16")
+    assert (m.weights, m.activations) == ("bf16", "bf16")
+    got = m.forward(x)
+    assert 0 < np.abs(got - want).max() < 0.05
+    assert not np.array_equal(got, rnnrt.Model.from_torch(gru, weights="bf16").forward(x))
+    with pytest.raises(rnnrt.Error) as e:
+        rnnrt.Model.from_torch(gru, weights="int8", activations="bf16")
+    assert e.value.status == rnnrt.E_INVALID and "weights" in str(e.value)
+
+
 def test_options_threads_and_isa():
     m = rnnrt.Model.from_torch(nn.LSTM(3, 4), threads=1)
     assert m.threads == 1

@@ -34,7 +34,7 @@ class Digits(unittest.TestCase):
         # demands), hence PyTorch's count.
         self.assertEqual(d["same_as_pytorch"]["f32"], d["digits"])
         self.assertEqual(d["correct"]["f32"], d["pytorch_correct"])
-        for t in ("bf16", "int8", "int8x8"):  # issue 11's target; 0.3 points is one digit of 360
+        for t in ("bf16", "int8", "int8x8", "bf16x16"):  # 0.3 points is one digit of 360
             self.assertLessEqual(d["accuracy"]["f32"] - d["accuracy"][t], q.DIGITS_TARGET, t)
 
 
@@ -49,9 +49,11 @@ class RandomModel(unittest.TestCase):
         of earlier steps have random signs, so ten steps stay below one step's worst case:
         the measured largest deviations are 15 to 60 times below it. int8x8 also rounds
         each input (|x|, |h| <= 1) by at most half its row's step, 1/254, times a weight of
-        at most 1/sqrt(H): the int8 bound twice."""
-        per_weight = 2.0 ** -8 if t == "bf16" else 1.0 / 254
-        return (2 if t == "int8x8" else 1) * (self.I + self.H) * per_weight / math.sqrt(self.H)
+        at most 1/sqrt(H): the int8 bound twice. bf16x16 rounds each input by at most half a
+        bf16 ulp of itself, 2^-8: the bf16 bound twice."""
+        per_weight = 2.0 ** -8 if t.startswith("bf16") else 1.0 / 254
+        both = t in ("int8x8", "bf16x16")
+        return (2 if both else 1) * (self.I + self.H) * per_weight / math.sqrt(self.H)
 
     def check(self, cell):
         dev = q.random_case(rnnrt, torch, cell, self.T, self.N, self.H, self.I)
@@ -60,7 +62,7 @@ class RandomModel(unittest.TestCase):
                 self.assertTrue(math.isfinite(v), f"{cell} {t} {k} = {v}")
         # f32 against PyTorch: the README's bound on outputs below 1 in magnitude.
         self.assertLessEqual(dev["f32"]["max_vs_torch"], 3e-6, cell)
-        for t in ("bf16", "int8", "int8x8"):
+        for t in ("bf16", "int8", "int8x8", "bf16x16"):
             self.assertGreater(dev[t]["mean_vs_f32"], 0.0, f"{cell} {t}: weights not rounded")
             self.assertLessEqual(dev[t]["max_vs_f32"], self.bound(t), f"{cell} {t}")
         # int8's step (the row's max |w| / 127) is wider than bf16's spacing at every weight
@@ -68,6 +70,7 @@ class RandomModel(unittest.TestCase):
         self.assertGreater(dev["int8"]["mean_vs_f32"], dev["bf16"]["mean_vs_f32"], cell)
         # and rounding the inputs too moves int8x8 further than the weights alone
         self.assertGreater(dev["int8x8"]["mean_vs_f32"], dev["int8"]["mean_vs_f32"], cell)
+        self.assertGreater(dev["bf16x16"]["mean_vs_f32"], dev["bf16"]["mean_vs_f32"], cell)
 
     def test_lstm(self):
         self.check("lstm")
