@@ -198,6 +198,12 @@ bool GemmCallable(const rnnrt_kernel_info *e)
                       (!std::strcmp(e->dtype, "bf16dot") && !std::strcmp(e->family, "gemm")));
 }
 
+// The dot-product types' input preparation (quantize, round).
+bool IsPreparation(const rnnrt_kernel_info *e)
+{
+    return !std::strcmp(e->family, "quantize") || !std::strcmp(e->family, "round");
+}
+
 bool IsPair(const rnnrt_kernel_info *e)
 {
     return !std::strcmp(e->family, "gemm_pair");
@@ -492,8 +498,8 @@ int Smoke()
 {
     int tiles = 0, failed = 0;
     for (const rnnrt_kernel_info *e : Runnable()) {
-        if (FamilyOfSlot(e->slot) != FAMILY_COUNT)
-            continue; // gate and vector-math kernels: tests/kernels calls each
+        if (FamilyOfSlot(e->slot) != FAMILY_COUNT || IsPreparation(e))
+            continue; // gate, vector-math and preparation kernels: tests/kernels calls each
         if (!std::strcmp(e->family, "tile_release")) {
             // after the set's matrix-engine tiles above (kernels.inc lists it after them)
             reinterpret_cast<rnnrt_f32_tile_release_t *>(e->fn)();
@@ -540,8 +546,8 @@ int main(int argc, char **argv)
             continue;
         }
         const Family fam = FamilyOfSlot(info->slot);
-        if (!std::strcmp(info->family, "tile_release"))
-            continue; // no work to time
+        if (!std::strcmp(info->family, "tile_release") || IsPreparation(info))
+            continue; // no work to time, or a small part of a pass's (tests/kernels checks it)
         if (fam == FAMILY_COUNT) {
             std::fprintf(stderr, "rnnrt-bench-kernels: no benchmark for %s (family %s, "
                                  "weights %s)\n", info->name, info->family, info->dtype);

@@ -89,6 +89,8 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
 #define RNNRT_PUT_f32_gru_rb_rz_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gru_rb_h_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_tile_release RNNRT_PUT_FN
+#define RNNRT_PUT_int8dot_quantize RNNRT_PUT_FN
+#define RNNRT_PUT_bf16dot_round RNNRT_PUT_FN
 #define RNNRT_PUT_f32_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_F32, .fn = (f)}, (e))
 #define RNNRT_PUT_bf16_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_BF16, .fn_bf16 = (f)}, (e))
 #define RNNRT_PUT_int8_gemm(slot, f, e) put_gemm(&(slot), (rnnrt_gemm_ukernel){.dtype = RNNRT_WEIGHTS_INT8, .fn_int8 = (f)}, (e))

@@ -96,7 +96,7 @@ static gemm_input gemm_input_of(const plan *pl, const share *sh, const float *a,
     gemm_input in;
     assert(!pl->qrows || ((size_t)rows * pl->pv->row_bytes((size_t)K) <= pl->qrows_stride &&
                           (size_t)rows <= pl->qscales_stride));
-    pl->pv->prepare(rows, K, a, lda, sh->qrows, sh->qscales, &in);
+    pl->pv->prepare(pl->k, rows, K, a, lda, sh->qrows, sh->qscales, &in);
     return in;
 }
 

@@ -35,9 +35,10 @@ typedef struct rnnrt_provider {
     /* Bytes one prepared row of K inputs takes, 0 when the tiles take floats; the scratch
      * rnnrt_provider_prepare needs is rows times that, plus `rows` floats of scales. */
     size_t (*row_bytes)(size_t K);
-    /* Fills `in` for rows of K floats at a (stride lda), preparing them into q and scale. */
-    void (*prepare)(int rows, int K, const float *a, size_t lda, void *q, float *scale,
-                    rnnrt_gemm_input *in);
+    /* Fills `in` for rows of K floats at a (stride lda), preparing them into q and scale
+     * with set k's vectorized kernel where it has one. */
+    void (*prepare)(const rnnrt_kernels *k, int rows, int K, const float *a, size_t lda,
+                    void *q, float *scale, rnnrt_gemm_input *in);
     /* rows x nr of C = init + rows [r0, r0 + rows) of the input times one panel (the contract
      * of rnnrt_gemm_rows; kc is the k-block where the type has k-blocks). */
     void (*rows)(const rnnrt_gemm_ukernel *uk, int kc, int r0, int rows, int K,

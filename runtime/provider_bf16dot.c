@@ -32,11 +32,14 @@ static size_t bf16_row_bytes(size_t K)
     return rnnrt_kgroup_rows(2, K) * sizeof(uint16_t);
 }
 
-static void round_rows(int rows, int K, const float *a, size_t lda, void *q, float *scale,
-                       rnnrt_gemm_input *in)
+static void round_rows(const rnnrt_kernels *k, int rows, int K, const float *a, size_t lda,
+                       void *q, float *scale, rnnrt_gemm_input *in)
 {
     (void)scale;
-    rnnrt_round_rows_bf16(rows, K, a, lda, q);
+    if (k->round_bf16)
+        k->round_bf16((size_t)rows, (size_t)K, a, lda, q, rnnrt_kgroup_rows(2, (size_t)K));
+    else
+        rnnrt_round_rows_bf16(rows, K, a, lda, q);
     *in = (rnnrt_gemm_input){.a = a, .lda = lda, .q = q, .ldq = rnnrt_kgroup_rows(2, (size_t)K)};
 }
 

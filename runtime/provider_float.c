@@ -9,10 +9,10 @@ static size_t no_bytes(size_t K)
     return 0;
 }
 
-static void as_they_are(int rows, int K, const float *a, size_t lda, void *q, float *scale,
-                        rnnrt_gemm_input *in)
+static void as_they_are(const rnnrt_kernels *k, int rows, int K, const float *a, size_t lda,
+                        void *q, float *scale, rnnrt_gemm_input *in)
 {
-    (void)rows, (void)K, (void)q, (void)scale;
+    (void)k, (void)rows, (void)K, (void)q, (void)scale;
     *in = (rnnrt_gemm_input){.a = a, .lda = lda};
 }
 

@@ -85,10 +85,13 @@ static size_t int8_row_bytes(size_t K)
     return rnnrt_int8dot_k(K);
 }
 
-static void quantize(int rows, int K, const float *a, size_t lda, void *q, float *scale,
-                     rnnrt_gemm_input *in)
+static void quantize(const rnnrt_kernels *k, int rows, int K, const float *a, size_t lda,
+                     void *q, float *scale, rnnrt_gemm_input *in)
 {
-    rnnrt_quantize_rows(rows, K, a, lda, q, scale);
+    if (k->quantize)
+        k->quantize((size_t)rows, (size_t)K, a, lda, q, rnnrt_int8dot_k((size_t)K), scale);
+    else
+        rnnrt_quantize_rows(rows, K, a, lda, q, scale);
     *in = (rnnrt_gemm_input){.a = a, .lda = lda, .q = q, .scale = scale,
                              .ldq = rnnrt_int8dot_k((size_t)K)};
 }

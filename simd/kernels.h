@@ -343,6 +343,16 @@ typedef void rnnrt_bf16_gemm_pair_t(size_t kc, const float *a, const uint16_t *b
 typedef void rnnrt_int8_gemm_pair_t(size_t kc, const float *a, const int8_t *b, size_t next,
                                     const float *scale, const float *init, float *c);
 
+/* The dot-product types' input preparation, vectorized per set (runtime/provider.h has the
+ * rules and the portable versions, rnnrt_quantize_rows and rnnrt_round_rows_bf16, which
+ * are these kernels' oracles: the same bytes in any floating-point mode). rows of K floats
+ * lda apart into rows ldq apart (ldq: K rounded up to the type's k group, zero-padded);
+ * quantize also writes each row's scale. */
+typedef void rnnrt_int8dot_quantize_t(size_t rows, size_t K, const float *a, size_t lda,
+                                      int8_t *q, size_t ldq, float *scale);
+typedef void rnnrt_bf16dot_round_t(size_t rows, size_t K, const float *a, size_t lda,
+                                   uint16_t *q, size_t ldq);
+
 /* Gives a matrix engine's tiles back (AMX: TILERELEASE) once a pass is done with them; a
  * no-op on a thread that has not used them. Tiles configure themselves on a thread's first
  * call (simd/avx512/gemm_amx.h), so a pass costs one configuration per thread. */
@@ -458,6 +468,9 @@ typedef struct rnnrt_kernels {
     rnnrt_gemm_slots bf16, int8, int8dot, bf16dot;
     /* Optional: gives the matrix engine's tiles back at the end of a pass */
     rnnrt_f32_tile_release_t *tile_release;
+    /* Optional: the dot-product types' input preparation (NULL: the portable versions) */
+    rnnrt_int8dot_quantize_t *quantize;
+    rnnrt_bf16dot_round_t *round_bf16;
 } rnnrt_kernels;
 
 /* The GEMM tiles of set k for weights of type t. */

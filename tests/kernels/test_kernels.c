@@ -54,6 +54,7 @@
 
 #include "dispatch.h"
 #include "fp_mode.h"
+#include "provider.h"
 #include "oracle.h"
 
 #define U_ROUND 0x1p-24
@@ -1379,6 +1380,75 @@ static void bf16dot_gemm_kernel(void **state)
     }
 }
 
+/* ---- the dot-product types' input preparation (quantize, round) ---------------------- */
+
+/* Rows of K floats with what the preparation must get right: ordinary values over many
+ * binades, a zero row, a subnormal-only row, rows with a NaN, an infinity, FLT_MAX, halves
+ * of bf16 ulps (ties), and values rounding to bf16 subnormals. */
+static void fill_prepare_rows(float *a, size_t rows, size_t K, size_t lda, rng *r)
+{
+    for (size_t m = 0; m < rows; m++)
+        for (size_t k = 0; k < K; k++) {
+            float v = ldexpf(uniform(r, -1, 1), (int)(rng_next(r) % 40) - 20);
+            switch (m % 8) {
+            case 1: v = 0.0f; break;
+            case 2: v = from_bits((uint32_t)(rng_next(r) % 0x7fffff) | (k % 2 ? 0x80000000u : 0)); break;
+            case 3: v = k == K / 2 ? NAN : v; break;
+            case 4: v = k == K - 1 ? -INFINITY : v; break;
+            case 5: v = k == 0 ? FLT_MAX : from_bits(0x3f808000u + (uint32_t)(rng_next(r) % 4) * 0x10000u); break;
+            case 6: v = from_bits(0x00800000u + (uint32_t)(rng_next(r) % 0x20000)); break;
+            default: break;
+            }
+            a[m * lda + k] = v;
+        }
+}
+
+/* The set's quantize or round kernel against the portable version (its oracle), byte for
+ * byte, in the default floating-point mode and in the pass's flush-to-zero mode. */
+static void prepare_kernel(void **state)
+{
+    const rnnrt_kernel_info *e = *state;
+    const bool int8 = !strcmp(e->dtype, "int8dot");
+    static const size_t Ks[] = {1, 3, 15, 16, 17, 64, 100, 1000};
+    enum { ROWS = 9 };
+    for (size_t ki = 0; ki < sizeof Ks / sizeof Ks[0]; ki++) {
+        const size_t K = Ks[ki], lda = K + 3, ldq = (K + 3) / 4 * 4;
+        rng r = {base_seed ^ (K << 8) ^ 23};
+        float *a = malloc(ROWS * lda * sizeof *a), sg[ROWS], sw[ROWS];
+        uint16_t *got = malloc(ROWS * ldq * 2), *want = malloc(ROWS * ldq * 2);
+        assert_true(a && got && want);
+        fill_prepare_rows(a, ROWS, K, lda, &r);
+        for (int flush = 0; flush < 2; flush++) {
+            memset(got, 0xa5, ROWS * ldq * 2);
+            memset(want, 0x5a, ROWS * ldq * 2);
+            const unsigned long fp = flush ? rnnrt_flush_denormals() : 0;
+            if (int8) {
+                ((rnnrt_int8dot_quantize_t *)e->fn)(ROWS, K, a, lda, (int8_t *)got, ldq, sg);
+                rnnrt_quantize_rows(ROWS, (int)K, a, lda, (int8_t *)want, sw);
+            } else {
+                ((rnnrt_bf16dot_round_t *)e->fn)(ROWS, K, a, lda, got, (K + 1) / 2 * 2);
+                rnnrt_round_rows_bf16(ROWS, (int)K, a, lda, want);
+            }
+            if (flush)
+                rnnrt_restore_fp_mode(fp);
+            const size_t row_bytes = int8 ? ldq : (K + 1) / 2 * 4, bytes = ROWS * row_bytes;
+            for (size_t i = 0; i < bytes; i++)
+                if (((uint8_t *)got)[i] != ((uint8_t *)want)[i])
+                    fail_msg("%s: K %zu %s mode: byte %zu (row %zu) is %#x, expected %#x",
+                             e->name, K, flush ? "flush-to-zero" : "default", i,
+                             i / row_bytes, ((uint8_t *)got)[i],
+                             ((uint8_t *)want)[i]);
+            for (size_t m = 0; int8 && m < ROWS; m++)
+                if (to_bits(sg[m]) != to_bits(sw[m]) && !(isnan(sg[m]) && isnan(sw[m])))
+                    fail_msg("%s: K %zu row %zu: scale %a, expected %a", e->name, K, m,
+                             (double)sg[m], (double)sw[m]);
+        }
+        free(a);
+        free(got);
+        free(want);
+    }
+}
+
 /* One case per line of simd/kernels.inc built into the library, skipped (and saying why)
  * where this CPU lacks the kernel's features. */
 static void skip_unsupported(void **state)
@@ -1404,6 +1474,9 @@ int main(void)
         const bool bf16dot = !strcmp(list[e].dtype, "bf16dot");
         void (*run)(void **) = family_of(&list[e]) ? kernel_family
                                : bf16dot && !strcmp(list[e].family, "gemm") ? bf16dot_gemm_kernel
+                               : !strcmp(list[e].family, "quantize") ||
+                                         !strcmp(list[e].family, "round")
+                                   ? prepare_kernel
                                : dot && !strcmp(list[e].family, "gemm")      ? int8dot_gemm_kernel
                                : dot && !strcmp(list[e].family, "gemm_pair") ? int8dot_pair_kernel
                                : !strcmp(list[e].family, "gemm")      ? gemm_kernel
