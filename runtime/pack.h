@@ -86,7 +86,9 @@ static inline size_t rnnrt_panel_start(const rnnrt_panel_layout *l, int r)
 static inline size_t rnnrt_panel_step(const rnnrt_panel_layout *l, int k)
 {
     const size_t nr = (size_t)(l->G * l->U), kk = (size_t)k;
-    const size_t g = (size_t)(l->kgroup > 1 ? l->kgroup : 1); /* 1, 2 or 4: a power of two */
+    if (l->kgroup <= 1) /* the reference pass reads every weight through here */
+        return kk * nr;
+    const size_t g = (size_t)l->kgroup; /* 2 or 4: a power of two */
     return (kk & ~(g - 1)) * nr + (kk & (g - 1));
 }
 
