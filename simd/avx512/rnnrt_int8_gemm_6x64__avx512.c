@@ -1,9 +1,9 @@
 /* rnnrt_int8_gemm_6x64__avx512: 6 rows by 64 columns of int8 weights (panels of 16 units times 4 gates, and the projection).
- * Body: gemm_widen.h, compiled with this set's flags. */
-#include "../gemm_widen.h"
+ * Body: gemm_widen_avx512.h. */
+#include "gemm_widen_avx512.h"
 
 void rnnrt_int8_gemm_6x64__avx512(size_t mr, size_t kc, const float *a, size_t lda, const int8_t *b,
         const float *scale, const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    rnnrt_widen_gemm(1, 6, 64, mr, kc, a, lda, NULL, b, scale, init, ld_init, c, ldc);
+    rnnrt_avx512_widen_gemm(6, 4, mr, kc, a, lda, NULL, b, scale, init, ld_init, c, ldc);
 }

@@ -1,9 +1,9 @@
 /* rnnrt_int8_gemm_8x48__avx512: 8 rows by 48 columns of int8 weights (panels of 16 units times 3 gates).
- * Body: gemm_widen.h, compiled with this set's flags. */
-#include "../gemm_widen.h"
+ * Body: gemm_widen_avx512.h. */
+#include "gemm_widen_avx512.h"
 
 void rnnrt_int8_gemm_8x48__avx512(size_t mr, size_t kc, const float *a, size_t lda, const int8_t *b,
         const float *scale, const float *init, size_t ld_init, float *c, size_t ldc)
 {
-    rnnrt_widen_gemm(1, 8, 48, mr, kc, a, lda, NULL, b, scale, init, ld_init, c, ldc);
+    rnnrt_avx512_widen_gemm(8, 3, mr, kc, a, lda, NULL, b, scale, init, ld_init, c, ldc);
 }
