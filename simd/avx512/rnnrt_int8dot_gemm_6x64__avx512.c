@@ -1,9 +1,0 @@
-/* rnnrt_int8dot_gemm_6x64__avx512: 6 rows by 64 columns of int8 weights times int8 activations (panels of 16 units times 4 gates, and the projection).
- * Body: gemm_int8dot.h, compiled with this set's flags. */
-#include "../gemm_int8dot.h"
-
-void rnnrt_int8dot_gemm_6x64__avx512(size_t mr, size_t kc, const int8_t *a, size_t lda, const float *a_scale,
-        const int8_t *b, const float *scale, const float *init, size_t ld_init, float *c, size_t ldc)
-{
-    rnnrt_int8dot_gemm(6, 64, mr, kc, a, lda, a_scale, b, scale, init, ld_init, c, ldc);
-}
