@@ -64,7 +64,7 @@ rnnrt_status rnnrt_check_forward(const char *fn, const rnnrt_model *m,
 
 static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const float *x,
                                 int seq_len, int batch, const int *lengths, float *y,
-                                rnnrt_workspace *ws)
+                                rnnrt_workspace *ws, rnnrt_workspace *order_ws)
 {
     const rnnrt_kernels *k = rnnrt_model_kernels(m);
     const int threads = rnnrt_model_thread_count(m);
@@ -74,14 +74,16 @@ static rnnrt_status run_variant(const rnnrt_model *m, float *h, float *c, const 
     case RNNRT_VARIANT_BLOCKED:
         break;
     }
-    return rnnrt_forward_blocked(m, k, h, c, x, seq_len, batch, lengths, y, threads, ws);
+    return rnnrt_forward_blocked_any_order(m, k, h, c, x, seq_len, batch, lengths, y, threads,
+                                           ws, order_ws);
 }
 
 rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_state *state,
                                    const float *x, int seq_len, int batch, const int *lengths,
                                    float *y)
 {
-    rnnrt_workspace temp = {0}; /* without a state, scratch lives for this call only */
+    /* without a state, scratch lives for this call only */
+    rnnrt_workspace temp = {0}, temp_order = {0};
     float *h = state ? state->h : rnnrt_calloc(rnnrt_state_h_count(m, batch), sizeof(float));
     float *c = state ? state->c : NULL;
     size_t nc = rnnrt_state_c_count(m, batch);
@@ -91,11 +93,13 @@ rnnrt_status rnnrt_forward_checked(const char *fn, const rnnrt_model *m, rnnrt_s
     if (!h || (nc && !c))
         s = rnnrt_fail(RNNRT_E_NOMEM, "%s: out of memory for a zero state", fn);
     else
-        s = run_variant(m, h, c, x, seq_len, batch, lengths, y, state ? &state->work : &temp);
+        s = run_variant(m, h, c, x, seq_len, batch, lengths, y, state ? &state->work : &temp,
+                        state ? &state->order : &temp_order);
     if (!state) {
         rnnrt_free(h);
         rnnrt_free(c);
         rnnrt_workspace_release(&temp);
+        rnnrt_workspace_release(&temp_order);
     }
     return s;
 }

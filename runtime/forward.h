@@ -41,10 +41,20 @@ rnnrt_status rnnrt_forward_reference(const rnnrt_model *m, float *h, float *c, c
                                      int seq_len, int batch, const int *lengths, float *y,
                                      int threads);
 
-/* The "blocked" variant (forward_blocked.c); its scratch memory comes from ws. */
+/* The "blocked" variant (forward_blocked.c); its scratch memory comes from ws. With
+ * lengths, the batch must be longest first (lengths not increasing): the steps after a
+ * sequence's end compute only the rows before it. */
 rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k, float *h,
                                    float *c, const float *x, int seq_len, int batch,
                                    const int *lengths, float *y, int threads,
                                    rnnrt_workspace *ws);
+
+/* The same for lengths in any order (forward_sorted.c): a batch that is not longest first
+ * runs sorted, its copies in order_ws, and comes back in its own order. */
+rnnrt_status rnnrt_forward_blocked_any_order(const rnnrt_model *m, const rnnrt_kernels *k,
+                                             float *h, float *c, const float *x, int seq_len,
+                                             int batch, const int *lengths, float *y,
+                                             int threads, rnnrt_workspace *ws,
+                                             rnnrt_workspace *order_ws);
 
 #endif

@@ -123,31 +123,81 @@ static const rnnrt_gemm_ukernel *tile_for_rows(const rnnrt_gemm_ukernel *vector,
     return rnnrt_ukernel_present(mx) && rows >= rnnrt_tuning_mx_rows() ? mx : vector;
 }
 
-/* The input projection of `count` steps whose inputs start at `a`, for this thread's
- * panels. */
+static int running(const plan *pl, int t);
+
+/* Rows [0, rows) of the input times one panel into xproj + the panel's columns, as steps:
+ * with lengths, step s of the chunk (time t0 + s) only its running rows (a prefix of its
+ * batch); the tile stays the one chosen for all rows, so the bytes are a whole GEMM's. */
+static void project_panel(const plan *pl, const rnnrt_gemm_ukernel *uk, int kc, int K,
+                          const gemm_input *in, rnnrt_panel panel, const float *bias, float *out,
+                          int count, int t0)
+{
+    const size_t ldx = rnnrt_packing_width(pl->pk);
+    const int B = pl->batch;
+    if (!pl->lengths) {
+        gemm_rows(pl, uk, kc, 0, count * B, K, in, panel, bias, 0, out, ldx);
+        return;
+    }
+    for (int s = 0; s < count; s++) {
+        const int rows = running(pl, t0 + s);
+        if (rows)
+            gemm_rows(pl, uk, kc, s * B, rows, K, in, panel, bias, 0, out + (size_t)s * B * ldx,
+                      ldx);
+    }
+}
+
+/* The input projection of `count` steps from time t0 whose inputs start at `a`, for this
+ * thread's panels. */
 static void project_inputs(const plan *pl, const share *sh, const rnnrt_packed_unit *pu,
-                           const float *a, int in_size, int count)
+                           const float *a, int in_size, int count, int t0)
 {
     const rnnrt_packing *pk = pl->pk;
-    const size_t ldx = rnnrt_packing_width(pk);
     const int rows = count * pl->batch;
     const gemm_input in = gemm_input_of(pl, sh, a, rows, in_size, (size_t)in_size);
+    const rnnrt_gemm_ukernel *uk = tile_for_rows(&pk->gemm, &pk->gemm_mx, rows);
     for (int p = sh->p0; p < sh->p1; p++)
-        gemm_rows(pl, tile_for_rows(&pk->gemm, &pk->gemm_mx, rows), pk->kc, 0, rows, in_size, &in,
-                  rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
-                  pu->bias + (size_t)p * pk->nr, 0, pl->xproj + (size_t)p * pk->nr, ldx);
+        project_panel(pl, uk, pk->kc, in_size, &in,
+                      rnnrt_packed_panel(pk->dtype, pu->w_ih, pu->s_ih, p, in_size, pk->nr),
+                      pu->bias + (size_t)p * pk->nr, pl->xproj + (size_t)p * pk->nr, count, t0);
     /* gru_reset_before: its n panels, after the gate panels in each row */
     const int nnr = pk->n_gemm.nr;
     float *xn = pl->xproj + (size_t)pk->panels * pk->nr;
+    const rnnrt_gemm_ukernel *nuk = tile_for_rows(&pk->n_gemm, &pk->n_mx, rows);
     for (int q = sh->n0; q < sh->n1; q++)
-        gemm_rows(pl, tile_for_rows(&pk->n_gemm, &pk->n_mx, rows), pk->n_kc, 0, rows, in_size, &in,
-                  rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
-                  pu->bias_n + (size_t)q * nnr, 0, xn + (size_t)q * nnr, ldx);
+        project_panel(pl, nuk, pk->n_kc, in_size, &in,
+                      rnnrt_packed_panel(pk->dtype, pu->w_ih_n, pu->s_ih_n, q, in_size, nnr),
+                      pu->bias_n + (size_t)q * nnr, xn + (size_t)q * nnr, count, t0);
 }
 
 static int active(const plan *pl, int b, int t)
 {
     return !pl->lengths || t < pl->lengths[b];
+}
+
+/* How many rows of the batch still run at step t: a prefix, since a pass with lengths runs
+ * its sequences longest first (rnnrt_forward_blocked sorts them), so the steps after a
+ * sequence's end compute only the rows before it. */
+static int running(const plan *pl, int t)
+{
+    if (!pl->lengths)
+        return pl->batch;
+    int lo = 0, hi = pl->batch; /* the first row whose length is <= t */
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (pl->lengths[mid] > t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Columns [c0, c0 + n) of h for the rows from `from` on, finished: they keep h_prev. */
+static void keep_finished(const plan *pl, int from, int c0, size_t n, const float *h_prev,
+                          float *h_next, size_t ld)
+{
+    for (int b = from; b < pl->batch; b++)
+        memcpy(h_next + (size_t)b * ld + c0, h_prev + (size_t)b * ld + c0, n * sizeof(float));
 }
 
 /* --- Cell clipping (rnnrt.clip) ---------------------------------------------------------
@@ -454,15 +504,15 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
 {
     const rnnrt_model *m = pl->m;
     const rnnrt_packing *pk = pl->pk;
-    const int mr = pl->step_gemm->mr, hs = m->h_size, B = pl->batch;
+    const int mr = pl->step_gemm->mr, hs = m->h_size, B = running(pl, t);
     const size_t ldx = (size_t)pk->panels * pk->nr;
     const int gru = m->cell == RNNRT_CELL_GRU;
-    const bool pairs = B == 1 && rnnrt_pair_present(&pk->pair);
+    const bool pairs = pl->batch == 1 && rnnrt_pair_present(&pk->pair);
     const gemm_input in = gemm_input_of(pl, sh, h_prev, B, hs, (size_t)hs);
     for (int k = sh->p0, p, count; k < sh->p1; k += count) {
         next_panels(sh->p0, sh->p1, k, back, pairs, &p, &count);
         const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, hs, pk->nr);
-        if (count == 2) {
+        if (count == 2 && B == 1) {
             gemm_pair(pl, &pk->pair, hs, &in, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
                       sh->tile);
             for (int q = 0; q < 2; q++)
@@ -480,6 +530,7 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         for (int q = p; !m->proj && q < p + count; q++) {
             int u0 = q * pk->units;
             size_t n = (size_t)(m->hidden - u0 < pk->units ? m->hidden - u0 : pk->units);
+            keep_finished(pl, B, u0, n, h_prev, h_next, (size_t)hs);
             emit(pl, sp, dir, t, u0, n, h_next);
         }
     }
@@ -487,13 +538,13 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         return;
     timed_wait(pl, sh); /* every unit of o * tanh(c) is ready */
     const int pnr = pk->proj_gemm.nr, pmr = pl->proj_step->mr;
-    const bool proj_pairs = B == 1 && rnnrt_pair_present(&pk->proj_pair);
+    const bool proj_pairs = pl->batch == 1 && rnnrt_pair_present(&pk->proj_pair);
     const gemm_input full = gemm_input_of(pl, sh, pl->hfull, B, m->hidden, (size_t)m->hidden);
     for (int k = sh->q0, q, count; k < sh->q1; k += count) {
         next_panels(sh->q0, sh->q1, k, back, proj_pairs, &q, &count);
         const rnnrt_panel panel =
             rnnrt_packed_panel(pk->dtype, pu->w_hr, pu->s_hr, q, m->hidden, pnr);
-        if (count == 2) {
+        if (count == 2 && B == 1) {
             gemm_pair(pl, &pk->proj_pair, m->hidden, &full, panel, NULL, sh->tile);
             for (int j = 0; j < 2; j++)
                 keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, t, h_prev, h_next);
@@ -505,8 +556,10 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                 keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
             }
         }
-        for (int j = q; j < q + count; j++)
+        for (int j = q; j < q + count; j++) {
+            keep_finished(pl, B, j * pnr, projection_width(pl, j), h_prev, h_next, (size_t)hs);
             emit(pl, sp, dir, t, j * pnr, projection_width(pl, j), h_next);
+        }
     }
 }
 
@@ -533,19 +586,18 @@ static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
         rz_gates(pl, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
 }
 
-/* gru_reset_before, first half of a step on gate panel p: one GEMM gives r and z of the
- * panel's units with every input and bias, and the kernel leaves z and r * h_prev for them.
- * Finished sequences' rows are computed too (rows do not mix in a GEMM, and the second half
- * keeps their h), so each row block is one kernel call. */
+/* gru_reset_before, first half of a step on gate panel p for the B running rows: one GEMM
+ * gives r and z of the panel's units with every input and bias, and the kernel leaves z and
+ * r * h_prev for them. */
 static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int p,
-                     const float *xrows, const float *h_prev, const gemm_input *in)
+                     int B, const float *xrows, const float *h_prev, const gemm_input *in)
 {
     const rnnrt_packing *pk = pl->pk;
     const int mr = pl->step_gemm->mr, H = pl->m->hidden;
     const size_t ldx = rnnrt_packing_width(pk);
     const rnnrt_panel panel = rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, H, pk->nr);
-    for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
-        rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
+    for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
+        rnnrt_row_block(B, mr, i, &r0, &rows);
         gemm_rows(pl, pl->step_gemm, pl->step_kc, r0, rows, H, in, panel,
                   xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile, (size_t)pk->nr);
         rz_gates(pl, p, r0, rows, sh->tile, h_prev);
@@ -569,8 +621,8 @@ static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, 
 /* gru_reset_before, second half on n panel q (and q + 1 when count is 2, for a batch of
  * one): W_hn (r * h) onto the input projection and both biases of n, then h. */
 static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
-                    int count, const float *xrows, int t, const float *h_prev, float *h_next,
-                    const gemm_input *rh)
+                    int count, int B, const float *xrows, int t, const float *h_prev,
+                    float *h_next, const gemm_input *rh)
 {
     const rnnrt_packing *pk = pl->pk;
     const int mr = pl->n_step->mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
@@ -583,8 +635,8 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
             h_gates(pl, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
         return;
     }
-    for (int i = 0, r0, rows; i < (pl->batch + mr - 1) / mr; i++) {
-        rnnrt_row_block(pl->batch, mr, i, &r0, &rows);
+    for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
+        rnnrt_row_block(B, mr, i, &r0, &rows);
         gemm_rows(pl, pl->n_step, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
                   sh->tile, (size_t)nnr);
         h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
@@ -600,22 +652,28 @@ static void step_reset_before(plan *pl, share *sh, const rnnrt_packed_unit *pu,
                               const span *sp, int dir, bool back)
 {
     const bool one = pl->batch == 1;
-    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden;
-    const gemm_input hin = gemm_input_of(pl, sh, h_prev, pl->batch, H, (size_t)H);
+    const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden, B = running(pl, t);
+    const gemm_input hin = gemm_input_of(pl, sh, h_prev, B, H, (size_t)H);
     for (int k = sh->p0, p, count; k < sh->p1; k += count) {
         next_panels(sh->p0, sh->p1, k, back, one && rnnrt_pair_present(&pl->pk->pair), &p,
                     &count);
-        if (count == 2)
+        if (B == 0) /* a finished batch of one: nothing to multiply */
+            continue;
+        if (count == 2) /* pairs: a batch of one */
             rz_pair(pl, sh, pu, p, xrows, h_prev, &hin);
         else
-            rz_panel(pl, sh, pu, p, xrows, h_prev, &hin);
+            rz_panel(pl, sh, pu, p, B, xrows, h_prev, &hin);
     }
     timed_wait(pl, sh); /* every unit's r * h is ready */
-    const gemm_input rh = gemm_input_of(pl, sh, pl->rh, pl->batch, H, (size_t)H);
+    const gemm_input rh = gemm_input_of(pl, sh, pl->rh, B, H, (size_t)H);
     for (int k = sh->n0, q, count; k < sh->n1; k += count) {
         next_panels(sh->n0, sh->n1, k, back, one && rnnrt_pair_present(&pl->pk->n_pair), &q,
                     &count);
-        n_panel(pl, sh, pu, q, count, xrows, t, h_prev, h_next, &rh);
+        if (B > 0)
+            n_panel(pl, sh, pu, q, count, B, xrows, t, h_prev, h_next, &rh);
+        for (int j = q; j < q + count; j++)
+            keep_finished(pl, B, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr), h_prev,
+                          h_next, (size_t)H);
         for (int j = q; j < q + count; j++)
             emit(pl, sp, dir, t, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr),
                  h_next);
@@ -670,7 +728,7 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
             int count = n - s < pl->chunk ? n - s : pl->chunk;
             chunk_t0 = backward ? t - count + 1 : t;
             project_inputs(pl, sh, pu, sp->in + (size_t)(chunk_t0 - sp->in_t0) * B * w->in_size,
-                           w->in_size, count);
+                           w->in_size, count, chunk_t0);
         }
         const float *xrows = pl->xproj + (size_t)(t - chunk_t0) * B * ldx;
         if (m->cell == RNNRT_CELL_GRU_RESET_BEFORE)

@@ -56,6 +56,7 @@ void rnnrt_state_free(rnnrt_state *s)
     rnnrt_free(s->c);
     rnnrt_workspace_release(&s->work);
     rnnrt_workspace_release(&s->io);
+    rnnrt_workspace_release(&s->order);
     rnnrt_free(s);
 }
 

@@ -14,6 +14,7 @@ struct rnnrt_state {
     float *c; /* [layers*directions][batch][hidden], NULL for GRU and RNN */
     rnnrt_workspace work; /* scratch of the blocked pass, kept between calls */
     rnnrt_workspace io;   /* embedded x and the stack's y of the token and head forwards */
+    rnnrt_workspace order; /* a batch with lengths in length order (forward_sorted.c) */
 };
 
 /* RNNRT_OK if `s` fits model `m`, else RNNRT_E_INVALID with a message that starts with fn. */
