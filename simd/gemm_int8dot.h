@@ -1,8 +1,8 @@
 /* Integer dot-product GEMM tiles in portable C (rnnrt_int8dot_gemm_t and
  * rnnrt_int8dot_gemm_pair_t in simd/kernels.h): int8 activations times int8 weights summed
  * in int32, then one fused multiply-add by both scales per output. The scalar set runs them
- * as they are; the AVX-512 and NEON sets compile them with their own flags until VNNI, AMX
- * or SDOT kernels can be tested on such hardware. The sums are exact, so these bodies are
+ * as they are; the NEON set compiles them with its flags until an SDOT kernel is written
+ * (the x86 sets have their own: vpmaddubsw, VNNI, AMX). The sums are exact, so these bodies are
  * also what every hand-written int8dot kernel must equal, byte for byte. */
 #ifndef RNNRT_SIMD_GEMM_INT8DOT_H
 #define RNNRT_SIMD_GEMM_INT8DOT_H

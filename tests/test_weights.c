@@ -396,7 +396,7 @@ typedef struct composition_case {
     const char *isa;
 } composition_case;
 static const composition_case composition_cases[] = {
-    {2, NULL}, {2, "avx512_model"}, {3, NULL}, {3, "avx512_model"}};
+    {2, NULL}, {2, "avx512_model"}, {2, "avx2_model"}, {3, NULL}, {3, "avx512_model"}};
 
 static void rounded_activations_batch_composition(void **st)
 {
@@ -593,6 +593,8 @@ int main(int argc, char **argv)
                                   (void *)&composition_cases[2]),
         cmocka_unit_test_prestate(rounded_activations_batch_composition,
                                   (void *)&composition_cases[3]),
+        cmocka_unit_test_prestate(rounded_activations_batch_composition,
+                                  (void *)&composition_cases[4]),
         cmocka_unit_test(int8_activations_nan_row),
         cmocka_unit_test(quantize_rows_rule),
     };

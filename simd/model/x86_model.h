@@ -1,4 +1,4 @@
-/* A software model of the AVX-512 instructions rnnrt's matrix-engine kernels use, in
+/* A software model of the AVX-512 and AVX-VNNI instructions rnnrt's dot-product kernels use, in
  * portable C on the compilers' generic vectors, under the intrinsics' own names: a kernel
  * body that includes simd/x86_intrinsics.h compiles against it in the model kernel sets
  * (kernel_sets.inc) and runs on any CPU. Each operation follows the Intel SDM's pseudocode:
@@ -218,6 +218,153 @@ static inline __m512 _mm512_dpbf16_ps(__m512 src, __m512bh a, __m512bh b)
         s.f[j] = acc;
     }
     return rnnrt_model_f(s);
+}
+
+/* ---- 256-bit: the AVX2 and AVX-VNNI operations of the avx2-shaped tiles ---------------- */
+
+typedef float __m256 __attribute__((vector_size(32), aligned(32)));
+typedef long long __m256i __attribute__((vector_size(32), aligned(32)));
+
+static inline rnnrt_model_lanes rnnrt_model_of32(const void *v)
+{
+    rnnrt_model_lanes l;
+    memset(&l, 0, sizeof l);
+    memcpy(&l, v, 32);
+    return l;
+}
+
+static inline __m256i rnnrt_model_i32(rnnrt_model_lanes l)
+{
+    __m256i v;
+    memcpy(&v, &l, 32);
+    return v;
+}
+
+static inline __m256 rnnrt_model_f32(rnnrt_model_lanes l)
+{
+    __m256 v;
+    memcpy(&v, &l, 32);
+    return v;
+}
+
+static inline __m256i _mm256_setzero_si256(void)
+{
+    return (__m256i){0};
+}
+
+static inline __m256 _mm256_setzero_ps(void)
+{
+    return (__m256){0};
+}
+
+static inline __m256i _mm256_loadu_si256(const void *p)
+{
+    __m256i v;
+    memcpy(&v, p, 32);
+    return v;
+}
+
+static inline __m256i _mm256_load_si256(const void *p)
+{
+    return _mm256_loadu_si256(p);
+}
+
+static inline void _mm256_store_si256(void *p, __m256i v)
+{
+    memcpy(p, &v, 32);
+}
+
+static inline __m256 _mm256_loadu_ps(const void *p)
+{
+    __m256 v;
+    memcpy(&v, p, 32);
+    return v;
+}
+
+static inline void _mm256_storeu_ps(void *p, __m256 v)
+{
+    memcpy(p, &v, 32);
+}
+
+static inline __m256i _mm256_set1_epi32(int x)
+{
+    rnnrt_model_lanes l;
+    for (int j = 0; j < 8; j++)
+        l.i[j] = x;
+    return rnnrt_model_i32(l);
+}
+
+static inline __m256i _mm256_set1_epi8(char x)
+{
+    rnnrt_model_lanes l;
+    memset(l.b, x, 32);
+    return rnnrt_model_i32(l);
+}
+
+static inline __m256 _mm256_set1_ps(float x)
+{
+    rnnrt_model_lanes l;
+    for (int j = 0; j < 8; j++)
+        l.f[j] = x;
+    return rnnrt_model_f32(l);
+}
+
+static inline __m256i _mm256_xor_si256(__m256i a, __m256i b)
+{
+    return a ^ b;
+}
+
+static inline __m256i _mm256_sub_epi32(__m256i a, __m256i b)
+{
+    rnnrt_model_lanes x = rnnrt_model_of32(&a), y = rnnrt_model_of32(&b);
+    for (int j = 0; j < 8; j++)
+        x.u[j] -= y.u[j];
+    return rnnrt_model_i32(x);
+}
+
+static inline __m256i _mm256_slli_epi32(__m256i a, int n)
+{
+    rnnrt_model_lanes x = rnnrt_model_of32(&a);
+    for (int j = 0; j < 8; j++)
+        x.u[j] = n < 0 || n > 31 ? 0 : x.u[j] << n;
+    return rnnrt_model_i32(x);
+}
+
+static inline __m256 _mm256_cvtepi32_ps(__m256i a)
+{
+    rnnrt_model_lanes x = rnnrt_model_of32(&a), y;
+    for (int j = 0; j < 8; j++)
+        y.f[j] = (float)x.i[j];
+    return rnnrt_model_f32(y);
+}
+
+static inline __m256 _mm256_mul_ps(__m256 a, __m256 b)
+{
+    rnnrt_model_lanes x = rnnrt_model_of32(&a), y = rnnrt_model_of32(&b);
+    for (int j = 0; j < 8; j++)
+        x.f[j] *= y.f[j];
+    return rnnrt_model_f32(x);
+}
+
+static inline __m256 _mm256_fmadd_ps(__m256 a, __m256 b, __m256 c)
+{
+    rnnrt_model_lanes x = rnnrt_model_of32(&a), y = rnnrt_model_of32(&b), z = rnnrt_model_of32(&c);
+    for (int j = 0; j < 8; j++)
+        z.f[j] = fmaf(x.f[j], y.f[j], z.f[j]);
+    return rnnrt_model_f32(z);
+}
+
+/* VPDPBUSD (VEX, AVX-VNNI): as _mm512_dpbusd_epi32 on 8 lanes */
+static inline __m256i _mm256_dpbusd_avx_epi32(__m256i src, __m256i a, __m256i b)
+{
+    rnnrt_model_lanes s = rnnrt_model_of32(&src), x = rnnrt_model_of32(&a), y = rnnrt_model_of32(&b);
+    for (int j = 0; j < 8; j++) {
+        int32_t sum = 0;
+        for (int q = 0; q < 4; q++)
+            sum += (int32_t)x.ub[4 * j + q] * (int32_t)y.b[4 * j + q];
+        s.u[j] += (uint32_t)sum;
+    }
+    return rnnrt_model_i32(s);
 }
 
 #endif
