@@ -93,6 +93,28 @@ static int load_model(const char *name, const char *path, const void *bytes, siz
     return s ? fail_status(name, s) : 0;
 }
 
+/* The gate functions (rnnrt.activation_functions), once when every layer and direction
+ * has the same, else one line each. */
+static void print_functions(const rnnrt_model *m)
+{
+    const int L = rnnrt_model_num_layers(m), D = rnnrt_model_num_directions(m);
+    const char *first = rnnrt_model_activation_functions(m, 0, 0);
+    const char *cell = rnnrt_model_cell_name(m);
+    const char *gates = !strncmp(cell, "lstm", 4) ? "f, g, h" : !strncmp(cell, "gru", 3)
+                                                                  ? "f, g" : "f";
+    int same = 1;
+    for (int u = 1; u < L * D; u++)
+        same = same && !strcmp(first, rnnrt_model_activation_functions(m, u / D, u % D));
+    if (same) {
+        printf("functions:    %s (%s)\n", first, gates);
+        return;
+    }
+    for (int u = 0; u < L * D; u++)
+        printf("%-14slayer %d%s: %s\n", u ? "" : "functions:", u / D,
+               D == 1 ? "" : u % D ? " backward" : " forward",
+               rnnrt_model_activation_functions(m, u / D, u % D));
+}
+
 static void print_model(const char *path, const rnnrt_model *m)
 {
     printf("model:        %s\n", path);
@@ -110,6 +132,10 @@ static void print_model(const char *path, const rnnrt_model *m)
     }
     if (rnnrt_model_clip(m) > 0.0f)
         printf("clip:         %.9g (gate pre-activations)\n", rnnrt_model_clip(m));
+    print_functions(m);
+    printf("layout:       %s\n", rnnrt_model_batch_major(m) == 1
+                                     ? "batch-major ([B, T, ...]; run's default for it)"
+                                     : "time-major");
     printf("input size:   %d\n", rnnrt_model_input_size(m));
     printf("hidden size:  %d%s\n", rnnrt_model_hidden_size(m),
            rnnrt_model_has_bias(m) ? "" : " (no bias)");
