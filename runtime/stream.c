@@ -1,0 +1,374 @@
+/* Streams of a batcher (rnnrt.h, "Streams"): opening, the queue of pushes, waiting, the
+ * state, closing. The scheduler that runs their steps is runtime/batcher.c; the lock and
+ * the fields it guards are described in runtime/batcher.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "batcher.h"
+#include "checked.h"
+#include "error.h"
+
+void rnnrt_stream_list_append(stream_list *l, rnnrt_stream *s)
+{
+    s->prev = l->tail;
+    s->next = NULL;
+    if (l->tail)
+        l->tail->next = s;
+    else
+        l->head = s;
+    l->tail = s;
+    l->count++;
+}
+
+void rnnrt_stream_list_remove(stream_list *l, rnnrt_stream *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        l->head = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    else
+        l->tail = s->prev;
+    s->prev = s->next = NULL;
+    l->count--;
+}
+
+void rnnrt_stream_unlist(rnnrt_stream *s)
+{
+    if (s->where == STREAM_READY)
+        rnnrt_stream_list_remove(&s->b->ready, s);
+    else if (s->where == STREAM_IDLE)
+        rnnrt_stream_list_remove(&s->b->idle, s);
+    s->where = STREAM_NOWHERE;
+}
+
+void rnnrt_stream_settle(rnnrt_stream *s, long long now)
+{
+    rnnrt_batcher *b = s->b;
+    if (s->closed || s->running)
+        return; /* a running stream is settled by the scheduler after its step */
+    const int want = s->count ? STREAM_READY : STREAM_IDLE;
+    if (s->where == want)
+        return;
+    rnnrt_stream_unlist(s);
+    s->where = want;
+    if (want == STREAM_READY) {
+        rnnrt_stream_list_append(&b->ready, s);
+        /* the scheduler sleeps with nothing ready, or gathers until max_batch are */
+        if (b->ready.count == 1 || b->ready.count == b->limits.max_batch)
+            pthread_cond_signal(&b->wake);
+    } else {
+        s->idle_since = now;
+        rnnrt_stream_list_append(&b->idle, s);
+        if (b->idle.count == 1 && b->limits.idle_timeout_ms) /* a first eviction deadline */
+            pthread_cond_signal(&b->wake);
+    }
+}
+
+static void cancel(rnnrt_stream *s)
+{
+    s->head = s->count = 0;
+    s->pending = 0;
+    s->pushes_done = s->pushes;
+}
+
+void rnnrt_stream_shut(rnnrt_stream *s, int why)
+{
+    if (s->closed)
+        return;
+    rnnrt_stream_unlist(s);
+    cancel(s);
+    s->closed = why;
+    s->b->open--;
+    pthread_cond_broadcast(&s->cond);
+}
+
+void rnnrt_stream_release(rnnrt_stream *s)
+{
+    rnnrt_free(s->h);
+    rnnrt_free(s->c);
+    rnnrt_free(s->queue);
+    s->h = s->c = NULL;
+    s->queue = NULL;
+    s->capacity = 0;
+}
+
+void rnnrt_stream_destroy(rnnrt_stream *s)
+{
+    rnnrt_stream_release(s);
+    pthread_cond_destroy(&s->cond);
+    rnnrt_free(s);
+}
+
+/* Why calls on a closed stream fail, for their message. */
+static rnnrt_status closed_status(const rnnrt_stream *s, const char *fn)
+{
+    switch (s->closed) {
+    case STREAM_EVICTED:
+        return rnnrt_fail(RNNRT_E_CLOSED, "%s: the stream was evicted after %d ms with nothing "
+                          "queued (idle_timeout_ms)", fn, s->b->limits.idle_timeout_ms);
+    case STREAM_BATCHER_FREED:
+        return rnnrt_fail(RNNRT_E_CLOSED, "%s: the stream's batcher was freed "
+                          "(rnnrt_batcher_free)", fn);
+    default:
+        return rnnrt_fail(RNNRT_E_CLOSED, "%s: the stream was closed (rnnrt_stream_close)", fn);
+    }
+}
+
+/* A new stream's memory, outside the lock; NULL when out of memory. */
+static rnnrt_stream *new_stream(rnnrt_batcher *b)
+{
+    const rnnrt_model *m = b->m;
+    rnnrt_stream *s = rnnrt_calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->b = b;
+    s->capacity = 2;
+    size_t nc = rnnrt_state_c_count(m, 1);
+    s->h = rnnrt_calloc(rnnrt_state_h_count(m, 1), sizeof(float));
+    s->c = nc ? rnnrt_calloc(nc, sizeof(float)) : NULL;
+    s->queue = rnnrt_malloc((size_t)s->capacity * sizeof *s->queue);
+    if (!s->h || (nc && !s->c) || !s->queue || rnnrt_batcher_cond_init(&s->cond)) {
+        rnnrt_stream_release(s);
+        rnnrt_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+rnnrt_status rnnrt_stream_open(rnnrt_batcher *b, rnnrt_stream **out)
+{
+    rnnrt_clear_error();
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_open: out is NULL");
+    if (!b)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_open: batcher is NULL");
+    pthread_mutex_lock(&b->lock);
+    if (b->open >= b->limits.max_streams) {
+        int open = b->open;
+        pthread_mutex_unlock(&b->lock);
+        return rnnrt_fail(RNNRT_E_BUSY, "rnnrt_stream_open: %d streams are open, the "
+                          "batcher's max_streams", open);
+    }
+    b->open++; /* taken now, so that concurrent opens cannot pass the limit */
+    pthread_mutex_unlock(&b->lock);
+    rnnrt_stream *s = new_stream(b);
+    pthread_mutex_lock(&b->lock);
+    if (!s) {
+        b->open--;
+        pthread_mutex_unlock(&b->lock);
+        return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_stream_open: out of memory for the stream's "
+                          "state");
+    }
+    s->all_next = b->all;
+    if (b->all)
+        b->all->all_prev = s;
+    b->all = s;
+    rnnrt_stream_settle(s, rnnrt_batcher_now());
+    pthread_mutex_unlock(&b->lock);
+    *out = s;
+    return RNNRT_OK;
+}
+
+/* Room for one more push in s's ring (lock held): doubles it when full. */
+static bool ring_room(rnnrt_stream *s)
+{
+    if (s->count < s->capacity)
+        return true;
+    const int cap = s->capacity * 2;
+    rnnrt_push *q = cap > s->capacity ? rnnrt_malloc((size_t)cap * sizeof *q) : NULL;
+    if (!q)
+        return false;
+    for (int i = 0; i < s->count; i++)
+        q[i] = s->queue[(s->head + i) % s->capacity];
+    rnnrt_free(s->queue);
+    s->queue = q;
+    s->head = 0;
+    s->capacity = cap;
+    return true;
+}
+
+static rnnrt_status check_push(const rnnrt_stream *s, const float *x, int steps,
+                               const float *y)
+{
+    if (!s)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: stream is NULL");
+    if (!x)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: x is NULL");
+    if (!y)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: y is NULL");
+    if (steps < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: steps must be >= 1, got %d",
+                          steps);
+    const rnnrt_model *m = s->b->m;
+    const int width = m->input_size > m->h_size ? m->input_size : m->h_size;
+    if (rnnrt_mul4_sat((uint64_t)steps, (uint64_t)width, sizeof(float), 1) >
+        RNNRT_MAX_ARRAY_BYTES)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: steps %d x %d floats is too "
+                          "large (more than 2^48 bytes)", steps, width);
+    return RNNRT_OK;
+}
+
+rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float *y)
+{
+    rnnrt_clear_error();
+    rnnrt_status st = check_push(s, x, steps, y);
+    if (st)
+        return st;
+    rnnrt_batcher *b = s->b;
+    pthread_mutex_lock(&b->lock);
+    if (s->closed) {
+        st = closed_status(s, "rnnrt_stream_push");
+    } else if (s->pending + steps > b->limits.max_pending) {
+        st = rnnrt_fail(RNNRT_E_BUSY, "rnnrt_stream_push: %d more steps would pass the "
+                        "batcher's max_pending (%d steps per stream; %lld queued)", steps,
+                        b->limits.max_pending, s->pending);
+    } else if (!ring_room(s)) {
+        st = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_stream_push: out of memory for the stream's "
+                        "queue of %d pushes", s->count + 1);
+    } else {
+        const long long now = rnnrt_batcher_now();
+        s->queue[(s->head + s->count++) % s->capacity] =
+            (rnnrt_push){.x = x, .y = y, .steps = steps, .since = now};
+        s->pending += steps;
+        s->pushes++;
+        s->failed = RNNRT_OK;
+        rnnrt_stream_settle(s, now);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return st;
+}
+
+/* Waits on s's condition (lock held) until `deadline` (ns; -1: none); false once past it. */
+static bool wait_on(rnnrt_stream *s, long long deadline)
+{
+    if (deadline < 0) {
+        pthread_cond_wait(&s->cond, &s->b->lock);
+        return true;
+    }
+    struct timespec ts;
+    rnnrt_batcher_timespec(deadline, &ts);
+    return pthread_cond_timedwait(&s->cond, &s->b->lock, &ts) != ETIMEDOUT;
+}
+
+/* Leaves a wait (lock held): the last caller out wakes a free waiting for it. */
+static void leave(rnnrt_stream *s)
+{
+    if (--s->inside == 0)
+        pthread_cond_broadcast(&s->cond);
+}
+
+static rnnrt_status wait_for(rnnrt_stream *s, unsigned long long target, int timeout_ms,
+                             const char *fn)
+{
+    rnnrt_batcher *b = s->b;
+    const long long deadline =
+        timeout_ms < 0 ? -1 : rnnrt_batcher_now() + (long long)timeout_ms * 1000000;
+    pthread_mutex_lock(&b->lock);
+    if (target > s->pushes && !s->closed) {
+        unsigned long long made = s->pushes;
+        pthread_mutex_unlock(&b->lock);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: pushes is %llu but only %llu pushes were "
+                          "accepted on this stream", fn, target, made);
+    }
+    s->inside++;
+    bool in_time = true;
+    while (!s->closed && !s->failed && s->pushes_done < target && in_time)
+        in_time = timeout_ms != 0 && wait_on(s, deadline);
+    rnnrt_status st = RNNRT_OK;
+    if (s->closed)
+        st = closed_status(s, fn);
+    else if (s->failed)
+        st = rnnrt_fail(s->failed, "%s: a batched step of this stream failed: %s", fn,
+                        b->step_error);
+    else if (s->pushes_done < target)
+        st = rnnrt_fail(RNNRT_E_TIMEOUT, "%s: %llu of %llu pushes done after %d ms", fn,
+                        s->pushes_done, target, timeout_ms);
+    leave(s);
+    pthread_mutex_unlock(&b->lock);
+    return st;
+}
+
+rnnrt_status rnnrt_stream_wait(rnnrt_stream *s, int timeout_ms)
+{
+    rnnrt_clear_error();
+    if (!s)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_wait: stream is NULL");
+    pthread_mutex_lock(&s->b->lock);
+    unsigned long long all = s->pushes;
+    pthread_mutex_unlock(&s->b->lock);
+    return wait_for(s, all, timeout_ms, "rnnrt_stream_wait");
+}
+
+rnnrt_status rnnrt_stream_wait_pushes(rnnrt_stream *s, unsigned long long pushes,
+                                      int timeout_ms)
+{
+    rnnrt_clear_error();
+    if (!s)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_wait_pushes: stream is NULL");
+    return wait_for(s, pushes, timeout_ms, "rnnrt_stream_wait_pushes");
+}
+
+rnnrt_status rnnrt_stream_state(const rnnrt_stream *cs, float *h, float *c)
+{
+    rnnrt_clear_error();
+    if (!cs)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_state: stream is NULL");
+    if (!h)
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_state: h is NULL");
+    rnnrt_stream *s = (rnnrt_stream *)cs; /* its lock and wait count change, not the stream */
+    const rnnrt_model *m = s->b->m;
+    if (c && !rnnrt_cell_has_c(m->cell))
+        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_state: c must be NULL for a GRU or "
+                          "RNN model (no cell state)");
+    pthread_mutex_lock(&s->b->lock);
+    s->inside++;
+    while (!s->closed && s->running) /* the scheduler owns the state during a step */
+        wait_on(s, -1);
+    rnnrt_status st = RNNRT_OK;
+    if (s->closed) {
+        st = closed_status(s, "rnnrt_stream_state");
+    } else {
+        memcpy(h, s->h, rnnrt_state_h_count(m, 1) * sizeof(float));
+        if (c)
+            memcpy(c, s->c, rnnrt_state_c_count(m, 1) * sizeof(float));
+    }
+    leave(s);
+    pthread_mutex_unlock(&s->b->lock);
+    return st;
+}
+
+void rnnrt_stream_close(rnnrt_stream *s)
+{
+    if (!s)
+        return;
+    rnnrt_batcher *b = s->b;
+    pthread_mutex_lock(&b->lock);
+    rnnrt_stream_shut(s, STREAM_CLOSED);
+    while (s->running) /* the step in flight writes its state and y */
+        pthread_cond_wait(&s->cond, &b->lock);
+    rnnrt_stream_release(s);
+    pthread_mutex_unlock(&b->lock);
+}
+
+void rnnrt_stream_free(rnnrt_stream *s)
+{
+    if (!s)
+        return;
+    rnnrt_batcher *b = s->b;
+    rnnrt_stream_close(s);
+    pthread_mutex_lock(&b->lock);
+    while (s->inside) /* calls woken by the close, still leaving */
+        pthread_cond_wait(&s->cond, &b->lock);
+    if (s->all_prev)
+        s->all_prev->all_next = s->all_next;
+    else
+        b->all = s->all_next;
+    if (s->all_next)
+        s->all_next->all_prev = s->all_prev;
+    pthread_mutex_unlock(&b->lock);
+    rnnrt_stream_destroy(s);
+}

@@ -1,0 +1,694 @@
+/* The batcher and its streams (rnnrt.h, "Streams"; docs/streams.md).
+ *
+ * Exactness: every stream's outputs and final state must be the bytes of rnnrt_forward on
+ * its whole input alone (batch 1, from zeros), whatever streams shared its steps and however
+ * its input was cut into pushes: 1,000 streams of random lengths, cut into random chunks and
+ * pushed by 4 threads in a random interleaving (seeded; the seed is printed and
+ * RNNRT_TEST_SEED replays it), for every cell; then every kernel set with every weight and
+ * activation type (bf16 x bf16 within a bound where the set has matrix-engine tiles, which
+ * sum in their own order from RNNRT_MX_ROWS rows).
+ *
+ * Faults: bad arguments and options, models refused, the limits (max_streams, max_pending),
+ * timeouts, a stream closed in the middle of its chunk while another thread waits on it,
+ * eviction after the idle timeout, rnnrt_batcher_free with work pending and a waiter
+ * blocked. Stalls are made deterministic with a huge max_wait_us: a step waits for
+ * max_batch ready streams, so a lone stream stays where it is until another arrives. */
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "model_builder.h"
+#include "test_util.h"
+#include "tuning.h"
+
+enum { MAX_T = 24, MAX_CHUNK = 7, PUSHERS = 4 };
+
+/* A batcher with options ("key", "value", ..., NULL). */
+static rnnrt_batcher *batcher_with(const rnnrt_model *m, ...)
+{
+    rnnrt_options *o;
+    assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+    va_list ap;
+    va_start(ap, m);
+    for (const char *k; (k = va_arg(ap, const char *));) {
+        const char *v = va_arg(ap, const char *);
+        if (rnnrt_options_set(o, k, v))
+            fail_msg("options %s=%s: %s", k, v, rnnrt_last_error());
+    }
+    va_end(ap);
+    rnnrt_batcher *b = NULL;
+    rnnrt_status st = rnnrt_batcher_create(m, o, &b);
+    rnnrt_options_free(o);
+    if (st)
+        fail_msg("rnnrt_batcher_create: %s", rnnrt_last_error());
+    return b;
+}
+
+static size_t h_floats(const rnnrt_model *m)
+{
+    return (size_t)rnnrt_model_num_layers(m) * rnnrt_model_state_h_size(m);
+}
+
+static size_t c_floats(const rnnrt_model *m)
+{
+    return model_has_c(m) ? (size_t)rnnrt_model_num_layers(m) * rnnrt_model_hidden_size(m) : 0;
+}
+
+/* One stream's input, its cut into chunks, its whole-sequence result and what it got. */
+typedef struct seq {
+    int steps, chunks, pushed;
+    int cut[MAX_T + 1]; /* chunk k covers steps cut[k] .. cut[k + 1] - 1 */
+    float *x, *y, *y_whole, *h_whole, *c_whole;
+    rnnrt_stream *s;
+} seq;
+
+static void make_seq(const rnnrt_model *m, seq *q, unsigned *seed)
+{
+    const int in = rnnrt_model_input_size(m), out = rnnrt_model_output_size(m);
+    q->steps = 1 + (int)(test_random(seed) % MAX_T);
+    q->chunks = 0;
+    for (int t = 0; t < q->steps; t += 1 + (int)(test_random(seed) % MAX_CHUNK))
+        q->cut[q->chunks++] = t;
+    q->cut[q->chunks] = q->steps;
+    q->pushed = 0;
+    const size_t nx = (size_t)q->steps * in, ny = (size_t)q->steps * out;
+    q->x = malloc(nx * sizeof(float));
+    fill_uniform(q->x, nx, 1.5f, seed);
+    q->y = malloc(ny * sizeof(float));
+    memset(q->y, 0xff, ny * sizeof(float));
+    q->y_whole = malloc(ny * sizeof(float));
+    q->h_whole = malloc(h_floats(m) * sizeof(float));
+    q->c_whole = c_floats(m) ? malloc(c_floats(m) * sizeof(float)) : NULL;
+    rnnrt_state *st;
+    assert_int_equal(rnnrt_state_create(m, 1, &st), RNNRT_OK);
+    if (rnnrt_forward(m, st, q->x, q->steps, 1, NULL, q->y_whole))
+        fail_msg("whole sequence: %s", rnnrt_last_error());
+    assert_int_equal(rnnrt_state_read(st, q->h_whole, q->c_whole), RNNRT_OK);
+    rnnrt_state_free(st);
+}
+
+static void free_seq(seq *q)
+{
+    free(q->x);
+    free(q->y);
+    free(q->y_whole);
+    free(q->h_whole);
+    free(q->c_whole);
+}
+
+static rnnrt_status push_chunk(const rnnrt_model *m, seq *q, int k)
+{
+    const int t0 = q->cut[k], n = q->cut[k + 1] - t0;
+    return rnnrt_stream_push(q->s, q->x + (size_t)t0 * rnnrt_model_input_size(m), n,
+                             q->y + (size_t)t0 * rnnrt_model_output_size(m));
+}
+
+/* The largest difference of a stream from its whole-sequence run, relative to
+ * max(1, |ref|); 0 when the bytes are equal. Waits for the stream first. */
+static double seq_error(const rnnrt_model *m, seq *q)
+{
+    if (rnnrt_stream_wait(q->s, -1))
+        fail_msg("rnnrt_stream_wait: %s", rnnrt_last_error());
+    const size_t ny = (size_t)q->steps * rnnrt_model_output_size(m);
+    const size_t nh = h_floats(m), nc = c_floats(m);
+    float *h = malloc(nh * sizeof(float)), *c = nc ? malloc(nc * sizeof(float)) : NULL;
+    assert_int_equal(rnnrt_stream_state(q->s, h, c), RNNRT_OK);
+    double err = 0;
+    if (memcmp(q->y, q->y_whole, ny * sizeof(float)) || memcmp(h, q->h_whole, nh * 4) ||
+        (nc && memcmp(c, q->c_whole, nc * 4))) {
+        size_t at;
+        err = max_rel_error(q->y, q->y_whole, ny, &at);
+        double e = max_rel_error(h, q->h_whole, nh, &at);
+        err = e > err ? e : err;
+        e = nc ? max_rel_error(c, q->c_whole, nc, &at) : 0;
+        err = e > err ? e : err;
+        err = err > 0 ? err : 1e-30; /* different bytes (a NaN's, or -0) count */
+    }
+    free(h);
+    free(c);
+    return err;
+}
+
+/* ---- Exactness across many streams pushed from several threads ------------------------ */
+
+typedef struct pool {
+    const rnnrt_model *m;
+    seq *seqs;
+    int *order;    /* stream of each task; a stream's k-th task pushes its k-th chunk */
+    int *chunk_of; /* which chunk of its stream each task pushes */
+    int tasks, taken, errors;
+    unsigned seed;
+    char error[256];
+    pthread_mutex_t lock;
+    pthread_cond_t pushed; /* a chunk was pushed: the stream's next may go */
+} pool;
+
+static void shuffle_tasks(pool *p, int n, unsigned *seed)
+{
+    int *chunks = malloc((size_t)n * sizeof *chunks);
+    for (int s = 0; s < n; s++)
+        chunks[s] = p->seqs[s].chunks;
+    p->tasks = shuffle_chunks(chunks, n, seed, &p->order, &p->chunk_of);
+    free(chunks);
+}
+
+static void note_error(pool *p, const char *what)
+{
+    if (!p->errors++)
+        snprintf(p->error, sizeof p->error, "%s: %s", what, rnnrt_last_error());
+}
+
+/* Pushes the next chunk of the next task's stream once its previous chunk has been pushed
+ * (by any thread); now and then waits for the stream, so waits and pushes interleave. */
+static void *pusher(void *arg)
+{
+    pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    while (p->taken < p->tasks) {
+        const int task = p->taken++, chunk = p->chunk_of[task];
+        seq *q = &p->seqs[p->order[task]];
+        while (q->pushed != chunk)
+            pthread_cond_wait(&p->pushed, &p->lock);
+        const bool wait = test_random(&p->seed) % 4 == 0;
+        pthread_mutex_unlock(&p->lock);
+        rnnrt_status st = push_chunk(p->m, q, chunk);
+        pthread_mutex_lock(&p->lock);
+        if (st)
+            note_error(p, "rnnrt_stream_push");
+        q->pushed++;
+        pthread_cond_broadcast(&p->pushed);
+        if (wait) {
+            pthread_mutex_unlock(&p->lock);
+            st = rnnrt_stream_wait(q->s, -1);
+            pthread_mutex_lock(&p->lock);
+            if (st)
+                note_error(p, "rnnrt_stream_wait");
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+static void many_streams(const model_spec *spec, int n, const char *max_batch,
+                         const char *threads)
+{
+    unsigned seed = test_seed(), first_seed = seed;
+    rnnrt_model *m = build_model(spec);
+    print_message("[  INFO    ] %s: seed %u (RNNRT_TEST_SEED=%u replays it)\n",
+                  rnnrt_model_cell_name(m), first_seed, first_seed);
+    rnnrt_batcher *b = batcher_with(m, "max_batch", max_batch, "max_wait_us", "50", "threads",
+                                    threads, NULL);
+    pool p = {.m = m, .seqs = calloc((size_t)n, sizeof(seq)), .seed = seed};
+    for (int s = 0; s < n; s++) {
+        make_seq(m, &p.seqs[s], &seed);
+        assert_int_equal(rnnrt_stream_open(b, &p.seqs[s].s), RNNRT_OK);
+    }
+    shuffle_tasks(&p, n, &seed);
+    pthread_mutex_init(&p.lock, NULL);
+    pthread_cond_init(&p.pushed, NULL);
+    pthread_t tid[PUSHERS];
+    for (int t = 0; t < PUSHERS; t++)
+        assert_int_equal(pthread_create(&tid[t], NULL, pusher, &p), 0);
+    for (int t = 0; t < PUSHERS; t++)
+        pthread_join(tid[t], NULL);
+    int differ = 0, first = -1;
+    long long steps = 0;
+    for (int s = 0; s < n; s++) {
+        if (seq_error(m, &p.seqs[s]) != 0 && !differ++)
+            first = s;
+        steps += p.seqs[s].steps;
+    }
+    rnnrt_batcher_stats stats;
+    assert_int_equal(rnnrt_batcher_read_stats(b, &stats), RNNRT_OK);
+    unsigned long long counted = 0;
+    for (int k = 0; k < RNNRT_STATS_BUCKETS; k++)
+        counted += stats.batch_rows[k];
+    assert_int_equal(stats.rows, steps);
+    assert_int_equal(stats.pushes, p.tasks);
+    assert_int_equal(counted, stats.steps);
+    assert_int_equal(stats.open_streams, n);
+    assert_int_equal(stats.ready_streams, 0);
+    const int tasks = p.tasks, errors = p.errors;
+    for (int s = 0; s < n; s++) {
+        rnnrt_stream_free(p.seqs[s].s);
+        free_seq(&p.seqs[s]);
+    }
+    rnnrt_batcher_free(b);
+    free(p.seqs);
+    free(p.order);
+    free(p.chunk_of);
+    pthread_mutex_destroy(&p.lock);
+    pthread_cond_destroy(&p.pushed);
+    rnnrt_model_free(m);
+    if (errors)
+        fail_msg("seed %u: %d calls failed; first: %s", first_seed, errors, p.error);
+    if (differ)
+        fail_msg("seed %u: %d of %d streams differ from their whole-sequence rnnrt_forward "
+                 "(first: stream %d)", first_seed, differ, n, first);
+    print_message("[  INFO    ] %d streams in %d pushes from %d threads (max_batch %s, %s "
+                  "threads; %llu steps of %.1f rows on average): each equals its whole "
+                  "sequence alone\n", n, tasks, PUSHERS, max_batch, threads, stats.steps,
+                  (double)stats.rows / (double)stats.steps);
+}
+
+static void exact_lstm_1000_streams(void **st)
+{
+    (void)st;
+    static const model_spec lstm = {RNNRT_CELL_LSTM, 12, 40, 16, 2, 1, 1, 11};
+    many_streams(&lstm, 1000, "16", "2");
+}
+
+static void exact_every_cell(void **st)
+{
+    (void)st;
+    /* cell, I, H, P, layers, directions, bias, seed */
+    static const model_spec specs[] = {
+        {RNNRT_CELL_GRU, 9, 24, 0, 2, 1, 1, 12},
+        {RNNRT_CELL_RNN_TANH, 10, 35, 0, 2, 1, 1, 13},
+        {RNNRT_CELL_RNN_RELU, 7, 20, 0, 1, 1, 1, 14},
+        {RNNRT_CELL_GRU_RESET_BEFORE, 11, 29, 0, 2, 1, 1, 15},
+        {RNNRT_CELL_LSTM_PEEPHOLE, 8, 21, 0, 2, 1, 1, 16},
+        {RNNRT_CELL_LSTM_COUPLED, 13, 30, 11, 1, 1, 0, 17},
+        {RNNRT_CELL_LSTM, 5, 17, 0, 3, 1, 0, 18},
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
+        many_streams(&specs[i], 150, i % 2 ? "5" : "64", i % 3 ? "1" : "2");
+}
+
+/* Steps on two threads: a model large enough for the thread choice to try both, and a
+ * small one forced onto two (RNNRT_THREADS_EXACT's setter). */
+static void exact_two_threads(void **st)
+{
+    (void)st;
+    static const model_spec lstm = {RNNRT_CELL_LSTM, 32, 96, 0, 1, 1, 1, 19};
+    static const model_spec grurb = {RNNRT_CELL_GRU_RESET_BEFORE, 11, 29, 0, 2, 1, 1, 20};
+    many_streams(&lstm, 200, "32", "2");
+    rnnrt_tuning_set_threads_exact(1);
+    many_streams(&grurb, 100, "8", "2");
+    rnnrt_tuning_set_threads_exact(-1);
+}
+
+/* ---- Every kernel set, every weight and activation type -------------------------------- */
+
+/* Whether set k has matrix-engine bf16 x bf16 tiles, which sum in their own order. */
+static bool bf16_mx(const char *set)
+{
+    const rnnrt_kernels *k = rnnrt_kernels_for_isa(set);
+    return k && rnnrt_ukernel_present(&k->bf16dot.gemm4_mx);
+}
+
+static void exact_types_on_set(void **st)
+{
+    const char *set = *st;
+    static const char *const types[][2] = {
+        {"f32", "f32"}, {"bf16", "f32"}, {"int8", "f32"}, {"int8", "int8"}, {"bf16", "bf16"},
+    };
+    static const model_spec spec = {RNNRT_CELL_LSTM, 20, 48, 0, 2, 1, 1, 21};
+    unsigned seed = test_seed();
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        size_t size;
+        unsigned char *bytes = build_model_bytes(&spec, &size);
+        rnnrt_options *o;
+        assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+        rnnrt_status s = rnnrt_options_set(o, "isa", set);
+        if (s == RNNRT_E_UNSUPPORTED) {
+            print_message("[  SKIPPED ] %s: %s\n", set, rnnrt_last_error());
+            rnnrt_options_free(o);
+            free(bytes);
+            return;
+        }
+        assert_int_equal(s, RNNRT_OK);
+        assert_int_equal(rnnrt_options_set(o, "weights", types[t][0]), RNNRT_OK);
+        assert_int_equal(rnnrt_options_set(o, "activations", types[t][1]), RNNRT_OK);
+        rnnrt_model *m;
+        if (rnnrt_model_load_memory_ex(bytes, size, o, &m))
+            fail_msg("%s %s x %s: %s", set, types[t][0], types[t][1], rnnrt_last_error());
+        rnnrt_options_free(o);
+        free(bytes);
+        rnnrt_batcher *b = batcher_with(m, "max_batch", "8", "max_wait_us", "20", NULL);
+        enum { N = 40 };
+        seq q[N];
+        for (int i = 0; i < N; i++) {
+            make_seq(m, &q[i], &seed);
+            assert_int_equal(rnnrt_stream_open(b, &q[i].s), RNNRT_OK);
+        }
+        for (int k = 0; k < MAX_T; k++) /* round robin: chunk k of every stream */
+            for (int i = 0; i < N; i++)
+                if (k < q[i].chunks)
+                    assert_int_equal(push_chunk(m, &q[i], k), RNNRT_OK);
+        /* bf16 x bf16 on matrix-engine tiles: the order of a float32 sum, through 24 steps */
+        const bool bound = !strcmp(types[t][1], "bf16") && bf16_mx(set);
+        double worst = 0;
+        for (int i = 0; i < N; i++) {
+            double e = seq_error(m, &q[i]);
+            worst = e > worst ? e : worst;
+            rnnrt_stream_free(q[i].s);
+            free_seq(&q[i]);
+        }
+        rnnrt_batcher_free(b);
+        rnnrt_model_free(m);
+        if (bound ? worst > 1e-3 : worst != 0)
+            fail_msg("%s, weights %s, activations %s: streams differ from their whole "
+                     "sequence by %g%s", set, types[t][0], types[t][1], worst,
+                     bound ? " (bound 1e-3)" : " (must be the same bytes)");
+        if (bound)
+            print_message("[  INFO    ] %s bf16 x bf16 (AMX tiles): within %.2g\n", set, worst);
+    }
+}
+
+/* ---- Arguments, options, models refused ------------------------------------------------ */
+
+static const model_spec small = {RNNRT_CELL_LSTM, 6, 10, 0, 1, 1, 1, 31};
+static const model_spec small_gru = {RNNRT_CELL_GRU, 6, 10, 0, 1, 1, 1, 32};
+
+static void bad_arguments(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small), *g = build_model(&small_gru);
+    rnnrt_batcher *b = NULL;
+    EXPECT_FAIL(rnnrt_batcher_create(m, NULL, NULL), RNNRT_E_INVALID, "out is NULL");
+    EXPECT_FAIL(rnnrt_batcher_create(NULL, NULL, &b), RNNRT_E_INVALID, "model is NULL");
+    assert_null(b);
+    rnnrt_stream *s = NULL;
+    EXPECT_FAIL(rnnrt_stream_open(NULL, &s), RNNRT_E_INVALID, "batcher is NULL");
+    assert_int_equal(rnnrt_batcher_create(m, NULL, &b), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_open(b, NULL), RNNRT_E_INVALID, "out is NULL");
+    assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+    float x[3 * 6] = {0}, y[3 * 10], h[10], c[10];
+    EXPECT_FAIL(rnnrt_stream_push(NULL, x, 1, y), RNNRT_E_INVALID, "stream is NULL");
+    EXPECT_FAIL(rnnrt_stream_push(s, NULL, 1, y), RNNRT_E_INVALID, "x is NULL");
+    EXPECT_FAIL(rnnrt_stream_push(s, x, 1, NULL), RNNRT_E_INVALID, "y is NULL");
+    EXPECT_FAIL(rnnrt_stream_push(s, x, 0, y), RNNRT_E_INVALID, "steps must be >= 1, got 0");
+    EXPECT_FAIL(rnnrt_stream_push(s, x, -3, y), RNNRT_E_INVALID, "got -3");
+    EXPECT_FAIL(rnnrt_stream_wait(NULL, 0), RNNRT_E_INVALID, "stream is NULL");
+    EXPECT_FAIL(rnnrt_stream_wait_pushes(NULL, 1, 0), RNNRT_E_INVALID, "stream is NULL");
+    EXPECT_FAIL(rnnrt_stream_wait_pushes(s, 1, 0), RNNRT_E_INVALID, "only 0 pushes");
+    EXPECT_FAIL(rnnrt_stream_state(NULL, h, c), RNNRT_E_INVALID, "stream is NULL");
+    EXPECT_FAIL(rnnrt_stream_state(s, NULL, c), RNNRT_E_INVALID, "h is NULL");
+    rnnrt_batcher_stats stats;
+    EXPECT_FAIL(rnnrt_batcher_read_stats(NULL, &stats), RNNRT_E_INVALID, "batcher is NULL");
+    EXPECT_FAIL(rnnrt_batcher_read_stats(b, NULL), RNNRT_E_INVALID, "out is NULL");
+    assert_int_equal(rnnrt_stream_wait(s, 0), RNNRT_OK); /* nothing pushed: done */
+    assert_int_equal(rnnrt_stream_push(s, x, 3, y), RNNRT_OK); /* still usable */
+    assert_int_equal(rnnrt_stream_wait_pushes(s, 1, -1), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_state(s, h, NULL), RNNRT_OK); /* c optional for an LSTM */
+    rnnrt_stream_close(NULL);
+    rnnrt_stream_free(NULL);
+    rnnrt_batcher_free(NULL);
+    rnnrt_batcher_free(b);
+    rnnrt_batcher *bg = batcher_with(g, NULL);
+    assert_int_equal(rnnrt_stream_open(bg, &s), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_state(s, h, c), RNNRT_E_INVALID, "c must be NULL");
+    rnnrt_batcher_free(bg);
+    rnnrt_model_free(m);
+    rnnrt_model_free(g);
+}
+
+static void options_refused(void **st)
+{
+    (void)st;
+    rnnrt_options *o;
+    assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+    static const char *const bad[][3] = {
+        {"max_batch", "0", "[1, 65536]"},       {"max_batch", "65537", "max_batch"},
+        {"max_wait_us", "-1", "max_wait_us"},    {"max_wait_us", "1e3", "got \"1e3\""},
+        {"max_streams", "0", "max_streams"},     {"max_pending", "", "max_pending"},
+        {"idle_timeout_ms", "99999999999", "idle_timeout_ms"},
+        {"max_batches", "4", "unknown key \"max_batches\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        EXPECT_FAIL(rnnrt_options_set(o, bad[i][0], bad[i][1]), RNNRT_E_INVALID, bad[i][2]);
+    static const char *const good[][2] = {
+        {"max_batch", "65536"}, {"max_wait_us", "0"}, {"max_streams", "1"},
+        {"max_pending", "1073741824"}, {"idle_timeout_ms", "0"}, {"threads", "2"},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+        assert_int_equal(rnnrt_options_set(o, good[i][0], good[i][1]), RNNRT_OK);
+    /* a model load ignores the batcher's keys */
+    size_t size;
+    unsigned char *bytes = build_model_bytes(&small, &size);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load_memory_ex(bytes, size, o, &m), RNNRT_OK);
+    rnnrt_model_free(m);
+    free(bytes);
+    rnnrt_options_free(o);
+}
+
+static void backward_models_refused(void **st)
+{
+    (void)st;
+    static const model_spec bidir = {RNNRT_CELL_GRU, 6, 10, 0, 2, 2, 1, 33};
+    rnnrt_model *m = build_model(&bidir);
+    rnnrt_batcher *b = NULL;
+    EXPECT_FAIL(rnnrt_batcher_create(m, NULL, &b), RNNRT_E_UNSUPPORTED, "bidirectional");
+    assert_null(b);
+    rnnrt_model_free(m);
+    char path[512];
+    snprintf(path, sizeof path, "%s/golden/lstm_reverse.model.safetensors", test_data_dir);
+    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_batcher_create(m, NULL, &b), RNNRT_E_UNSUPPORTED, "backward in time");
+    rnnrt_model_free(m);
+}
+
+/* ---- Limits, timeouts, closing, eviction, freeing ---------------------------------------- */
+
+static void max_streams_busy(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = batcher_with(m, "max_streams", "3", NULL);
+    rnnrt_stream *s[4] = {0};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_open(b, &s[3]), RNNRT_E_BUSY, "max_streams");
+    assert_null(s[3]);
+    rnnrt_stream_close(s[1]); /* gives its place back; the handle stays valid */
+    float x[6] = {0}, y[10];
+    EXPECT_FAIL(rnnrt_stream_push(s[1], x, 1, y), RNNRT_E_CLOSED, "rnnrt_stream_close");
+    EXPECT_FAIL(rnnrt_stream_wait(s[1], -1), RNNRT_E_CLOSED, "closed");
+    EXPECT_FAIL(rnnrt_stream_state(s[1], y, NULL), RNNRT_E_CLOSED, "closed");
+    rnnrt_stream_close(s[1]); /* twice: nothing */
+    assert_int_equal(rnnrt_stream_open(b, &s[3]), RNNRT_OK);
+    rnnrt_stream_free(s[1]);
+    rnnrt_stream_free(s[0]);
+    assert_int_equal(rnnrt_stream_open(b, &s[0]), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(s[0], x, 1, y), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(s[0], -1), RNNRT_OK);
+    rnnrt_batcher_free(b); /* frees s[0], s[2], s[3] */
+    rnnrt_model_free(m);
+}
+
+/* A lone stream stalls: with max_batch 2 and max_wait_us 10 s a step waits for a second
+ * ready stream (or 10 s). */
+static rnnrt_batcher *stalling_batcher(const rnnrt_model *m)
+{
+    return batcher_with(m, "max_batch", "2", "max_wait_us", "10000000", "max_pending", "20",
+                        NULL);
+}
+
+static void max_pending_busy_and_timeout(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = stalling_batcher(m);
+    rnnrt_stream *s;
+    assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+    unsigned seed = 7;
+    float x[21 * 6], y[21 * 10], y_whole[21 * 10];
+    fill_uniform(x, 21 * 6, 1.0f, &seed);
+    assert_int_equal(rnnrt_stream_push(s, x, 12, y), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_push(s, x + 12 * 6, 9, y + 12 * 10), RNNRT_E_BUSY, "max_pending");
+    EXPECT_FAIL(rnnrt_stream_push(s, x, 21, y), RNNRT_E_BUSY, "12 queued");
+    assert_int_equal(rnnrt_stream_push(s, x + 12 * 6, 8, y + 12 * 10), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_wait(s, 30), RNNRT_E_TIMEOUT, "0 of 2 pushes done after 30 ms");
+    EXPECT_FAIL(rnnrt_stream_wait(s, 0), RNNRT_E_TIMEOUT, "after 0 ms");
+    EXPECT_FAIL(rnnrt_stream_wait_pushes(s, 1, 10), RNNRT_E_TIMEOUT, "0 of 1");
+    /* a second stream fills the batch; each step needs two ready rows (or 10 s), so it
+     * pushes as many steps as the first has queued, and both run to the end */
+    rnnrt_stream *t;
+    assert_int_equal(rnnrt_stream_open(b, &t), RNNRT_OK);
+    float yt[20 * 10];
+    assert_int_equal(rnnrt_stream_push(t, x, 20, yt), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(s, 10000), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(t, 10000), RNNRT_OK);
+    assert_int_equal(rnnrt_forward(m, NULL, x, 20, 1, NULL, y_whole), RNNRT_OK);
+    assert_memory_equal(y, y_whole, sizeof(float) * 20 * 10); /* the refused pushes left no trace */
+    assert_memory_equal(yt, y_whole, sizeof(float) * 20 * 10);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
+typedef struct waiter {
+    rnnrt_stream *s;
+    rnnrt_status status;
+    char message[256];
+} waiter;
+
+static void *wait_forever(void *arg)
+{
+    waiter *w = arg;
+    w->status = rnnrt_stream_wait(w->s, -1);
+    snprintf(w->message, sizeof w->message, "%s", rnnrt_last_error());
+    return NULL;
+}
+
+/* Closing a stream in the middle of its chunk: step 0 has run (beside a second stream),
+ * steps 1..9 are stalled; the close cancels them, a waiter blocked on the stream gets
+ * RNNRT_E_CLOSED, and the other stream goes on. */
+static void close_mid_chunk(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = stalling_batcher(m);
+    rnnrt_stream *a, *other;
+    assert_int_equal(rnnrt_stream_open(b, &a), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(b, &other), RNNRT_OK);
+    unsigned seed = 9;
+    float x[10 * 6], y[10 * 10], yo[2 * 10], y_whole[10 * 10];
+    fill_uniform(x, 10 * 6, 1.0f, &seed);
+    memset(y, 0x5a, sizeof y);
+    assert_int_equal(rnnrt_forward(m, NULL, x, 10, 1, NULL, y_whole), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(a, x, 10, y), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(other, x, 1, yo), RNNRT_OK); /* fills step 0 */
+    assert_int_equal(rnnrt_stream_wait(other, 10000), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_wait(a, 20), RNNRT_E_TIMEOUT, "0 of 1");
+    waiter w = {.s = a};
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, wait_forever, &w), 0);
+    usleep(20000); /* let it block (if it comes later, it finds the stream closed) */
+    rnnrt_stream_close(a);
+    pthread_join(tid, NULL);
+    assert_int_equal(w.status, RNNRT_E_CLOSED);
+    assert_non_null(strstr(w.message, "closed"));
+    assert_memory_equal(y, y_whole, 10 * sizeof(float)); /* step 0, exact */
+    for (size_t k = 10; k < 10 * 10; k++) { /* steps 1..9 never ran */
+        uint32_t bits;
+        memcpy(&bits, &y[k], 4);
+        assert_int_equal(bits, 0x5a5a5a5au);
+    }
+    rnnrt_stream *c;
+    assert_int_equal(rnnrt_stream_open(b, &c), RNNRT_OK);
+    float yc[10];
+    assert_int_equal(rnnrt_stream_push(other, x + 6, 1, yo + 10), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(c, x, 1, yc), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(other, 10000), RNNRT_OK);
+    assert_memory_equal(yo, y_whole, sizeof yo); /* the other stream went on, exactly */
+    assert_memory_equal(yc, y_whole, sizeof yc);
+    rnnrt_stream_free(a);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
+static void evicted_when_idle(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = batcher_with(m, "idle_timeout_ms", "100", "max_streams", "1",
+                                    "max_wait_us", "0", NULL);
+    rnnrt_stream *s, *t = NULL;
+    assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_open(b, &t), RNNRT_E_BUSY, "max_streams");
+    float x[6] = {0}, y[10], h[10];
+    assert_int_equal(rnnrt_stream_push(s, x, 1, y), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(s, -1), RNNRT_OK);
+    usleep(400000);
+    EXPECT_FAIL(rnnrt_stream_push(s, x, 1, y), RNNRT_E_CLOSED, "evicted after 100 ms");
+    EXPECT_FAIL(rnnrt_stream_state(s, h, NULL), RNNRT_E_CLOSED, "idle_timeout_ms");
+    EXPECT_FAIL(rnnrt_stream_wait(s, -1), RNNRT_E_CLOSED, "evicted");
+    assert_int_equal(rnnrt_stream_open(b, &t), RNNRT_OK); /* its place was given back */
+    for (int i = 0; i < 5; i++) { /* a stream kept busy is not evicted */
+        assert_int_equal(rnnrt_stream_push(t, x, 1, y), RNNRT_OK);
+        assert_int_equal(rnnrt_stream_wait(t, -1), RNNRT_OK);
+        usleep(10000);
+    }
+    rnnrt_stream_close(s); /* an evicted stream: nothing more to do */
+    rnnrt_stream_free(s);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
+/* Freeing the batcher with steps queued, a step stalled and a waiter blocked: the waiter
+ * gets RNNRT_E_CLOSED, and once free returns no thread of the batcher writes anything. */
+static void free_with_work_pending(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = stalling_batcher(m);
+    rnnrt_stream *a, *c;
+    assert_int_equal(rnnrt_stream_open(b, &a), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(b, &c), RNNRT_OK);
+    float x[20 * 6] = {0}, y[20 * 10], yc[20 * 10];
+    assert_int_equal(rnnrt_stream_push(a, x, 20, y), RNNRT_OK);
+    waiter w = {.s = a};
+    pthread_t tid;
+    assert_int_equal(pthread_create(&tid, NULL, wait_forever, &w), 0);
+    assert_int_equal(rnnrt_stream_push(c, x, 3, yc), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(c, 10000), RNNRT_OK); /* 3 steps of a beside c */
+    usleep(20000);
+    rnnrt_batcher_free(b);
+    pthread_join(tid, NULL);
+    assert_int_equal(w.status, RNNRT_E_CLOSED);
+    assert_non_null(strstr(w.message, "batcher was freed"));
+    rnnrt_model_free(m);
+}
+
+/* A stream in the middle of a long chunk does not hold back one that arrives: the new one's
+ * single step is done while the long one still has most of its steps to go. */
+static void long_chunk_does_not_hold_back(void **st)
+{
+    (void)st;
+    static const model_spec tiny = {RNNRT_CELL_GRU, 4, 8, 0, 1, 1, 1, 34};
+    rnnrt_model *m = build_model(&tiny);
+    rnnrt_batcher *b = batcher_with(m, "max_wait_us", "0", "max_pending", "1000000", NULL);
+    enum { LONG = 300000 };
+    float *x = calloc((size_t)LONG * 4, sizeof(float)), *y = malloc((size_t)LONG * 8 * 4);
+    rnnrt_stream *a, *n;
+    assert_int_equal(rnnrt_stream_open(b, &a), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(b, &n), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(a, x, LONG, y), RNNRT_OK);
+    float yn[8];
+    usleep(2000);
+    assert_int_equal(rnnrt_stream_push(n, x, 1, yn), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(n, 10000), RNNRT_OK);
+    EXPECT_FAIL(rnnrt_stream_wait(a, 0), RNNRT_E_TIMEOUT, "0 of 1");
+    rnnrt_stream_close(a); /* cancels the rest */
+    rnnrt_batcher_free(b);
+    free(x);
+    free(y);
+    rnnrt_model_free(m);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        test_data_dir = argv[1];
+    struct CMUnitTest tests[32 + 16] = {
+        cmocka_unit_test(bad_arguments),
+        cmocka_unit_test(options_refused),
+        cmocka_unit_test(backward_models_refused),
+        cmocka_unit_test(max_streams_busy),
+        cmocka_unit_test(max_pending_busy_and_timeout),
+        cmocka_unit_test(close_mid_chunk),
+        cmocka_unit_test(evicted_when_idle),
+        cmocka_unit_test(free_with_work_pending),
+        cmocka_unit_test(long_chunk_does_not_hold_back),
+        cmocka_unit_test(exact_lstm_1000_streams),
+        cmocka_unit_test(exact_every_cell),
+        cmocka_unit_test(exact_two_threads),
+    };
+    int n = 0;
+    while (tests[n].name)
+        n++;
+    n += per_set_tests(tests + n, "exact_types_", exact_types_on_set);
+    return _cmocka_run_group_tests("batcher", tests, (size_t)n, NULL, NULL);
+}
