@@ -199,11 +199,19 @@ static void *pusher(void *arg)
     return NULL;
 }
 
+static void many_streams_of(rnnrt_model *m, int n, const char *max_batch,
+                            const char *threads);
+
 static void many_streams(const model_spec *spec, int n, const char *max_batch,
                          const char *threads)
 {
+    many_streams_of(build_model(spec), n, max_batch, threads);
+}
+
+/* n streams of m (freed here) pushed from PUSHERS threads; each must be its whole sequence. */
+static void many_streams_of(rnnrt_model *m, int n, const char *max_batch, const char *threads)
+{
     unsigned seed = test_seed(), first_seed = seed;
-    rnnrt_model *m = build_model(spec);
     print_message("[  INFO    ] %s: seed %u (RNNRT_TEST_SEED=%u replays it)\n",
                   rnnrt_model_cell_name(m), first_seed, first_seed);
     rnnrt_batcher *b = batcher_with(m, "max_batch", max_batch, "max_wait_us", "50", "threads",
@@ -283,6 +291,36 @@ static void exact_every_cell(void **st)
     };
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++)
         many_streams(&specs[i], 150, i % 2 ? "5" : "64", i % 3 ? "1" : "2");
+}
+
+/* Golden models with what the built ones lack: clipping (each cell's clipped path), f16
+ * weights, no bias, a head (unused by streams). */
+static void exact_golden_models(void **st)
+{
+    (void)st;
+    static const char *const names[] = {
+        "lstm_clip_2layer_lengths_state", "gru_clip", "peephole_clip_state", "coupled_clip",
+        "rnn_tanh_clip", "rnn_relu_clip", "grurb_f16_prefix", "lstm_nobias", "lstm_with_head",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/golden/%s.model.safetensors", test_data_dir, names[i]);
+        rnnrt_model *m;
+        if (rnnrt_model_load(path, &m))
+            fail_msg("%s: %s", names[i], rnnrt_last_error());
+        print_message("[  INFO    ] %s\n", names[i]);
+        many_streams_of(m, 60, "8", "1");
+    }
+}
+
+/* Under the reference variant (rnnrt_set_variant), steps run the reference pass too. */
+static void exact_reference_variant(void **st)
+{
+    (void)st;
+    static const model_spec gru = {RNNRT_CELL_GRU, 9, 24, 0, 2, 1, 1, 22};
+    assert_int_equal(rnnrt_set_variant("reference"), RNNRT_OK);
+    many_streams(&gru, 60, "8", "2");
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
 }
 
 /* Steps on two threads: a model large enough for the thread choice to try both, and a
@@ -685,6 +723,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(exact_lstm_1000_streams),
         cmocka_unit_test(exact_every_cell),
         cmocka_unit_test(exact_two_threads),
+        cmocka_unit_test(exact_golden_models),
+        cmocka_unit_test(exact_reference_variant),
     };
     int n = 0;
     while (tests[n].name)
