@@ -81,7 +81,7 @@ static long long oldest_ready(const rnnrt_batcher *b)
 {
     long long oldest = INT64_MAX;
     for (const rnnrt_stream *s = b->ready.head; s; s = s->next) {
-        long long since = s->queue[s->head].since;
+        long long since = s->ring.q[s->ring.head].since;
         oldest = since < oldest ? since : oldest;
     }
     return oldest;
@@ -96,7 +96,8 @@ static long long evict_idle(rnnrt_batcher *b, long long now)
         return 0;
     while (b->idle.head && b->idle.head->idle_since + timeout <= now) {
         rnnrt_stream *s = b->idle.head;
-        rnnrt_stream_shut(s, STREAM_EVICTED);
+        push_ring none = rnnrt_stream_shut(s, STREAM_EVICTED); /* idle: no push in it */
+        rnnrt_push_ring_drop(&none, RNNRT_E_CLOSED);
         rnnrt_stream_release(s);
         b->stats.evicted++;
     }
@@ -125,7 +126,7 @@ static int pick(rnnrt_batcher *b)
         rnnrt_stream *s = b->ready.head;
         rnnrt_stream_unlist(s);
         s->running = true;
-        const rnnrt_push *p = &s->queue[s->head];
+        const rnnrt_push *p = &s->ring.q[s->ring.head];
         b->rows[rows] = s;
         b->row_x[rows] = p->x + (size_t)p->done * m->input_size;
         b->row_y[rows] = p->y + (size_t)p->done * m->h_size;
@@ -175,42 +176,68 @@ static int bucket(unsigned long long n)
     return k;
 }
 
-/* After a step (lock held): each row's push one step further, or done; the rows back on a
- * list. A stream closed during the step is left to its closer; on a failed step, each
- * row's pushes are dropped and waits report the failure. */
+/* After a step (lock held): each row's push one step further, or done (its callback
+ * noted for after the lock). A stream closed during the step is left to its closer; on a
+ * failed step each row's pushes are dropped and waits report the failure. The rows stay
+ * running until finish(), so that a close waits for their callbacks. */
 static void account(rnnrt_batcher *b, int rows, rnnrt_status st, long long now)
 {
     for (int r = 0; r < rows; r++) {
         rnnrt_stream *s = b->rows[r];
-        s->running = false;
-        if (s->closed) {
+        if (s->closed)
+            continue;
+        if (st) {
+            s->failed = st;
+            b->dropped[b->drop_count++] = rnnrt_stream_detach(s);
             pthread_cond_broadcast(&s->cond);
             continue;
         }
-        if (st) {
-            s->failed = st;
-            s->head = s->count = 0;
-            s->pending = 0;
-            s->pushes_done = s->pushes;
-            pthread_cond_broadcast(&s->cond);
-        } else {
-            rnnrt_push *p = &s->queue[s->head];
-            s->pending--;
-            if (++p->done == p->steps) {
-                s->head = (s->head + 1) % s->capacity;
-                s->count--;
-                s->pushes_done++;
-                pthread_cond_broadcast(&s->cond);
-                b->stats.pushes++;
-                b->stats.latency_us[bucket((unsigned long long)(now - p->since) / 1000)]++;
-            }
-        }
-        rnnrt_stream_settle(s, now);
+        push_ring *ring = &s->ring;
+        rnnrt_push *p = &ring->q[ring->head];
+        s->pending--;
+        if (++p->done < p->steps)
+            continue;
+        if (p->notify)
+            b->notes[b->note_count++] = *p;
+        ring->head = (ring->head + 1) % ring->capacity;
+        ring->count--;
+        s->pushes_done++;
+        pthread_cond_broadcast(&s->cond);
+        b->stats.pushes++;
+        b->stats.latency_us[bucket((unsigned long long)(now - p->since) / 1000)]++;
     }
     if (!st) {
         b->stats.steps++;
         b->stats.rows += (unsigned long long)rows;
         b->stats.batch_rows[bucket((unsigned long long)rows)]++;
+    }
+}
+
+/* The callbacks of the pushes a step finished or dropped (lock held on entry and exit,
+ * released while they run). */
+static void tell(rnnrt_batcher *b, rnnrt_status st)
+{
+    if (!b->note_count && !b->drop_count)
+        return;
+    pthread_mutex_unlock(&b->lock);
+    for (int i = 0; i < b->note_count; i++)
+        b->notes[i].notify(b->notes[i].user, RNNRT_OK);
+    for (int i = 0; i < b->drop_count; i++)
+        rnnrt_push_ring_drop(&b->dropped[i], st);
+    pthread_mutex_lock(&b->lock);
+    b->note_count = b->drop_count = 0;
+}
+
+/* The rows back on a list, or to their closers (lock held). */
+static void finish(rnnrt_batcher *b, int rows, long long now)
+{
+    for (int r = 0; r < rows; r++) {
+        rnnrt_stream *s = b->rows[r];
+        s->running = false;
+        if (s->closed)
+            pthread_cond_broadcast(&s->cond);
+        else
+            rnnrt_stream_settle(s, now);
     }
 }
 
@@ -239,7 +266,10 @@ static void schedule(rnnrt_batcher *b)
     pthread_mutex_lock(&b->lock);
     if (st)
         snprintf(b->step_error, sizeof b->step_error, "%s", rnnrt_last_error());
-    account(b, rows, st, rnnrt_batcher_now());
+    const long long done = rnnrt_batcher_now();
+    account(b, rows, st, done);
+    tell(b, st);
+    finish(b, rows, done);
 }
 
 /* The scheduler thread: a first step of max_batch zero rows (packing, workspace), whose
@@ -273,12 +303,15 @@ static bool alloc_buffers(rnnrt_batcher *b)
     b->rows = rnnrt_calloc(B, sizeof *b->rows);
     b->row_x = rnnrt_calloc(B, sizeof *b->row_x);
     b->row_y = rnnrt_calloc(B, sizeof *b->row_y);
+    b->notes = rnnrt_calloc(B, sizeof *b->notes);
+    b->dropped = rnnrt_calloc(B, sizeof *b->dropped);
     b->h = rnnrt_calloc(rnnrt_state_h_count(m, (int)B), sizeof(float));
     const size_t nc = rnnrt_state_c_count(m, (int)B);
     b->c = nc ? rnnrt_calloc(nc, sizeof(float)) : NULL;
     b->x = rnnrt_calloc(B * (size_t)m->input_size, sizeof(float));
     b->y = rnnrt_calloc(B * (size_t)m->h_size, sizeof(float));
-    return b->rows && b->row_x && b->row_y && b->h && (!nc || b->c) && b->x && b->y;
+    return b->rows && b->row_x && b->row_y && b->notes && b->dropped && b->h &&
+           (!nc || b->c) && b->x && b->y;
 }
 
 static void free_buffers(rnnrt_batcher *b)
@@ -286,6 +319,8 @@ static void free_buffers(rnnrt_batcher *b)
     rnnrt_free(b->rows);
     rnnrt_free(b->row_x);
     rnnrt_free(b->row_y);
+    rnnrt_free(b->notes);
+    rnnrt_free(b->dropped);
     rnnrt_free(b->h);
     rnnrt_free(b->c);
     rnnrt_free(b->x);
@@ -373,9 +408,13 @@ void rnnrt_batcher_free(rnnrt_batcher *b)
     pthread_cond_signal(&b->wake);
     pthread_mutex_unlock(&b->lock);
     pthread_join(b->thread, NULL); /* a step in flight ends first; then no stream runs */
+    for (rnnrt_stream *s = b->all; s; s = s->all_next) {
+        pthread_mutex_lock(&b->lock);
+        push_ring dropped = rnnrt_stream_shut(s, STREAM_BATCHER_FREED);
+        pthread_mutex_unlock(&b->lock);
+        rnnrt_push_ring_drop(&dropped, RNNRT_E_CLOSED);
+    }
     pthread_mutex_lock(&b->lock);
-    for (rnnrt_stream *s = b->all; s; s = s->all_next)
-        rnnrt_stream_shut(s, STREAM_BATCHER_FREED);
     for (rnnrt_stream *s = b->all; s; s = s->all_next)
         while (s->inside) /* waits woken by the shutting, still leaving */
             pthread_cond_wait(&s->cond, &b->lock);

@@ -22,7 +22,18 @@ typedef struct rnnrt_push {
     float *y;
     int steps, done;
     long long since; /* ns when it was queued */
+    rnnrt_push_done notify; /* rnnrt_stream_push_notify's, or NULL */
+    void *user;
 } rnnrt_push;
+
+/* A ring of pushes: [head, head + count) mod capacity. */
+typedef struct push_ring {
+    rnnrt_push *q;
+    int head, count, capacity;
+} push_ring;
+
+/* Calls the callback of every push in r with `status`, then frees r (lock not held). */
+void rnnrt_push_ring_drop(push_ring *r, rnnrt_status status);
 
 /* Where a stream is: no list (running, or closed), ready (a step queued), idle (nothing). */
 enum { STREAM_NOWHERE, STREAM_READY, STREAM_IDLE };
@@ -39,8 +50,7 @@ struct rnnrt_stream {
     struct rnnrt_batcher *b;
     float *h, *c;         /* [units][h_size], [units][hidden]; NULL once closed */
     /* lock: */
-    rnnrt_push *queue;    /* a ring of pushes: [head, head + count) mod capacity */
-    int head, count, capacity;
+    push_ring ring;       /* the pushes not done yet, the current one first */
     long long pending;    /* steps queued and not done (max_pending) */
     unsigned long long pushes, pushes_done;
     int where;            /* STREAM_NOWHERE, _READY, _IDLE */
@@ -75,6 +85,9 @@ struct rnnrt_batcher {
     struct rnnrt_stream **rows;
     const float **row_x;  /* each row's input of this step (in its current push's x) */
     float **row_y;        /* and where its output goes */
+    rnnrt_push *notes;    /* [max_batch]: pushes a step finished, whose callbacks are due */
+    push_ring *dropped;   /* [max_batch]: pushes a failed step dropped, per row */
+    int note_count, drop_count;
     float *h, *c, *x, *y; /* [units][max_batch][h_size], [units][max_batch][hidden],
                            * [max_batch][input_size], [max_batch][output_size] */
     rnnrt_workspace ws;
@@ -97,11 +110,15 @@ void rnnrt_stream_unlist(struct rnnrt_stream *s);
 /* Puts s on the ready list if it has a step queued and is not running, else on the idle
  * list (lock held); wakes the scheduler when that gives it something to do. */
 void rnnrt_stream_settle(struct rnnrt_stream *s, long long now);
-/* Closes an open s for `why` (lock held): off its list, its pushes dropped, its place
- * among max_streams given back, its waiters woken. Its memory stays: a running stream's
- * state belongs to the scheduler until the step ends. */
-void rnnrt_stream_shut(struct rnnrt_stream *s, int why);
-/* Frees the state and ring of a closed stream that is not running (lock held). */
+/* Takes s's pushes off it (lock held): they are done or dropped as far as its waits are
+ * concerned; their callbacks are the caller's to call (rnnrt_push_ring_drop, unlocked). */
+push_ring rnnrt_stream_detach(struct rnnrt_stream *s);
+/* Closes an open s for `why` (lock held): off its list, its place among max_streams given
+ * back, its waiters woken; returns its pushes (rnnrt_stream_detach; empty if it was closed
+ * already). Its state stays: a running stream's belongs to the scheduler until the step
+ * ends. */
+push_ring rnnrt_stream_shut(struct rnnrt_stream *s, int why);
+/* Frees the state of a closed stream that is not running (lock held). */
 void rnnrt_stream_release(struct rnnrt_stream *s);
 /* Frees a stream: its state and ring if still there, then itself (off every list). */
 void rnnrt_stream_destroy(struct rnnrt_stream *s);

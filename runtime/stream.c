@@ -50,7 +50,7 @@ void rnnrt_stream_settle(rnnrt_stream *s, long long now)
     rnnrt_batcher *b = s->b;
     if (s->closed || s->running)
         return; /* a running stream is settled by the scheduler after its step */
-    const int want = s->count ? STREAM_READY : STREAM_IDLE;
+    const int want = s->ring.count ? STREAM_READY : STREAM_IDLE;
     if (s->where == want)
         return;
     rnnrt_stream_unlist(s);
@@ -68,37 +68,48 @@ void rnnrt_stream_settle(rnnrt_stream *s, long long now)
     }
 }
 
-static void cancel(rnnrt_stream *s)
+push_ring rnnrt_stream_detach(rnnrt_stream *s)
 {
-    s->head = s->count = 0;
+    push_ring r = s->ring;
+    s->ring = (push_ring){0};
     s->pending = 0;
     s->pushes_done = s->pushes;
+    return r;
 }
 
-void rnnrt_stream_shut(rnnrt_stream *s, int why)
+void rnnrt_push_ring_drop(push_ring *r, rnnrt_status status)
+{
+    for (int i = 0; i < r->count; i++) {
+        const rnnrt_push *p = &r->q[(r->head + i) % r->capacity];
+        if (p->notify)
+            p->notify(p->user, status);
+    }
+    rnnrt_free(r->q);
+    *r = (push_ring){0};
+}
+
+push_ring rnnrt_stream_shut(rnnrt_stream *s, int why)
 {
     if (s->closed)
-        return;
+        return (push_ring){0};
     rnnrt_stream_unlist(s);
-    cancel(s);
     s->closed = why;
     s->b->open--;
     pthread_cond_broadcast(&s->cond);
+    return rnnrt_stream_detach(s);
 }
 
 void rnnrt_stream_release(rnnrt_stream *s)
 {
     rnnrt_free(s->h);
     rnnrt_free(s->c);
-    rnnrt_free(s->queue);
     s->h = s->c = NULL;
-    s->queue = NULL;
-    s->capacity = 0;
 }
 
 void rnnrt_stream_destroy(rnnrt_stream *s)
 {
     rnnrt_stream_release(s);
+    rnnrt_free(s->ring.q);
     pthread_cond_destroy(&s->cond);
     rnnrt_free(s);
 }
@@ -126,13 +137,14 @@ static rnnrt_stream *new_stream(rnnrt_batcher *b)
     if (!s)
         return NULL;
     s->b = b;
-    s->capacity = 2;
+    s->ring.capacity = 2;
     size_t nc = rnnrt_state_c_count(m, 1);
     s->h = rnnrt_calloc(rnnrt_state_h_count(m, 1), sizeof(float));
     s->c = nc ? rnnrt_calloc(nc, sizeof(float)) : NULL;
-    s->queue = rnnrt_malloc((size_t)s->capacity * sizeof *s->queue);
-    if (!s->h || (nc && !s->c) || !s->queue || rnnrt_batcher_cond_init(&s->cond)) {
+    s->ring.q = rnnrt_malloc((size_t)s->ring.capacity * sizeof *s->ring.q);
+    if (!s->h || (nc && !s->c) || !s->ring.q || rnnrt_batcher_cond_init(&s->cond)) {
         rnnrt_stream_release(s);
+        rnnrt_free(s->ring.q);
         rnnrt_free(s);
         return NULL;
     }
@@ -173,21 +185,22 @@ rnnrt_status rnnrt_stream_open(rnnrt_batcher *b, rnnrt_stream **out)
     return RNNRT_OK;
 }
 
-/* Room for one more push in s's ring (lock held): doubles it when full. */
-static bool ring_room(rnnrt_stream *s)
+/* Room for one more push in a ring (lock held): doubles it when full (a ring taken off by
+ * a failed step starts again at 2). */
+static bool ring_room(push_ring *r)
 {
-    if (s->count < s->capacity)
+    if (r->count < r->capacity)
         return true;
-    const int cap = s->capacity * 2;
-    rnnrt_push *q = cap > s->capacity ? rnnrt_malloc((size_t)cap * sizeof *q) : NULL;
+    const int cap = r->capacity ? r->capacity * 2 : 2;
+    rnnrt_push *q = cap > r->capacity ? rnnrt_malloc((size_t)cap * sizeof *q) : NULL;
     if (!q)
         return false;
-    for (int i = 0; i < s->count; i++)
-        q[i] = s->queue[(s->head + i) % s->capacity];
-    rnnrt_free(s->queue);
-    s->queue = q;
-    s->head = 0;
-    s->capacity = cap;
+    for (int i = 0; i < r->count; i++)
+        q[i] = r->q[(r->head + i) % r->capacity];
+    rnnrt_free(r->q);
+    r->q = q;
+    r->head = 0;
+    r->capacity = cap;
     return true;
 }
 
@@ -214,6 +227,12 @@ static rnnrt_status check_push(const rnnrt_stream *s, const float *x, int steps,
 
 rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float *y)
 {
+    return rnnrt_stream_push_notify(s, x, steps, y, NULL, NULL);
+}
+
+rnnrt_status rnnrt_stream_push_notify(rnnrt_stream *s, const float *x, int steps, float *y,
+                                      rnnrt_push_done done, void *user)
+{
     rnnrt_clear_error();
     rnnrt_status st = check_push(s, x, steps, y);
     if (st)
@@ -226,13 +245,14 @@ rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float
         st = rnnrt_fail(RNNRT_E_BUSY, "rnnrt_stream_push: %d more steps would pass the "
                         "batcher's max_pending (%d steps per stream; %lld queued)", steps,
                         b->limits.max_pending, s->pending);
-    } else if (!ring_room(s)) {
+    } else if (!ring_room(&s->ring)) {
         st = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_stream_push: out of memory for the stream's "
-                        "queue of %d pushes", s->count + 1);
+                        "queue of %d pushes", s->ring.count + 1);
     } else {
         const long long now = rnnrt_batcher_now();
-        s->queue[(s->head + s->count++) % s->capacity] =
-            (rnnrt_push){.x = x, .y = y, .steps = steps, .since = now};
+        push_ring *r = &s->ring;
+        r->q[(r->head + r->count++) % r->capacity] = (rnnrt_push){
+            .x = x, .y = y, .steps = steps, .since = now, .notify = done, .user = user};
         s->pending += steps;
         s->pushes++;
         s->failed = RNNRT_OK;
@@ -347,11 +367,12 @@ void rnnrt_stream_close(rnnrt_stream *s)
         return;
     rnnrt_batcher *b = s->b;
     pthread_mutex_lock(&b->lock);
-    rnnrt_stream_shut(s, STREAM_CLOSED);
-    while (s->running) /* the step in flight writes its state and y */
+    push_ring dropped = rnnrt_stream_shut(s, STREAM_CLOSED);
+    while (s->running) /* the step in flight writes its state and y, and tells its pushes */
         pthread_cond_wait(&s->cond, &b->lock);
     rnnrt_stream_release(s);
     pthread_mutex_unlock(&b->lock);
+    rnnrt_push_ring_drop(&dropped, RNNRT_E_CLOSED);
 }
 
 void rnnrt_stream_free(rnnrt_stream *s)

@@ -706,6 +706,131 @@ static void long_chunk_does_not_hold_back(void **st)
     rnnrt_model_free(m);
 }
 
+/* ---- Completion callbacks (rnnrt_stream_push_notify) ------------------------------------ */
+
+typedef struct tally {
+    pthread_mutex_t lock;
+    int ok, closed, other;
+    int order[64], seen; /* the pushes' user numbers in the order told */
+} tally;
+
+typedef struct note {
+    tally *t;
+    int number;
+} note;
+
+static void count_done(void *user, rnnrt_status status)
+{
+    note *n = user;
+    pthread_mutex_lock(&n->t->lock);
+    if (n->t->seen < 64)
+        n->t->order[n->t->seen++] = n->number;
+    if (status == RNNRT_OK)
+        n->t->ok++;
+    else if (status == RNNRT_E_CLOSED)
+        n->t->closed++;
+    else
+        n->t->other++;
+    pthread_mutex_unlock(&n->t->lock);
+}
+
+/* Each accepted push is told exactly once, in its stream's order: RNNRT_OK when done;
+ * RNNRT_E_CLOSED, before rnnrt_stream_close or rnnrt_batcher_free returns, when dropped. */
+static void notify_once_per_push(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small);
+    rnnrt_batcher *b = stalling_batcher(m);
+    tally t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    note n[12];
+    for (int i = 0; i < 12; i++)
+        n[i] = (note){&t, i};
+    float x[4 * 6] = {0}, y[12][4 * 10];
+    rnnrt_stream *a, *c, *d;
+    assert_int_equal(rnnrt_stream_open(b, &a), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(b, &c), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(b, &d), RNNRT_OK);
+    for (int i = 0; i < 4; i++) /* a: 4 pushes of 1 step; c: 2 steps; both run */
+        assert_int_equal(rnnrt_stream_push_notify(a, x, 1, y[i], count_done, &n[i]), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push_notify(c, x, 4, y[4], count_done, &n[4]), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(a, 10000), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(c, 10000), RNNRT_OK);
+    rnnrt_stream_close(a); /* nothing queued: nothing to tell */
+    pthread_mutex_lock(&t.lock);
+    assert_int_equal(t.ok, 5);
+    for (int i = 0, last = -1; i < t.seen; i++)
+        if (t.order[i] < 4) { /* a's pushes in their order */
+            assert_true(t.order[i] > last);
+            last = t.order[i];
+        }
+    pthread_mutex_unlock(&t.lock);
+    for (int i = 5; i < 8; i++) /* stalled alone: dropped by the close */
+        assert_int_equal(rnnrt_stream_push_notify(c, x, 2, y[i], count_done, &n[i]), RNNRT_OK);
+    rnnrt_stream_close(c);
+    assert_int_equal(t.closed, 3); /* told before close returned */
+    for (int i = 8; i < 12; i++) /* dropped by the batcher's free */
+        assert_int_equal(rnnrt_stream_push_notify(d, x, 3, y[i], count_done, &n[i]), RNNRT_OK);
+    rnnrt_batcher_free(b);
+    assert_int_equal(t.ok, 5);
+    assert_int_equal(t.closed, 7);
+    assert_int_equal(t.other, 0);
+    assert_int_equal(t.seen, 12);
+    rnnrt_model_free(m);
+}
+
+/* A callback that pushes the next step of its own stream (what generation does): a chain of
+ * 50 one-step pushes run by callbacks alone gives the bytes of the whole sequence. */
+typedef struct chain {
+    rnnrt_stream *s;
+    const float *x;
+    float *y;
+    int next, steps, in, out;
+    rnnrt_status status;
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    bool finished;
+} chain;
+
+static void chain_next(void *user, rnnrt_status status)
+{
+    chain *c = user;
+    if (status == RNNRT_OK && ++c->next < c->steps) {
+        status = rnnrt_stream_push_notify(c->s, c->x + (size_t)c->next * c->in, 1,
+                                          c->y + (size_t)c->next * c->out, chain_next, c);
+        if (status == RNNRT_OK)
+            return;
+    }
+    pthread_mutex_lock(&c->lock); /* the last step, or a failure */
+    c->status = status;
+    c->finished = true;
+    pthread_cond_signal(&c->done);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void notify_chains_pushes(void **st)
+{
+    (void)st;
+    rnnrt_model *m = build_model(&small_gru);
+    rnnrt_batcher *b = batcher_with(m, "max_wait_us", "0", NULL);
+    enum { T = 50 };
+    float x[T * 6], y[T * 10], want[T * 10];
+    unsigned seed = 3;
+    fill_uniform(x, T * 6, 1.0f, &seed);
+    assert_int_equal(rnnrt_forward(m, NULL, x, T, 1, NULL, want), RNNRT_OK);
+    chain c = {.x = x, .y = y, .steps = T, .in = 6, .out = 10,
+               .lock = PTHREAD_MUTEX_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+    assert_int_equal(rnnrt_stream_open(b, &c.s), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push_notify(c.s, x, 1, y, chain_next, &c), RNNRT_OK);
+    pthread_mutex_lock(&c.lock);
+    while (!c.finished)
+        pthread_cond_wait(&c.done, &c.lock);
+    pthread_mutex_unlock(&c.lock);
+    assert_int_equal(c.status, RNNRT_OK);
+    assert_memory_equal(y, want, sizeof y);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -720,6 +845,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(evicted_when_idle),
         cmocka_unit_test(free_with_work_pending),
         cmocka_unit_test(long_chunk_does_not_hold_back),
+        cmocka_unit_test(notify_once_per_push),
+        cmocka_unit_test(notify_chains_pushes),
         cmocka_unit_test(exact_lstm_1000_streams),
         cmocka_unit_test(exact_every_cell),
         cmocka_unit_test(exact_two_threads),

@@ -349,6 +349,17 @@ RNNRT_API void         rnnrt_stream_free(rnnrt_stream *s);
  * rnnrt_stream_wait; pushes larger than the count accepted so far is RNNRT_E_INVALID. */
 RNNRT_API rnnrt_status rnnrt_stream_wait_pushes(rnnrt_stream *s, unsigned long long pushes,
                                                 int timeout_ms);
+/* rnnrt_stream_push, and done(user, status) once the push is over, exactly once per push
+ * accepted: RNNRT_OK once y is written, RNNRT_E_CLOSED when the stream was closed or its
+ * batcher freed first, a failed step's status. It runs on the batcher's thread after the
+ * step, or for a push dropped by rnnrt_stream_close, _free or rnnrt_batcher_free on the
+ * thread that called them, before they return; never with the batcher's lock held. It may
+ * push (on any stream) but must not wait on, close or free a stream of this batcher, and it
+ * should be quick: the batcher's next step waits for it. For callers that must not block a
+ * thread per push (a server, a load generator). done NULL: rnnrt_stream_push. */
+typedef void (*rnnrt_push_done)(void *user, rnnrt_status status);
+RNNRT_API rnnrt_status rnnrt_stream_push_notify(rnnrt_stream *s, const float *x, int steps,
+                                                float *y, rnnrt_push_done done, void *user);
 /* A batcher's counters since it was created, for monitoring. Histograms count by powers of
  * two: batch_rows[k] the steps of 2^(k-1) + 1 .. 2^k rows ([0]: one row), latency_us[k] the
  * pushes done within 2^k microseconds of being made but not within 2^(k-1) (the last bucket
