@@ -6,6 +6,7 @@
  *              on its stream's own state; a stream's pushes go to one worker, in order
  *   forward64  not a load: closed-loop rnnrt_forward on a batch of 64 rows (max_batch), the
  *              steps/s batching can reach at most
+ *   http       the same load over HTTP on a running `rnnrt serve` (bench_streams_http.c)
  * A push's latency runs from its scheduled arrival (open loop: a generator that falls behind
  * counts against the server) to its completion (rnnrt_stream_push_notify's callback, or the
  * worker's return). Reports, per rate, offered and achieved steps/s, p50 / p99 / p99.9 and
@@ -15,6 +16,8 @@
  *       [--activations f32] [--threads 2] [--streams 1000] [--chunk 1] [--budget-ms 10]
  *       [--seconds 2] [--rate STEPS_PER_S | --sweep] [--modes batcher,unbatched,forward64]
  *       [--max-batch 64] [--max-wait-us 200] [--json FILE]
+ *       [--modes http --url HOST:PORT [--binary]]    (bench_streams_http.c)
+ *       [--write-model FILE]     (the model as a file, for `rnnrt serve`; then exits)
  * Uses only the public API (and bench_model.c's in-memory models). Timing figures belong to
  * a quiet machine: tools/run_bench.sh and docs/streams.md say how they were taken. */
 #include <math.h>
@@ -30,17 +33,9 @@
 #include <rnnrt.h>
 
 #include "bench_model.h"
+#include "bench_streams.h"
 
-typedef struct config {
-    const char *cell, *weights, *activations, *modes, *json;
-    int hidden, input, threads, streams, chunk, max_batch, max_wait_us;
-    double budget_ms, seconds, rate; /* rate: steps/s offered; 0 with sweep */
-    bool sweep;
-} config;
-
-enum { SLOTS = 16 }; /* pushes in flight per stream; a full ring means overload */
-
-static long long now_ns(void)
+long long now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -55,27 +50,7 @@ static void sleep_until(long long t)
 
 /* ---- One load point: the generator and the latencies it collects ------------------------ */
 
-struct load;
-
-typedef struct slot {
-    struct load *ld;
-    long long arrival;       /* scheduled arrival, ns */
-    atomic_int busy;
-    float *y;                /* [chunk][output] */
-} slot;
-
-typedef struct load {
-    const config *cf;
-    int O;
-    slot *slots;             /* [streams][SLOTS] */
-    long long window0, window1; /* arrivals counted: [window0, window1) */
-    double *lat;             /* ms, of counted pushes */
-    atomic_long nlat, outstanding, steps_done;
-    long cap;
-    long dropped;            /* arrivals that found their stream's ring full */
-} load;
-
-static void record(slot *sl)
+void record(slot *sl)
 {
     load *ld = sl->ld;
     const long long done = now_ns();
@@ -96,7 +71,7 @@ static void push_done(void *user, rnnrt_status status)
 }
 
 /* Exponential inter-arrival times from a seeded generator (xorshift). */
-static double exp_draw(uint64_t *s, double mean)
+double exp_draw(uint64_t *s, double mean)
 {
     *s ^= *s << 13;
     *s ^= *s >> 7;
@@ -148,13 +123,7 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-typedef struct point {
-    const char *mode;
-    double offered, achieved, p50, p99, p999, mean_batch;
-    long pushes, dropped, unfinished;
-} point;
-
-static point summarize(load *ld, const char *mode, double rate)
+point summarize(load *ld, const char *mode, double rate)
 {
     point p = {.mode = mode, .offered = rate, .dropped = ld->dropped,
                .unfinished = atomic_load(&ld->outstanding)};
@@ -268,7 +237,7 @@ static rnnrt_model *make_model(const config *cf, int threads)
     return m;
 }
 
-static load new_load(const config *cf, int O, double rate)
+load new_load(const config *cf, int O, double rate)
 {
     load ld = {.cf = cf, .O = O};
     ld.slots = calloc((size_t)cf->streams * SLOTS, sizeof *ld.slots);
@@ -281,7 +250,7 @@ static load new_load(const config *cf, int O, double rate)
     return ld;
 }
 
-static void free_load(load *ld)
+void free_load(load *ld)
 {
     for (size_t k = 0; k < (size_t)ld->cf->streams * SLOTS; k++)
         rnnrt_bench_free(ld->slots[k].y);
@@ -400,7 +369,8 @@ static void usage(void)
             "    [--weights f32|bf16|int8] [--activations f32|int8|bf16] [--threads N]\n"
             "    [--streams S] [--chunk STEPS] [--budget-ms MS] [--seconds S]\n"
             "    [--rate STEPS_PER_S | --sweep] [--modes batcher,unbatched,forward64]\n"
-            "    [--max-batch N] [--max-wait-us US] [--json FILE]\n");
+            "    [--max-batch N] [--max-wait-us US] [--json FILE]\n"
+            "    [--modes ...,http --url HOST:PORT [--binary]] [--write-model FILE]\n");
     exit(2);
 }
 
@@ -412,8 +382,8 @@ static config parse(int argc, char **argv)
                  .max_wait_us = 200, .budget_ms = 10, .seconds = 2, .sweep = true};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--sweep")) {
-            cf.sweep = true;
+        if (!strcmp(a, "--sweep") || !strcmp(a, "--binary")) {
+            *(a[2] == 's' ? &cf.sweep : &cf.binary) = true;
             continue;
         }
         if (!v)
@@ -434,6 +404,8 @@ static config parse(int argc, char **argv)
         else if (!strcmp(a, "--budget-ms")) cf.budget_ms = atof(v);
         else if (!strcmp(a, "--seconds")) cf.seconds = atof(v);
         else if (!strcmp(a, "--rate")) { cf.rate = atof(v); cf.sweep = false; }
+        else if (!strcmp(a, "--url")) cf.url = v;
+        else if (!strcmp(a, "--write-model")) cf.write_model = v;
         else usage();
     }
     if (cf.hidden < 1 || cf.input < 1 || cf.threads < 1 || cf.streams < 1 || cf.chunk < 1 ||
@@ -459,17 +431,24 @@ static void print_point(const point *p)
     fflush(stdout);
 }
 
+/* The load point of mode k (0 batcher, 1 unbatched, 2 http) at `rate`. */
+static point run_mode(const config *cf, int k, double rate, const rnnrt_model *m,
+                      const rnnrt_model *m1, const float *x)
+{
+    return k == 0 ? run_batcher(cf, m, rate, x) : k == 1 ? run_unbatched(cf, m1, rate, x)
+                                                         : run_http(cf, rate);
+}
+
 /* Points at rising rates (x1.25 from `start`) until two in a row miss the budget (p99, or
  * less than 90% of the offered rate done): one point spoilt by a stray preemption does not
  * end the sweep. The most steps/s of a point within the budget in *best (0 if none). */
-static int sweep(const config *cf, const char *mode, double start, point *out, int max,
-                 double *best, const rnnrt_model *m, const float *x)
+static int sweep(const config *cf, int k, double start, point *out, int max, double *best,
+                 const rnnrt_model *m, const rnnrt_model *m1, const float *x)
 {
     int n = 0, misses = 0;
     *best = 0;
     for (double rate = start; n < max && misses < 2; rate *= 1.25) {
-        point p = !strcmp(mode, "batcher") ? run_batcher(cf, m, rate, x)
-                                           : run_unbatched(cf, m, rate, x);
+        point p = run_mode(cf, k, rate, m, m1, x);
         out[n++] = p;
         print_point(&p);
         const bool ok = p.p99 <= cf->budget_ms && p.achieved >= 0.9 * p.offered;
@@ -496,8 +475,8 @@ static void write_json(const config *cf, double f64, const point *pts, int n,
             cf->streams, cf->chunk, cf->budget_ms, cf->seconds, cf->max_batch,
             cf->max_wait_us, rnnrt_isa(), rnnrt_version());
     fprintf(f, "  \"forward64_steps_per_s\": %.1f,\n", f64);
-    fprintf(f, "  \"best_steps_per_s\": {\"batcher\": %.1f, \"unbatched\": %.1f},\n", best[0],
-            best[1]);
+    fprintf(f, "  \"best_steps_per_s\": {\"batcher\": %.1f, \"unbatched\": %.1f, "
+            "\"http\": %.1f},\n", best[0], best[1], best[2]);
     fprintf(f, "  \"points\": [\n");
     for (int i = 0; i < n; i++)
         fprintf(f, "    {\"mode\": \"%s\", \"offered_steps_per_s\": %.1f, "
@@ -512,9 +491,26 @@ static void write_json(const config *cf, double f64, const point *pts, int n,
     fclose(f);
 }
 
+/* The benchmark's model as a file, for `rnnrt serve`. */
+static int write_model(const config *cf)
+{
+    size_t size;
+    unsigned char *bytes = rnnrt_bench_model_bytes(cf->cell, cf->hidden, cf->input, 1, &size);
+    FILE *f = bytes ? fopen(cf->write_model, "wb") : NULL;
+    const int ok = f && fwrite(bytes, 1, size, f) == size;
+    if (f)
+        fclose(f);
+    free(bytes);
+    if (!ok)
+        perror(cf->write_model);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     const config cf = parse(argc, argv);
+    if (cf.write_model)
+        return write_model(&cf);
     rnnrt_model *m = make_model(&cf, cf.threads), *m1 = make_model(&cf, 1);
     float *x = rnnrt_bench_alloc((size_t)cf.chunk * cf.input);
     rnnrt_bench_fill(x, (size_t)cf.chunk * cf.input, 2, 1.0f);
@@ -530,27 +526,39 @@ int main(int argc, char **argv)
     printf("| mode      | offered/s  | steps/s    | p50 ms   | p99 ms   | p99.9 ms | batch  |\n"
            "|---|---|---|---|---|---|---|\n");
     enum { MAX_POINTS = 40 };
-    point pts[2 * MAX_POINTS];
+    point pts[3 * MAX_POINTS];
     int n = 0;
-    double best[2] = {0, 0};
-    const char *modes[2] = {"batcher", "unbatched"};
-    for (int k = 0; k < 2; k++) {
+    double best[3] = {0, 0, 0};
+    static const char *const modes[3] = {"batcher", "unbatched", "http"};
+    for (int k = 0; k < 3; k++) {
         if (!wants(&cf, modes[k]))
             continue;
-        const rnnrt_model *mm = k ? m1 : m;
+        if (k == 2 && !cf.url) {
+            fprintf(stderr, "rnnrt-bench-streams: --modes http needs --url HOST:PORT of a "
+                    "running rnnrt serve (--write-model FILE gives it the model)\n");
+            return 2;
+        }
         if (cf.sweep) {
-            n += sweep(&cf, modes[k], f64 * 0.02 > 100 ? f64 * 0.02 : 100, pts + n,
-                       MAX_POINTS, &best[k], mm, x);
+            n += sweep(&cf, k, f64 * 0.02 > 100 ? f64 * 0.02 : 100, pts + n, MAX_POINTS,
+                       &best[k], m, m1, x);
         } else {
-            pts[n] = k ? run_unbatched(&cf, mm, cf.rate, x) : run_batcher(&cf, mm, cf.rate, x);
+            pts[n] = run_mode(&cf, k, cf.rate, m, m1, x);
             print_point(&pts[n]);
             best[k] = pts[n].p99 <= cf.budget_ms ? pts[n].achieved : 0;
             n++;
         }
     }
-    printf("within p99 %g ms: batcher %.0f steps/s, unbatched %.0f steps/s (%.2fx); "
-           "batcher / forward64 %.2f\n", cf.budget_ms, best[0], best[1],
-           best[1] > 0 ? best[0] / best[1] : 0, f64 > 0 ? best[0] / f64 : 0);
+    printf("within p99 %g ms:", cf.budget_ms);
+    for (int k = 0; k < 3; k++)
+        if (wants(&cf, modes[k]))
+            printf(" %s %.0f steps/s;", modes[k], best[k]);
+    if (best[0] > 0 && best[1] > 0)
+        printf(" batcher / unbatched %.2f;", best[0] / best[1]);
+    if (best[0] > 0 && f64 > 0)
+        printf(" batcher / forward64 %.2f;", best[0] / f64);
+    if (best[0] > 0 && best[2] > 0)
+        printf(" http / batcher %.2f;", best[2] / best[0]);
+    printf("\n");
     if (cf.json)
         write_json(&cf, f64, pts, n, best);
     rnnrt_bench_free(x);

@@ -8,21 +8,11 @@ Each stream's outputs and state must be the bytes of Model.forward on its whole 
 77 (skipped) when NumPy is missing.
 """
 import os
-import sys
 import threading
 import time
 import unittest
 
-try:
-    import numpy as np
-except ImportError:
-    print("skipped: NumPy is missing (apt-get install python3-numpy)")
-    sys.exit(77)
-
-sys.dont_write_bytecode = True
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "python"))
-import rnnrt  # noqa: E402
+from clone_binding import ROOT, np, rnnrt
 
 GOLDEN = os.path.join(ROOT, "tests", "data", "golden")
 
