@@ -28,6 +28,8 @@
 #include "dispatch.h"
 #include "error.h"
 #include "forward.h"
+#include "sampling.h"
+#include "stack.h"
 #include "threads.h"
 #include "variant.h"
 
@@ -116,22 +118,56 @@ static void sleep_until(rnnrt_batcher *b, long long deadline)
     pthread_cond_timedwait(&b->wake, &b->lock, &ts);
 }
 
-/* Takes the step's rows off the ready list (lock held): they run, unlocked, until
- * account() settles them. */
-static int pick(rnnrt_batcher *b)
+/* Row r's input, output and extra work for the next step of push p. */
+static void plan_row(rnnrt_batcher *b, int r, const rnnrt_push *p)
 {
     const rnnrt_model *m = b->m;
-    int rows = 0;
-    while (rows < b->limits.max_batch && b->ready.head) {
+    const int t = p->done, logits_size = rnnrt_model_logits_size(m);
+    row_extra *e = &b->extra[r];
+    *e = (row_extra){0};
+    b->row_y[r] = NULL;
+    if (p->kind == PUSH_FLOATS) {
+        b->row_x[r] = p->x + (size_t)t * m->input_size;
+        b->row_y[r] = p->y + (size_t)t * m->h_size;
+        return;
+    }
+    const int prompt = p->kind == PUSH_GENERATE ? p->gen.prompt_len : p->steps;
+    const int id = t < prompt ? p->ids[t] : p->gen.out[t - prompt];
+    b->row_x[r] = m->stack->embedding + (size_t)id * m->input_size;
+    if (p->kind == PUSH_TOKENS && (!p->last_only || t == p->steps - 1))
+        e->logits = p->y + (p->last_only ? 0 : (size_t)t * logits_size);
+    if (p->kind == PUSH_GENERATE && t >= prompt - 1) {
+        e->sample = true;
+        e->gen = p->gen;
+        e->token = p->gen.out + (t - prompt + 1);
+    }
+}
+
+static bool wants_head(const rnnrt_push *p)
+{
+    const int t = p->done;
+    return (p->kind == PUSH_TOKENS && (!p->last_only || t == p->steps - 1)) ||
+           (p->kind == PUSH_GENERATE && t >= p->gen.prompt_len - 1);
+}
+
+/* Takes the step's rows off the ready list (lock held): they run, unlocked, until
+ * finish(). The rows that need the head come first, so that it is one GEMM over
+ * [0, logit_rows); rows do not interact, so their order is free. */
+static int pick(rnnrt_batcher *b)
+{
+    const int rows = b->ready.count < b->limits.max_batch ? b->ready.count
+                                                          : b->limits.max_batch;
+    int lo = 0, hi = rows;
+    for (int k = 0; k < rows; k++) {
         rnnrt_stream *s = b->ready.head;
         rnnrt_stream_unlist(s);
         s->running = true;
         const rnnrt_push *p = &s->ring.q[s->ring.head];
-        b->rows[rows] = s;
-        b->row_x[rows] = p->x + (size_t)p->done * m->input_size;
-        b->row_y[rows] = p->y + (size_t)p->done * m->h_size;
-        rows++;
+        const int r = wants_head(p) ? lo++ : --hi;
+        b->rows[r] = s;
+        plan_row(b, r, p);
     }
+    b->logit_rows = lo;
     return rows;
 }
 
@@ -164,7 +200,39 @@ static void scatter(rnnrt_batcher *b, int rows)
     const size_t out = (size_t)b->m->h_size;
     move_states(b, rows, false);
     for (int r = 0; r < rows; r++)
-        memcpy(b->row_y[r], b->y + r * out, out * sizeof(float));
+        if (b->row_y[r])
+            memcpy(b->row_y[r], b->y + r * out, out * sizeof(float));
+}
+
+/* The head on rows [0, logit_rows) (their y as they are, for a model without one), then
+ * each row's logits to its push, or its next token sampled (no lock held). */
+static rnnrt_status heads(rnnrt_batcher *b)
+{
+    const rnnrt_model *m = b->m;
+    const int L = b->logit_rows, V = rnnrt_model_logits_size(m);
+    if (!L)
+        return RNNRT_OK;
+    const float *logits = b->y;
+    if (rnnrt_model_head_size(m) > 0) {
+        rnnrt_status st = rnnrt_stack_apply_head(m, b->y, (size_t)m->h_size, (size_t)L,
+                                                 b->logits);
+        if (st)
+            return st;
+        logits = b->logits;
+    }
+    for (int r = 0; r < L; r++) {
+        row_extra *e = &b->extra[r];
+        const float *row = logits + (size_t)r * V;
+        if (e->logits)
+            memcpy(e->logits, row, (size_t)V * sizeof(float));
+        if (e->sample) {
+            e->status = rnnrt_sample_into(row, V, e->gen.temperature, e->gen.top_k,
+                                          &e->gen.rng, e->token, b->sample_scratch);
+            if (e->status)
+                snprintf(b->row_error, sizeof b->row_error, "%s", rnnrt_last_error());
+        }
+    }
+    return RNNRT_OK;
 }
 
 /* The histogram bucket of a count: 0 for 1, k for 2^(k-1) + 1 .. 2^k, the last for more. */
@@ -186,14 +254,19 @@ static void account(rnnrt_batcher *b, int rows, rnnrt_status st, long long now)
         rnnrt_stream *s = b->rows[r];
         if (s->closed)
             continue;
-        if (st) {
-            s->failed = st;
-            b->dropped[b->drop_count++] = rnnrt_stream_detach(s);
+        const rnnrt_status row = st ? st : b->extra[r].status;
+        if (row) { /* the step, or this row's sample, failed: its pushes are dropped */
+            if (!st)
+                snprintf(b->step_error, sizeof b->step_error, "%s", b->row_error);
+            s->failed = row;
+            b->dropped[b->drop_count++] = (struct dropped_ring){rnnrt_stream_detach(s), row};
             pthread_cond_broadcast(&s->cond);
             continue;
         }
         push_ring *ring = &s->ring;
         rnnrt_push *p = &ring->q[ring->head];
+        if (b->extra[r].sample) /* the generator moved on */
+            p->gen.rng = b->extra[r].gen.rng;
         s->pending--;
         if (++p->done < p->steps)
             continue;
@@ -215,7 +288,7 @@ static void account(rnnrt_batcher *b, int rows, rnnrt_status st, long long now)
 
 /* The callbacks of the pushes a step finished or dropped (lock held on entry and exit,
  * released while they run). */
-static void tell(rnnrt_batcher *b, rnnrt_status st)
+static void tell(rnnrt_batcher *b)
 {
     if (!b->note_count && !b->drop_count)
         return;
@@ -223,7 +296,7 @@ static void tell(rnnrt_batcher *b, rnnrt_status st)
     for (int i = 0; i < b->note_count; i++)
         b->notes[i].notify(b->notes[i].user, RNNRT_OK);
     for (int i = 0; i < b->drop_count; i++)
-        rnnrt_push_ring_drop(&b->dropped[i], st);
+        rnnrt_push_ring_drop(&b->dropped[i].ring, b->dropped[i].status);
     pthread_mutex_lock(&b->lock);
     b->note_count = b->drop_count = 0;
 }
@@ -261,14 +334,16 @@ static void schedule(rnnrt_batcher *b)
     pthread_mutex_unlock(&b->lock);
     gather(b, rows);
     rnnrt_status st = run_step(b, rows, false);
-    if (!st)
+    if (!st) {
         scatter(b, rows);
+        st = heads(b);
+    }
     pthread_mutex_lock(&b->lock);
     if (st)
         snprintf(b->step_error, sizeof b->step_error, "%s", rnnrt_last_error());
     const long long done = rnnrt_batcher_now();
     account(b, rows, st, done);
-    tell(b, st);
+    tell(b);
     finish(b, rows, done);
 }
 
@@ -278,6 +353,9 @@ static void *scheduler(void *arg)
 {
     rnnrt_batcher *b = arg;
     rnnrt_status st = run_step(b, b->limits.max_batch, true);
+    if (!st && rnnrt_model_head_size(b->m) > 0)
+        st = rnnrt_stack_apply_head(b->m, b->y, (size_t)b->m->h_size,
+                                    (size_t)b->limits.max_batch, b->logits);
     pthread_mutex_lock(&b->lock);
     if (st)
         snprintf(b->step_error, sizeof b->step_error, "%s", rnnrt_last_error());
@@ -305,13 +383,17 @@ static bool alloc_buffers(rnnrt_batcher *b)
     b->row_y = rnnrt_calloc(B, sizeof *b->row_y);
     b->notes = rnnrt_calloc(B, sizeof *b->notes);
     b->dropped = rnnrt_calloc(B, sizeof *b->dropped);
+    b->extra = rnnrt_calloc(B, sizeof *b->extra);
+    const int V = rnnrt_model_head_size(m);
+    b->logits = V > 0 ? rnnrt_calloc(B * (size_t)V, sizeof(float)) : NULL;
+    b->sample_scratch = V > 0 ? rnnrt_malloc(rnnrt_sample_scratch_size(V)) : NULL;
     b->h = rnnrt_calloc(rnnrt_state_h_count(m, (int)B), sizeof(float));
     const size_t nc = rnnrt_state_c_count(m, (int)B);
     b->c = nc ? rnnrt_calloc(nc, sizeof(float)) : NULL;
     b->x = rnnrt_calloc(B * (size_t)m->input_size, sizeof(float));
     b->y = rnnrt_calloc(B * (size_t)m->h_size, sizeof(float));
-    return b->rows && b->row_x && b->row_y && b->notes && b->dropped && b->h &&
-           (!nc || b->c) && b->x && b->y;
+    return b->rows && b->row_x && b->row_y && b->notes && b->dropped && b->extra && b->h &&
+           (!nc || b->c) && b->x && b->y && (V <= 0 || (b->logits && b->sample_scratch));
 }
 
 static void free_buffers(rnnrt_batcher *b)
@@ -321,6 +403,9 @@ static void free_buffers(rnnrt_batcher *b)
     rnnrt_free(b->row_y);
     rnnrt_free(b->notes);
     rnnrt_free(b->dropped);
+    rnnrt_free(b->extra);
+    rnnrt_free(b->logits);
+    rnnrt_free(b->sample_scratch);
     rnnrt_free(b->h);
     rnnrt_free(b->c);
     rnnrt_free(b->x);

@@ -16,15 +16,41 @@
 #include "thread_choice.h"
 #include "workspace.h"
 
-/* One rnnrt_stream_push: steps [done, steps) are still to run. */
+/* What a push carries: float steps, token ids, or a prompt to generate from. */
+enum { PUSH_FLOATS, PUSH_TOKENS, PUSH_GENERATE };
+
+/* Generation's state (rnnrt_stream_generate): the sampling and where the tokens go. */
+typedef struct push_generation {
+    int prompt_len;
+    float temperature;
+    int top_k;
+    rnnrt_rng rng;
+    int *out;        /* [steps - prompt_len + 1]: token k feeds step prompt_len + k */
+} push_generation;
+
+/* One push: steps [done, steps) are still to run. */
 typedef struct rnnrt_push {
-    const float *x;
-    float *y;
+    int kind;        /* PUSH_FLOATS, _TOKENS, _GENERATE */
+    const float *x;  /* floats: [steps][input_size] */
+    const int *ids;  /* tokens: [steps]; generation: the prompt */
+    float *y;        /* floats: [steps][output_size]; tokens: logits */
     int steps, done;
+    int last_only;   /* tokens: the last step's logits only */
+    push_generation gen;
     long long since; /* ns when it was queued */
-    rnnrt_push_done notify; /* rnnrt_stream_push_notify's, or NULL */
+    rnnrt_push_done notify; /* its callback, or NULL */
     void *user;
 } rnnrt_push;
+
+/* What a row of a step does besides the recurrent step, copied at pick (the ring may move
+ * while the step runs): where its logits go, and for generation how to sample. */
+typedef struct row_extra {
+    float *logits;   /* the head's output for this row goes here, or NULL */
+    bool sample;     /* generation: sample the next token from the logits */
+    push_generation gen;
+    int *token;      /* where the sampled token goes */
+    rnnrt_status status; /* the sample's */
+} row_extra;
 
 /* A ring of pushes: [head, head + count) mod capacity. */
 typedef struct push_ring {
@@ -84,10 +110,18 @@ struct rnnrt_batcher {
     /* The scheduler's alone: one step's rows and buffers, sized for max_batch. */
     struct rnnrt_stream **rows;
     const float **row_x;  /* each row's input of this step (in its current push's x) */
-    float **row_y;        /* and where its output goes */
+    float **row_y;        /* and where its output goes (NULL: only to the head) */
+    row_extra *extra;     /* [max_batch] */
+    int logit_rows;       /* rows [0, logit_rows) of the step need the head */
+    float *logits;        /* [max_batch][logits_size], models with a head */
+    void *sample_scratch; /* rnnrt_sample_into's */
     rnnrt_push *notes;    /* [max_batch]: pushes a step finished, whose callbacks are due */
-    push_ring *dropped;   /* [max_batch]: pushes a failed step dropped, per row */
+    struct dropped_ring {
+        push_ring ring;
+        rnnrt_status status;
+    } *dropped;           /* [max_batch]: pushes a failed step or sample dropped, per row */
     int note_count, drop_count;
+    char row_error[256];  /* the message of the last failed sample */
     float *h, *c, *x, *y; /* [units][max_batch][h_size], [units][max_batch][hidden],
                            * [max_batch][input_size], [max_batch][output_size] */
     rnnrt_workspace ws;

@@ -2,6 +2,8 @@
  * state, closing. The scheduler that runs their steps is runtime/batcher.c; the lock and
  * the fields it guards are described in runtime/batcher.h. */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -204,25 +206,61 @@ static bool ring_room(push_ring *r)
     return true;
 }
 
-static rnnrt_status check_push(const rnnrt_stream *s, const float *x, int steps,
-                               const float *y)
+/* What every push checks first: the stream and its input and output arrays, by name. */
+static rnnrt_status check_push(const char *fn, const rnnrt_stream *s, const void *in,
+                               const char *in_name, const void *out, const char *out_name)
 {
+    rnnrt_clear_error();
     if (!s)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: stream is NULL");
-    if (!x)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: x is NULL");
-    if (!y)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: y is NULL");
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: stream is NULL", fn);
+    if (!in)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn, in_name);
+    if (!out)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: %s is NULL", fn, out_name);
+    return RNNRT_OK;
+}
+
+static rnnrt_status check_steps(const char *fn, const rnnrt_stream *s, int steps)
+{
     if (steps < 1)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: steps must be >= 1, got %d",
-                          steps);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: steps must be >= 1, got %d", fn, steps);
     const rnnrt_model *m = s->b->m;
     const int width = m->input_size > m->h_size ? m->input_size : m->h_size;
     if (rnnrt_mul4_sat((uint64_t)steps, (uint64_t)width, sizeof(float), 1) >
         RNNRT_MAX_ARRAY_BYTES)
-        return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_push: steps %d x %d floats is too "
-                          "large (more than 2^48 bytes)", steps, width);
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: steps %d x %d floats is too large (more than "
+                          "2^48 bytes)", fn, steps, width);
     return RNNRT_OK;
+}
+
+/* Queues p on s (its checks done): RNNRT_E_CLOSED, _BUSY (max_pending) or _NOMEM with
+ * nothing queued, else RNNRT_OK. */
+static rnnrt_status enqueue(rnnrt_stream *s, rnnrt_push p, const char *fn)
+{
+    rnnrt_batcher *b = s->b;
+    rnnrt_status st = RNNRT_OK;
+    pthread_mutex_lock(&b->lock);
+    if (s->closed) {
+        st = closed_status(s, fn);
+    } else if (s->pending + p.steps > b->limits.max_pending) {
+        st = rnnrt_fail(RNNRT_E_BUSY, "%s: %d more steps would pass the batcher's "
+                        "max_pending (%d steps per stream; %lld queued)", fn, p.steps,
+                        b->limits.max_pending, s->pending);
+    } else if (!ring_room(&s->ring)) {
+        st = rnnrt_fail(RNNRT_E_NOMEM, "%s: out of memory for the stream's queue of %d "
+                        "pushes", fn, s->ring.count + 1);
+    } else {
+        const long long now = rnnrt_batcher_now();
+        push_ring *r = &s->ring;
+        p.since = now;
+        r->q[(r->head + r->count++) % r->capacity] = p;
+        s->pending += p.steps;
+        s->pushes++;
+        s->failed = RNNRT_OK;
+        rnnrt_stream_settle(s, now);
+    }
+    pthread_mutex_unlock(&b->lock);
+    return st;
 }
 
 rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float *y)
@@ -233,33 +271,74 @@ rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float
 rnnrt_status rnnrt_stream_push_notify(rnnrt_stream *s, const float *x, int steps, float *y,
                                       rnnrt_push_done done, void *user)
 {
-    rnnrt_clear_error();
-    rnnrt_status st = check_push(s, x, steps, y);
+    static const char fn[] = "rnnrt_stream_push";
+    rnnrt_status st = check_push(fn, s, x, "x", y, "y");
+    if (!st)
+        st = check_steps(fn, s, steps);
+    return st ? st : enqueue(s, (rnnrt_push){.kind = PUSH_FLOATS, .x = x, .y = y,
+                                             .steps = steps, .notify = done, .user = user}, fn);
+}
+
+/* Ids in [0, vocab): `what` names the array in the message. */
+static rnnrt_status check_ids(const char *fn, const rnnrt_model *m, const int *ids, int n,
+                              const char *what)
+{
+    const int vocab = rnnrt_model_vocab_size(m);
+    if (vocab < 1)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: the model has no embedding table (token ids "
+                          "need one)", fn);
+    for (int t = 0; t < n; t++)
+        if (ids[t] < 0 || ids[t] >= vocab)
+            return rnnrt_fail(RNNRT_E_INVALID, "%s: %s[%d] = %d, expected 0..%d (the "
+                              "embedding's rows)", fn, what, t, ids[t], vocab - 1);
+    return RNNRT_OK;
+}
+
+rnnrt_status rnnrt_stream_push_tokens(rnnrt_stream *s, const int *ids, int steps,
+                                      int last_step_only, float *logits, rnnrt_push_done done,
+                                      void *user)
+{
+    static const char fn[] = "rnnrt_stream_push_tokens";
+    rnnrt_status st = check_push(fn, s, ids, "ids", logits, "logits");
+    if (!st)
+        st = check_steps(fn, s, steps);
+    if (!st)
+        st = check_ids(fn, s->b->m, ids, steps, "ids");
+    return st ? st : enqueue(s, (rnnrt_push){.kind = PUSH_TOKENS, .ids = ids, .y = logits,
+                                             .steps = steps, .last_only = last_step_only != 0,
+                                             .notify = done, .user = user}, fn);
+}
+
+rnnrt_status rnnrt_stream_generate(rnnrt_stream *s, const int *prompt, int prompt_len, int n,
+                                   float temperature, int top_k, unsigned long long seed,
+                                   int *out, rnnrt_push_done done, void *user)
+{
+    static const char fn[] = "rnnrt_stream_generate";
+    rnnrt_status st = check_push(fn, s, prompt, "prompt", out, "out");
     if (st)
         return st;
-    rnnrt_batcher *b = s->b;
-    pthread_mutex_lock(&b->lock);
-    if (s->closed) {
-        st = closed_status(s, "rnnrt_stream_push");
-    } else if (s->pending + steps > b->limits.max_pending) {
-        st = rnnrt_fail(RNNRT_E_BUSY, "rnnrt_stream_push: %d more steps would pass the "
-                        "batcher's max_pending (%d steps per stream; %lld queued)", steps,
-                        b->limits.max_pending, s->pending);
-    } else if (!ring_room(&s->ring)) {
-        st = rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_stream_push: out of memory for the stream's "
-                        "queue of %d pushes", s->ring.count + 1);
-    } else {
-        const long long now = rnnrt_batcher_now();
-        push_ring *r = &s->ring;
-        r->q[(r->head + r->count++) % r->capacity] = (rnnrt_push){
-            .x = x, .y = y, .steps = steps, .since = now, .notify = done, .user = user};
-        s->pending += steps;
-        s->pushes++;
-        s->failed = RNNRT_OK;
-        rnnrt_stream_settle(s, now);
-    }
-    pthread_mutex_unlock(&b->lock);
-    return st;
+    if (prompt_len < 1 || n < 1 || prompt_len > INT_MAX - n)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: prompt_len and n must be >= 1, got %d and %d",
+                          fn, prompt_len, n);
+    if (isnan(temperature) || temperature < 0)
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: temperature must be >= 0, got %g", fn,
+                          (double)temperature);
+    const rnnrt_model *m = s->b->m;
+    const int head = rnnrt_model_head_size(m);
+    if ((st = check_ids(fn, m, prompt, prompt_len, "prompt")))
+        return st;
+    if (head < 1 || head > rnnrt_model_vocab_size(m))
+        return rnnrt_fail(RNNRT_E_INVALID, "%s: the model needs a head of at most vocab_size "
+                          "(%d) outputs, so that a sampled token can be fed back; it has %d",
+                          fn, rnnrt_model_vocab_size(m), head);
+    if ((st = check_steps(fn, s, prompt_len + n - 1)))
+        return st;
+    rnnrt_push p = {.kind = PUSH_GENERATE, .ids = prompt, .steps = prompt_len + n - 1,
+                    .gen = {.prompt_len = prompt_len, .temperature = temperature,
+                            .top_k = top_k, .out = out},
+                    .notify = done, .user = user};
+    rnnrt_rng_seed(&p.gen.rng, seed);
+    return enqueue(s, p, fn);
 }
 
 /* Waits on s's condition (lock held) until `deadline` (ns; -1: none); false once past it. */

@@ -719,6 +719,46 @@ static void streams_allocate_nothing(void **st)
     free(y);
 }
 
+/* tests/data/stack/lstm_char: embedding, LSTM, head, vocabulary. */
+static rnnrt_model *load_char_model(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    return m;
+}
+
+/* Token pushes and generation (sampling at temperature 0.8, top-k 3 included) allocate
+ * nothing either once the batcher runs. */
+static void generation_allocates_nothing(void **st)
+{
+    (void)st;
+    hook_off();
+    rnnrt_model *m = load_char_model();
+    rnnrt_batcher *b;
+    rnnrt_stream *s[2];
+    assert_int_equal(create_batcher(m, 0, &b), RNNRT_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+    int prompt[3] = {1, 2, 3}, out[2][40];
+    float logits[3 * 12];
+    rnnrt_alloc_fail_after(1, 1);
+    for (int i = 0; i < 2; i++) {
+        if (rnnrt_stream_push_tokens(s[i], prompt, 3, 0, logits, NULL, NULL) ||
+            rnnrt_stream_generate(s[i], prompt, 2, 40, 0.8f, i ? 3 : 0, 7, out[i], NULL, NULL))
+            fail_msg("stream %d: %s", i, rnnrt_last_error());
+    }
+    for (int i = 0; i < 2; i++)
+        if (rnnrt_stream_wait(s[i], -1))
+            fail_msg("stream %d: %s", i, rnnrt_last_error());
+    long made = rnnrt_alloc_fail_after(0, 0);
+    if (made)
+        fail_msg("token pushes and generation made %ld allocations", made);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
 /* --- sizes refused before any allocation --------------------------------------------- */
 
 /* With a state, a whole-model call allocates nothing once a call of its shape has run: its
@@ -727,10 +767,7 @@ static void streaming_allocates_nothing(void **st)
 {
     (void)st;
     hook_off();
-    char path[512];
-    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
-    rnnrt_model *m;
-    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    rnnrt_model *m = load_char_model();
     const int n = rnnrt_model_logits_size(m), in = rnnrt_model_input_size(m);
     int ids[TOK_T * TOK_B] = {0};
     float x[TOK_T * TOK_B * 64] = {0};
@@ -811,6 +848,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(refused_sizes_allocate_nothing),
         cmocka_unit_test(batcher_fails_cleanly),
         cmocka_unit_test(streams_allocate_nothing),
+        cmocka_unit_test(generation_allocates_nothing),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, NULL, report);
 }

@@ -831,6 +831,185 @@ static void notify_chains_pushes(void **st)
     rnnrt_model_free(m);
 }
 
+/* ---- Token pushes and generation ---------------------------------------------------------- */
+
+static rnnrt_model *stack_model(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/stack/%s.model.safetensors", test_data_dir, name);
+    rnnrt_model *m;
+    if (rnnrt_model_load(path, &m))
+        fail_msg("%s: %s", name, rnnrt_last_error());
+    return m;
+}
+
+/* Streams of random ids cut into random chunks, each asking for every step's logits or
+ * the last one's: the bytes of rnnrt_forward_tokens on the whole sequence. */
+static void tokens_exact(void **st)
+{
+    (void)st;
+    static const char *const names[] = {"lstm_char", "lstm_proj_nobias_head", "word_lm_names"};
+    unsigned seed = test_seed();
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        rnnrt_model *m = stack_model(names[k]);
+        const int V = rnnrt_model_logits_size(m), vocab = rnnrt_model_vocab_size(m);
+        rnnrt_batcher *b = batcher_with(m, "max_batch", "8", "max_wait_us", "50", NULL);
+        enum { N = 60 };
+        int ids[N][MAX_T], len[N], cut[N][MAX_T + 1], chunks[N], last[N][MAX_T];
+        float *want = malloc((size_t)N * MAX_T * V * sizeof(float));
+        float *got = malloc((size_t)N * MAX_T * V * sizeof(float));
+        memset(got, 0xff, (size_t)N * MAX_T * V * sizeof(float));
+        rnnrt_stream *s[N];
+        for (int i = 0; i < N; i++) {
+            len[i] = 1 + (int)(test_random(&seed) % MAX_T);
+            for (int t = 0; t < len[i]; t++)
+                ids[i][t] = (int)(test_random(&seed) % (unsigned)vocab);
+            chunks[i] = 0;
+            for (int t = 0; t < len[i]; t += 1 + (int)(test_random(&seed) % MAX_CHUNK)) {
+                last[i][chunks[i]] = (int)(test_random(&seed) % 2);
+                cut[i][chunks[i]++] = t;
+            }
+            cut[i][chunks[i]] = len[i];
+            assert_int_equal(rnnrt_forward_tokens(m, NULL, ids[i], len[i], 1, NULL, 0,
+                                                  want + (size_t)i * MAX_T * V), RNNRT_OK);
+            assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+        }
+        for (int c = 0; c < MAX_T; c++)
+            for (int i = 0; i < N; i++) {
+                if (c >= chunks[i])
+                    continue;
+                const int t0 = cut[i][c], n = cut[i][c + 1] - t0;
+                /* last-step-only chunks write their one row where that step's row goes */
+                float *out = got + ((size_t)i * MAX_T + (last[i][c] ? t0 + n - 1 : t0)) * V;
+                if (rnnrt_stream_push_tokens(s[i], ids[i] + t0, n, last[i][c], out, NULL, NULL))
+                    fail_msg("%s: %s", names[k], rnnrt_last_error());
+            }
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(rnnrt_stream_wait(s[i], -1), RNNRT_OK);
+            for (int c = 0; c < chunks[i]; c++)
+                for (int t = cut[i][c]; t < cut[i][c + 1]; t++) {
+                    if (last[i][c] && t < cut[i][c + 1] - 1)
+                        continue;
+                    const size_t at = ((size_t)i * MAX_T + t) * V;
+                    if (memcmp(got + at, want + at, (size_t)V * sizeof(float)))
+                        fail_msg("%s: stream %d, step %d: logits differ from "
+                                 "rnnrt_forward_tokens'", names[k], i, t);
+                }
+        }
+        rnnrt_batcher_free(b);
+        rnnrt_model_free(m);
+        free(want);
+        free(got);
+    }
+}
+
+/* `rnnrt generate`'s loop: the prompt's last logits, then sample and feed back. */
+static void generate_alone(const rnnrt_model *m, const int *prompt, int len, int n, float temp,
+                           int top_k, unsigned long long seed, int *out)
+{
+    const int V = rnnrt_model_head_size(m);
+    float *logits = malloc((size_t)V * sizeof *logits);
+    rnnrt_state *st;
+    rnnrt_rng rng;
+    rnnrt_rng_seed(&rng, seed);
+    assert_int_equal(rnnrt_state_create(m, 1, &st), RNNRT_OK);
+    assert_int_equal(rnnrt_forward_tokens(m, st, prompt, len, 1, NULL, 1, logits), RNNRT_OK);
+    for (int k = 0; k < n; k++) {
+        assert_int_equal(rnnrt_sample(logits, V, temp, top_k, &rng, &out[k]), RNNRT_OK);
+        if (k + 1 < n)
+            assert_int_equal(rnnrt_forward_tokens(m, st, &out[k], 1, 1, NULL, 1, logits),
+                             RNNRT_OK);
+    }
+    rnnrt_state_free(st);
+    free(logits);
+}
+
+/* 40 streams generating at once, with prompts of 1-8 tokens, greedy and sampled, top-k or
+ * not: each gives the tokens of its own `rnnrt generate` loop. */
+static void generate_exact(void **st)
+{
+    (void)st;
+    static const char *const names[] = {"lstm_char", "word_lm_names"};
+    static const float temps[] = {0.0f, 0.8f, 1.5f};
+    static const int top_ks[] = {0, 1, 3};
+    unsigned seed = test_seed();
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        rnnrt_model *m = stack_model(names[k]);
+        const int vocab = rnnrt_model_vocab_size(m);
+        rnnrt_batcher *b = batcher_with(m, "max_batch", "16", "max_wait_us", "20", NULL);
+        enum { N = 40, L = 30 };
+        int prompt[N][8], len[N], got[N][L], want[N][L];
+        rnnrt_stream *s[N];
+        for (int i = 0; i < N; i++) {
+            len[i] = 1 + (int)(test_random(&seed) % 8);
+            for (int t = 0; t < len[i]; t++)
+                prompt[i][t] = (int)(test_random(&seed) % (unsigned)vocab);
+            const float temp = temps[i % 3];
+            const int top_k = top_ks[(i / 3) % 3];
+            generate_alone(m, prompt[i], len[i], L, temp, top_k, 100u + (unsigned)i, want[i]);
+            assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+            if (rnnrt_stream_generate(s[i], prompt[i], len[i], L, temp, top_k, 100u + (unsigned)i,
+                                      got[i], NULL, NULL))
+                fail_msg("%s: %s", names[k], rnnrt_last_error());
+        }
+        for (int i = 0; i < N; i++) {
+            assert_int_equal(rnnrt_stream_wait(s[i], -1), RNNRT_OK);
+            if (memcmp(got[i], want[i], sizeof got[i]))
+                fail_msg("%s: stream %d (temperature %g, top_k %d) generated other tokens",
+                         names[k], i, (double)temps[i % 3], top_ks[(i / 3) % 3]);
+        }
+        rnnrt_batcher_stats stats;
+        assert_int_equal(rnnrt_batcher_read_stats(b, &stats), RNNRT_OK);
+        print_message("[  INFO    ] %s: %d streams x %d tokens, %.1f rows per step\n", names[k],
+                      N, L, (double)stats.rows / (double)stats.steps);
+        rnnrt_batcher_free(b);
+        rnnrt_model_free(m);
+    }
+}
+
+static void tokens_refused(void **st)
+{
+    (void)st;
+    rnnrt_model *m = stack_model("lstm_char"), *f = stack_model("float_classifier");
+    rnnrt_batcher *b = batcher_with(m, NULL), *bf = batcher_with(f, NULL);
+    rnnrt_stream *s, *sf;
+    assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_open(bf, &sf), RNNRT_OK);
+    int ids[3] = {1, 12, 0}, out[4];
+    float logits[3 * 12];
+    EXPECT_FAIL(rnnrt_stream_push_tokens(NULL, ids, 1, 0, logits, NULL, NULL), RNNRT_E_INVALID,
+                "stream is NULL");
+    EXPECT_FAIL(rnnrt_stream_push_tokens(s, NULL, 1, 0, logits, NULL, NULL), RNNRT_E_INVALID,
+                "ids is NULL");
+    EXPECT_FAIL(rnnrt_stream_push_tokens(s, ids, 1, 0, NULL, NULL, NULL), RNNRT_E_INVALID,
+                "logits is NULL");
+    EXPECT_FAIL(rnnrt_stream_push_tokens(s, ids, 3, 0, logits, NULL, NULL), RNNRT_E_INVALID,
+                "ids[1] = 12, expected 0..11");
+    EXPECT_FAIL(rnnrt_stream_push_tokens(sf, ids, 1, 0, logits, NULL, NULL), RNNRT_E_INVALID,
+                "no embedding table");
+    EXPECT_FAIL(rnnrt_stream_generate(s, ids, 0, 4, 0.5f, 0, 1, out, NULL, NULL),
+                RNNRT_E_INVALID, "prompt_len and n must be >= 1");
+    EXPECT_FAIL(rnnrt_stream_generate(s, ids, 1, 4, -1.0f, 0, 1, out, NULL, NULL),
+                RNNRT_E_INVALID, "temperature must be >= 0");
+    EXPECT_FAIL(rnnrt_stream_generate(s, ids, 2, 4, 0.5f, 0, 1, out, NULL, NULL),
+                RNNRT_E_INVALID, "prompt[1] = 12");
+    EXPECT_FAIL(rnnrt_stream_generate(s, ids, 1, 4, 0.5f, 0, 1, NULL, NULL, NULL),
+                RNNRT_E_INVALID, "out is NULL");
+    EXPECT_FAIL(rnnrt_stream_generate(sf, ids, 1, 4, 0.5f, 0, 1, out, NULL, NULL),
+                RNNRT_E_INVALID, "no embedding table");
+    /* a stream mixes kinds in order: floats, then tokens continue from its state */
+    float x[8] = {0}, y[16];
+    assert_int_equal(rnnrt_stream_push(s, x, 1, y), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push_tokens(s, ids, 1, 1, logits, NULL, NULL), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_generate(s, ids, 1, 4, 0.0f, 0, 1, out, NULL, NULL),
+                     RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(s, -1), RNNRT_OK);
+    rnnrt_batcher_free(b);
+    rnnrt_batcher_free(bf);
+    rnnrt_model_free(m);
+    rnnrt_model_free(f);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -847,6 +1026,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(long_chunk_does_not_hold_back),
         cmocka_unit_test(notify_once_per_push),
         cmocka_unit_test(notify_chains_pushes),
+        cmocka_unit_test(tokens_refused),
+        cmocka_unit_test(tokens_exact),
+        cmocka_unit_test(generate_exact),
         cmocka_unit_test(exact_lstm_1000_streams),
         cmocka_unit_test(exact_every_cell),
         cmocka_unit_test(exact_two_threads),

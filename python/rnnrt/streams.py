@@ -4,6 +4,7 @@
     with rnnrt.Batcher(m, max_batch=64, max_wait_us=200) as b:
         s = b.open()                          # a stream with a zero state
         y = s.push(x)                         # x [steps, input_size] -> y [steps, output_size]
+        text = b.open().generate("The ", length=100)   # models with embedding and head
         f = s.push_async(x2)                  # a concurrent.futures.Future of y
         y2 = f.result()
         h, c = s.state()
@@ -59,6 +60,9 @@ if has_streams:
     _stream_wait_pushes = _fn("rnnrt_stream_wait_pushes", _I, _P, _ULL, _I)
     _stream_state = _fn("rnnrt_stream_state", _I, _P, _P, _P)
     _stream_close = _fn("rnnrt_stream_close", None, _P)
+    _stream_push_tokens = _fn("rnnrt_stream_push_tokens", _I, _P, _P, _I, _I, _P, _P, _P)
+    _stream_generate = _fn("rnnrt_stream_generate", _I, _P, _P, _I, _I, ctypes.c_float, _I,
+                           _ULL, _P, _P, _P)
     _stream_free = _fn("rnnrt_stream_free", None, _P)
 
 
@@ -226,10 +230,7 @@ class Stream:
             raise Error(E_INVALID, f"x must have shape [steps, {self.input_size}] or "
                                    f"[{self.input_size}], has {x.shape}")
         y = np.empty((x.shape[0], self.output_size), np.float32)
-        with self._handle() as h, self._lock:  # the count follows the library's order
-            _check(_stream_push(h, _ptr(x), x.shape[0], _ptr(y)))
-            self._pushes += 1
-            n = self._pushes
+        n = self._queued(lambda h: _stream_push(h, _ptr(x), x.shape[0], _ptr(y)))
         return x, y, n, one
 
     def _wait(self, n: int, timeout: Optional[float]) -> None:
@@ -254,6 +255,48 @@ class Stream:
             self._wait(n, None)
             return y[0] if one else y
         return self._b._submit(done)
+
+    def _queued(self, call) -> int:
+        """Runs call(handle) (a library push) and returns its number among the stream's
+        pushes, for the wait."""
+        with self._handle() as h, self._lock:
+            _check(call(h))
+            self._pushes += 1
+            return self._pushes
+
+    def push_tokens(self, ids, last_step_only: bool = False,
+                    timeout: Optional[float] = None) -> np.ndarray:
+        """Token ids [steps] through the embedding, the stream's state and the head: logits
+        [steps, logits_size], or [logits_size] of the last step with last_step_only (the
+        bytes of Model.forward_tokens on the whole sequence). Models with an embedding."""
+        ids = np.ascontiguousarray(ids, dtype=np.int32).reshape(-1)
+        if ids.size == 0:
+            raise Error(E_INVALID, "ids is empty")
+        V = self._b._model.logits_size
+        out = np.empty(V if last_step_only else (ids.size, V), np.float32)
+        n = self._queued(lambda h: _stream_push_tokens(h, _ptr(ids), ids.size,
+                                                       int(bool(last_step_only)), _ptr(out),
+                                                       None, None))
+        self._wait(n, timeout)
+        return out
+
+    def generate(self, prompt, length: int = 300, temperature: float = 0.8, top_k: int = 0,
+                 seed: int = 1, timeout: Optional[float] = None):
+        """The prompt, then `length` sampled tokens, each fed back; every step is batched
+        with the other streams' (rnnrt_stream_generate). A str prompt (character models)
+        returns the prompt and the generated text, as Model.generate does for the same
+        arguments; ids return the generated ids (int32). The stream's state carries on."""
+        m = self._b._model
+        text = isinstance(prompt, str)
+        ids = m.encode(prompt) if text else np.ascontiguousarray(prompt, np.int32).reshape(-1)
+        if ids.size == 0:
+            raise Error(E_INVALID, "the prompt is empty: the model needs at least one token")
+        out = np.empty(int(length), np.int32)
+        n = self._queued(lambda h: _stream_generate(h, _ptr(ids), ids.size, int(length),
+                                                    float(temperature), int(top_k), int(seed),
+                                                    _ptr(out), None, None))
+        self._wait(n, timeout)
+        return prompt + m.decode(out) if text else out
 
     def wait(self, timeout: Optional[float] = None) -> None:
         """Waits until every push made so far is done."""

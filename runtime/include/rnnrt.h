@@ -360,6 +360,26 @@ RNNRT_API rnnrt_status rnnrt_stream_wait_pushes(rnnrt_stream *s, unsigned long l
 typedef void (*rnnrt_push_done)(void *user, rnnrt_status status);
 RNNRT_API rnnrt_status rnnrt_stream_push_notify(rnnrt_stream *s, const float *x, int steps,
                                                 float *y, rnnrt_push_done done, void *user);
+/* Token pushes, for models with an embedding table: ids [steps] (each in [0, vocab_size))
+ * -> the embedding's rows -> the stack -> the head: logits [steps][logits_size], or with
+ * last_step_only != 0 [logits_size] from the last step. The bytes are those of
+ * rnnrt_forward_tokens on the stream's whole input. Queued, ordered, waited for and told
+ * (done, user: NULL or as rnnrt_stream_push_notify) like rnnrt_stream_push; a stream may mix
+ * both kinds. An id out of range, or a model without an embedding, is RNNRT_E_INVALID. */
+RNNRT_API rnnrt_status rnnrt_stream_push_tokens(rnnrt_stream *s, const int *ids, int steps,
+                                                int last_step_only, float *logits,
+                                                rnnrt_push_done done, void *user);
+/* Generation, for models with an embedding and a head of at most vocab_size outputs: feeds
+ * the prompt [prompt_len], then samples n tokens into out [n], each fed back as the next
+ * step; every step is batched with the other streams' steps. Sampling is rnnrt_sample's
+ * (temperature, top_k) with a generator seeded with seed, one draw per token, so the tokens
+ * are those of rnnrt_forward_tokens (last_step_only) and rnnrt_sample in a loop, as
+ * `rnnrt generate` does. prompt_len + n - 1 steps count against max_pending. A sample
+ * refused (NaN logits) fails the push with its status. Waits and callbacks as above. */
+RNNRT_API rnnrt_status rnnrt_stream_generate(rnnrt_stream *s, const int *prompt,
+                                             int prompt_len, int n, float temperature,
+                                             int top_k, unsigned long long seed, int *out,
+                                             rnnrt_push_done done, void *user);
 /* A batcher's counters since it was created, for monitoring. Histograms count by powers of
  * two: batch_rows[k] the steps of 2^(k-1) + 1 .. 2^k rows ([0]: one row), latency_us[k] the
  * pushes done within 2^k microseconds of being made but not within 2^(k-1) (the last bucket

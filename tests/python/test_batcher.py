@@ -88,6 +88,40 @@ class Exactness(unittest.TestCase):
             s.wait(timeout=1)
 
 
+class Tokens(unittest.TestCase):
+    def test_push_tokens_and_generate(self):
+        """Token pushes give Model.forward_tokens' bytes; generation from several streams at
+        once gives Model.generate's text for the same arguments."""
+        m = rnnrt.Model(rnnrt.DEFAULT_MODEL)
+        ids = m.encode("In the beginning God created")
+        want = m.forward_tokens(ids[:, None])[:, 0, :]
+        with rnnrt.Batcher(m, max_batch=8) as b:
+            s = b.open()
+            got = np.concatenate([s.push_tokens(ids[:10]), s.push_tokens(ids[10:])])
+            self.assertTrue(np.array_equal(got, want))
+            last = b.open().push_tokens(ids, last_step_only=True)
+            self.assertTrue(np.array_equal(last, want[-1]))
+            args = [("The ", 0.8, 0, 1), ("And ", 0.0, 0, 2), ("In ", 1.2, 5, 3)]
+            results = [None] * len(args)
+
+            def gen(k):
+                p, t, k_, seed = args[k]
+                results[k] = b.open().generate(p, length=40, temperature=t, top_k=k_,
+                                               seed=seed)
+            threads = [threading.Thread(target=gen, args=(k,)) for k in range(len(args))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for k, (p, t, k_, seed) in enumerate(args):
+                self.assertEqual(results[k], m.generate(p, length=40, temperature=t, top_k=k_,
+                                                        seed=seed))
+            out = b.open().generate(m.encode("The "), length=5, temperature=0)
+            self.assertEqual(out.dtype, np.int32)
+            with self.assertRaises(rnnrt.Error):
+                b.open().push_tokens([m.vocab_size])
+
+
 class Faults(unittest.TestCase):
     def test_bad_input_and_limits(self):
         m = model("lstm_basic")
