@@ -6,6 +6,11 @@
  *   POST   /streams               -> 201 {"id": N}
  *   POST   /streams/N/steps       {"x": [[...], ...]} -> 200 {"y": [[...], ...]}
  *          (Content-Type application/octet-stream: raw float32 x in, raw float32 y out)
+ *   POST   /streams/N/tokens      {"ids": [...]} -> 200 {"logits": [[...], ...]}
+ *   POST   /streams/N/generate    {"prompt": "text" or "ids": [...], "length": N,
+ *                                  "temperature": T, "top_k": K, "seed": S} -> 200
+ *                                  text/event-stream, an event per token as it is sampled
+ *                                  (tools/serve_generate.c)
  *   DELETE /streams/N             -> 200 {"closed": N}
  *   GET    /healthz               -> 200 ok
  *   GET    /metrics               -> Prometheus text: open streams, steps, steps/s, the
@@ -36,115 +41,17 @@
 
 #include "rnnrt.h"
 #include "serve.h"
+#include "serve_internal.h"
 #include "serve_json.h"
 
-static long long now_ns(void)
+long long now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-/* ---- Streams by id: open addressing, linear probing, deletion by backward shift -------- */
-
-typedef struct entry {
-    uint64_t id; /* 0: empty */
-    rnnrt_stream *s;
-} entry;
-
-typedef struct table {
-    entry *e;
-    size_t cap, count; /* cap a power of two, count <= cap / 2 */
-} table;
-
-static size_t slot_of(const table *t, uint64_t id)
-{
-    return (size_t)(id * 0x9e3779b97f4a7c15ull) & (t->cap - 1);
-}
-
-static rnnrt_stream *table_get(const table *t, uint64_t id)
-{
-    for (size_t i = slot_of(t, id); t->e[i].id; i = (i + 1) & (t->cap - 1))
-        if (t->e[i].id == id)
-            return t->e[i].s;
-    return NULL;
-}
-
-static bool table_put(table *t, uint64_t id, rnnrt_stream *s)
-{
-    if (2 * (t->count + 1) > t->cap) {
-        table bigger = {calloc(t->cap * 2, sizeof(entry)), t->cap * 2, 0};
-        if (!bigger.e)
-            return false;
-        for (size_t i = 0; i < t->cap; i++)
-            if (t->e[i].id)
-                table_put(&bigger, t->e[i].id, t->e[i].s);
-        free(t->e);
-        *t = bigger;
-    }
-    size_t i = slot_of(t, id);
-    while (t->e[i].id)
-        i = (i + 1) & (t->cap - 1);
-    t->e[i] = (entry){id, s};
-    t->count++;
-    return true;
-}
-
-static void table_remove(table *t, uint64_t id)
-{
-    size_t i = slot_of(t, id);
-    while (t->e[i].id != id) {
-        if (!t->e[i].id)
-            return;
-        i = (i + 1) & (t->cap - 1);
-    }
-    /* backward shift: move up each later entry whose home is at or before the hole */
-    for (size_t j = (i + 1) & (t->cap - 1); t->e[j].id; j = (j + 1) & (t->cap - 1)) {
-        const size_t home = slot_of(t, t->e[j].id);
-        if (((j - home) & (t->cap - 1)) >= ((j - i) & (t->cap - 1))) {
-            t->e[i] = t->e[j];
-            i = j;
-        }
-    }
-    t->e[i] = (entry){0, NULL};
-    t->count--;
-}
-
 /* ---- The server and its requests ------------------------------------------------------ */
-
-enum { LATENCY_BUCKETS = 24 }; /* request latency: le 2^k * 10 us, k = 0..23 (up to 84 s) */
-
-typedef struct server {
-    rnnrt_model *m;
-    rnnrt_batcher *b;
-    struct MHD_Daemon *d;
-    int in, out;
-    size_t max_body;
-    table streams;
-    uint64_t next_id;
-    unsigned long long evicted_seen; /* the batcher's eviction count at the last sweep */
-    /* metrics, touched only by the polling thread */
-    unsigned long long requests[6]; /* by class: 2xx, 400, 404, 413, 429, other */
-    unsigned long long latency[LATENCY_BUCKETS + 1];
-    double latency_sum;
-    long long last_scrape;
-    unsigned long long last_rows;
-} server;
-
-typedef struct request {
-    server *srv;
-    struct MHD_Connection *conn;
-    char *body;
-    size_t len, cap;
-    bool too_big, binary, pushed;
-    float *x, *y;
-    int steps;
-    uint64_t id;
-    atomic_int done;       /* the push's callback has run: status holds its result */
-    rnnrt_status status;
-    char error[256];       /* a push refused at once: why */
-    long long t0;
-} request;
 
 static void free_request(request *q)
 {
@@ -167,8 +74,17 @@ static void count_request(server *srv, unsigned code, long long t0)
     srv->latency_sum += s;
 }
 
-static enum MHD_Result respond(request *q, unsigned code, const char *type, void *body,
-                               size_t len)
+enum MHD_Result respond_with(request *q, unsigned code, struct MHD_Response *r)
+{
+    if (!r)
+        return MHD_NO;
+    enum MHD_Result ok = MHD_queue_response(q->conn, code, r);
+    MHD_destroy_response(r);
+    count_request(q->srv, code, q->t0);
+    return ok;
+}
+
+enum MHD_Result respond(request *q, unsigned code, const char *type, void *body, size_t len)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(len, body, body ? MHD_RESPMEM_MUST_FREE
@@ -179,10 +95,7 @@ static enum MHD_Result respond(request *q, unsigned code, const char *type, void
     }
     if (type)
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-    enum MHD_Result ok = MHD_queue_response(q->conn, code, r);
-    MHD_destroy_response(r);
-    count_request(q->srv, code, q->t0);
-    return ok;
+    return respond_with(q, code, r);
 }
 
 static enum MHD_Result respond_text(request *q, unsigned code, const char *type,
@@ -199,7 +112,7 @@ static enum MHD_Result respond_text(request *q, unsigned code, const char *type,
 }
 
 /* {"error": message}, the message's quotes and backslashes escaped. */
-static enum MHD_Result respond_error(request *q, unsigned code, const char *message)
+enum MHD_Result respond_error(request *q, unsigned code, const char *message)
 {
     char esc[600];
     size_t k = 0;
@@ -213,7 +126,7 @@ static enum MHD_Result respond_error(request *q, unsigned code, const char *mess
 }
 
 /* The HTTP status for a library status. */
-static unsigned http_status(rnnrt_status st)
+unsigned http_status(rnnrt_status st)
 {
     switch (st) {
     case RNNRT_E_INVALID: return MHD_HTTP_BAD_REQUEST;
@@ -279,11 +192,19 @@ static void push_done(void *user, rnnrt_status status)
     MHD_resume_connection(q->conn);
 }
 
-/* x from the body: JSON rows of input_size numbers, or raw float32. False with the
+/* x from the body: JSON rows of input_size numbers, or raw float32; for a tokens push,
+ * {"ids": [...]} (as floats' bit patterns in x: ints of the same size). False with the
  * reason in q->error. */
 static bool parse_steps(request *q)
 {
     const int in = q->srv->in;
+    if (q->tokens) {
+        int *ids = NULL;
+        q->steps = serve_json_ints(q->body ? q->body : "", q->len, "ids", &ids, q->error,
+                                   sizeof q->error);
+        q->x = (float *)ids;
+        return q->steps > 0;
+    }
     if (q->binary) {
         if (!q->len || q->len % (sizeof(float) * (size_t)in)) {
             snprintf(q->error, sizeof q->error, "x: the octet-stream body must be whole steps "
@@ -309,14 +230,18 @@ static enum MHD_Result push_steps(request *q, uint64_t id)
         return respond_error(q, MHD_HTTP_NOT_FOUND, "no such stream");
     if (!parse_steps(q))
         return respond_error(q, MHD_HTTP_BAD_REQUEST, q->error);
-    q->y = malloc((size_t)q->steps * srv->out * sizeof(float));
+    const int width = q->tokens ? rnnrt_model_logits_size(srv->m) : srv->out;
+    q->y = malloc((size_t)q->steps * width * sizeof(float));
     if (!q->x || !q->y)
         return respond_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     /* Suspended before the push, so that the callback's resume always finds it so. */
     MHD_suspend_connection(q->conn);
     q->pushed = true;
     q->error[0] = '\0';
-    rnnrt_status st = rnnrt_stream_push_notify(s, q->x, q->steps, q->y, push_done, q);
+    rnnrt_status st = q->tokens ? rnnrt_stream_push_tokens(s, (const int *)q->x, q->steps, 0,
+                                                           q->y, push_done, q)
+                                : rnnrt_stream_push_notify(s, q->x, q->steps, q->y, push_done,
+                                                           q);
     if (st) {
         q->status = st;
         snprintf(q->error, sizeof q->error, "%s", rnnrt_last_error());
@@ -348,7 +273,9 @@ static enum MHD_Result answer_push(request *q)
         return respond(q, MHD_HTTP_OK, "application/octet-stream", y, n);
     }
     size_t len;
-    char *body = serve_json_write_rows("y", q->y, q->steps, srv->out, &len);
+    char *body = q->tokens ? serve_json_write_rows("logits", q->y, q->steps,
+                                                   rnnrt_model_logits_size(srv->m), &len)
+                           : serve_json_write_rows("y", q->y, q->steps, srv->out, &len);
     if (!body)
         return respond_error(q, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     return respond(q, MHD_HTTP_OK, "application/json", body, len);
@@ -466,12 +393,20 @@ static enum MHD_Result route(request *q, const char *url, const char *method)
             return !strcmp(method, "DELETE")
                        ? close_stream(q, id)
                        : respond_error(q, MHD_HTTP_METHOD_NOT_ALLOWED, "DELETE /streams/N");
-        if (!strcmp(rest, "/steps"))
+        q->tokens = !strcmp(rest, "/tokens");
+        if (!strcmp(rest, "/steps") || q->tokens)
             return post ? push_steps(q, id)
-                        : respond_error(q, MHD_HTTP_METHOD_NOT_ALLOWED, "POST /streams/N/steps");
+                        : respond_error(q, MHD_HTTP_METHOD_NOT_ALLOWED, "POST");
+        if (!strcmp(rest, "/generate")) {
+            rnnrt_stream *s = table_get(&q->srv->streams, id);
+            return !post ? respond_error(q, MHD_HTTP_METHOD_NOT_ALLOWED, "POST")
+                   : s   ? serve_generate(q, s)
+                         : respond_error(q, MHD_HTTP_NOT_FOUND, "no such stream");
+        }
     }
     return respond_error(q, MHD_HTTP_NOT_FOUND, "no such route (POST /streams, POST "
-                         "/streams/N/steps, DELETE /streams/N, GET /healthz, GET /metrics)");
+                         "/streams/N/steps, /tokens or /generate, DELETE /streams/N, GET "
+                         "/healthz, GET /metrics)");
 }
 
 /* libmicrohttpd's handler: called when the headers are in (q made), with each piece of the
@@ -516,6 +451,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
         q->body[q->len] = '\0';
         return MHD_YES;
     }
+    if (q->gen) /* an event stream: its reader answers */
+        return MHD_YES;
     if (q->pushed) /* resumed */
         return atomic_load(&q->done) ? answer_push(q) : MHD_YES;
     if (q->too_big)
@@ -533,9 +470,12 @@ static void completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)code;
     request *q = *con_cls;
     /* A request is complete only after its push was told (the connection was suspended
-     * until then), so the batcher no longer holds x or y. */
-    if (q)
+     * until then), so the batcher no longer holds x or y; a generation may still run, and
+     * frees its part when it ends. */
+    if (q) {
+        serve_generation_release(q->gen, true);
         free_request(q);
+    }
     *con_cls = NULL;
 }
 

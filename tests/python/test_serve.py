@@ -206,6 +206,83 @@ class Serve(unittest.TestCase):
         finally:
             self.assertEqual(srv.stop(), 0)
 
+    def test_tokens_and_generation(self):
+        """Token pushes give Model.forward_tokens' logits; generation streams one event per
+        token, Model.generate's text for the same arguments, from several clients at once; a
+        stream deleted mid-generation ends it with an error event; a listener that leaves
+        stops its generation."""
+        m = rnnrt.Model(rnnrt.DEFAULT_MODEL)
+        srv = Server(model=rnnrt.DEFAULT_MODEL)
+        try:
+            c = srv.conn()
+            sid = call(c, "POST", "/streams")[1]["id"]
+            ids = m.encode("In the beginning")
+            st, body = call(c, "POST", "/streams/%d/tokens" % sid, {"ids": ids.tolist()})
+            self.assertEqual(st, 200)
+            want = m.forward_tokens(ids[:, None])[:, 0, :]
+            self.assertTrue(np.array_equal(np.array(body["logits"], np.float32), want))
+            st, body = call(c, "POST", "/streams/%d/tokens" % sid, {"ids": [1, 999]})
+            self.assertEqual(st, 400)
+            self.assertIn("ids[1] = 999", body["error"])
+            args = [("The ", 0.8, 0, 1), ("And ", 0.0, 0, 2), ("In ", 1.2, 5, 3)]
+            texts = [None] * len(args)
+
+            def gen(k):
+                p, t, top_k, seed = args[k]
+                cc = srv.conn()
+                s = call(cc, "POST", "/streams")[1]["id"]
+                cc.request("POST", "/streams/%d/generate" % s, body=json.dumps(
+                    {"prompt": p, "length": 40, "temperature": t, "top_k": top_k,
+                     "seed": seed}))
+                r = cc.getresponse()
+                events = r.read().decode().split("\n\n")
+                text = [json.loads(e[6:])["text"] for e in events if e.startswith("data: ")]
+                texts[k] = (r.getheader("Content-Type"), p + "".join(text), events[-2])
+                cc.close()
+            threads = [threading.Thread(target=gen, args=(k,)) for k in range(len(args))]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            for k, (p, t, top_k, seed) in enumerate(args):
+                kind, text, last = texts[k]
+                self.assertEqual(kind, "text/event-stream")
+                self.assertEqual(text, m.generate(p, length=40, temperature=t, top_k=top_k,
+                                                  seed=seed))
+                self.assertEqual(last, 'event: done\ndata: {"tokens": 40}')
+            for bad, word in (({"prompt": ""}, "prompt"), ({"prompt": "The", "seed": "x"},
+                                                         "seed: expected a number"),
+                              ({"ids": [1, 500]}, "ids[1]"), ({"prompt": "\u20ac"}, "prompt"),
+                              ({"prompt": "The", "length": 0}, "length")):
+                st, body = call(c, "POST", "/streams/%d/generate" % sid, bad)
+                self.assertEqual(st, 400, bad)
+                self.assertIn(word, body["error"])
+            # deleted mid-generation: an error event ends the stream of events
+            g = srv.conn()
+            g.request("POST", "/streams/%d/generate" % sid,
+                      body=json.dumps({"prompt": "The ", "length": 10 ** 7}))
+            r = g.getresponse()
+            self.assertEqual(r.status, 200)
+            self.assertTrue(r.read1(64))  # the first events have come
+            self.assertEqual(call(c, "DELETE", "/streams/%d" % sid)[0], 200)
+            rest = r.read().decode()
+            self.assertIn("event: error", rest)
+            self.assertIn("closed", rest)
+            g.close()
+            # a listener that leaves: its generation stops, the server goes on
+            s2 = call(c, "POST", "/streams")[1]["id"]
+            gone = socket.create_connection(("127.0.0.1", srv.port))
+            body = json.dumps({"prompt": "The ", "length": 10 ** 7}).encode()
+            gone.sendall(b"POST /streams/%d/generate HTTP/1.1\r\nHost: x\r\n"
+                         b"Content-Length: %d\r\n\r\n" % (s2, len(body)) + body)
+            gone.recv(100)
+            gone.close()
+            st, body = call(c, "POST", "/streams/%d/tokens" % s2, {"ids": [1]})
+            self.assertEqual(st, 200)
+            c.close()
+        finally:
+            self.assertEqual(srv.stop(), 0)
+
     def test_refuses_backward_models(self):
         p = subprocess.run([TOOL, "serve", os.path.join(GOLDEN, "lstm_bidir.model.safetensors"),
                             "--port", "0"], capture_output=True, text=True, timeout=30)
