@@ -307,9 +307,9 @@ static void finish(rnnrt_batcher *b, int rows, long long now)
     for (int r = 0; r < rows; r++) {
         rnnrt_stream *s = b->rows[r];
         s->running = false;
-        if (s->closed)
+        if (s->closed || s->watching) /* a closer, or a state read, waits for this */
             pthread_cond_broadcast(&s->cond);
-        else
+        if (!s->closed && !s->watching) /* else the last state read puts it back */
             rnnrt_stream_settle(s, now);
     }
 }

@@ -87,6 +87,8 @@ struct rnnrt_stream {
     int closed;           /* STREAM_OPEN, or why not */
     rnnrt_status failed;  /* a step of this stream failed: wait reports it once */
     int inside;           /* calls waiting on this stream (wait, state) */
+    int watching;         /* of them, state reads: the stream stays off the ready list
+                           * between its steps until they are done */
     pthread_cond_t cond;  /* a push done, a step finished, a close */
 };
 

@@ -424,8 +424,12 @@ rnnrt_status rnnrt_stream_state(const rnnrt_stream *cs, float *h, float *c)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_stream_state: c must be NULL for a GRU or "
                           "RNN model (no cell state)");
     pthread_mutex_lock(&s->b->lock);
+    /* The scheduler owns the state during a step; after it, a stream with a read waiting
+     * stays off the ready list (finish() in batcher.c) until the last read puts it back,
+     * else the next step would take it again before a woken read gets the lock. */
     s->inside++;
-    while (!s->closed && s->running) /* the scheduler owns the state during a step */
+    s->watching++;
+    while (!s->closed && s->running)
         wait_on(s, -1);
     rnnrt_status st = RNNRT_OK;
     if (s->closed) {
@@ -435,6 +439,8 @@ rnnrt_status rnnrt_stream_state(const rnnrt_stream *cs, float *h, float *c)
         if (c)
             memcpy(c, s->c, rnnrt_state_c_count(m, 1) * sizeof(float));
     }
+    if (--s->watching == 0 && !s->closed && !s->running)
+        rnnrt_stream_settle(s, rnnrt_batcher_now());
     leave(s);
     pthread_mutex_unlock(&s->b->lock);
     return st;

@@ -706,6 +706,37 @@ static void long_chunk_does_not_hold_back(void **st)
     rnnrt_model_free(m);
 }
 
+/* State reads while the stream's steps run: each waits for the step in flight only, not for
+ * the push (a read that finds the stream running is woken when the step ends, and gets the
+ * state before the next step takes the stream). */
+static void state_while_running(void **st)
+{
+    (void)st;
+    static const model_spec tiny = {RNNRT_CELL_LSTM, 4, 8, 0, 1, 1, 1, 35};
+    rnnrt_model *m = build_model(&tiny);
+    rnnrt_batcher *b = batcher_with(m, "max_wait_us", "0", "max_pending", "1000000", NULL);
+    enum { LONG = 500000, READS = 1000 }; /* ~1 s of steps; the reads take ~1,000 of them */
+    float *x = calloc((size_t)LONG * 4, sizeof(float)), *y = malloc((size_t)LONG * 8 * 4);
+    float h[8], c[8];
+    rnnrt_stream *s;
+    assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_push(s, x, LONG, y), RNNRT_OK);
+    int reads = 0;
+    while (reads < READS && rnnrt_stream_wait(s, 0) == RNNRT_E_TIMEOUT) {
+        assert_int_equal(rnnrt_stream_state(s, h, c), RNNRT_OK);
+        reads++;
+    }
+    /* a read that waited for the whole push (a read starved by the next steps) ends this
+     * loop early */
+    if (reads < READS)
+        fail_msg("the push of %d steps ended after %d state reads", LONG, reads);
+    rnnrt_stream_close(s); /* the rest is cancelled */
+    rnnrt_batcher_free(b);
+    free(x);
+    free(y);
+    rnnrt_model_free(m);
+}
+
 /* ---- Completion callbacks (rnnrt_stream_push_notify) ------------------------------------ */
 
 typedef struct tally {
@@ -1024,6 +1055,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(evicted_when_idle),
         cmocka_unit_test(free_with_work_pending),
         cmocka_unit_test(long_chunk_does_not_hold_back),
+        cmocka_unit_test(state_while_running),
         cmocka_unit_test(notify_once_per_push),
         cmocka_unit_test(notify_chains_pushes),
         cmocka_unit_test(tokens_refused),
