@@ -326,11 +326,13 @@ RNNRT_API rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int st
 /* Waits until every push made so far on s is done. timeout_ms -1: no limit, 0: a poll.
  * RNNRT_OK, RNNRT_E_TIMEOUT, or RNNRT_E_CLOSED when the stream was closed (by
  * rnnrt_stream_close, even while this waits), evicted or its batcher freed (the message says
- * which); RNNRT_E_NOMEM if a batched step failed for want of memory (its pushes, and those
- * queued after them, are dropped; the state is that after the last step done). */
+ * which); a failed step's status (RNNRT_E_NOMEM, memory running out after create) or a
+ * failed sample's (rnnrt_stream_generate): that push and those queued after it are dropped,
+ * the state is that after the last step done, and waits report it until the next push. */
 RNNRT_API rnnrt_status rnnrt_stream_wait(rnnrt_stream *s, int timeout_ms);
 /* The stream's state after every step done so far, in rnnrt_state_read's layout for a batch
- * of one (c NULL for GRU and RNN; optional for LSTMs). */
+ * of one (c NULL for GRU and RNN; optional for LSTMs). While a step of the stream runs, it
+ * waits for that step (the next waits for the read). */
 RNNRT_API rnnrt_status rnnrt_stream_state(const rnnrt_stream *s, float *h, float *c);
 /* Cancels the stream's pending steps (a step running now finishes first, and a push in the
  * middle of its chunk stops there), frees its state and its place among max_streams, and
