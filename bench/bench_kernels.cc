@@ -66,18 +66,18 @@ std::vector<Shape> KernelShapes()
 }
 
 enum Family { VEXP, VSIGMOID, VTANH, LSTM, PEEPHOLE, COUPLED, GRU, RNN_TANH, RNN_RELU,
-              GRU_RB_RZ, GRU_RB_H, FAMILY_COUNT };
+              GRU_RB_RZ, GRU_RB_H, VACT, FAMILY_COUNT };
 const char *const kFamilyNames[FAMILY_COUNT] = {"vexp", "vsigmoid", "vtanh", "lstm_gates",
                                                 "lstm_peephole_gates", "lstm_coupled_gates",
                                                 "gru_gates", "rnn_tanh_gates",
                                                 "rnn_relu_gates", "gru_rb_rz_gates",
-                                                "gru_rb_h_gates"};
+                                                "gru_rb_h_gates", "vact"};
 // Arrays each call takes: gate kernels read a tile (all gates of B rows of H units, G n
 // floats) and per-row state; peepholes and b_hn are per unit. Floats read and written per
 // unit, for the bytes counter.
-const int kInputs[FAMILY_COUNT] = {1, 1, 1, 2, 5, 2, 4, 1, 1, 2, 3};
-const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 1};
-const int kReadPerUnit[FAMILY_COUNT] = {1, 1, 1, 5, 5, 4, 7, 1, 1, 3, 3};
+const int kInputs[FAMILY_COUNT] = {1, 1, 1, 2, 5, 2, 4, 1, 1, 2, 3, 1};
+const int kOutputs[FAMILY_COUNT] = {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 1, 1};
+const int kReadPerUnit[FAMILY_COUNT] = {1, 1, 1, 5, 5, 4, 7, 1, 1, 3, 3, 1};
 
 // 64-byte aligned float arrays filled with values in the ranges a trained network sees
 // (pre-activations within +-8, cell state within +-4, peephole weights and h within +-1).
@@ -143,6 +143,11 @@ void Run(benchmark::State &state, rnnrt_kernel_any_fn fn, Family fam, size_t H, 
         case VTANH:
             reinterpret_cast<rnnrt_f32_vunary_fn>(fn)(n, b[0], b[1]);
             break;
+        case VACT: { // Keras 2's hard sigmoid, the most common function beyond the defaults
+            const rnnrt_activation a = {RNNRT_ACT_HARD_SIGMOID, 0.2f, 0.5f};
+            reinterpret_cast<rnnrt_f32_vact_fn>(fn)(n, b[0], b[1], &a);
+            break;
+        }
         case LSTM:
             reinterpret_cast<rnnrt_f32_lstm_gates_fn>(fn)(B, H, b[0], 4 * H, H, b[1], b[in], H,
                                                           b[in + 1], H);

@@ -80,6 +80,7 @@ bool rnnrt_kernel_supported(const rnnrt_kernel_info *info)
             (slot) = (fn);                                                                    \
     } while (0)
 #define RNNRT_PUT_f32_vunary RNNRT_PUT_FN
+#define RNNRT_PUT_f32_vact RNNRT_PUT_FN
 #define RNNRT_PUT_f32_lstm_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_lstm_peephole_gates RNNRT_PUT_FN
 #define RNNRT_PUT_f32_lstm_coupled_gates RNNRT_PUT_FN
@@ -229,7 +230,7 @@ static bool fill(rnnrt_kernels *k, int s)
     give_twins(k);
     check_pairs(k);
     check_mxs(k);
-    return k->vexp && k->vsigmoid && k->vtanh && k->lstm_gates && k->lstm_peephole_gates &&
+    return k->vexp && k->vsigmoid && k->vtanh && k->vact && k->lstm_gates && k->lstm_peephole_gates &&
            k->lstm_coupled_gates && k->gru_gates && k->rnn_tanh_gates && k->rnn_relu_gates &&
            k->gru_rb_rz_gates && k->gru_rb_h_gates && k->gemm4.fn &&
            k->gemm3.fn && k->gemm_proj.fn && k->gemm3.units == k->units &&

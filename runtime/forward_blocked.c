@@ -19,6 +19,7 @@
 #include "error.h"
 #include "forward.h"
 #include "fp_mode.h"
+#include "gates_general.h"
 #include "gemm.h"
 #include "pack.h"
 #include "provider.h"
@@ -75,6 +76,7 @@ typedef struct share {
     float *qscales;
     int tid;
     unsigned long long barriers; /* end-of-step barriers passed */
+    const rnnrt_layer_weights *w; /* the unit running (its gate functions) */
     wait_window win;
     long long mark;
 } share;
@@ -203,10 +205,10 @@ static void keep_finished(const plan *pl, int from, int c0, size_t n, const floa
 /* --- Cell clipping (rnnrt.clip) ---------------------------------------------------------
  * Every gate pre-activation is clamped to [-clip, clip] before its activation (ONNX's
  * clip, as ONNX Runtime applies it). Where the tile holds whole pre-activations (LSTM,
- * coupled LSTM, RNN) they are clamped in place and the cell's kernel runs as usual. The
- * peephole LSTM and the GRU complete theirs inside their kernels (p * c; r * (U_n h +
- * b_hn)), so with a clip they are updated here, with the kernel set's vector sigmoid and
- * tanh. Without a clip none of this runs. */
+ * coupled LSTM, RNN) they are clamped in place and the cell's kernel runs as usual
+ * (RNNRT_GATES_CLAMP); the cells that complete them inside their kernels (p * c, the GRUs'
+ * reset products) run the general path (gates_general.c), as other gate functions do.
+ * Without a clip none of this runs. */
 
 static float clamp_to(float z, float clip)
 {
@@ -221,57 +223,6 @@ static void clamp_tile(float *t, size_t rows, size_t n, size_t ldt, size_t gs, i
         for (int q = 0; q < gates; q++)
             for (size_t j = 0; j < n; j++)
                 t[r * ldt + (size_t)q * gs + j] = clamp_to(t[r * ldt + (size_t)q * gs + j], clip);
-}
-
-/* The peephole LSTM with clipping, row by row: the tile's gate columns serve as scratch. */
-static void clipped_peephole_rows(const rnnrt_kernels *k, size_t rows, size_t n, float *t,
-                                  size_t ldt, size_t gs, const float *p_i, const float *p_f,
-                                  const float *p_o, float clip, float *c, size_t ldc, float *h,
-                                  size_t ldh)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float *i = t + r * ldt, *f = i + gs, *g = f + gs, *o = g + gs, *cr = c + r * ldc;
-        for (size_t j = 0; j < n; j++) {
-            i[j] = clamp_to(i[j] + p_i[j] * cr[j], clip);
-            f[j] = clamp_to(f[j] + p_f[j] * cr[j], clip);
-            g[j] = clamp_to(g[j], clip);
-        }
-        k->vsigmoid(n, i, i);
-        k->vsigmoid(n, f, f);
-        k->vtanh(n, g, g);
-        for (size_t j = 0; j < n; j++) {
-            cr[j] = f[j] * cr[j] + i[j] * g[j];
-            o[j] = clamp_to(o[j] + p_o[j] * cr[j], clip);
-        }
-        k->vsigmoid(n, o, o);
-        k->vtanh(n, cr, g);
-        for (size_t j = 0; j < n; j++)
-            h[r * ldh + j] = o[j] * g[j];
-    }
-}
-
-/* The GRU with clipping, row by row: t holds U h (r, z, n), x the input projection with
- * its biases (b_hn apart); r is needed before n's pre-activation can be clamped. */
-static void clipped_gru_rows(const rnnrt_kernels *k, size_t rows, size_t n, float *t,
-                             size_t ldt, size_t gs, const float *x, size_t ldx,
-                             const float *b_hn, float clip, const float *h_prev, float *h,
-                             size_t ldh)
-{
-    for (size_t r = 0; r < rows; r++) {
-        float *rg = t + r * ldt, *z = rg + gs, *ng = z + gs;
-        const float *xr = x + r * ldx, *hp = h_prev + r * ldh;
-        for (size_t j = 0; j < n; j++) {
-            rg[j] = clamp_to(rg[j] + xr[j], clip);
-            z[j] = clamp_to(z[j] + xr[gs + j], clip);
-        }
-        k->vsigmoid(n, rg, rg);
-        k->vsigmoid(n, z, z);
-        for (size_t j = 0; j < n; j++)
-            ng[j] = clamp_to(xr[2 * gs + j] + rg[j] * (ng[j] + b_hn[j]), clip);
-        k->vtanh(n, ng, ng);
-        for (size_t j = 0; j < n; j++)
-            h[r * ldh + j] = (1.0f - z[j]) * ng[j] + z[j] * hp[j];
-    }
 }
 
 /* The gate kernel on `rows` consecutive rows of one panel's tile, starting at row b of the
@@ -289,20 +240,19 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
     float *c = c_unit ? c_unit + (size_t)b * H + u0 : NULL;
     float *h = m->proj ? pl->hfull + (size_t)b * H + u0 : h_next + (size_t)b * hs + u0;
     const size_t ldh = (size_t)(m->proj ? H : hs);
-    if (m->clip > 0.0f) {
-        const size_t ldx = (size_t)pl->pk->panels * nr;
-        if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE) {
-            clipped_peephole_rows(k, R, n, g, (size_t)nr, gs, w->p_i + u0, w->p_f + u0,
-                                  w->p_o + u0, m->clip, c, (size_t)H, h, ldh);
+    if (w->gate_path != RNNRT_GATES_KERNELS) { /* the default's only test */
+        if (w->gate_path == RNNRT_GATES_CLAMP) {
+            clamp_tile(g, R, n, (size_t)nr, gs, m->gates, m->clip);
+        } else if (m->cell == RNNRT_CELL_GRU) {
+            const size_t ldx = (size_t)pl->pk->panels * nr;
+            rnnrt_general_gru_rows(m, k, w, u0, R, n, g, (size_t)nr, gs,
+                                   xrows + (size_t)b * ldx + (size_t)p * nr, ldx,
+                                   h_prev + (size_t)b * hs + u0, h, (size_t)hs);
+            return;
+        } else {
+            rnnrt_general_rows(m, k, w, u0, R, n, g, (size_t)nr, gs, c, (size_t)H, h, ldh);
             return;
         }
-        if (m->cell == RNNRT_CELL_GRU) {
-            clipped_gru_rows(k, R, n, g, (size_t)nr, gs, xrows + (size_t)b * ldx + (size_t)p * nr,
-                             ldx, w->b_hh + 2 * H + u0, m->clip, h_prev + (size_t)b * hs + u0,
-                             h, (size_t)hs);
-            return;
-        }
-        clamp_tile(g, R, n, (size_t)nr, gs, m->gates, m->clip);
     }
     switch (m->cell) {
     case RNNRT_CELL_LSTM:
@@ -564,14 +514,18 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
 }
 
 /* The reset-before GRU's first kernel on rows [r0, r0 + rows) of panel p's tile. */
-static void rz_gates(const plan *pl, int p, int r0, int rows, const float *tile,
+static void rz_gates(const plan *pl, const share *sh, int p, int r0, int rows, float *tile,
                      const float *h_prev)
 {
     const rnnrt_packing *pk = pl->pk;
     const int H = pl->m->hidden, U = pk->units, u0 = p * U;
     const size_t n = (size_t)(H - u0 < U ? H - u0 : U), at = (size_t)r0 * H + u0;
-    pl->k->gru_rb_rz_gates((size_t)rows, n, tile, (size_t)pk->nr, (size_t)U, h_prev + at,
-                           pl->rh + at, pl->z + at, (size_t)H);
+    if (sh->w->gate_path != RNNRT_GATES_KERNELS)
+        rnnrt_general_rb_rz_rows(pl->m, pl->k, sh->w, (size_t)rows, n, tile, (size_t)pk->nr,
+                                 (size_t)U, h_prev + at, pl->rh + at, pl->z + at, (size_t)H);
+    else
+        pl->k->gru_rb_rz_gates((size_t)rows, n, tile, (size_t)pk->nr, (size_t)U, h_prev + at,
+                               pl->rh + at, pl->z + at, (size_t)H);
 }
 
 /* The same for panels p and p + 1 at once, for a batch of one (a pair tile). */
@@ -583,7 +537,7 @@ static void rz_pair(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
               rnnrt_packed_panel(pk->dtype, pu->w_hh, pu->s_hh, p, pl->m->hidden, pk->nr),
               xrows + (size_t)p * pk->nr, sh->tile);
     for (int q = 0; q < 2; q++)
-        rz_gates(pl, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
+        rz_gates(pl, sh, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, h_prev);
 }
 
 /* gru_reset_before, first half of a step on gate panel p for the B running rows: one GEMM
@@ -600,19 +554,23 @@ static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *p
         rnnrt_row_block(B, mr, i, &r0, &rows);
         gemm_rows(pl, pl->step_gemm, pl->step_kc, r0, rows, H, in, panel,
                   xrows + (size_t)r0 * ldx + (size_t)p * pk->nr, ldx, sh->tile, (size_t)pk->nr);
-        rz_gates(pl, p, r0, rows, sh->tile, h_prev);
+        rz_gates(pl, sh, p, r0, rows, sh->tile, h_prev);
     }
 }
 
 /* The reset-before GRU's second kernel on rows [r0, r0 + rows) of n panel q's tile;
  * finished sequences keep h_prev. */
-static void h_gates(const plan *pl, int q, int r0, int rows, const float *tile, int t,
-                    const float *h_prev, float *h_next)
+static void h_gates(const plan *pl, const share *sh, int q, int r0, int rows, float *tile,
+                    int t, const float *h_prev, float *h_next)
 {
     const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden, u0 = q * nnr;
     const size_t n = (size_t)(H - u0 < nnr ? H - u0 : nnr), at = (size_t)r0 * H + u0;
-    pl->k->gru_rb_h_gates((size_t)rows, n, tile, (size_t)nnr, pl->z + at, h_prev + at,
-                          h_next + at, (size_t)H);
+    if (sh->w->gate_path != RNNRT_GATES_KERNELS)
+        rnnrt_general_rb_h_rows(pl->m, pl->k, sh->w, (size_t)rows, n, tile, (size_t)nnr,
+                                pl->z + at, h_prev + at, h_next + at, (size_t)H);
+    else
+        pl->k->gru_rb_h_gates((size_t)rows, n, tile, (size_t)nnr, pl->z + at, h_prev + at,
+                              h_next + at, (size_t)H);
     for (int b = r0; b < r0 + rows; b++)
         if (!active(pl, b, t))
             memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0, n * sizeof(float));
@@ -632,14 +590,14 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
     if (count == 2) { /* a batch of one: panels q and q + 1 by a pair tile */
         gemm_pair(pl, &pk->n_pair, H, rh, panel, xn, sh->tile);
         for (int j = 0; j < 2; j++)
-            h_gates(pl, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
+            h_gates(pl, sh, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
         return;
     }
     for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
         rnnrt_row_block(B, mr, i, &r0, &rows);
         gemm_rows(pl, pl->n_step, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
                   sh->tile, (size_t)nnr);
-        h_gates(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
+        h_gates(pl, sh, q, r0, rows, sh->tile, t, h_prev, h_next);
     }
 }
 
@@ -712,6 +670,7 @@ static bool run_unit(plan *pl, share *sh, int layer, int dir, const span *sp)
     const size_t unit = (size_t)layer * m->directions + dir;
     const rnnrt_packed_unit *pu = &pl->pk->unit[unit];
     const rnnrt_layer_weights *w = rnnrt_weights(m, layer, dir);
+    sh->w = w;
     float *h_unit = pl->h_state + unit * B * hs;
     float *c_unit = pl->c_state ? pl->c_state + unit * B * m->hidden : NULL;
     const size_t ldx = rnnrt_packing_width(pl->pk);

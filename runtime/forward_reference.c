@@ -70,6 +70,31 @@ static double sigmoid(double z)
     return 1.0 / (1.0 + exp(-z));
 }
 
+/* A gate function (ONNX's, with its parameters) on a double; NaN stays NaN. */
+static double act(const rnnrt_activation *a, double z)
+{
+    const double al = a->alpha, be = a->beta;
+    if (isnan(z))
+        return z;
+    switch (a->fn) {
+    case RNNRT_ACT_SIGMOID: return sigmoid(z);
+    case RNNRT_ACT_TANH: return tanh(z);
+    case RNNRT_ACT_RELU: return z > 0.0 ? z : 0.0;
+    case RNNRT_ACT_AFFINE: return al * z + be;
+    case RNNRT_ACT_LEAKY_RELU: return z >= 0.0 ? z : al * z;
+    case RNNRT_ACT_THRESHOLDED_RELU: return z > al ? z : 0.0;
+    case RNNRT_ACT_SCALED_TANH: return al * tanh(be * z);
+    case RNNRT_ACT_HARD_SIGMOID: {
+        const double v = al * z + be; /* NaN for 0 * inf, which fmax would drop */
+        return isnan(v) ? v : fmin(fmax(v, 0.0), 1.0);
+    }
+    case RNNRT_ACT_ELU: return z >= 0.0 ? z : al * expm1(z);
+    case RNNRT_ACT_SOFTSIGN: return isinf(z) ? copysign(1.0, z) : z / (1.0 + fabs(z));
+    case RNNRT_ACT_SOFTPLUS: return fmax(z, 0.0) + log1p(exp(-fabs(z)));
+    }
+    return z;
+}
+
 /* rnnrt.clip: a gate's whole pre-activation (peepholes and, for the GRU's n, the reset
  * product included) is clamped before its activation, as ONNX Runtime does; NaN stays NaN. */
 static double clipped(const rnnrt_model *m, double z)
@@ -84,28 +109,29 @@ static void lstm_unit(const rnnrt_model *m, const rnnrt_layer_weights *w, const 
 {
     const int H = m->hidden;
     const double c_prev = c[j];
+    const rnnrt_activation *fa = &w->act[0], *ga = &w->act[1], *ha = &w->act[2];
     double i, f;
-    double cand = tanh(clipped(m, g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 1 : 2) * H + j]));
+    double cand = act(ga, clipped(m, g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 1 : 2) * H + j]));
     double o_pre = g[(m->cell == RNNRT_CELL_LSTM_COUPLED ? 2 : 3) * H + j];
     switch (m->cell) {
     case RNNRT_CELL_LSTM_PEEPHOLE:
-        i = sigmoid(clipped(m, (double)g[j] + (double)w->p_i[j] * c_prev));
-        f = sigmoid(clipped(m, (double)g[H + j] + (double)w->p_f[j] * c_prev));
+        i = act(fa, clipped(m, (double)g[j] + (double)w->p_i[j] * c_prev));
+        f = act(fa, clipped(m, (double)g[H + j] + (double)w->p_f[j] * c_prev));
         break;
     case RNNRT_CELL_LSTM_COUPLED:
-        f = sigmoid(clipped(m, g[j]));
+        f = act(fa, clipped(m, g[j]));
         i = 1.0 - f;
         break;
     default:
-        i = sigmoid(clipped(m, g[j]));
-        f = sigmoid(clipped(m, g[H + j]));
+        i = act(fa, clipped(m, g[j]));
+        f = act(fa, clipped(m, g[H + j]));
         break;
     }
     const float c_new = (float)(f * c_prev + i * cand);
     if (m->cell == RNNRT_CELL_LSTM_PEEPHOLE)
         o_pre += (double)w->p_o[j] * c_new;
     c[j] = c_new;
-    h[j] = (float)(sigmoid(clipped(m, o_pre)) * tanh((double)c_new));
+    h[j] = (float)(act(fa, clipped(m, o_pre)) * act(ha, (double)c_new));
 }
 
 /* cell_step of the GRU with the reset gate before the product: r and z from both parts,
@@ -122,8 +148,8 @@ static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x
     matvec(m, 3 * H, w->in_size, &w_ih, x, w->b_ih, s, s->gi);
     matvec(m, 2 * H, H, &w_hh, h, w->b_hh, s, s->gh); /* W_hr h + b_hr, W_hz h + b_hz */
     for (int j = 0; j < H; j++) {
-        rh[j] = sigmoid((double)g[j] + s->gh[j]) * h[j];
-        z[j] = sigmoid((double)g[H + j] + s->gh[H + j]);
+        rh[j] = act(&w->act[0], clipped(m, (double)g[j] + s->gh[j])) * h[j];
+        z[j] = act(&w->act[0], clipped(m, (double)g[H + j] + s->gh[H + j]));
     }
     if (m->options.activations != RNNRT_ACTIVATIONS_F32) { /* r * h: a product's input */
         for (int j = 0; j < H; j++)
@@ -137,7 +163,7 @@ static void gru_reset_before_step(const rnnrt_model *m, int unit, const float *x
         double acc = (double)g[2 * H + j] + w->b_hh[2 * H + j];
         for (int k = 0; k < H; k++)
             acc += (double)s->row[k] * rh[k];
-        double n = tanh(acc);
+        double n = act(&w->act[1], clipped(m, acc));
         h[j] = (float)((1.0 - z[j]) * n + z[j] * h[j]);
     }
 }
@@ -156,19 +182,16 @@ static void cell_step(const rnnrt_model *m, int unit, const float *x, float *h, 
     if (m->cell == RNNRT_CELL_GRU) {
         /* r and z take both parts; the candidate keeps them apart (r scales only W_hn h). */
         for (int j = 0; j < H; j++) {
-            double r = sigmoid(clipped(m, (double)g[j] + s->gh[j]));
-            double z = sigmoid(clipped(m, (double)g[H + j] + s->gh[H + j]));
-            double n = tanh(clipped(m, (double)g[2 * H + j] + r * s->gh[2 * H + j]));
+            double r = act(&w->act[0], clipped(m, (double)g[j] + s->gh[j]));
+            double z = act(&w->act[0], clipped(m, (double)g[H + j] + s->gh[H + j]));
+            double n = act(&w->act[1], clipped(m, (double)g[2 * H + j] + r * s->gh[2 * H + j]));
             h[j] = (float)((1.0 - z) * n + z * h[j]);
         }
         return;
     }
     if (rnnrt_cell_is_rnn(m->cell)) {
-        for (int j = 0; j < H; j++) {
-            double z = clipped(m, (double)g[j] + s->gh[j]);
-            double relu = z > 0.0 || isnan(z) ? z : 0.0;
-            h[j] = (float)(m->cell == RNNRT_CELL_RNN_TANH ? tanh(z) : relu);
-        }
+        for (int j = 0; j < H; j++)
+            h[j] = (float)act(&w->act[0], clipped(m, (double)g[j] + s->gh[j]));
         return;
     }
     for (int j = 0; j < gh_rows; j++)

@@ -91,6 +91,18 @@ float rnnrt_model_clip(const rnnrt_model *m)
     return m ? m->clip : -1.0f;
 }
 
+const char *rnnrt_model_activation_functions(const rnnrt_model *m, int layer, int direction)
+{
+    if (!m || layer < 0 || layer >= m->layers || direction < 0 || direction >= m->directions)
+        return NULL;
+    return rnnrt_weights(m, layer, direction)->act_text;
+}
+
+int rnnrt_model_batch_major(const rnnrt_model *m)
+{
+    return m ? m->batch_major : -1;
+}
+
 const rnnrt_kernels *rnnrt_model_kernels(const rnnrt_model *m)
 {
     return m->options.kernels ? m->options.kernels : rnnrt_active_kernels();

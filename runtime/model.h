@@ -21,6 +21,18 @@
 
 struct rnnrt_st_tensor;
 
+/* How a unit's gate math runs in the blocked pass. */
+typedef enum rnnrt_gate_path {
+    RNNRT_GATES_KERNELS = 0, /* the cell's gate kernels: its own functions, no clip */
+    RNNRT_GATES_CLAMP,       /* rnnrt.clip on a tile of whole pre-activations, then them */
+    RNNRT_GATES_GENERAL,     /* row by row with the set's vact and vector math: other
+                              * functions, or a clip inside what the kernel completes */
+} rnnrt_gate_path;
+
+/* Room for three functions as rnnrt_model_activation_functions writes them: at most
+ * 3 x 44 + 2 characters ("HardSigmoid(-1.17549435e-38,-1.17549435e-38)" is the longest). */
+#define RNNRT_ACT_TEXT 160
+
 /* One layer in one direction. Rows are gate blocks in the cell's order (i f g o; r z n for
  * both GRUs; f g o for the coupled LSTM; one block for the RNN), each `hidden` rows long.
  * The matrices are kept only packed (pack.h: rnnrt_model_matrix reads them back); the
@@ -35,6 +47,13 @@ typedef struct rnnrt_layer_weights {
     const struct rnnrt_st_tensor *src_ih, *src_hh, *src_hr;
     /* While loading only: the row scales ([rows] F32) of those that are I8, else NULL. */
     const struct rnnrt_st_tensor *scale_ih, *scale_hh, *scale_hr;
+    /* Its gate functions in ONNX's order (LSTM f, g, h; GRU f, g; RNN f): the cell's own
+     * unless rnnrt.activation_functions declares others (model_metadata.c), and as text
+     * for rnnrt_model_activation_functions. */
+    rnnrt_activation act[3];
+    char act_text[RNNRT_ACT_TEXT];
+    /* How the blocked pass applies the gate math (set at load): */
+    rnnrt_gate_path gate_path;
 } rnnrt_layer_weights;
 
 struct rnnrt_model {
@@ -51,6 +70,7 @@ struct rnnrt_model {
     bool layer_reverse[RNNRT_MAX_LAYERS];
     int reverse_layers; /* how many of layer_reverse are set */
     float clip;
+    bool batch_major;   /* rnnrt.layout=batch_major: the source's inputs are [B][T][I] */
     rnnrt_layer_weights *w; /* [layers * directions], layer-major */
     float *arena;        /* owns the vectors of w */
     struct rnnrt_stack *stack; /* embedding, head, vocabulary (stack.h); NULL if none */
@@ -92,6 +112,12 @@ static inline bool rnnrt_cell_has_c(rnnrt_cell cell)
 static inline bool rnnrt_cell_is_rnn(rnnrt_cell cell)
 {
     return cell == RNNRT_CELL_RNN_TANH || cell == RNNRT_CELL_RNN_RELU;
+}
+
+/* The gate functions a cell has: LSTM f, g, h (3); GRU f, g (2); RNN f (1). */
+static inline int rnnrt_cell_functions(rnnrt_cell cell)
+{
+    return rnnrt_cell_has_c(cell) ? 3 : rnnrt_cell_is_rnn(cell) ? 1 : 2;
 }
 
 /* The longest row any of m's matrix products takes: x (input_size), a layer's output

@@ -495,10 +495,11 @@ static void start_threads(int threads)
 /* After the first packing the file may go: nothing may point into it. */
 static void forget_file(rnnrt_model *m)
 {
-    for (int u = 0; m->w && u < m->layers * m->directions; u++)
-        m->w[u] = (rnnrt_layer_weights){.in_size = m->w[u].in_size, .b_ih = m->w[u].b_ih,
-                                        .b_hh = m->w[u].b_hh, .p_i = m->w[u].p_i,
-                                        .p_f = m->w[u].p_f, .p_o = m->w[u].p_o};
+    for (int u = 0; m->w && u < m->layers * m->directions; u++) {
+        rnnrt_layer_weights *w = &m->w[u];
+        w->src_ih = w->src_hh = w->src_hr = NULL;
+        w->scale_ih = w->scale_hh = w->scale_hr = NULL;
+    }
     if (m->stack)
         m->stack->head_src = NULL;
 }
@@ -526,6 +527,8 @@ static rnnrt_status model_from_file(const rnnrt_st_file *file, const rnnrt_optio
             s = check_layer(&ld, m, layer, dir);
     if (!s)
         s = build_weights(&ld, m);
+    if (!s)
+        s = rnnrt_model_parse_functions(file, m);
     if (!s)
         s = check_int8_weights(m);
     if (!s)

@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "cpu_features.h"
 #include "error.h"
 #include "gemm.h"
 #include "half.h"
 #include "provider.h"
 #include "stack.h"
+#include "tuning.h"
 
 /* Panels start on 64-byte boundaries: the microkernels' aligned loads rely on it. */
 #define ALIGN_BYTES 64
@@ -84,9 +86,39 @@ static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, 
  * 0, 1, ... (int8: with the rows' scales into scale); `row` is scratch for K floats. An
  * int8 source keeps its values and scales, so every kernel set's packing of an int8 model
  * holds the same weights. */
-static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_panel_layout *l,
-                      rnnrt_weight_type t, float *row, void *dst, float *scale)
+/* A file's float row rounded as weights of type t are (bf16, or int8 with the row's scale),
+ * back in float32: what a small model's f32 panels hold for bf16 or int8 weights. */
+static void round_row(rnnrt_weight_type t, float *row, int K)
 {
+    if (t == RNNRT_WEIGHTS_BF16) {
+        for (int k = 0; k < K; k++)
+            row[k] = rnnrt_bf16_to_f32(rnnrt_f32_to_bf16(row[k]));
+        return;
+    }
+    float largest = 0.0f; /* quantize_row's rule, and the int8 tiles' widening */
+    for (int k = 0; k < K; k++)
+        largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
+    float scale = largest / 127.0f;
+    if (!(scale > 0.0f))
+        scale = 1.0f;
+    for (int k = 0; k < K; k++) {
+        long q = lrintf(row[k] / scale);
+        row[k] = (float)(int8_t)(q > 127 ? 127 : q < -127 ? -127 : q) * scale;
+    }
+}
+
+/* Rows [r0, r0 + rows) x K of src into zeroed panels of layout l and type t, as its rows
+ * 0, 1, ... (int8: with the rows' scales into scale); `row` is scratch for K floats. An
+ * int8 source keeps its values and scales, so every kernel set's packing of an int8 model
+ * holds the same weights. f32 panels of a model with bf16 or int8 weights (round_as; a small
+ * model, rnnrt_pack) hold the rounded values: a file's float rows are rounded here, other
+ * sources hold them already. */
+static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_panel_layout *l,
+                      rnnrt_weight_type t, rnnrt_weight_type round_as, float *row, void *dst,
+                      float *scale)
+{
+    const bool round = t == RNNRT_WEIGHTS_F32 && round_as != RNNRT_WEIGHTS_F32 && src->tensor &&
+                       src->tensor->dtype != RNNRT_ST_I8;
     const bool from_file = src->tensor && src->tensor->dtype == RNNRT_ST_I8;
     const bool copy_int8 = rnnrt_weight_is_int8(t) &&
                            (from_file || (!src->tensor && rnnrt_weight_is_int8(src->dtype)));
@@ -111,6 +143,8 @@ static void pack_rows(const rnnrt_matrix *src, int r0, int rows, const rnnrt_pan
             continue;
         }
         rnnrt_matrix_row(src, sr, l->K, row);
+        if (round)
+            round_row(round_as, row, l->K);
         switch (t) {
         case RNNRT_WEIGHTS_F32:
             for (int k = 0; k < l->K; k++)
@@ -145,9 +179,10 @@ static void write_column_sums(const rnnrt_panel_layout *l, void *dst)
 }
 
 static void pack_matrix(const rnnrt_matrix *src, int rows, const rnnrt_panel_layout *l,
-                        rnnrt_weight_type t, float *row, void *dst, float *scale)
+                        rnnrt_weight_type t, rnnrt_weight_type round_as, float *row, void *dst,
+                        float *scale)
 {
-    pack_rows(src, 0, rows, l, t, row, dst, scale);
+    pack_rows(src, 0, rows, l, t, round_as, row, dst, scale);
     write_column_sums(l, dst);
 }
 
@@ -299,6 +334,16 @@ static void carve_unit(const rnnrt_model *m, const rnnrt_packing *p, int in_size
     pu->s_hh_n = n_cols && scaled ? take(base, used, n_cols * sizeof(float)) : NULL;
 }
 
+/* Bytes of the recurrent and projection matrices of m in float32. */
+static size_t f32_matrix_bytes(const rnnrt_model *m)
+{
+    size_t n = 0;
+    for (int u = 0; u < m->layers * m->directions; u++)
+        n += (size_t)m->gates * m->hidden * ((size_t)m->w[u].in_size + (size_t)m->h_size) +
+             (size_t)m->proj * m->hidden;
+    return n * sizeof(float);
+}
+
 rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
 {
     rnnrt_packing *p = rnnrt_calloc(1, sizeof *p);
@@ -309,7 +354,16 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         return NULL;
     }
     p->kernels = k;
-    p->dtype = rnnrt_options_panel_type(&m->options);
+    p->dtype = p->round_as = rnnrt_options_panel_type(&m->options);
+    /* Weight-only bf16 and int8 save bandwidth, which a model whose f32 matrices fit in
+     * half of L2 does not need, and widening them costs (0.75-0.91x f32 at H = 64-128 on
+     * the Zen 4, results/amd-epyc-f25m17-2c): such a model keeps its rounded weights in f32
+     * panels, the same values and so the same bytes. */
+    const long small = rnnrt_tuning_f32_panel_bytes() >= 0 ? rnnrt_tuning_f32_panel_bytes()
+                                                           : rnnrt_cpu()->l2 / 2;
+    if ((p->dtype == RNNRT_WEIGHTS_BF16 || p->dtype == RNNRT_WEIGHTS_INT8) &&
+        f32_matrix_bytes(m) <= (size_t)small)
+        p->dtype = RNNRT_WEIGHTS_F32;
     rnnrt_gemm_slots g = rnnrt_kernels_gemms(k, p->dtype);
     p->gemm = m->gates == 4 ? g.gemm4 : g.gemm3;
     p->pair = m->gates == 4 ? g.gemm4_pair : g.gemm3_pair;
@@ -364,13 +418,13 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         rnnrt_panel_layout l_ih = gate_layout(m, p, w->in_size), l_hh = gate_layout(m, p, m->h_size);
         rnnrt_matrix w_ih = rnnrt_model_matrix(m, u, RNNRT_W_IH);
         rnnrt_matrix w_hh = rnnrt_model_matrix(m, u, RNNRT_W_HH);
-        pack_matrix(&w_ih, G * H, &l_ih, p->dtype, row, pu->w_ih, pu->s_ih);
-        pack_matrix(&w_hh, G * H, &l_hh, p->dtype, row, pu->w_hh, pu->s_hh);
+        pack_matrix(&w_ih, G * H, &l_ih, p->dtype, p->round_as, row, pu->w_ih, pu->s_ih);
+        pack_matrix(&w_hh, G * H, &l_hh, p->dtype, p->round_as, row, pu->w_hh, pu->s_hh);
         pack_bias(m, w, p->units, p->panels, pu->bias);
         if (reset_before) {
             rnnrt_panel_layout n_ih = n_layout(m, p, w->in_size), n_hh = n_layout(m, p, m->h_size);
-            pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, row, pu->w_ih_n, pu->s_ih_n);
-            pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, row, pu->w_hh_n, pu->s_hh_n);
+            pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, p->round_as, row, pu->w_ih_n, pu->s_ih_n);
+            pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, p->round_as, row, pu->w_hh_n, pu->s_hh_n);
             write_column_sums(&n_ih, pu->w_ih_n);
             write_column_sums(&n_hh, pu->w_hh_n);
             pack_bias_n(m, w, p->n_gemm.nr, p->n_panels, pu->bias_n);
@@ -378,7 +432,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         if (m->proj) {
             rnnrt_panel_layout l_hr = proj_layout(m, p);
             rnnrt_matrix w_hr = rnnrt_model_matrix(m, u, RNNRT_W_HR);
-            pack_matrix(&w_hr, m->proj, &l_hr, p->dtype, row, pu->w_hr, pu->s_hr);
+            pack_matrix(&w_hr, m->proj, &l_hr, p->dtype, p->round_as, row, pu->w_hr, pu->s_hr);
         }
     }
     const rnnrt_stack *st = m->stack;
@@ -389,7 +443,8 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         if (p->head) {
             rnnrt_panel_layout l = head_layout(p->head);
             rnnrt_matrix src = head_matrix(m);
-            pack_matrix(&src, st->head, &l, RNNRT_WEIGHTS_F32, row, p->head->packed, NULL);
+            pack_matrix(&src, st->head, &l, RNNRT_WEIGHTS_F32, RNNRT_WEIGHTS_F32, row,
+                        p->head->packed, NULL);
         }
         if (!p->head || rnnrt_gemm_b_set_bias(p->head, st->head_b)) {
             rnnrt_free(row);

@@ -49,5 +49,9 @@ void rnnrt_tuning_set_chunk(int v) { atomic_store(&over_chunk, v < 0 ? -1 : v); 
 void rnnrt_tuning_set_gemm_kc(int v) { atomic_store(&over_kc, v < 0 ? -1 : v); }
 void rnnrt_tuning_set_mx_rows(int v) { atomic_store(&over_mx_rows, v <= 0 ? -1 : v); }
 
+static _Atomic long over_f32_panel_bytes = -1;
+long rnnrt_tuning_f32_panel_bytes(void) { return atomic_load(&over_f32_panel_bytes); }
+void rnnrt_tuning_set_f32_panel_bytes(long v) { atomic_store(&over_f32_panel_bytes, v < 0 ? -1 : v); }
+
 int rnnrt_tuning_solo_at(void) { return atomic_load_explicit(&solo_at, memory_order_relaxed); }
 void rnnrt_tuning_set_solo_at(int barrier) { atomic_store(&solo_at, barrier > 0 ? barrier : 0); }

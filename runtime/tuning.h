@@ -27,4 +27,10 @@ void rnnrt_tuning_set_chunk(int v);
 void rnnrt_tuning_set_gemm_kc(int v);
 void rnnrt_tuning_set_mx_rows(int v);
 
+/* For tests only: the largest model (bytes of its matrices in float32) whose bf16 or int8
+ * weights are packed as float32 panels of the rounded values (rnnrt_pack); < 0: half of L2,
+ * the default; 0: none, so that small models run the reduced types' own tiles. */
+long rnnrt_tuning_f32_panel_bytes(void);
+void rnnrt_tuning_set_f32_panel_bytes(long v);
+
 #endif

@@ -84,6 +84,39 @@ static inline int rnnrt_weight_is_int8(rnnrt_weight_type t)
 /* Vector math: y[j] = f(x[j]) for j < n. */
 typedef void rnnrt_f32_vunary_t(size_t n, const float *x, float *y);
 
+/* The activation functions of ONNX's LSTM, GRU and RNN operators, by their names there
+ * (the metadata key rnnrt.activation_functions, docs/model-format.md), with the parameters
+ * of those that take them (the others ignore alpha and beta). */
+typedef enum rnnrt_act_fn {
+    RNNRT_ACT_SIGMOID = 0,
+    RNNRT_ACT_TANH = 1,
+    RNNRT_ACT_RELU = 2,
+    RNNRT_ACT_AFFINE = 3,           /* alpha, beta */
+    RNNRT_ACT_LEAKY_RELU = 4,       /* alpha */
+    RNNRT_ACT_THRESHOLDED_RELU = 5, /* alpha */
+    RNNRT_ACT_SCALED_TANH = 6,      /* alpha, beta */
+    RNNRT_ACT_HARD_SIGMOID = 7,     /* alpha, beta */
+    RNNRT_ACT_ELU = 8,              /* alpha */
+    RNNRT_ACT_SOFTSIGN = 9,
+    RNNRT_ACT_SOFTPLUS = 10,
+} rnnrt_act_fn;
+#define RNNRT_ACT_FUNCTIONS 11
+
+typedef struct rnnrt_activation {
+    rnnrt_act_fn fn;
+    float alpha, beta;
+} rnnrt_activation;
+
+/* y[j] = a(x[j]) for j < n, the function of a:
+ *   Sigmoid 1 / (1 + e^-x)        Tanh tanh(x)                    Relu max(x, 0)
+ *   Affine alpha x + beta         LeakyRelu x >= 0 ? x : alpha x   ThresholdedRelu x > alpha ? x : 0
+ *   ScaledTanh alpha tanh(beta x) HardSigmoid min(max(alpha x + beta, 0), 1)
+ *   Elu x >= 0 ? x : alpha (e^x - 1)   Softsign x / (1 + |x|)   Softplus log(1 + e^x)
+ * as functions of the reals: Softsign(+-inf) is +-1 and Softplus does not overflow before
+ * its result does. Sigmoid, tanh and e^x are the set's vector math (within 4 ulp). A NaN x
+ * gives NaN (and may raise FE_INVALID); y may be x. */
+typedef void rnnrt_f32_vact_t(size_t n, const float *x, float *y, const rnnrt_activation *a);
+
 /* Gate kernels work on a tile of `rows` rows of n units, the layout the GEMM leaves them
  * in: gate q (PyTorch's order) of unit j in row r is at t[r*ldt + q*gs + j] (gs: the gate
  * stride, >= n; ldt: the row stride, 0 allowed when rows is 1). Per-row state has its own
@@ -359,6 +392,7 @@ typedef void rnnrt_bf16dot_round_t(size_t rows, size_t K, const float *a, size_t
 typedef void rnnrt_f32_tile_release_t(void);
 
 typedef rnnrt_f32_vunary_t *rnnrt_f32_vunary_fn;
+typedef rnnrt_f32_vact_t *rnnrt_f32_vact_fn;
 typedef rnnrt_f32_lstm_gates_t *rnnrt_f32_lstm_gates_fn;
 typedef rnnrt_f32_lstm_peephole_gates_t *rnnrt_f32_lstm_peephole_gates_fn;
 typedef rnnrt_f32_lstm_coupled_gates_t *rnnrt_f32_lstm_coupled_gates_fn;
@@ -443,6 +477,7 @@ typedef struct rnnrt_kernels {
     rnnrt_f32_vunary_fn vexp;
     rnnrt_f32_vunary_fn vsigmoid;
     rnnrt_f32_vunary_fn vtanh;
+    rnnrt_f32_vact_fn vact; /* the gate functions of models that declare their own */
     rnnrt_f32_lstm_gates_fn lstm_gates;
     rnnrt_f32_lstm_peephole_gates_fn lstm_peephole_gates;
     rnnrt_f32_lstm_coupled_gates_fn lstm_coupled_gates;

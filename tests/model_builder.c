@@ -36,13 +36,18 @@ static float fill_one(void *ctx, const char *kind, int layer, int dir, int row, 
 
 unsigned char *build_model_bytes(const model_spec *spec, size_t *size)
 {
+    return build_model_bytes_meta(spec, NULL, size);
+}
+
+unsigned char *build_model_bytes_meta(const model_spec *spec, const char *meta, size_t *size)
+{
     static const char *const cells[] = {"lstm",         "gru",      "lstm_peephole",
                                         "lstm_coupled", "rnn_tanh", "rnn_relu",
                                         "gru_reset_before"};
     mb_shape shape = {cells[spec->cell], spec->input_size, spec->hidden, spec->proj,
                       spec->layers, spec->directions, spec->bias};
     uniform_fill u = {spec->seed, 1.0f / sqrtf((float)spec->hidden)};
-    return mb_model(&shape, fill_one, &u, size);
+    return mb_model_meta(&shape, meta, fill_one, &u, size);
 }
 
 rnnrt_model *build_model(const model_spec *spec)

@@ -16,6 +16,9 @@ typedef struct model_spec {
 /* The safetensors bytes of a model with weights uniform in +-1/sqrt(hidden), PyTorch's
  * initialisation; free() the result. */
 unsigned char *build_model_bytes(const model_spec *spec, size_t *size);
+/* The same with more members of its metadata object ("\"key\":\"value\"", ...; NULL for
+ * none). */
+unsigned char *build_model_bytes_meta(const model_spec *spec, const char *meta, size_t *size);
 
 /* The same, loaded; fails the test if it does not load. */
 rnnrt_model *build_model(const model_spec *spec);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "model_builder.h"
 #include "npy.h"
 #include "test_util.h"
 
@@ -275,6 +276,53 @@ static void run_batch_first(void **st)
     golden_free(&g);
 }
 
+/* A file whose rnnrt.layout is batch_major (a converted Keras or ONNX layout=1 model) runs
+ * batch-first without a flag; --time-major takes [T, B, I]; both flags are refused. */
+static void run_file_layout(void **st)
+{
+    (void)st;
+    const model_spec spec = {RNNRT_CELL_GRU, 5, 6, 0, 1, 2, 1, 31};
+    enum { T = 4, B = 3 };
+    char model[128], x_path[128], y_path[128], args[1024], err[256];
+    snprintf(model, sizeof model, "%s/batch_major.safetensors", tmpdir);
+    snprintf(x_path, sizeof x_path, "%s/xl.npy", tmpdir);
+    snprintf(y_path, sizeof y_path, "%s/yl.npy", tmpdir);
+    size_t size;
+    unsigned char *bytes =
+        build_model_bytes_meta(&spec, "\"rnnrt.layout\":\"batch_major\"", &size);
+    FILE *f = fopen(model, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, size, f), size);
+    fclose(f);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load_memory(bytes, size, &m), RNNRT_OK);
+    assert_int_equal(rnnrt_model_batch_major(m), 1);
+    const int I = rnnrt_model_input_size(m), O = rnnrt_model_output_size(m);
+    float x[T * B * 5], y[T * B * 12];
+    unsigned seed = 5;
+    fill_uniform(x, (size_t)T * B * I, 1.0f, &seed);
+    uint64_t shape[3] = {B, T, (uint64_t)I};
+    assert_int_equal(npy_save_f32(x_path, x, shape, 3, err, sizeof err), 0);
+    assert_int_equal(rnnrt_forward_batch_first(m, NULL, x, T, B, NULL, y), RNNRT_OK);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --output '%s'", model, x_path, y_path);
+    expect_run_gives(args, y_path, B, T, O, y);
+    shape[0] = T, shape[1] = B; /* the same floats read time-major */
+    assert_int_equal(npy_save_f32(x_path, x, shape, 3, err, sizeof err), 0);
+    assert_int_equal(rnnrt_forward(m, NULL, x, T, B, NULL, y), RNNRT_OK);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --time-major --output '%s'", model,
+             x_path, y_path);
+    expect_run_gives(args, y_path, T, B, O, y);
+    snprintf(args, sizeof args, "run '%s' --input '%s' --time-major --batch-first --output '%s'",
+             model, x_path, y_path);
+    assert_int_not_equal(run_tool(args), 0);
+    snprintf(args, sizeof args, "info '%s'", model);
+    assert_int_equal(run_tool(args), 0);
+    rnnrt_model_free(m);
+    free(bytes);
+    remove(model);
+    remove(x_path);
+}
+
 /* --tokens and --head with --batch-first, every step and --last-step: ids [B, T] or
  * x [B, T, I] in, the bytes of the batch-first library calls out. */
 static void run_whole_batch_first(void **st)
@@ -431,6 +479,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(run_matches_library),
         cmocka_unit_test(run_batch_first),
         cmocka_unit_test(run_whole_batch_first),
+        cmocka_unit_test(run_file_layout),
         cmocka_unit_test(quantize_writes_the_loaded_model),
     };
     int rc = cmocka_run_group_tests_name("cli", tests, NULL, NULL);

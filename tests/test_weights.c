@@ -23,7 +23,9 @@
 #include "model_builder.h"
 #include "test_util.h"
 #include "gemm.h"
+#include "pack.h"
 #include "provider.h"
+#include "dispatch.h"
 #include "tuning.h"
 
 /* Both passes multiply the same float32 weights: as in test_variants.c, float32 paths stay
@@ -341,6 +343,45 @@ static void near_f32(void **st)
                   "%.3g, bf16 x bf16 %.3g\n", worst[0], worst[1], worst[2], worst[3]);
 }
 
+/* A model small enough keeps its bf16 or int8 weights in f32 panels (rnnrt_pack): the same
+ * rounded values, so the bytes of the reduced panels, on every cell spec and kernel set. */
+static void small_models_in_f32_panels(void **st)
+{
+    (void)st;
+    assert_int_equal(rnnrt_set_variant("blocked"), RNNRT_OK);
+    for (size_t k = 0; k < N_CELL_SPECS; k++) {
+        size_t size;
+        unsigned char *bytes = build_model_bytes(&cell_specs[k], &size);
+        for (int t = 0; t < 2; t++) /* bf16 and int8 weights */
+            for (int s = 0; s < kernel_set_count(); s++) {
+                const char *set = kernel_set_name(s);
+                if (!kernel_set_available(set))
+                    continue;
+                rnnrt_tuning_set_f32_panel_bytes(0);
+                rnnrt_model *reduced = load(bytes, size, &types[t], set);
+                outputs a = run(reduced, 120 + (unsigned)k);
+                rnnrt_tuning_set_f32_panel_bytes(LONG_MAX);
+                rnnrt_model *wide = load(bytes, size, &types[t], set);
+                outputs b = run(wide, 120 + (unsigned)k);
+                if (rnnrt_model_packing(reduced, rnnrt_kernels_for_isa(set))->dtype ==
+                        RNNRT_WEIGHTS_F32 ||
+                    rnnrt_model_packing(wide, rnnrt_kernels_for_isa(set))->dtype !=
+                        RNNRT_WEIGHTS_F32)
+                    fail_msg("%s: the threshold did not choose the panels' type", set);
+                if (!same_bytes(&a, &b))
+                    fail_msg("[%s] %s model %zu (%s): f32 panels of the rounded weights give "
+                             "other bytes than the %s panels", set, types[t].label, k,
+                             rnnrt_model_cell_name(wide), types[t].weights);
+                outputs_free(&a);
+                outputs_free(&b);
+                rnnrt_model_free(reduced);
+                rnnrt_model_free(wide);
+            }
+        free(bytes);
+    }
+    rnnrt_tuning_set_f32_panel_bytes(0);
+}
+
 /* A BF16 file holds bf16 weights already: loaded as bf16 it is the f32 model, bit for bit. */
 static void bf16_file_as_stored(void **st)
 {
@@ -584,6 +625,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(every_set_holds_the_same_weights),
         cmocka_unit_test(near_f32),
         cmocka_unit_test(bf16_file_as_stored),
+        cmocka_unit_test(small_models_in_f32_panels),
         cmocka_unit_test(int8_refuses_non_finite),
         cmocka_unit_test_prestate(rounded_activations_batch_composition,
                                   (void *)&composition_cases[0]),
@@ -602,5 +644,8 @@ int main(int argc, char **argv)
     while (tests[n].name)
         n++;
     n += per_set_tests(tests + n, "blocked_matches_reference/", blocked_matches_reference);
+    /* these models are small enough for bf16 and int8 weights to be kept in f32 panels
+     * (rnnrt_pack); the tests are of the reduced types' own panels and tiles, but one */
+    rnnrt_tuning_set_f32_panel_bytes(0);
     return _cmocka_run_group_tests("weights", tests, (size_t)n, NULL, NULL);
 }

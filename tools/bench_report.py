@@ -237,18 +237,32 @@ def dtype_tables(runs, shapes):
     return t, means, why
 
 
-def dot_table(roof):
-    """The reduced types' dot-product peaks, each measured or why not."""
+def dot_table(roof, runs=None):
+    """The reduced types' dot-product peaks, each measured or why not, and the share of each
+    that rnnrt's fastest pass of that type reached at that thread count (runs: the forward
+    benchmarks, or None)."""
     names = {("bf16", "avx512_bf16"): "bf16 dot, AVX512-BF16 (VDPBF16PS)",
              ("int8", "avx512_vnni"): "int8 dot, AVX512-VNNI (VPDPBUSD)",
              ("bf16", "amx"): "bf16 dot, AMX (TDPBF16PS)",
              ("int8", "amx"): "int8 dot, AMX (TDPBUSD)"}
-    t = Table(["peak", "threads", "", "value"])
+    impl = {"bf16": "blocked_bf16x16", "int8": "blocked_int8x8"}
+    best = {}  # (type, threads) -> (GFLOP/s, shape)
+    for (shape, i, _isa, th), r in index_forward(runs or {}).items():
+        g = gflops(r)
+        for typ, name in impl.items():
+            if i == name and g and g > best.get((typ, th), (0, ""))[0]:
+                best[(typ, th)] = (g, shape)
+    t = Table(["peak", "threads", "", "value", "rnnrt's fastest pass of the type",
+               "share of the peak"])
     for (typ, isa, th), v in sorted(roof.dot.items(), key=lambda kv: (
             list(names).index(kv[0][:2]) if kv[0][:2] in names else 9, kv[0][2])):
         name = names.get((typ, isa), "%s dot, %s" % (typ, isa))
         unit = "GFLOP/s" if typ == "bf16" else "GOP/s"
-        t.add([name, th, "", v if isinstance(v, str) else "%.1f %s" % (v, unit)])
+        g, shape = best.get((typ, th), (None, ""))
+        measured = not isinstance(v, str)
+        t.add([name, th, "", "%.1f %s" % (v, unit) if measured else v,
+               "%.1f (%s)" % (g, shape) if g and measured else "-",
+               "%.0f%%" % (100 * g / v) if g and measured and v else "-"])
     return t
 
 
@@ -335,7 +349,7 @@ def main():
     if roof and roof.peak:
         sections.append(("Roofline of this machine", roofline_table(roof)))
     if roof and roof.dot:
-        sections.append(("Dot-product peaks of the reduced types", dot_table(roof)))
+        sections.append(("Dot-product peaks of the reduced types", dot_table(roof, runs)))
     if gruns:
         sections.append(("GEMM of one step, 1 thread (GFLOP/s)", gemm_table(gruns)))
     notes = sorted((k, v) for k, v in ctx.items() if isinstance(v, str) and k not in (

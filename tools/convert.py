@@ -16,32 +16,50 @@ Formats (from INPUT's extension unless --format says):
          kernel become weight_ih/weight_hh; GRU gates z, r, h become r, z, n:
          reset_after=True (Keras' default, bias [2, 3H]) is PyTorch's GRU, reset_after=False
          (one input bias [3H], into bias_ih, bias_hh zero) is rnnrt.cell=gru_reset_before;
-         SimpleRNN (tanh or relu) is rnnrt.cell=rnn_tanh / rnn_relu. Embedding(mask_zero=
-         True) with trailing padding: pass the lengths. return_sequences=False: take
-         rnnrt's last step.
+         SimpleRNN is rnnrt.cell=rnn_relu for relu, else rnn_tanh. recurrent_activation and
+         activation (tanh, sigmoid, hard_sigmoid, relu, linear, elu, softsign, softplus,
+         leaky_relu in Keras 3) become rnnrt.activation_functions where they are not the
+         cell's own, per layer and direction (Bidirectional's backward_layer has its own);
+         hard_sigmoid as the Keras version the file records computes it (keras_version:
+         Keras 2 clip(0.2 x + 0.5, 0, 1), HardSigmoid(0.2,0.5); Keras 3 relu6(x + 3) / 6,
+         HardSigmoid(0.16666667,0.5)). The file records rnnrt.layout=batch_major: rnnrt run
+         and Model.forward take Keras' [batch, time, ...] by default.
+         Embedding(mask_zero=True) with trailing padding: pass the lengths.
+         return_sequences=False: take rnnrt's last step.
          go_backwards=True (without Bidirectional) gives rnnrt.direction=reverse for that
          layer and, since Keras hands the next layer its outputs in the order it computed
          them, for the layers after it until the next go_backwards; where the last layer
          runs backward, Keras' output sequence is rnnrt's reversed in time (Keras' step k
          is rnnrt's step T-1-k; return_sequences=False: rnnrt's step 0).
          Refused, naming the layer and attribute: go_backwards inside Bidirectional, other
-         activations (SimpleRNN: tanh or relu), merge_mode other than concat, a GRU of a
-         weights-only .h5 without a bias (reset_after cannot be told), other layers. Needs
-         python3-h5py.
+         activations, hard_sigmoid in a file without keras_version, merge_mode other than
+         concat, a GRU of a weights-only .h5 without a bias (reset_after cannot be told),
+         other layers. A weights-only .h5 has no activations: Keras' defaults are assumed.
+         Needs python3-h5py.
   onnx   ONNX LSTM, GRU and RNN nodes, in graph order as stacked layers (as torch.onnx.export
          writes them): gate order i, o, f, c (LSTM) and z, r, h (GRU) become PyTorch's;
          GRU linear_before_reset=1 is PyTorch's GRU, linear_before_reset=0 (the default)
-         rnnrt.cell=gru_reset_before; RNN (activations Tanh or Relu) is
-         rnnrt.cell=rnn_tanh / rnn_relu;
+         rnnrt.cell=gru_reset_before; RNN is rnnrt.cell=rnn_relu where every direction's
+         function is Relu, else rnn_tanh;
+         activations, activation_alpha and activation_beta become
+         rnnrt.activation_functions (per layer and direction) as ONNX Runtime reads them:
+         LSTM and GRU names in any case, alphas and betas taken in order by the functions
+         that use them, then LeakyRelu 0.01, HardSigmoid 0.2, 0.5, Elu 1 and 0 for the
+         others; RNN names as spelt, alpha and beta per direction, 0 without them;
+         layout=1 (the same in every node) gives rnnrt.layout=batch_major: X [B, T, I] and
+         Y [B, T, D*H] by default in rnnrt run and Model.forward (initial_h/c stay
+         [D, B, H], rnnrt's h_n layout);
          B = [Wb, Rb]; forward, reverse (rnnrt.direction=reverse, one word per node
          when they differ; sequence_lens reverse each sequence within its length, as ONNX
          Runtime does) or bidirectional; clip (the same in every node) gives rnnrt.clip;
          peepholes (P) give
          rnnrt.cell=lstm_peephole; input_forget=1 gives lstm_coupled with the negated i
          weights in rnnrt's f slot (ONNX Runtime computes i and f = 1 - i, rnnrt f and
-         i = 1 - f). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
-         rnnrt_state_write). Refused, naming the node and attribute: layout=1, other
-         activations (RNN: Tanh or Relu), input_forget=1 with p_i/p_o peepholes, clips that
+         i = 1 - f; so f(-x) must be 1 - f(x): Sigmoid, or HardSigmoid or Affine with beta
+         0.5). sequence_lens and initial_h/initial_c are run-time inputs (lengths,
+         rnnrt_state_write). Refused, naming the node and attribute: unknown activations or
+         a count other than the node's, non-finite alphas and betas, layouts that differ
+         between nodes, input_forget=1 with p_i/p_o peepholes or another f, clips that
          differ between nodes or are not positive. Other nodes (an exported embedding's
          Gather, a head's Gemm) are not converted. Needs python3-onnx.
 
@@ -75,6 +93,55 @@ class ConvertError(Exception):
 
 def sigmoid(v):
     return 1.0 / (1.0 + np.exp(-v))
+
+
+# ---- gate functions (rnnrt.activation_functions, docs/model-format.md) ------------------------
+
+# ONNX's functions and how many parameters each takes (alpha, then beta)
+ONNX_FUNCTIONS = {"Relu": 0, "Tanh": 0, "Sigmoid": 0, "Affine": 2, "LeakyRelu": 1,
+                  "ThresholdedRelu": 1, "ScaledTanh": 2, "HardSigmoid": 2, "Elu": 1,
+                  "Softsign": 0, "Softplus": 0}
+# each cell's own functions (rnnrt computes them without the key)
+CELL_FUNCTIONS = {"lstm": ["Sigmoid", "Tanh", "Tanh"], "lstm_peephole": ["Sigmoid", "Tanh", "Tanh"],
+                  "lstm_coupled": ["Sigmoid", "Tanh", "Tanh"], "gru": ["Sigmoid", "Tanh"],
+                  "gru_reset_before": ["Sigmoid", "Tanh"], "rnn_tanh": ["Tanh"],
+                  "rnn_relu": ["Relu"]}
+
+
+def np_function(fn):
+    """A gate function (name, alpha, beta) on float64 arrays."""
+    name, a, b = fn
+    return {"Sigmoid": sigmoid, "Tanh": np.tanh, "Relu": lambda v: np.maximum(v, 0.0),
+            "Affine": lambda v: a * v + b,
+            "LeakyRelu": lambda v: np.where(v >= 0, v, a * v),
+            "ThresholdedRelu": lambda v: np.where(v > a, v, 0.0),
+            "ScaledTanh": lambda v: a * np.tanh(b * v),
+            "HardSigmoid": lambda v: np.clip(a * v + b, 0.0, 1.0),
+            "Elu": lambda v: np.where(v >= 0, v, a * np.expm1(np.minimum(v, 0.0))),
+            "Softsign": lambda v: v / (1.0 + np.abs(v)),
+            "Softplus": lambda v: np.logaddexp(v, 0.0)}[name]
+
+
+def float_text(v):
+    """The float32 value v in the fewest digits that read back as it."""
+    v = np.float32(v)
+    text = np.format_float_positional(v, unique=True, trim="-")
+    return text if len(text) <= 12 else np.format_float_scientific(v, unique=True, trim="-")
+
+
+def function_text(fn):
+    name, a, b = fn
+    params = [float_text(a), float_text(b)][:ONNX_FUNCTIONS[name]]
+    return name + (f"({','.join(params)})" if params else "")
+
+
+def functions_metadata(cell, units):
+    """rnnrt.activation_functions for units [[(name, alpha, beta), ...] per layer and
+    direction], or None when every unit has the cell's own functions."""
+    entries = [",".join(function_text(f) for f in u) for u in units]
+    if all(e == ",".join(CELL_FUNCTIONS[cell]) for e in entries):
+        return None
+    return entries[0] if len(set(entries)) == 1 else ";".join(entries)
 
 
 # ---- the common result -----------------------------------------------------------------------
@@ -328,10 +395,70 @@ def guess_layer(name, names, weights):
 KERAS_RECURRENT = ("LSTM", "GRU", "SimpleRNN")
 
 
-def keras_cell_name(cls, cfg):
-    """rnnrt.cell of a Keras recurrent layer (SimpleRNN: by its activation)."""
+def keras_version(path):
+    """The Keras version that wrote the file ("2.11.0", "3.5.0"), or None when it does not
+    say: keras_version of an .h5's root or model_weights group, metadata.json of a .keras."""
+    import h5py
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            if "metadata.json" in z.namelist():
+                return json.loads(z.read("metadata.json")).get("keras_version")
+        return None
+    with h5py.File(path, "r") as f:
+        for group in (f, f.get("model_weights")):
+            v = group.attrs.get("keras_version") if group is not None else None
+            if v is not None:
+                return v.decode() if isinstance(v, bytes) else str(v)
+    return None
+
+
+def keras_function(name, version, lname, attr):
+    """A Keras activation by name as an ONNX gate function (name, alpha, beta), exactly:
+    Keras 2's hard_sigmoid is clip(0.2 x + 0.5, 0, 1), Keras 3's relu6(x + 3) / 6."""
+    plain = {"tanh": "Tanh", "sigmoid": "Sigmoid", "relu": "Relu", "softsign": "Softsign",
+             "softplus": "Softplus"}
+    major = int(str(version).split(".")[0]) if version else None
+    if name in plain:
+        return (plain[name], 0.0, 0.0)
+    if name in ("linear", None):
+        return ("Affine", 1.0, 0.0)
+    if name == "elu":
+        return ("Elu", 1.0, 0.0)
+    if name == "leaky_relu" and major is not None and major >= 3:  # negative_slope=0.2
+        return ("LeakyRelu", 0.2, 0.0)
+    if name == "hard_sigmoid":
+        if major is None:
+            raise ConvertError(f"{lname}: {attr}=hard_sigmoid, which Keras 2 and 3 compute "
+                               "differently, and the file does not say which Keras wrote it "
+                               "(no keras_version)")
+        return ("HardSigmoid", 1.0 / 6.0, 0.5) if major >= 3 else ("HardSigmoid", 0.2, 0.5)
+    raise ConvertError(f"{lname}: {attr}={name}; rnnrt computes tanh, sigmoid, hard_sigmoid, "
+                       "relu, linear, elu, softsign, softplus"
+                       + (" and leaky_relu" if major is None or major >= 3 else ""))
+
+
+def keras_functions(cls, cfg, version, lname):
+    """The gate functions of a Keras recurrent layer in ONNX's order: LSTM f, g, h
+    (recurrent_activation, activation, activation), GRU f, g, SimpleRNN f (activation)."""
+    act = cfg.get("activation", "tanh")
+    if not isinstance(act, (str, type(None))):
+        raise ConvertError(f"{lname}: activation={act}; rnnrt takes Keras' activations by name")
+    g = keras_function(act, version, lname, "activation")
     if cls == "SimpleRNN":
-        return "rnn_" + str(cfg.get("activation", "tanh"))
+        return [g]
+    rec = cfg.get("recurrent_activation", "sigmoid")
+    if not isinstance(rec, (str, type(None))):
+        raise ConvertError(f"{lname}: recurrent_activation={rec}; rnnrt takes Keras' "
+                           "activations by name")
+    f = keras_function(rec, version, lname, "recurrent_activation")
+    return [f, g, g] if cls == "LSTM" else [f, g]
+
+
+def keras_cell_name(cls, cfg):
+    """rnnrt.cell of a Keras recurrent layer (SimpleRNN: rnn_relu for relu; its other
+    activations are gate functions of rnn_tanh)."""
+    if cls == "SimpleRNN":
+        return "rnn_relu" if cfg.get("activation", "tanh") == "relu" else "rnn_tanh"
     if cls == "GRU" and cfg.get("reset_after", True) is False:
         return "gru_reset_before"
     return cls.lower()
@@ -340,16 +467,9 @@ def keras_cell_name(cls, cfg):
 def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
     """One direction of a Keras LSTM/GRU/SimpleRNN -> (PyTorch-layout dict, has a bias)."""
     if cls == "SimpleRNN":  # h = activation(x kernel + h recurrent_kernel + bias)
-        if cfg.get("activation", "tanh") not in ("tanh", "relu"):
-            raise ConvertError(f"{lname}: activation={cfg.get('activation')}; rnnrt computes "
-                               "tanh or relu")
         b = bias if bias is not None else np.zeros(H, np.float32)
         return {"weight_ih": kernel.T, "weight_hh": rk.T, "bias_ih": b,
                 "bias_hh": np.zeros_like(b)}, bias is not None
-    if cfg.get("activation", "tanh") != "tanh" or \
-            cfg.get("recurrent_activation", "sigmoid") != "sigmoid":
-        raise ConvertError(f"{lname}: activation={cfg.get('activation')}, recurrent_activation="
-                           f"{cfg.get('recurrent_activation')}; rnnrt computes tanh / sigmoid")
     if cls == "LSTM":  # i f c o is PyTorch's i f g o
         b = bias if bias is not None else np.zeros(4 * H, np.float32)
         return {"weight_ih": kernel.T, "weight_hh": rk.T, "bias_ih": b,
@@ -373,33 +493,36 @@ def keras_cell(cls, cfg, kernel, rk, bias, H, lname):
             "bias_hh": b[1][perm]}, bias is not None
 
 
-def keras_reference_rnn(cls, w, x, H, backwards, activation="tanh", reset_after=True):
-    """Keras' own equations, from Keras-layout weights: x [T,B,I] -> [T,B,H]."""
+def keras_reference_rnn(cls, w, x, H, backwards, functions, reset_after=True):
+    """Keras' own equations, from Keras-layout weights: x [T,B,I] -> [T,B,H]; functions:
+    the layer's gate functions (keras_functions)."""
     kernel, rk, bias = (a.astype(np.float64) if a is not None else None for a in w)
+    act = np_function(functions[-1])  # SimpleRNN's activation, the others' g and h
+    rec = np_function(functions[0])  # recurrent_activation
     T, B = x.shape[:2]
     h, c = np.zeros((B, H)), np.zeros((B, H))
     y = np.zeros((T, B, H))
     for t in (range(T - 1, -1, -1) if backwards else range(T)):
         if cls == "LSTM":
             z = x[t] @ kernel + h @ rk + (0 if bias is None else bias)
-            i, f = sigmoid(z[:, :H]), sigmoid(z[:, H:2 * H])
-            c = f * c + i * np.tanh(z[:, 2 * H:3 * H])
-            h = sigmoid(z[:, 3 * H:]) * np.tanh(c)
+            i, f = rec(z[:, :H]), rec(z[:, H:2 * H])
+            c = f * c + i * act(z[:, 2 * H:3 * H])
+            h = rec(z[:, 3 * H:]) * act(c)
         elif cls == "SimpleRNN":
             z = x[t] @ kernel + h @ rk + (0 if bias is None else bias)
-            h = np.maximum(z, 0.0) if activation == "relu" else np.tanh(z)
+            h = act(z)
         elif not reset_after:  # the input bias only; r scales h before the product
             mx = x[t] @ kernel + (0 if bias is None else bias)
-            zg = sigmoid(mx[:, :H] + h @ rk[:, :H])
-            r = sigmoid(mx[:, H:2 * H] + h @ rk[:, H:2 * H])
-            hh = np.tanh(mx[:, 2 * H:] + (r * h) @ rk[:, 2 * H:])
+            zg = rec(mx[:, :H] + h @ rk[:, :H])
+            r = rec(mx[:, H:2 * H] + h @ rk[:, H:2 * H])
+            hh = act(mx[:, 2 * H:] + (r * h) @ rk[:, 2 * H:])
             h = zg * h + (1 - zg) * hh
         else:
             b = np.zeros((2, 3 * H)) if bias is None else bias
             mx, mh = x[t] @ kernel + b[0], h @ rk + b[1]
-            zg = sigmoid(mx[:, :H] + mh[:, :H])
-            r = sigmoid(mx[:, H:2 * H] + mh[:, H:2 * H])
-            hh = np.tanh(mx[:, 2 * H:] + r * mh[:, 2 * H:])
+            zg = rec(mx[:, :H] + mh[:, :H])
+            r = rec(mx[:, H:2 * H] + mh[:, H:2 * H])
+            hh = act(mx[:, 2 * H:] + r * mh[:, 2 * H:])
             h = zg * h + (1 - zg) * hh
         y[t] = h
     return y
@@ -409,8 +532,9 @@ def from_keras(path):
     layers = [lay for lay in keras_layers(path)
               if lay[0] not in ("InputLayer", "Dropout", "SpatialDropout1D", "NoWeights")]
     out = Converted()
+    version = keras_version(path)
     emb = head = None
-    rnns = []  # (cls, cfg, [(keras weights), ...] per direction)
+    rnns = []  # (cls, cfg, [(keras weights), ...] per direction, name, [functions] per direction)
     for cls, cfg, weights, _ in layers:
         lname = f"layer '{cfg['name']}' ({cls})" if cfg.get("name") else f"layer {cls}"
         if cls == "Embedding":
@@ -424,10 +548,11 @@ def from_keras(path):
         elif cls in KERAS_RECURRENT + ("Bidirectional",):
             if head is not None:
                 raise ConvertError(f"{lname} after the Dense head")
-            inner_cls, inner_cfg = cls, cfg
+            inner_cls, inner_cfg, back_cfg = cls, cfg, cfg
             if cls == "Bidirectional":
                 inner = cfg.get("layer", {})
                 inner_cls, inner_cfg = inner.get("class_name"), inner.get("config", {})
+                back_cfg = (cfg.get("backward_layer") or {}).get("config", inner_cfg)
                 if cfg.get("merge_mode", "concat") != "concat":
                     raise ConvertError(f"{lname}: merge_mode={cfg.get('merge_mode')}; rnnrt "
                                        "concatenates the directions ('concat')")
@@ -442,7 +567,9 @@ def from_keras(path):
             per = len(weights) // (2 if cls == "Bidirectional" else 1)
             dirs = [weights[k:k + per] for k in range(0, len(weights), per)]
             dirs = [(d[0], d[1], d[2] if len(d) > 2 else None) for d in dirs]
-            rnns.append((inner_cls, inner_cfg, dirs, lname))
+            functions = [keras_functions(inner_cls, c, version, lname)
+                         for c in (inner_cfg, back_cfg)[:len(dirs)]]
+            rnns.append((inner_cls, inner_cfg, dirs, lname, functions))
         elif cls == "Dense":
             if not rnns:
                 raise ConvertError(f"{lname} before the recurrent layers")
@@ -457,15 +584,16 @@ def from_keras(path):
                                "SimpleRNN, Bidirectional, Dense, Dropout)")
     if not rnns:
         raise ConvertError("no LSTM/GRU/SimpleRNN layer in " + path)
-    cell = keras_cell_name(rnns[0][0], rnns[0][1])
-    if any(keras_cell_name(r[0], r[1]) != cell for r in rnns) or \
-            len({len(r[2]) for r in rnns}) != 1:
+    cells = {keras_cell_name(r[0], r[1]) for r in rnns}
+    if cells == {"rnn_tanh", "rnn_relu"}:  # SimpleRNNs of both: relu as a gate function
+        cells = {"rnn_tanh"}
+    if len(cells) != 1 or len({len(r[2]) for r in rnns}) != 1:
         raise ConvertError("stacked recurrent layers must all be of one cell (LSTM, GRU of one "
-                           "reset_after, or SimpleRNN with one activation), with the same "
-                           "directions")
+                           "reset_after, or SimpleRNN), with the same directions")
+    cell = cells.pop()
     H = rnns[0][2][0][1].shape[0]
     has_bias = None
-    for k, (cls, cfg, dirs, lname) in enumerate(rnns):
+    for k, (cls, cfg, dirs, lname, _) in enumerate(rnns):
         if dirs[0][1].shape[0] != H:
             raise ConvertError(f"{lname}: stacked layers of different sizes; rnnrt needs one "
                                "hidden size")
@@ -478,11 +606,15 @@ def from_keras(path):
             for key in ("weight_ih", "weight_hh") + (("bias_ih", "bias_hh") if biased else ()):
                 out.tensors[names[key]] = np.ascontiguousarray(w[key], np.float32)
     out.metadata["rnnrt.cell"] = cell
+    out.metadata["rnnrt.layout"] = "batch_major"  # Keras takes [batch, time, ...]
+    functions = functions_metadata(cell, [f for r in rnns for f in r[4]])
+    if functions:
+        out.metadata["rnnrt.activation_functions"] = functions
     # Keras' go_backwards reverses the layer's input and returns its outputs in the order it
     # computed them, so the next layer reads them backward in time too: layer k runs backward
     # in time when an odd number of layers up to it have go_backwards.
     backward, flips = [], False
-    for cls, cfg, dirs, lname in rnns:
+    for cls, cfg, dirs, lname, _ in rnns:
         flips ^= len(dirs) == 1 and bool(cfg.get("go_backwards"))
         backward.append(flips)
     if any(backward):
@@ -505,14 +637,14 @@ def from_keras(path):
 
     def reference(inputs, kind):
         x = emb[inputs].astype(np.float64) if kind == "tokens" else inputs.astype(np.float64)
-        for cls, cfg, dirs, _ in rnns:
-            act, ra = cfg.get("activation", "tanh"), cfg.get("reset_after", True)
+        for cls, cfg, dirs, _, fns in rnns:
+            ra = cfg.get("reset_after", True)
             if len(dirs) == 1 and cfg.get("go_backwards"):  # outputs in computing order
-                x = keras_reference_rnn(cls, dirs[0], x, H, True, act, ra)[::-1]
+                x = keras_reference_rnn(cls, dirs[0], x, H, True, fns[0], ra)[::-1]
                 continue
-            ys = [keras_reference_rnn(cls, dirs[0], x, H, False, act, ra)]
+            ys = [keras_reference_rnn(cls, dirs[0], x, H, False, fns[0], ra)]
             if len(dirs) == 2:  # Keras re-reverses the backward output to align the steps
-                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, act, ra))
+                ys.append(keras_reference_rnn(cls, dirs[1], x, H, True, fns[1], ra))
             x = np.concatenate(ys, axis=2)
         if backward[-1]:  # Keras' order -> rnnrt's (the output of step t at t)
             x = x[::-1]
@@ -520,22 +652,91 @@ def from_keras(path):
             x = x @ head[0].astype(np.float64) + (0 if head[1] is None else head[1])
         return x
     out.reference = reference
-    out.notes.append(f"Keras {len(rnns)} x {cell}{' (bidirectional)' if len(rnns[0][2]) == 2 else ''}"
+    out.notes.append(f"Keras {version or '(version not recorded)'}: {len(rnns)} x {cell}"
+                     f"{' (bidirectional)' if len(rnns[0][2]) == 2 else ''}"
                      f" of {H} units" + (", Embedding" if emb is not None else "")
-                     + (", Dense head" if head is not None else ""))
+                     + (", Dense head" if head is not None else "")
+                     + (f", gate functions {functions}" if functions else ""))
     return out
 
 
 # ---- ONNX ------------------------------------------------------------------------------------
 
 ONNX_RECURRENT = ("LSTM", "GRU", "RNN")
+# ONNX Runtime's defaults of alpha and beta in LSTM and GRU; 0 for the others' (and for every
+# function of RNN)
+ORT_DEFAULTS = {"LeakyRelu": (0.01, 0.0), "HardSigmoid": (0.2, 0.5), "Elu": (1.0, 0.0)}
 
 
-def onnx_reference_node(op, attrs, W, R, B, P, x):
+def onnx_functions(op, attrs, D, label):
+    """Each direction's gate functions [(name, alpha, beta), ...] as ONNX Runtime reads a
+    node's activations, activation_alpha and activation_beta. LSTM and GRU: the names in any
+    case, f, g (, h) per direction; alphas and betas are taken in order by the functions
+    that use them, across the directions, with ORT_DEFAULTS once they run out. RNN: the
+    names as ONNX spells them, one per direction (the spec's default, two Tanh, is one for
+    a single direction), and alpha and beta per direction, 0 without the attribute."""
+    names = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
+    alphas = [float(v) for v in attrs.get("activation_alpha", [])]
+    betas = [float(v) for v in attrs.get("activation_beta", [])]
+    for what, vals in (("activation_alpha", alphas), ("activation_beta", betas)):
+        if not all(np.isfinite(np.float32(v)) for v in vals):
+            raise ConvertError(f"{label}: {what}={vals}; rnnrt takes finite float32 values")
+    known = ", ".join(ONNX_FUNCTIONS)
+    if op == "RNN":
+        names = names or ["Tanh"] * D
+        if len(names) == 2 and D == 1:
+            names = names[:1]
+        if len(names) != D:
+            raise ConvertError(f"{label}: activations={names}; an RNN of {D} direction(s) "
+                               f"takes {D}")
+        for n in names:
+            if n not in ONNX_FUNCTIONS:
+                raise ConvertError(f"{label}: activations: '{n}' is not one of {known} (RNN "
+                                   "takes them as spelt here)")
+        for what, vals in (("activation_alpha", alphas), ("activation_beta", betas)):
+            if vals and len(vals) < D:
+                raise ConvertError(f"{label}: {what}={vals}; ONNX Runtime's RNN reads one per "
+                                   f"direction ({D})")
+        return [[(names[d], alphas[d] if alphas else 0.0, betas[d] if betas else 0.0)]
+                for d in range(D)]
+    G = 3 if op == "LSTM" else 2
+    names = names or CELL_FUNCTIONS["lstm" if op == "LSTM" else "gru"] * D
+    if len(names) != G * D:
+        raise ConvertError(f"{label}: activations={names}; a {op} of {D} direction(s) takes "
+                           f"{G * D} ({G} per direction)")
+    spelt = {n.lower(): n for n in ONNX_FUNCTIONS}
+    taken, out = [0, 0], []
+    for n in names:
+        name = spelt.get(n.lower())
+        if name is None:
+            raise ConvertError(f"{label}: activations: '{n}' is not one of {known}")
+        params = list(ORT_DEFAULTS.get(name, (0.0, 0.0)))
+        for k, vals in enumerate((alphas, betas)[:ONNX_FUNCTIONS[name]]):
+            if taken[k] < len(vals):
+                params[k] = vals[taken[k]]
+                taken[k] += 1
+        out.append((name, params[0], params[1]))
+    return [out[d * G:(d + 1) * G] for d in range(D)]
+
+
+def coupled_functions(functions, label):
+    """input_forget=1: ONNX Runtime computes i = f(z_i) and f = 1 - i; rnnrt's coupled cell
+    computes f = F(a) from its f slot, which the converter fills with -z_i, and i = 1 - f,
+    with the same F for the output gate. So F must be f and f(-z) = 1 - f(z): Sigmoid, and
+    HardSigmoid and Affine with beta 0.5."""
+    name, a, b = functions[0]
+    if name != "Sigmoid" and not (name in ("HardSigmoid", "Affine") and np.float32(b) == 0.5):
+        raise ConvertError(f"{label}: input_forget=1 with f={function_text(functions[0])}: "
+                           "rnnrt's coupled cell computes i = 1 - f, which needs "
+                           "f(-x) = 1 - f(x) (Sigmoid, HardSigmoid or Affine with beta 0.5)")
+    return functions
+
+
+def onnx_reference_node(op, attrs, W, R, B, P, x, functions):
     """The ONNX specification's LSTM / GRU / RNN on x [T,B,I] (float64): Y as [T,B,D*H].
     direction=reverse runs its one direction from T-1 to 0; clip clamps every gate's
     pre-activation (as ONNX Runtime does: with the peepholes and, for the GRU's h gate, the
-    reset product inside)."""
+    reset product inside); functions: each direction's (onnx_functions)."""
     D, G, _ = W.shape
     H = R.shape[2]
     T, Bt = x.shape[:2]
@@ -549,6 +750,8 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
         rb = B[d][G:].astype(np.float64) if B is not None else np.zeros(G)
         h, c = np.zeros((Bt, H)), np.zeros((Bt, H))
         y = np.zeros((T, Bt, H))
+        fs = [np_function(fn) for fn in functions[d]]
+        f_, g_, h_ = fs + [None] * (3 - len(fs))
         for t in (range(T) if d == 0 and not reverse else range(T - 1, -1, -1)):
             if op == "LSTM":
                 p = P[d].astype(np.float64) if P is not None else np.zeros(3 * H)
@@ -556,24 +759,21 @@ def onnx_reference_node(op, attrs, W, R, B, P, x):
                 gi, go, gf, gc = (g[:, j * H:(j + 1) * H] for j in range(4))
                 # input_forget couples f to i (ONNX Runtime: f = 1 - i; the f weights and
                 # the f peephole are not used)
-                i = sigmoid(k(gi + p[:H] * c))
-                f = 1 - i if attrs.get("input_forget", 0) else sigmoid(k(gf + p[2 * H:] * c))
-                c = f * c + i * np.tanh(k(gc))
-                o = sigmoid(k(go + p[H:2 * H] * c))
-                h = o * np.tanh(c)
-            elif op == "RNN":  # Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb), f Tanh or Relu
-                a = k(x[t] @ w.T + h @ r.T + wb + rb)
-                relu = [v.decode() if isinstance(v, bytes) else v
-                        for v in attrs.get("activations", [])][:1] == ["Relu"]
-                h = np.maximum(a, 0.0) if relu else np.tanh(a)
+                i = f_(k(gi + p[:H] * c))
+                f = 1 - i if attrs.get("input_forget", 0) else f_(k(gf + p[2 * H:] * c))
+                c = f * c + i * g_(k(gc))
+                o = f_(k(go + p[H:2 * H] * c))
+                h = o * h_(c)
+            elif op == "RNN":  # Ht = f(Xt W^T + Ht-1 R^T + Wb + Rb)
+                h = f_(k(x[t] @ w.T + h @ r.T + wb + rb))
             else:
                 gx = x[t] @ w.T + wb
-                gz = sigmoid(k(gx[:, :H] + h @ r[:H].T + rb[:H]))
-                gr = sigmoid(k(gx[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H]))
+                gz = f_(k(gx[:, :H] + h @ r[:H].T + rb[:H]))
+                gr = f_(k(gx[:, H:2 * H] + h @ r[H:2 * H].T + rb[H:2 * H]))
                 if attrs.get("linear_before_reset", 0):
-                    gh = np.tanh(k(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:])))
+                    gh = g_(k(gx[:, 2 * H:] + gr * (h @ r[2 * H:].T + rb[2 * H:])))
                 else:  # the specification's default: r scales h before R_h
-                    gh = np.tanh(k(gx[:, 2 * H:] + (gr * h) @ r[2 * H:].T + rb[2 * H:]))
+                    gh = g_(k(gx[:, 2 * H:] + (gr * h) @ r[2 * H:].T + rb[2 * H:]))
                 h = (1 - gz) * gh + gz * h
             y[t] = h
         outs.append(y)
@@ -608,7 +808,7 @@ def from_onnx(path):
         raise ConvertError("the graph mixes " + " and ".join(sorted({n.op_type for n in nodes}))
                            + " nodes: rnnrt stacks layers of one cell")
     out = Converted()
-    layers, cell, D, H, clip, directions = [], None, None, None, None, []
+    layers, cell, D, H, clip, directions, layouts, units = [], None, None, None, None, [], [], []
     for k, node in enumerate(nodes):
         label = onnx_node_label(node, k)
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
@@ -625,18 +825,14 @@ def from_onnx(path):
             raise ConvertError(f"{label}: clip={node_clip} where the previous nodes have "
                                f"{clip}: rnnrt has one clip for the whole stack")
         clip = node_clip
-        if attrs.get("layout", 0):
-            raise ConvertError(f"{label}: layout=1 (batch-first) is not supported; rnnrt "
-                               "takes time-major input")
-        acts = [a.decode() if isinstance(a, bytes) else a for a in attrs.get("activations", [])]
-        default = {"LSTM": ["Sigmoid", "Tanh", "Tanh"], "GRU": ["Sigmoid", "Tanh"],
-                   "RNN": ["Tanh"]}[op]
-        rnn_act = "Tanh"
-        if op == "RNN" and acts and acts in (["Relu"], ["Relu", "Relu"]):
-            rnn_act = "Relu"
-        elif acts and acts != default * (len(acts) // len(default)):
-            raise ConvertError(f"{label}: activations={acts}; rnnrt computes {default}" + (
-                " or ['Relu'], the same in both directions" if op == "RNN" else ""))
+        layout = attrs.get("layout", 0)
+        if layout not in (0, 1) or (layouts and layout != layouts[0]):
+            raise ConvertError(f"{label}: layout={layout} where the previous nodes have "
+                               f"{layouts[0] if layouts else 0}: rnnrt takes one layout for the "
+                               "stack (0 time-major, 1 batch-major)")
+        layouts.append(layout)
+        node_d = 2 if direction == "bidirectional" else 1
+        functions = onnx_functions(op, attrs, node_d, label)
         inputs = list(node.input) + [""] * 8
 
         def get(i):
@@ -657,8 +853,8 @@ def from_onnx(path):
             P = None  # only the f peephole, which input_forget=1 does not use
         if P is not None and not np.any(P):
             P = None
-        if op == "RNN":
-            node_cell = "rnn_" + rnn_act.lower()
+        if op == "RNN":  # relu in every direction is rnn_relu; other functions rnn_tanh's
+            node_cell = "rnn_relu" if all(f[0][0] == "Relu" for f in functions) else "rnn_tanh"
         else:
             reset_before = op == "GRU" and not attrs.get("linear_before_reset", 0)
             node_cell = ("gru_reset_before" if reset_before else "gru") if op == "GRU" else (
@@ -666,6 +862,12 @@ def from_onnx(path):
         if node_cell == "lstm_coupled" and P is not None:
             raise ConvertError(f"{label}: input_forget=1 with peepholes (P) is not "
                                "supported: rnnrt's coupled cell has none")
+        if node_cell == "lstm_coupled":
+            units += [coupled_functions(f, label) for f in functions]
+        else:
+            units += functions
+        if cell in ("rnn_tanh", "rnn_relu") and node_cell in ("rnn_tanh", "rnn_relu"):
+            node_cell = cell = "rnn_tanh" if node_cell != cell else cell  # relu as a function
         if cell not in (None, node_cell) or D not in (None, W.shape[0]) or \
                 H not in (None, R.shape[2]):
             raise ConvertError(f"{label} differs from the previous nodes in cell, direction or "
@@ -674,7 +876,7 @@ def from_onnx(path):
         if k and W.shape[2] != D * H:
             raise ConvertError(f"{label} takes {W.shape[2]} inputs, not the "
                                f"previous node's {D * H}: the nodes are not a stack")
-        layers.append((attrs, W, R, B, P))
+        layers.append((attrs, W, R, B, P, functions))
         for d in range(D):
             names = rnn_tensor_names("rnn.", k, d == 1)
             G = W.shape[1]
@@ -697,6 +899,11 @@ def from_onnx(path):
                 out.tensors[names["weight_co"]] = P[d][H:2 * H].copy()
                 out.tensors[names["weight_cf"]] = P[d][2 * H:].copy()
     out.metadata["rnnrt.cell"] = cell
+    if layouts[0] == 1:
+        out.metadata["rnnrt.layout"] = "batch_major"
+    functions = functions_metadata(cell, units)
+    if functions:
+        out.metadata["rnnrt.activation_functions"] = functions
     if "reverse" in directions:  # one word per node: D is 1 for all of them here
         out.metadata["rnnrt.direction"] = "reverse" if set(directions) == {"reverse"} else \
             ",".join(directions)
@@ -708,13 +915,15 @@ def from_onnx(path):
 
     def reference(inputs, kind):
         x = inputs.astype(np.float64)
-        for attrs, W, R, B, P in layers:
-            x = onnx_reference_node(op, attrs, W, R, B, P, x)
+        for attrs, W, R, B, P, functions in layers:
+            x = onnx_reference_node(op, attrs, W, R, B, P, x, functions)
         return x
     out.reference = reference
     out.notes.append(f"ONNX {len(nodes)} {op} node(s), cell {cell}, {D} direction(s) ("
                      f"{', '.join(directions)}), hidden {H}"
-                     + (f", clip {clip:g}" if clip is not None else ""))
+                     + (f", clip {clip:g}" if clip is not None else "")
+                     + (", batch-major (layout=1)" if layouts[0] else "")
+                     + (f", gate functions {functions}" if functions else ""))
     return out
 
 
@@ -729,12 +938,13 @@ def check(path, conv, tolerance, seed=0):
     m = rnnrt.Model(path)
     rng = np.random.default_rng(seed)
     T, B = 7, 3
+    tm = {"batch_first": False}  # the references are time-major, whatever the file's layout
     if m.vocab_size:
         ids = rng.integers(0, m.vocab_size, size=(T, B)).astype(np.int32)
-        got, ref = m.forward_tokens(ids), conv.reference(ids, "tokens")
+        got, ref = m.forward_tokens(ids, **tm), conv.reference(ids, "tokens")
     else:
         x = rng.standard_normal((T, B, m.input_size)).astype(np.float32)
-        got = m.forward_head(x) if m.head_size else m.forward(x)
+        got = m.forward_head(x, **tm) if m.head_size else m.forward(x, **tm)
         ref = conv.reference(x, "floats")
     if got.shape != ref.shape:
         raise ConvertError(f"check: rnnrt gives shape {got.shape}, the source {ref.shape}")

@@ -90,6 +90,14 @@ def load_corpus(root):
     for cell in CELLS:  # int8 matrices with row scales, as `rnnrt quantize` writes them
         files[f"{cell}_i8_2layer_bidir.safetensors"] = model_bytes(cell, "I8", L=2, D=2)
     files["lstm_i8_proj.safetensors"] = model_bytes("lstm", "I8", H=3, P=2)
+    # gate functions (rnnrt.activation_functions): one entry, and one per layer and direction
+    files["lstm_functions.safetensors"] = model_bytes(
+        "lstm", "F32", metadata={"rnnrt.activation_functions": "HardSigmoid(0.2,0.5),Tanh,Elu(1)",
+                                 "rnnrt.layout": "batch_major"})
+    files["gru_functions_2layer_bidir.safetensors"] = model_bytes(
+        "gru", "F32", L=2, D=2, metadata={"rnnrt.activation_functions": (
+            "Sigmoid,Tanh;LeakyRelu(0.01),Softsign;ScaledTanh(1,0.5),Affine(-1,2);"
+            "ThresholdedRelu(1),Softplus"), "rnnrt.clip": "3"})
 
     golden = os.path.join(root, "tests", "data", "golden")
     for name in sorted(os.listdir(golden)):

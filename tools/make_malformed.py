@@ -300,6 +300,25 @@ def cases():
                          ("clip_empty", ""), ("clip_space", " 1"), ("clip_hex", "0x1p2"),
                          ("clip_tiny", "1e-50"), ("clip_comma", "0,5")):
         add(f"{fname}.safetensors", make(base, {"rnnrt.clip": value}), "FORMAT", "rnnrt.clip")
+    # -- rnnrt.activation_functions and rnnrt.layout: each refusal names its key (the
+    # layer and the function too: tests/test_functions.c)
+    for fname, value in (("functions_unknown", "Sigmoid,Tanh,Cosine"),
+                         ("functions_lowercase", "sigmoid,tanh,tanh"),
+                         ("functions_missing_alpha", "LeakyRelu,Tanh,Tanh"),
+                         ("functions_missing_beta", "HardSigmoid(0.2),Tanh,Tanh"),
+                         ("functions_nan", "Elu(nan),Tanh,Tanh"),
+                         ("functions_inf", "Elu(inf),Tanh,Tanh"),
+                         ("functions_huge", "Elu(1e39),Tanh,Tanh"),
+                         ("functions_extra_parameter", "Sigmoid(1),Tanh,Tanh"),
+                         ("functions_too_few", "Sigmoid,Tanh"),
+                         ("functions_too_many", "Sigmoid,Tanh,Tanh,Tanh"),
+                         ("functions_entries", "Sigmoid,Tanh,Tanh;Sigmoid,Tanh,Tanh"),
+                         ("functions_unclosed", "Elu(1,Tanh,Tanh"),
+                         ("functions_empty", "")):
+        add(f"{fname}.safetensors", make(base, {"rnnrt.activation_functions": value}),
+            "FORMAT", "rnnrt.activation_functions")
+    add("layout_unknown.safetensors", make(base, {"rnnrt.layout": "batch_first"}), "FORMAT",
+        "rnnrt.layout")
     rb_meta = {"rnnrt.cell": "gru_reset_before"}
     add("cell_gru_reset_before_on_lstm_shapes.safetensors", make(base, rb_meta),
         "FORMAT", "weight_ih_l0")

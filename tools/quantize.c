@@ -21,6 +21,7 @@
 #include "pack.h"
 #include "rnnrt.h"
 #include "safetensors.h"
+#include "tuning.h"
 
 static int say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int say(const char *fmt, ...)
@@ -57,8 +58,12 @@ static rnnrt_model *load(const void *bytes, size_t size, const char *weights)
     rnnrt_model *m = NULL;
     if (rnnrt_options_create(&o))
         return NULL;
+    /* the file is written from the packing's int8 values and scales or bf16 bits, which a
+     * small model would otherwise keep as f32 panels (rnnrt_pack) */
+    rnnrt_tuning_set_f32_panel_bytes(0);
     if (!rnnrt_options_set(o, "weights", weights))
         rnnrt_model_load_memory_ex(bytes, size, o, &m);
+    rnnrt_tuning_set_f32_panel_bytes(-1);
     rnnrt_options_free(o);
     return m;
 }

@@ -4,7 +4,9 @@
  *   rnnrt run MODEL --input X.npy --output Y.npy [--lengths L.npy] [--threads N]
  *             [--isa NAME] [--weights W] [--activations A] [--state-out H.npy]
  *   rnnrt run MODEL --random-input T,B[,SEED] --output Y.npy    (for trying a model)
- *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O])
+ *   rnnrt run MODEL --input X.npy --batch-first --output Y.npy   (x [B, T, I], y [B, T, O];
+ *             the default for a file whose rnnrt.layout is batch_major; --time-major
+ *             for [T, B, ...] with it)
  *   rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--last-step]  (token models)
  *             --batch-first goes with every form of run: ids [B, T], logits [B, T, N]
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
@@ -47,9 +49,10 @@ static int usage(void)
             "       rnnrt run MODEL (--input X.npy | --random-input T,B[,SEED]) --output Y.npy\n"
             "                 [--lengths L.npy] [--threads N] [--isa scalar|avx2|avx512|neon]\n"
             "                 [--weights f32|bf16|int8] [--activations f32|int8|bf16]\n"
-            "                 [--head] [--last-step] [--batch-first]\n"
+            "                 [--head] [--last-step] [--batch-first | --time-major]\n"
             "       rnnrt run MODEL --tokens IDS.npy --output LOGITS.npy [--lengths L.npy]\n"
-            "                 [--last-step] [--batch-first] [--threads N] [--isa NAME]\n"
+            "                 [--last-step] [--batch-first | --time-major] [--threads N]\n"
+            "                 [--isa NAME]\n"
             "                 [--weights W] [--activations A]\n"
             "       rnnrt generate [MODEL] [--prompt TEXT] [--length N] [--temperature T]\n"
             "                 [--top-k K] [--seed S] [--threads N] [--isa NAME] [--weights W]\n"
@@ -61,7 +64,9 @@ static int usage(void)
             "       rnnrt serve MODEL [--host H] [--port P] [--max-batch N] ... (serve --help)\n"
             "--batch-first: X.npy is [B, T, I], IDS.npy [B, T] and Y.npy or LOGITS.npy\n"
             "[B, T, O] (PyTorch's batch_first=True) instead of [T, B, ...]; with --last-step\n"
-            "the output is [B, O] either way.\n");
+            "the output is [B, O] either way. A model whose file says its layout is batch-major\n"
+            "(rnnrt.layout, as converted from Keras or ONNX layout=1) runs batch-first unless\n"
+            "--time-major says otherwise.\n");
     return 2;
 }
 
@@ -96,6 +101,28 @@ static int load_model(const char *name, const char *path, const void *bytes, siz
     return s ? fail_status(name, s) : 0;
 }
 
+/* The gate functions (rnnrt.activation_functions), once when every layer and direction
+ * has the same, else one line each. */
+static void print_functions(const rnnrt_model *m)
+{
+    const int L = rnnrt_model_num_layers(m), D = rnnrt_model_num_directions(m);
+    const char *first = rnnrt_model_activation_functions(m, 0, 0);
+    const char *cell = rnnrt_model_cell_name(m);
+    const char *gates = !strncmp(cell, "lstm", 4) ? "f, g, h" : !strncmp(cell, "gru", 3)
+                                                                  ? "f, g" : "f";
+    int same = 1;
+    for (int u = 1; u < L * D; u++)
+        same = same && !strcmp(first, rnnrt_model_activation_functions(m, u / D, u % D));
+    if (same) {
+        printf("functions:    %s (%s)\n", first, gates);
+        return;
+    }
+    for (int u = 0; u < L * D; u++)
+        printf("%-14slayer %d%s: %s\n", u ? "" : "functions:", u / D,
+               D == 1 ? "" : u % D ? " backward" : " forward",
+               rnnrt_model_activation_functions(m, u / D, u % D));
+}
+
 static void print_model(const char *path, const rnnrt_model *m)
 {
     printf("model:        %s\n", path);
@@ -113,6 +140,10 @@ static void print_model(const char *path, const rnnrt_model *m)
     }
     if (rnnrt_model_clip(m) > 0.0f)
         printf("clip:         %.9g (gate pre-activations)\n", rnnrt_model_clip(m));
+    print_functions(m);
+    printf("layout:       %s\n", rnnrt_model_batch_major(m) == 1
+                                     ? "batch-major ([B, T, ...]; run's default for it)"
+                                     : "time-major");
     printf("input size:   %d\n", rnnrt_model_input_size(m));
     printf("hidden size:  %d%s\n", rnnrt_model_hidden_size(m),
            rnnrt_model_has_bias(m) ? "" : " (no bias)");
@@ -173,7 +204,7 @@ static int cmd_info(int argc, char **argv)
 typedef struct run_args {
     const char *model, *input, *output, *lengths, *tokens;
     model_options mo;
-    int random_t, random_b, head, last_step, batch_first;
+    int random_t, random_b, head, last_step, batch_first, time_major;
     unsigned random_seed;
 } run_args;
 
@@ -184,8 +215,9 @@ static int parse_run(int argc, char **argv, run_args *a)
     for (int k = 2; k < argc; k++) {
         const char *opt = argv[k], *val = k + 1 < argc ? argv[k + 1] : NULL;
         if (!strcmp(opt, "--head") || !strcmp(opt, "--last-step") ||
-            !strcmp(opt, "--batch-first")) {
-            *(opt[2] == 'h' ? &a->head : opt[2] == 'l' ? &a->last_step : &a->batch_first) = 1;
+            !strcmp(opt, "--batch-first") || !strcmp(opt, "--time-major")) {
+            *(opt[2] == 'h' ? &a->head : opt[2] == 'l' ? &a->last_step
+              : opt[2] == 'b' ? &a->batch_first : &a->time_major) = 1;
             continue;
         }
         int takes_value = opt[0] == '-' && opt[1] == '-';
@@ -223,6 +255,10 @@ static int parse_run(int argc, char **argv, run_args *a)
             return -1;
         }
         k++;
+    }
+    if (a->batch_first && a->time_major) {
+        fprintf(stderr, "rnnrt run: --batch-first and --time-major exclude each other\n");
+        return -1;
     }
     if (!a->model || !a->output || (!!a->input + !!a->random_t + !!a->tokens != 1)) {
         fprintf(stderr, "rnnrt run: needs MODEL, --output and one of --input/--random-input/"
@@ -343,6 +379,8 @@ static int cmd_run(int argc, char **argv)
     rnnrt_model *m;
     if (load_model(a.model, a.model, NULL, 0, &a.mo, &m))
         return 1;
+    if (!a.time_major && rnnrt_model_batch_major(m) == 1) /* rnnrt.layout: the file's */
+        a.batch_first = 1;
     float *x = NULL, *y = NULL;
     int *lengths = NULL, *ids = NULL, t = 0, b = 0, rc = 1;
     if (a.head && !rnnrt_model_head_size(m)) {

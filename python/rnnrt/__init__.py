@@ -27,7 +27,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-from typing import Callable, Optional, Tuple, Union
+from typing import Callable, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -146,6 +146,12 @@ if has_model_options:
     _model_threads = _fn("rnnrt_model_threads", _I, _P)
 _model_activations = (_fn("rnnrt_model_activations", ctypes.c_char_p, _P)
                       if hasattr(_lib, "rnnrt_model_activations") else None)
+# The gate functions and the file's layout (rnnrt.activation_functions, rnnrt.layout); None
+# with a library built before them.
+_model_functions = (_fn("rnnrt_model_activation_functions", ctypes.c_char_p, _P, _I, _I)
+                    if hasattr(_lib, "rnnrt_model_activation_functions") else None)
+_model_batch_major = (_fn("rnnrt_model_batch_major", _I, _P)
+                      if hasattr(_lib, "rnnrt_model_batch_major") else None)
 
 # The batch-first whole-model calls: with a library built before them (None here),
 # forward_head and forward_tokens transpose batch-first arrays themselves.
@@ -391,6 +397,8 @@ class Model:
         for name, f in _queries.items():
             setattr(self, name, f(self._p))
         self.cell: str = _cell_name(self._p).decode()
+        # a file that records a batch-major source (Keras, ONNX layout=1) runs batch-first
+        self.batch_first = bool(_model_batch_major and _model_batch_major(self._p) == 1)
         self.vocab: str = "".join(_token(self._p, k).decode() for k in range(self.num_chars))
 
     @classmethod
@@ -424,6 +432,16 @@ class Model:
     def activations(self) -> str:
         """The GEMM inputs' format: "f32", or "int8" (rounded per row at every step)."""
         return _model_activations(self._p).decode() if _model_activations else "f32"
+
+    @property
+    def activation_functions(self) -> List[List[str]]:
+        """Each layer's gate functions per direction, in ONNX's names as the file's
+        rnnrt.activation_functions writes them: [["Sigmoid,Tanh,Tanh"]] for an LSTM of its
+        own functions, [["HardSigmoid(0.2,0.5),Tanh,Tanh", ...], ...] otherwise."""
+        if not _model_functions:
+            return []
+        return [[_model_functions(self._p, k, d).decode() for d in range(self.num_directions)]
+                for k in range(self.num_layers)]
 
     @property
     def threads(self) -> int:
@@ -461,7 +479,9 @@ class Model:
                 batch_first: Optional[bool] = None, out: Optional[np.ndarray] = None
                 ) -> np.ndarray:
         """The recurrent stack: x [T, B, input_size] -> y [T, B, output_size] (both
-        [B, T, ...] with batch_first; None: the model's, False unless from_torch read True).
+        [B, T, ...] with batch_first; None: the model's, True for a file whose rnnrt.layout
+        is batch_major (converted from Keras or an ONNX layout=1 graph) or a from_torch
+        module with batch_first=True, else False).
 
         state None: start from zeros; a State: start from it and leave the final state in
         it. lengths [B]: PyTorch's packed-sequence semantics, y zero past each length. out:

@@ -130,6 +130,19 @@ RNNRT_API int          rnnrt_model_layer_reverse(const rnnrt_model *m, int layer
 /* The bound gate pre-activations are clamped to (metadata rnnrt.clip, ONNX's clip), 0 for
  * none; -1 when m is NULL. */
 RNNRT_API float        rnnrt_model_clip(const rnnrt_model *m);
+/* The gate functions of layer `layer` (0-based), direction `direction` (0 forward, 1 the
+ * backward half of a bidirectional layer), in ONNX's names as the metadata key
+ * rnnrt.activation_functions writes them: "Sigmoid,Tanh,Tanh" for the LSTMs' f, g, h (their
+ * own), "Sigmoid,Tanh" for the GRUs' f, g, "Tanh" or "Relu" for the RNN's f, or others such
+ * as "HardSigmoid(0.2,0.5),Tanh,Tanh" (docs/model-format.md). Owned by the model; NULL when
+ * m is NULL or layer or direction is out of range. */
+RNNRT_API const char  *rnnrt_model_activation_functions(const rnnrt_model *m, int layer,
+                                                        int direction);
+/* 1 when the file records that its source's inputs and outputs are batch-major (metadata
+ * rnnrt.layout=batch_major: ONNX layout=1, Keras), so that tools and bindings default to
+ * rnnrt_forward_batch_first for it; 0 otherwise; -1 when m is NULL. It changes no entry
+ * point: rnnrt_forward stays time-major. */
+RNNRT_API int          rnnrt_model_batch_major(const rnnrt_model *m);
 
 /* The batch a state was created for. */
 RNNRT_API int          rnnrt_state_batch(const rnnrt_state *s);

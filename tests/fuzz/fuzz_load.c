@@ -55,6 +55,11 @@ static void check_model(const rnnrt_model *m)
                    cell == RNNRT_CELL_LSTM_COUPLED || proj == 0,
                "%s with a projection", rnnrt_model_cell_name(m));
     FUZZ_CHECK(strlen(rnnrt_model_cell_name(m)) > 0, "cell name");
+    for (int u = 0; u < layers * dirs; u++) { /* rnnrt.activation_functions, as text */
+        const char *f = rnnrt_model_activation_functions(m, u / dirs, u % dirs);
+        FUZZ_CHECK(f && *f, "gate functions of layer %d, direction %d", u / dirs, u % dirs);
+    }
+    FUZZ_CHECK(rnnrt_model_batch_major(m) == 0 || rnnrt_model_batch_major(m) == 1, "layout");
 }
 
 /* Runs T steps of B sequences; y gets NaN-filled first so that unwritten outputs show. */

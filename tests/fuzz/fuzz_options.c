@@ -6,10 +6,10 @@
  * Contracts checked (abort when broken):
  *  - rnnrt_options_set accepts exactly: threads = decimal digits with a value <= 4096;
  *    isa = auto or a kernel set this process runs; weights = f32, bf16 or int8;
- *    activations = f32 or int8. Anything else is INVALID (UNSUPPORTED for a known kernel
- *    set the CPU lacks) with a message;
- *  - a load succeeds with every accepted combination but int8 activations without int8
- *    weights, which it refuses as INVALID with a message; a loaded model reports the kernel
+ *    activations = f32, int8 or bf16. Anything else is INVALID (UNSUPPORTED for a known
+ *    kernel set the CPU lacks) with a message;
+ *  - a load succeeds with every accepted combination but int8 (bf16) activations without
+ *    int8 (bf16) weights, which it refuses as INVALID with a message; a loaded model reports the kernel
  *    set, weights, activations and threads the options hold; one forward step gives finite
  *    outputs. */
 #include <ctype.h>
@@ -125,7 +125,7 @@ static rnnrt_status predict(const char *key, const char *value, expected *e)
         return RNNRT_OK;
     }
     if (!strcmp(key, "activations")) {
-        if (strcmp(value, "f32") && strcmp(value, "int8"))
+        if (strcmp(value, "f32") && strcmp(value, "int8") && strcmp(value, "bf16"))
             return RNNRT_E_INVALID;
         snprintf(e->activations, sizeof e->activations, "%s", value);
         return RNNRT_OK;
@@ -137,10 +137,10 @@ static void load_and_run(const rnnrt_options *o, const expected *e)
 {
     rnnrt_model *m = (rnnrt_model *)(uintptr_t)1;
     rnnrt_status s = rnnrt_model_load_memory_ex(model_bytes, model_size, o, &m);
-    if (!strcmp(e->activations, "int8") && strcmp(e->weights, "int8")) {
+    if (strcmp(e->activations, "f32") && strcmp(e->weights, e->activations)) {
         FUZZ_CHECK(s == RNNRT_E_INVALID && strstr(rnnrt_last_error(), "activations"),
-                   "int8 activations with %s weights: status %d (%s)", e->weights, s,
-                   rnnrt_last_error());
+                   "%s activations with %s weights: status %d (%s)", e->activations, e->weights,
+                   s, rnnrt_last_error());
         FUZZ_CHECK(m == (rnnrt_model *)(uintptr_t)1, "a refused load wrote *out");
         return;
     }

@@ -1,6 +1,7 @@
 /* The double-precision oracle of tests/kernels/oracle.h. */
 #include "oracle.h"
 
+#include <float.h>
 #include <math.h>
 
 /* Both branches are free of overflow and cancellation: for x < 0, e^x is in (0, 1). */
@@ -100,4 +101,40 @@ void oracle_rnn_relu_gates(size_t n, const float *t, double *h)
 {
     for (size_t j = 0; j < n; j++)
         h[j] = isnan(t[j]) || t[j] > 0.0f ? (double)t[j] : 0.0;
+}
+
+/* The functions as ONNX defines them, in double: NaN in gives NaN, Softsign's limits at
+ * infinity, Softplus and Elu through log1p and expm1 (no overflow, no cancellation). */
+double oracle_act(double x, const rnnrt_activation *a)
+{
+    const double al = a->alpha, be = a->beta;
+    if (isnan(x))
+        return x;
+    switch (a->fn) {
+    case RNNRT_ACT_SIGMOID: return oracle_sigmoid(x);
+    case RNNRT_ACT_TANH: return tanh(x);
+    case RNNRT_ACT_RELU: return x > 0.0 ? x : 0.0;
+    case RNNRT_ACT_AFFINE: return al * x + be;
+    case RNNRT_ACT_LEAKY_RELU: return x >= 0.0 ? x : al * x;
+    case RNNRT_ACT_THRESHOLDED_RELU: return x > al ? x : 0.0;
+    case RNNRT_ACT_SCALED_TANH: return al * tanh(be * x);
+    case RNNRT_ACT_HARD_SIGMOID: {
+        double v = al * x + be;
+        return isnan(v) ? v : v < 0.0 ? 0.0 : v > 1.0 ? 1.0 : v;
+    }
+    case RNNRT_ACT_ELU: return x >= 0.0 ? x : al * expm1(x);
+    case RNNRT_ACT_SOFTSIGN: return isinf(x) ? copysign(1.0, x) : x / (1.0 + fabs(x));
+    case RNNRT_ACT_SOFTPLUS: return fmax(x, 0.0) + log1p(exp(-fabs(x)));
+    }
+    return NAN;
+}
+
+/* Results beyond float's range are the infinities float rounds them to (Affine, LeakyRelu
+ * and ScaledTanh multiply). */
+void oracle_vact(size_t n, const float *x, double *y, const rnnrt_activation *a)
+{
+    for (size_t j = 0; j < n; j++) {
+        double v = oracle_act(x[j], a);
+        y[j] = fabs(v) > FLT_MAX ? copysign(INFINITY, v) : v;
+    }
 }

@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "kernels.h"
+
 double oracle_sigmoid(double x);
 
 void oracle_vexp(size_t n, const float *x, double *y);
@@ -34,5 +36,9 @@ void oracle_gru_rb_h_gates(size_t n, const float *t, const float *z, const float
 /* The vanilla RNN's update from its summed pre-activation: tanh(t), max(t, 0) (NaN kept). */
 void oracle_rnn_tanh_gates(size_t n, const float *t, double *h);
 void oracle_rnn_relu_gates(size_t n, const float *t, double *h);
+
+/* One ONNX activation function (rnnrt_f32_vact_t), element by element. */
+double oracle_act(double x, const rnnrt_activation *a);
+void oracle_vact(size_t n, const float *x, double *y, const rnnrt_activation *a);
 
 #endif

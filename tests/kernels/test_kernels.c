@@ -32,6 +32,10 @@
  *    of magnitude <= 1 and the rounding of h_prev - n, scaled by z <= 1). Infinite
  *    terms are left out of scale (they saturate a sigmoid or tanh exactly). Against the
  *    scalar set twice the tolerance, both being within it of the oracle.
+ *  - vact (the ONNX activation functions, every function with several parameters): the gate
+ *    kernels' rule with the scale of each function's rounding (scale_vact: the terms of
+ *    alpha x + beta, |alpha| where e^x - 1 cancels or tanh is scaled), relative to |result|
+ *    otherwise (the vector math's 4 ulp); results below 2^-100 may flush.
  *  - NaN must come out exactly where the oracle gives NaN, and infinities exactly equal.
  * Inputs come from a seeded generator; a failure prints the seed, ISA, family, regime, n,
  * offset and element. RNNRT_TEST_SEED=<n> changes the seed.
@@ -236,6 +240,20 @@ static void call_rnn_relu(rnnrt_kernel_any_fn fn, size_t n, float *const in[], f
 static void call_rb_rz(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 static void call_rb_h(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[]);
 
+/* vact: the function under test, set by vact_kernel for each of its cases. */
+static rnnrt_activation vact_case;
+static const char *vact_label = "";
+
+static void call_vact(rnnrt_kernel_any_fn fn, size_t n, float *const in[], float *out[])
+{
+    ((rnnrt_f32_vact_fn)fn)(n, in[0], out[0], &vact_case);
+}
+
+static void oracle_act_case(size_t n, float *const in[], double *out[])
+{
+    oracle_vact(n, in[0], out[0], &vact_case);
+}
+
 static void oracle_exp(size_t n, float *const in[], double *out[])
 {
     oracle_vexp(n, in[0], out[0]);
@@ -339,8 +357,28 @@ static double scale_rb(float *const in[], const double *ref[], size_t j, int o)
     return o == 1 ? 1.0 : 1.0 + mag(in[2][j]);
 }
 
+/* The magnitude a function's rounding errors scale with, beyond |result|: the product and
+ * sum inside Affine and HardSigmoid (rounded separately where a set has no FMA), alpha for
+ * ScaledTanh and for Elu's e^x - 1 (cancellation). 2^-100 is the floor below which results
+ * are underflow, which the vector math may flush (as vexp does below FLT_MIN). */
+static double scale_vact(float *const in[], const double *ref[], size_t j, int o)
+{
+    (void)ref;
+    (void)o;
+    const double x = in[0][j], al = fabs(vact_case.alpha), be = fabs(vact_case.beta);
+    double s = 0.0;
+    switch (vact_case.fn) {
+    case RNNRT_ACT_AFFINE:
+    case RNNRT_ACT_HARD_SIGMOID: s = mag(al * x) + be; break;
+    case RNNRT_ACT_SCALED_TANH: s = al; break;
+    case RNNRT_ACT_ELU: s = x < 0 ? al : 0.0; break;
+    default: break;
+    }
+    return fmax(s, 0x1p-100);
+}
+
 enum { F_VEXP, F_VSIGMOID, F_VTANH, F_LSTM, F_PEEPHOLE, F_COUPLED, F_GRU, F_RNN_TANH,
-       F_RNN_RELU, F_RB_RZ, F_RB_H, F_COUNT };
+       F_RNN_RELU, F_RB_RZ, F_RB_H, F_VACT, F_COUNT };
 
 /* clang-format off */
 static const family families[F_COUNT] = {
@@ -368,6 +406,7 @@ static const family families[F_COUNT] = {
      {IN_PREACT, IN_PREACT, IN_HIDDEN}, {2, -1}, call_rb_rz, oracle_rb_rz, scale_rb},
     {"gru_rb_h_gates", 3, 1, {"t", "z", "h_prev"}, {"h"}, {IN_PREACT, IN_GATE, IN_HIDDEN},
      {2, -1}, call_rb_h, oracle_rb_h, scale_rb},
+    {"vact", 1, 1, {"x"}, {"y"}, {IN_X}, {0, -1}, call_vact, oracle_act_case, scale_vact},
 };
 /* clang-format on */
 
@@ -701,9 +740,10 @@ static void describe(const ctx *c, int regime, size_t n, size_t off, uint64_t se
                      float *const in[], char *buf, size_t size)
 {
     int len = snprintf(buf, size,
-                       "isa %s, %s, regime %s, n=%zu, offset %zu, seed %" PRIu64
+                       "isa %s, %s%s, regime %s, n=%zu, offset %zu, seed %" PRIu64
                        ", element %zu, inputs",
-                       c->k->set, c->fm->name, regime_names[regime], n, off, seed, j);
+                       c->k->set, c->fm->name, c->fm == &families[F_VACT] ? vact_label : "",
+                       regime_names[regime], n, off, seed, j);
     for (int a = 0; a < c->fm->n_in && len > 0 && (size_t)len < size; a++)
         len += snprintf(buf + len, size - (size_t)len, " %s=%a", c->fm->in_names[a],
                         (double)in[a][j]);
@@ -861,6 +901,45 @@ static void kernel_family(void **state)
         free(c.one_out[o]);
         free(c.alias[o]);
     }
+}
+
+/* Every activation function, with parameters of both signs, zero and those of Keras'
+ * hard sigmoids, through the elementwise harness above. */
+static void vact_kernel(void **state)
+{
+    static const struct { const char *label; rnnrt_activation a; } cases[] = {
+        {" Sigmoid", {RNNRT_ACT_SIGMOID, 0, 0}},
+        {" Tanh", {RNNRT_ACT_TANH, 0, 0}},
+        {" Relu", {RNNRT_ACT_RELU, 0, 0}},
+        {" Affine(1.5,-0.25)", {RNNRT_ACT_AFFINE, 1.5f, -0.25f}},
+        {" Affine(-0.5,2)", {RNNRT_ACT_AFFINE, -0.5f, 2.0f}},
+        {" Affine(0,0.75)", {RNNRT_ACT_AFFINE, 0.0f, 0.75f}},
+        {" LeakyRelu(0.01)", {RNNRT_ACT_LEAKY_RELU, 0.01f, 0}},
+        {" LeakyRelu(-1.5)", {RNNRT_ACT_LEAKY_RELU, -1.5f, 0}},
+        {" LeakyRelu(0)", {RNNRT_ACT_LEAKY_RELU, 0.0f, 0}},
+        {" ThresholdedRelu(1)", {RNNRT_ACT_THRESHOLDED_RELU, 1.0f, 0}},
+        {" ThresholdedRelu(-0.5)", {RNNRT_ACT_THRESHOLDED_RELU, -0.5f, 0}},
+        {" ScaledTanh(1.7159,0.6667)", {RNNRT_ACT_SCALED_TANH, 1.7159f, 0.6667f}},
+        {" ScaledTanh(-2,-0.5)", {RNNRT_ACT_SCALED_TANH, -2.0f, -0.5f}},
+        {" HardSigmoid(0.2,0.5)", {RNNRT_ACT_HARD_SIGMOID, 0.2f, 0.5f}},
+        {" HardSigmoid(1/6,0.5)", {RNNRT_ACT_HARD_SIGMOID, 1.0f / 6.0f, 0.5f}},
+        {" HardSigmoid(-3,1.25)", {RNNRT_ACT_HARD_SIGMOID, -3.0f, 1.25f}},
+        {" Elu(1)", {RNNRT_ACT_ELU, 1.0f, 0}},
+        {" Elu(0.3)", {RNNRT_ACT_ELU, 0.3f, 0}},
+        {" Elu(-2)", {RNNRT_ACT_ELU, -2.0f, 0}},
+        {" Softsign", {RNNRT_ACT_SOFTSIGN, 0, 0}},
+        {" Softplus", {RNNRT_ACT_SOFTPLUS, 0, 0}},
+    };
+    int seen[RNNRT_ACT_FUNCTIONS] = {0};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        vact_case = cases[k].a;
+        vact_label = cases[k].label;
+        seen[cases[k].a.fn] = 1;
+        kernel_family(state);
+    }
+    for (int f = 0; f < RNNRT_ACT_FUNCTIONS; f++)
+        if (!seen[f])
+            fail_msg("vact: function %d has no case", f);
 }
 
 /* ---- GEMM microkernels ------------------------------------------------------------------ */
@@ -1472,7 +1551,8 @@ int main(void)
     for (size_t e = 0; e < count; e++) {
         const bool dot = !strcmp(list[e].dtype, "int8dot");
         const bool bf16dot = !strcmp(list[e].dtype, "bf16dot");
-        void (*run)(void **) = family_of(&list[e]) ? kernel_family
+        void (*run)(void **) = !strcmp(list[e].family, "vact") ? vact_kernel
+                               : family_of(&list[e]) ? kernel_family
                                : bf16dot && !strcmp(list[e].family, "gemm") ? bf16dot_gemm_kernel
                                : !strcmp(list[e].family, "quantize") ||
                                          !strcmp(list[e].family, "round")

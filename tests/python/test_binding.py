@@ -85,6 +85,26 @@ class Golden(unittest.TestCase):
         self.assertEqual((m.cell, m.proj_size, m.state_h_size), ("lstm", 5, 5))
         self.assertEqual((m.vocab_size, m.head_size, m.num_chars), (0, 0, 0))
 
+    def test_file_layout_and_functions(self):
+        """A file whose rnnrt.layout is batch_major runs batch-first by default (an explicit
+        batch_first wins); activation_functions reads rnnrt.activation_functions."""
+        path = os.path.join(DATA, "golden", "gru_bidir_lengths_state.model.safetensors")
+        tensors, meta = st.read(path)
+        _, io = self.case("gru_bidir_lengths_state")
+        x = np.ascontiguousarray(io["x"], dtype=np.float32)
+        xb = np.ascontiguousarray(x.transpose(1, 0, 2))
+        plain = rnnrt.Model(path)
+        self.assertFalse(plain.batch_first)
+        self.assertEqual(plain.activation_functions, [["Sigmoid,Tanh", "Sigmoid,Tanh"]] * 2)
+        meta = dict(meta or {}, **{"rnnrt.layout": "batch_major",
+                                   "rnnrt.activation_functions": "HardSigmoid(0.2,0.5),Tanh"})
+        m = rnnrt.Model(st.to_bytes(tensors, meta))
+        self.assertTrue(m.batch_first)
+        self.assertEqual(m.activation_functions, [["HardSigmoid(0.2,0.5),Tanh"] * 2] * 2)
+        np.testing.assert_array_equal(m.forward(xb), m.forward(x, batch_first=False)
+                                      .transpose(1, 0, 2))
+        self.assertGreater(rel_err(m.forward(x, batch_first=False), plain.forward(x)), 1e-2)
+
     def test_errors(self):
         with self.assertRaises(rnnrt.Error) as e:
             rnnrt.Model("/nonexistent.safetensors")

@@ -144,8 +144,9 @@ class PyTorch(Base):
 
 # ---- Keras -----------------------------------------------------------------------------------
 
-def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False):
-    """Keras' equations, written out per sequence and step."""
+def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False, rec=sig, act=np.tanh):
+    """Keras' equations, written out per sequence and step; rec and act are the layer's
+    recurrent_activation and activation (SimpleRNN: act, or relu for "SimpleRNN relu")."""
     T, B, _ = x.shape
     y = np.zeros((T, B, H))
     for b in range(B):
@@ -153,25 +154,25 @@ def keras_rnn(cell, x, kernel, rk, bias, H, backwards=False):
         for t in (reversed(range(T)) if backwards else range(T)):
             if cell in ("SimpleRNN", "SimpleRNN relu"):
                 z = x[t, b] @ kernel + h @ rk + bias
-                h = np.maximum(z, 0.0) if cell.endswith("relu") else np.tanh(z)
+                h = np.maximum(z, 0.0) if cell.endswith("relu") else act(z)
             elif cell == "LSTM":
                 z = x[t, b] @ kernel + h @ rk + bias
                 i, f, cc, o = (z[k * H:(k + 1) * H] for k in range(4))
-                c = sig(f) * c + sig(i) * np.tanh(cc)
-                h = sig(o) * np.tanh(c)
+                c = rec(f) * c + rec(i) * act(cc)
+                h = rec(o) * act(c)
             elif cell == "GRU reset_after=False":  # one input bias; r scales h before rk_h
                 xz, xr, xh = (x[t, b] @ kernel[:, k * H:(k + 1) * H] + bias[k * H:(k + 1) * H]
                               for k in range(3))
-                z = sig(xz + h @ rk[:, :H])
-                r = sig(xr + h @ rk[:, H:2 * H])
-                h = z * h + (1 - z) * np.tanh(xh + (r * h) @ rk[:, 2 * H:])
+                z = rec(xz + h @ rk[:, :H])
+                r = rec(xr + h @ rk[:, H:2 * H])
+                h = z * h + (1 - z) * act(xh + (r * h) @ rk[:, 2 * H:])
             else:
                 xz, xr, xh = (x[t, b] @ kernel[:, k * H:(k + 1) * H] + bias[0, k * H:(k + 1) * H]
                               for k in range(3))
                 hz, hr, hh = (h @ rk[:, k * H:(k + 1) * H] + bias[1, k * H:(k + 1) * H]
                               for k in range(3))
-                z, r = sig(xz + hz), sig(xr + hr)
-                h = z * h + (1 - z) * np.tanh(xh + r * hh)
+                z, r = rec(xz + hz), rec(xr + hr)
+                h = z * h + (1 - z) * act(xh + r * hh)
             y[t, b] = h
     return y
 
@@ -235,7 +236,7 @@ class Keras(Base):
             write_keras2(self.path("m.h5"), layers, with_config)
             m = self.convert(self.path("m.h5"))
             self.assertEqual((m.vocab_size, m.head_size, m.num_layers), (V, V, 2))
-            self.assertLess(rel_err(m.forward_tokens(ids), ref), TOL)
+            self.assertLess(rel_err(m.forward_tokens(ids, batch_first=False), ref), TOL)
 
     def test_bidirectional_gru_reset_after(self):
         rng = np.random.default_rng(6)
@@ -253,7 +254,7 @@ class Keras(Base):
         x = rng.standard_normal((5, 3, I)).astype(np.float32)
         ref = np.concatenate([keras_rnn("GRU", x, *fw, H), keras_rnn("GRU", x, *bw, H, True)], 2)
         self.assertEqual((m.cell, m.num_directions), ("gru", 2))
-        self.assertLess(rel_err(m.forward(x), ref), TOL)
+        self.assertLess(rel_err(m.forward(x, batch_first=False), ref), TOL)
 
     def test_simple_rnn(self):
         """Keras 2 .h5 of stacked SimpleRNNs (tanh, then relu in a second file), with and
@@ -274,7 +275,7 @@ class Keras(Base):
                 write_keras2(self.path("s.h5"), layers, with_config)
                 m = self.convert(self.path("s.h5"))
                 self.assertEqual((m.cell, m.num_layers), ("rnn_" + act, 2))
-                self.assertLess(rel_err(m.forward(x), ref), TOL, act)
+                self.assertLess(rel_err(m.forward(x, batch_first=False), ref), TOL, act)
 
     def test_keras3_zip(self):
         """A Keras 3 .keras file: config.json and model.weights.h5 (layers/<name>/vars/<k>,
@@ -303,8 +304,8 @@ class Keras(Base):
         m = self.convert(self.path("m.keras"))
         ids = rng.integers(0, V, (4, 2))
         ref = keras_rnn("GRU", emb[ids], k, r, b, H) @ dk + db
-        self.assertLess(rel_err(m.forward_tokens(ids), ref), TOL)
-        self.assertLess(rel_err(m.forward_tokens(ids, last_step_only=True), ref[-1]), TOL)
+        self.assertLess(rel_err(m.forward_tokens(ids, batch_first=False), ref), TOL)
+        self.assertLess(rel_err(m.forward_tokens(ids, last_step_only=True, batch_first=False), ref[-1]), TOL)
 
     def test_gru_reset_after_false(self):
         """reset_after=False (bias [3H], the input's only) is rnnrt's gru_reset_before: two
@@ -326,7 +327,69 @@ class Keras(Base):
             write_keras2(self.path("rb.h5"), layers, with_config)
             m = self.convert(self.path("rb.h5"))
             self.assertEqual((m.cell, m.num_layers), ("gru_reset_before", 2))
-            self.assertLess(rel_err(m.forward(x), ref), TOL, with_config)
+            self.assertLess(rel_err(m.forward(x, batch_first=False), ref), TOL, with_config)
+
+    def test_keras2_functions(self):
+        """A Keras 2 .h5 (keras_version 2.11.0) with Keras 2's hard_sigmoid,
+        clip(0.2 x + 0.5, 0, 1): the LSTM and GRU recurrent_activation of Keras 2.0-2.2, with
+        relu, elu, softsign, softplus and linear activations, in stacks, one Bidirectional
+        with another function backward, against Keras 2's equations in NumPy."""
+        rng = np.random.default_rng(13)
+        I, H = 4, 5
+        x = rng.standard_normal((6, 3, I)).astype(np.float32)
+        hard = lambda v: np.clip(0.2 * v + 0.5, 0.0, 1.0)  # noqa: E731  Keras 2's
+        fns = {"relu": lambda v: np.maximum(v, 0.0), "elu": lambda v: np.where(
+            v >= 0, v, np.expm1(np.minimum(v, 0.0))), "softsign": lambda v: v / (1 + np.abs(v)),
+            "softplus": lambda v: np.logaddexp(v, 0.0), "linear": lambda v: v,
+            "tanh": np.tanh, "sigmoid": sig, "hard_sigmoid": hard}
+        names = ["kernel", "recurrent_kernel", "bias"]
+        for cls, keras_cls, acts in (("LSTM", "LSTM", [("hard_sigmoid", "tanh"),
+                                                       ("hard_sigmoid", "relu")]),
+                                     ("GRU", "GRU", [("hard_sigmoid", "softsign"),
+                                                     ("sigmoid", "elu")]),
+                                     ("GRU reset_after=False", "GRU",
+                                      [("hard_sigmoid", "softplus"), ("hard_sigmoid", "tanh")]),
+                                     ("SimpleRNN", "SimpleRNN", [(None, "elu"),
+                                                                 (None, "linear")])):
+            w1, w2 = rnn_weights(rng, keras_cls, I, H), rnn_weights(rng, keras_cls, H, H)
+            if cls == "GRU reset_after=False":  # one input bias [3H]
+                w1[2], w2[2] = w1[2][0], w2[2][0]
+            layers, ref = [], x
+            for k, ((rec, act), w) in enumerate(zip(acts, (w1, w2))):
+                cfg = {"units": H, "activation": act, "return_sequences": True}
+                if rec:
+                    cfg["recurrent_activation"] = rec
+                if keras_cls == "GRU":
+                    cfg["reset_after"] = cls == "GRU"
+                suffix = f"_{k}" if k else ""
+                lname = keras_cls.lower().replace("simplernn", "simple_rnn") + suffix
+                layers.append((lname, keras_cls, cfg, [(f"{lname}_cell/{n}", v)
+                                                       for n, v in zip(names, w)]))
+                ref = keras_rnn(cls, ref, *w, H, rec=fns[rec or "sigmoid"], act=fns[act])
+            write_keras2(self.path("k2.h5"), layers)
+            m = self.convert(self.path("k2.h5"))
+            self.assertTrue(m.batch_first, cls)
+            self.assertLess(rel_err(m.forward(x, batch_first=False), ref), TOL, cls)
+            if acts[0][0] == "hard_sigmoid":
+                self.assertTrue(m.activation_functions[0][0].startswith(
+                    "HardSigmoid(0.2,0.5)"), m.activation_functions)
+        # Bidirectional whose backward_layer has other functions
+        fw, bw = rnn_weights(rng, "GRU", I, H), rnn_weights(rng, "GRU", I, H)
+        cfg = {"units": H, "reset_after": True, "return_sequences": True}
+        layers = [("bidirectional", "Bidirectional", {
+            "layer": {"class_name": "GRU", "config": dict(cfg, activation="relu",
+                                                          recurrent_activation="hard_sigmoid")},
+            "backward_layer": {"class_name": "GRU", "config": dict(
+                cfg, activation="softsign", go_backwards=True)}, "merge_mode": "concat"},
+            [(f"forward_gru/gru_cell/{n}", v) for n, v in zip(names, fw)] +
+            [(f"backward_gru/gru_cell/{n}", v) for n, v in zip(names, bw)])]
+        write_keras2(self.path("bi.h5"), layers)
+        m = self.convert(self.path("bi.h5"))
+        ref = np.concatenate([keras_rnn("GRU", x, *fw, H, rec=hard, act=fns["relu"]),
+                              keras_rnn("GRU", x, *bw, H, True, act=fns["softsign"])], 2)
+        self.assertEqual(m.activation_functions, [["HardSigmoid(0.2,0.5),Relu",
+                                                   "Sigmoid,Softsign"]])
+        self.assertLess(rel_err(m.forward(x, batch_first=False), ref), TOL)
 
     def test_unsupported(self):
         """A weights-only GRU without a bias does not say which reset_after it has."""
@@ -344,6 +407,16 @@ class Keras(Base):
         with self.assertRaisesRegex(convert.ConvertError, "gru.*reset_after=False with a bias "
                                                           "of shape \\[2, 12\\]"):
             convert.convert(self.path("mixed.h5"), self.path("o.safetensors"), quiet=True)
+        # hard_sigmoid where the file does not say which Keras (2 or 3) wrote it
+        layers = [("gru", "GRU", {"units": 4, "recurrent_activation": "hard_sigmoid"},
+                   [("gru_cell/kernel", k), ("gru_cell/recurrent_kernel", r),
+                    ("gru_cell/bias", np.zeros((2, 12), np.float32))])]
+        write_keras2(self.path("nover.h5"), layers)
+        import h5py
+        with h5py.File(self.path("nover.h5"), "a") as f:
+            del f["model_weights"].attrs["keras_version"]
+        with self.assertRaisesRegex(convert.ConvertError, "gru.*hard_sigmoid.*keras_version"):
+            convert.convert(self.path("nover.h5"), self.path("o.safetensors"), quiet=True)
 
 
 # ---- ONNX ------------------------------------------------------------------------------------
@@ -481,11 +554,10 @@ class KerasItself(Base):
             KerasItself.worst[label] = err
             self.assertLess(err, FRAMEWORK_TOL, label)
 
-    @staticmethod
-    def floats(m, x, **kw):
-        xt = np.ascontiguousarray(x.transpose(1, 0, 2))
-        y = m.forward_head(xt, **kw) if m.head_size else m.forward(xt, **kw)
-        return y if y.ndim == 2 else y.transpose(1, 0, 2)
+    def floats(self, m, x, **kw):
+        """x batch-major as Keras takes it, in the layout the file records (no flag)."""
+        self.assertTrue(m.batch_first)
+        return m.forward_head(x, **kw) if m.head_size else m.forward(x, **kw)
 
     def test_lstm_gru_bidirectional(self):
         L = keras.layers
@@ -528,6 +600,45 @@ class KerasItself(Base):
         model.set_weights([np.random.default_rng(39).uniform(-0.6, 0.6, w.shape).astype(
             np.float32) for w in model.get_weights()])
         self.compare("functional 2 x LSTM + Dense", model, x, lambda m: self.floats(m, x))
+
+    def test_functions(self):
+        """activation and recurrent_activation beyond tanh and sigmoid, per layer and per
+        direction: relu, hard_sigmoid (Keras 3's relu6(x + 3) / 6, HardSigmoid(1/6, 0.5)),
+        linear, elu, softsign, softplus and leaky_relu, in LSTM, GRU (both reset_after),
+        SimpleRNN and Bidirectional with its own backward_layer."""
+        L = keras.layers
+        x = np.random.default_rng(42).standard_normal((3, 6, 4)).astype(np.float32)
+        seq = {"return_sequences": True}
+        for case, layers, want in (
+                ("LSTM relu", [L.LSTM(5, activation="relu", **seq)], "Sigmoid,Relu,Relu"),
+                ("LSTM hard_sigmoid", [L.LSTM(5, recurrent_activation="hard_sigmoid", **seq)],
+                 "HardSigmoid(0.16666667,0.5),Tanh,Tanh"),
+                ("GRU hard_sigmoid relu", [L.GRU(5, recurrent_activation="hard_sigmoid",
+                                                 activation="relu", **seq)],
+                 "HardSigmoid(0.16666667,0.5),Relu"),
+                ("GRU reset_after=False hard_sigmoid softsign", [L.GRU(
+                    5, reset_after=False, recurrent_activation="hard_sigmoid",
+                    activation="softsign", **seq)], "HardSigmoid(0.16666667,0.5),Softsign"),
+                ("SimpleRNN elu", [L.SimpleRNN(5, activation="elu", **seq)], "Elu(1)"),
+                ("SimpleRNN softplus, SimpleRNN relu + Dense", [
+                    L.SimpleRNN(4, activation="softplus", **seq),
+                    L.SimpleRNN(4, activation="relu", **seq), L.Dense(2)], "Softplus"),
+                ("LSTM softsign leaky_relu, LSTM linear", [
+                    L.LSTM(4, activation="softsign", recurrent_activation="leaky_relu", **seq),
+                    L.LSTM(4, activation="linear", **seq)], "LeakyRelu(0.2),Softsign,Softsign"),
+                ("Bidirectional LSTM hard_sigmoid", [L.Bidirectional(
+                    L.LSTM(4, recurrent_activation="hard_sigmoid", **seq))],
+                 "HardSigmoid(0.16666667,0.5),Tanh,Tanh"),
+                ("Bidirectional GRU relu, backward_layer softsign elu", [L.Bidirectional(
+                    L.GRU(3, activation="relu", **seq), backward_layer=L.GRU(
+                        3, activation="softsign", recurrent_activation="elu",
+                        go_backwards=True, **seq))], "Sigmoid,Relu")):
+            model = self.build(layers, 43, (None, 4))
+
+            def got(m, want=want, case=case):
+                self.assertEqual(m.activation_functions[0][0], want, case)
+                return self.floats(m, x)
+            self.compare(case, model, x, got)
 
     def test_go_backwards(self):
         """go_backwards=True: Keras returns the outputs in the order it computed them (last
@@ -577,7 +688,7 @@ class KerasItself(Base):
                             L.Dense(12, activation="softmax")], 35, (None,))
 
         def softmax_of_logits(m):
-            z = m.forward_tokens(np.ascontiguousarray(ids.T)).transpose(1, 0, 2)
+            z = m.forward_tokens(ids)  # batch-major, the file's layout
             e = np.exp(z - z.max(axis=-1, keepdims=True))
             return e / e.sum(axis=-1, keepdims=True)
         self.compare("Embedding + GRU + Dense softmax", model, ids, softmax_of_logits)
@@ -597,8 +708,7 @@ class KerasItself(Base):
             model = self.build([L.Embedding(10, 4, mask_zero=True), rnn, L.Dense(3)], 37,
                                (None,))
             self.compare("Embedding(mask_zero) + " + case + " + Dense", model, ids,
-                         lambda m: m.forward_tokens(np.ascontiguousarray(ids.T),
-                                                    lengths=lengths).transpose(1, 0, 2),
+                         lambda m: m.forward_tokens(ids, lengths=lengths),
                          valid=valid)
 
     def test_refused(self):
@@ -607,8 +717,10 @@ class KerasItself(Base):
                 ("GRU reset_after=True over reset_after=False",
                  [L.GRU(4, return_sequences=True), L.GRU(4, reset_after=False)],
                  "one cell.*reset_after"),
-                ("SimpleRNN sigmoid", [L.SimpleRNN(4, activation="sigmoid")],
-                 "simple_rnn.*activation=sigmoid"),
+                ("SimpleRNN exponential", [L.SimpleRNN(4, activation="exponential")],
+                 "simple_rnn.*activation=exponential"),
+                ("LSTM recurrent_activation=gelu", [L.LSTM(4, recurrent_activation="gelu")],
+                 "lstm.*recurrent_activation=gelu"),
                 ("Dense relu", [L.LSTM(4), L.Dense(2, activation="relu")],
                  "dense.*activation=relu")):
             model = self.build(layers, 38, (None, 3))
@@ -630,12 +742,14 @@ class OnnxRuntime(Base):
             raise unittest.SkipTest(ORT_MISSING)
 
     def graph(self, rng, op, D, attrs, peephole=False, I=3, H=4, with_state=True,
-              with_lens=True, P=None, name=None):
+              with_lens=True, P=None, name=None, r_scale=1.0):
+        """r_scale shrinks R, for functions that would otherwise let h grow without bound."""
         import onnx
         from onnx import TensorProto, helper, numpy_helper
         G = {"LSTM": 4, "GRU": 3, "RNN": 1}[op]
         u = lambda *shape: rng.uniform(-0.7, 0.7, shape).astype(np.float32)  # noqa: E731
-        consts = {"W": u(D, G * H, I), "R": u(D, G * H, H), "B": u(D, 2 * G * H)}
+        consts = {"W": u(D, G * H, I), "R": u(D, G * H, H) * np.float32(r_scale),
+                  "B": u(D, 2 * G * H)}
         if op == "LSTM":
             consts["P"] = P if P is not None else u(D, 3 * H) if peephole else \
                 np.zeros((D, 3 * H), np.float32)
@@ -804,7 +918,16 @@ class OnnxRuntime(Base):
                 ("GRU", "gru", {"linear_before_reset": 1}, 2, False),
                 ("GRU", "gru", {"linear_before_reset": 1, "direction": "reverse"}, 1, False),
                 ("RNN", "rnn_tanh", {}, 1, False), ("RNN", "rnn_tanh", {}, 2, False),
-                ("RNN", "rnn_relu", {"activations": ["Relu"]}, 1, False)):
+                ("RNN", "rnn_relu", {"activations": ["Relu"]}, 1, False),
+                ("GRU", "gru_reset_before", {}, 1, False),
+                ("GRU", "gru_reset_before", {}, 2, False),
+                ("LSTM", "lstm_peephole", {"activations": ["HardSigmoid", "Softsign", "Elu"]}, 1,
+                 True),
+                ("GRU", "gru", {"linear_before_reset": 1,
+                                "activations": ["HardSigmoid", "ScaledTanh"],
+                                "activation_alpha": [0.25, 1.5],
+                                "activation_beta": [0.5, 1.0]}, 1, False),
+                ("RNN", "rnn_tanh", {"activations": ["Softsign"]}, 1, False)):
             for lens, state in ((False, False), (True, True)):
                 seed = int(rng.integers(1 << 30))
                 free = self.graph(np.random.default_rng(seed), op, D, attrs, peephole=peephole,
@@ -815,6 +938,89 @@ class OnnxRuntime(Base):
                     " sequence_lens initial states" if lens else "")
                 self.check(case.replace("  ", " "), path, D, 4, cell, lens=lens, state=state,
                            unclipped=free)
+
+    FUNCTIONS = ["Relu", "Tanh", "Sigmoid", "Affine", "LeakyRelu", "ThresholdedRelu",
+                 "ScaledTanh", "HardSigmoid", "Elu", "Softsign", "Softplus"]
+    PARAMS = {"Affine": (0.6, -0.2), "LeakyRelu": (0.15,), "ThresholdedRelu": (0.25,),
+              "ScaledTanh": (1.3, 0.8), "HardSigmoid": (0.3, 0.45), "Elu": (0.7,)}
+
+    def test_activations(self):
+        """Every function as f, g and h of LSTM, GRU (both forms) and RNN, a different one in
+        each direction, with sequence_lens and initial states; alpha and beta given, and left
+        to ONNX Runtime's defaults (LSTM and GRU take them in order across the directions,
+        RNN one per direction; LSTM and GRU names in any case)."""
+        rng = np.random.default_rng(60)
+        F = self.FUNCTIONS
+        # A GRU's gates scale h (z h, r h R): unbounded ones square it within a few steps
+        # (and ONNX Runtime's Softplus then overflows to NaN). Its unbounded functions are
+        # candidates here, under bounded gates.
+        gru = ["Tanh", "Relu", "Sigmoid", "Affine", "ScaledTanh", "LeakyRelu", "HardSigmoid",
+               "ThresholdedRelu", "Softsign", "Elu", "Sigmoid", "Softplus"]
+        for op, G, attrs0, cell in (("LSTM", 3, {}, "lstm"),
+                                    ("GRU", 2, {"linear_before_reset": 1}, "gru"),
+                                    ("GRU", 2, {}, "gru_reset_before"),
+                                    ("RNN", 1, {}, "rnn_tanh")):
+            for start in range(0, len(F), 2 * G):  # every function somewhere
+                names = [(gru if op == "GRU" else F)[(start + j) % 12 if op == "GRU" else
+                                                     (start + j) % len(F)] for j in range(2 * G)]
+                for given in (True, False):
+                    p = [self.PARAMS.get(n, ()) for n in names]
+                    if op == "RNN":  # one per direction, 0 for a function without one
+                        alphas = [q[0] if q else 0.0 for q in p]
+                        betas = [q[1] if len(q) > 1 else 0.0 for q in p]
+                    else:
+                        alphas = [q[0] for q in p if q]
+                        betas = [q[1] for q in p if len(q) > 1]
+                    spelt = names if op == "RNN" else [n.upper() if j % 2 else n.lower()
+                                                       for j, n in enumerate(names)]
+                    attrs = dict(attrs0, activations=spelt)
+                    if given and alphas:
+                        attrs["activation_alpha"] = alphas
+                    if given and betas:
+                        attrs["activation_beta"] = betas
+                    # unbounded gates (Elu, Softplus, Relu, ...) scale h by up to |f| a step
+                    # and feed it back through R: small R keeps h finite over 7 steps
+                    path = self.graph(rng, op, 2, attrs, r_scale=0.5)
+                    self.check(f"{op} {cell} {spelt} {'alpha/beta' if given else 'defaults'}",
+                               path, 2, 4, cell)
+        # a lone reverse direction, and ONNX Runtime's input_forget (f = 1 - i) with the
+        # functions for which f(-z) = 1 - f(z), which rnnrt's coupled cell takes
+        for op, attrs, cell in (
+                ("GRU", {"direction": "reverse", "linear_before_reset": 1,
+                         "activations": ["HardSigmoid", "Softsign"]}, "gru"),
+                ("LSTM", {"input_forget": 1, "activations": ["HardSigmoid", "Elu", "Softplus"],
+                          "activation_alpha": [0.3, 0.9], "activation_beta": [0.5]},
+                 "lstm_coupled"),
+                ("LSTM", {"input_forget": 1, "activations": ["Affine", "Tanh", "Relu"],
+                          "activation_alpha": [0.4], "activation_beta": [0.5]},
+                 "lstm_coupled")):
+            path = self.graph(rng, op, 1, attrs)
+            self.check(f"{op} {cell} {attrs}", path, 1, 4, cell)
+
+    def test_layout_batch_major(self):
+        """layout=1: X [B, T, I], Y [B, T, D, H]. ONNX Runtime does not run it for LSTM and
+        GRU (and ignores it for RNN), so the reference is ONNX Runtime on the same graph
+        with layout=0, time-major; the converted layout=1 graph runs batch-major by default
+        (its state stays [D, B, H], rnnrt's h_n layout)."""
+        for op, attrs, cell in (("LSTM", {}, "lstm"), ("GRU", {"linear_before_reset": 1}, "gru"),
+                                ("GRU", {}, "gru_reset_before"),
+                                ("RNN", {"activations": ["Relu", "Tanh"]}, "rnn_tanh")):
+            seed = 70 + len(cell)
+            tm = self.graph(np.random.default_rng(seed), op, 2, attrs, name="tm.onnx")
+            bm = self.graph(np.random.default_rng(seed), op, 2, dict(attrs, layout=1),
+                            name="bm.onnx")
+            T, N, D, H = 7, 3, 2, 4
+            x, lengths, feed = self.feed(T, N, 3, D, H, True, True, 71)
+            y = self.ort_y(tm, feed, T, N, D, H)
+            m = self.convert(bm)
+            self.assertEqual((m.cell, m.batch_first), (cell, True))
+            st = m.state(N)
+            st.write(feed["h0"], feed["c0"] if cell.startswith("lstm") else None)
+            got = m.forward(np.ascontiguousarray(x.transpose(1, 0, 2)), state=st,
+                            lengths=lengths)
+            err = rel_err(got, y.transpose(1, 0, 2))
+            OnnxRuntime.worst[f"{op} {cell} layout=1 D=2 sequence_lens initial states"] = err
+            self.assertLess(err, FRAMEWORK_TOL, cell)
 
     def test_torch_export_stacks(self):
         torch.manual_seed(24)
@@ -836,13 +1042,21 @@ class OnnxRuntime(Base):
             self.assertLess(err, FRAMEWORK_TOL, name)
 
     def test_refused(self):
-        """What rnnrt cannot compute yet is refused with the node and the attribute."""
+        """What rnnrt cannot compute is refused with the node and the attribute."""
         import onnx
         from onnx import TensorProto, helper, numpy_helper
         rng = np.random.default_rng(26)
         cases = [("LSTM", {"clip": -3.0}, "lstm_node.*clip=-3"),
-                 ("LSTM", {"layout": 1}, "lstm_node.*layout=1"),
-                 ("GRU", {"activations": ["Sigmoid", "Relu"]}, "gru_node.*activations")]
+                 ("LSTM", {"layout": 2}, "lstm_node.*layout=2"),
+                 ("GRU", {"activations": ["Sigmoid", "Cosine"]}, "gru_node.*'Cosine'"),
+                 ("GRU", {"activations": ["Sigmoid"]}, "gru_node.*activations.*takes 2"),
+                 ("GRU", {"activations": ["Sigmoid", "Tanh"], "activation_alpha": [float("nan")]},
+                  "gru_node.*activation_alpha"),
+                 ("LSTM", {"input_forget": 1, "activations": ["Tanh", "Tanh", "Tanh"]},
+                  "lstm_node.*input_forget=1 with f=Tanh"),
+                 ("LSTM", {"input_forget": 1, "activations": ["Affine", "Tanh", "Tanh"],
+                           "activation_alpha": [1.0], "activation_beta": [0.25]},
+                  "lstm_node.*input_forget=1 with f=Affine\\(1,0.25\\)")]
         for op, attrs, msg in cases:
             G, H, I = (4 if op == "LSTM" else 3), 2, 3
             consts = [numpy_helper.from_array(rng.uniform(-1, 1, sh).astype(np.float32), n)
@@ -857,7 +1071,7 @@ class OnnxRuntime(Base):
             with self.assertRaisesRegex(convert.ConvertError, msg):
                 convert.convert(self.path("r.onnx"), self.path("o.safetensors"), quiet=True)
         node = helper.make_node("RNN", ["x", "W", "R"], ["y"], name="rnn_node", hidden_size=2,
-                                activations=["Sigmoid"])
+                                activations=["sigmoid"])  # ONNX Runtime's RNN reads it as Tanh
         graph = helper.make_graph([node], "g", [helper.make_tensor_value_info(
             "x", TensorProto.FLOAT, [None, None, 3])], [helper.make_tensor_value_info(
                 "y", TensorProto.FLOAT, None)],

@@ -71,10 +71,21 @@ static void tensor(builder *b, mb_fill_fn fill, void *ctx, const char *kind,
 
 unsigned char *mb_model(const mb_shape *s, mb_fill_fn fill, void *ctx, size_t *size)
 {
+    return mb_model_meta(s, NULL, fill, ctx, size);
+}
+
+unsigned char *mb_model_meta(const mb_shape *s, const char *more, mb_fill_fn fill, void *ctx,
+                             size_t *size)
+{
     builder b = {0};
     char meta[128];
-    snprintf(meta, sizeof meta, "{\"__metadata__\":{\"rnnrt.cell\":\"%s\"}", s->cell);
+    snprintf(meta, sizeof meta, "{\"__metadata__\":{\"rnnrt.cell\":\"%s\"", s->cell);
     append(&b, meta);
+    if (more) {
+        append(&b, ",");
+        append(&b, more);
+    }
+    append(&b, "}");
     int gh = mb_gates(s->cell) * s->hidden, hout = s->proj ? s->proj : s->hidden;
     for (int l = 0; l < s->layers; l++)
         for (int d = 0; d < s->directions; d++) {

@@ -20,6 +20,9 @@ typedef float (*mb_fill_fn)(void *ctx, const char *kind, int layer, int dir, int
 
 /* A model file in PyTorch's layout (F32; rnnrt.cell declared for every cell but lstm). */
 unsigned char *mb_model(const mb_shape *shape, mb_fill_fn fill, void *ctx, size_t *size);
+/* The same with `more` members of its metadata object ("\"key\":\"value\"", ...). */
+unsigned char *mb_model_meta(const mb_shape *shape, const char *more, mb_fill_fn fill,
+                             void *ctx, size_t *size);
 
 /* Gate blocks of a cell: 4 lstm and lstm_peephole, 3 gru and lstm_coupled. */
 int mb_gates(const char *cell);
