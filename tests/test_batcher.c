@@ -313,6 +313,36 @@ static void exact_golden_models(void **st)
     }
 }
 
+/* Models with other activation functions (rnnrt.activation_functions, issue 27): one
+ * function list per layer, the cell's slots in order. */
+static void exact_activation_functions(void **st)
+{
+    (void)st;
+    static const struct {
+        model_spec spec;
+        const char *functions;
+    } cases[] = {
+        {{RNNRT_CELL_LSTM, 9, 20, 0, 2, 1, 1, 44},
+         "HardSigmoid(0.2,0.5),Softsign,Elu(0.8);Sigmoid,ScaledTanh(1.5,0.75),Tanh"},
+        {{RNNRT_CELL_GRU, 7, 18, 0, 1, 1, 1, 45}, "HardSigmoid(0.16666667,0.5),Softsign"},
+        {{RNNRT_CELL_GRU_RESET_BEFORE, 7, 18, 0, 1, 1, 1, 46}, "Sigmoid,LeakyRelu(0.1)"},
+        {{RNNRT_CELL_RNN_TANH, 6, 15, 0, 2, 1, 1, 47}, "Softplus;Affine(0.5,0.25)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char meta[256];
+        snprintf(meta, sizeof meta, "\"rnnrt.activation_functions\":\"%s\"",
+                 cases[i].functions);
+        size_t size;
+        unsigned char *bytes = build_model_bytes_meta(&cases[i].spec, meta, &size);
+        rnnrt_model *m;
+        if (rnnrt_model_load_memory(bytes, size, &m))
+            fail_msg("%s: %s", cases[i].functions, rnnrt_last_error());
+        free(bytes);
+        print_message("[  INFO    ] %s: %s\n", rnnrt_model_cell_name(m), cases[i].functions);
+        many_streams_of(m, 60, "8", "1");
+    }
+}
+
 /* Under the reference variant (rnnrt_set_variant), steps run the reference pass too. */
 static void exact_reference_variant(void **st)
 {
@@ -1066,6 +1096,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(exact_two_threads),
         cmocka_unit_test(exact_golden_models),
         cmocka_unit_test(exact_reference_variant),
+        cmocka_unit_test(exact_activation_functions),
     };
     int n = 0;
     while (tests[n].name)
