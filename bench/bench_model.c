@@ -79,16 +79,24 @@ rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int I, uint64_t see
     return rnnrt_bench_make_model_ex(cell, H, I, seed, NULL, out);
 }
 
+unsigned char *rnnrt_bench_model_bytes(const char *cell, int H, int I, uint64_t seed,
+                                       size_t *size)
+{
+    if (!rnnrt_bench_gates(cell) || H < 1 || I < 1)
+        return NULL;
+    /* the tests' in-memory model writer (tests/stress/model_build.c) */
+    mb_shape shape = {cell, I, H, 0, 1, 1, 1};
+    fill_ctx f = {seed, {I, H, 1, 1}, 1.0f / sqrtf((float)H)};
+    return mb_model(&shape, fill_one, &f, size);
+}
+
 rnnrt_status rnnrt_bench_make_model_ex(const char *cell, int H, int I, uint64_t seed,
                                        const rnnrt_options *o, rnnrt_model **out)
 {
     if (!rnnrt_bench_gates(cell) || H < 1 || I < 1 || !out)
         return RNNRT_E_INVALID;
-    /* the tests' in-memory model writer (tests/stress/model_build.c) */
-    mb_shape shape = {cell, I, H, 0, 1, 1, 1};
-    fill_ctx f = {seed, {I, H, 1, 1}, 1.0f / sqrtf((float)H)};
     size_t size;
-    unsigned char *file = mb_model(&shape, fill_one, &f, &size);
+    unsigned char *file = rnnrt_bench_model_bytes(cell, H, I, seed, &size);
     if (!file)
         return RNNRT_E_NOMEM;
     rnnrt_status s = rnnrt_model_load_memory_ex(file, size, o, out);

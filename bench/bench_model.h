@@ -35,6 +35,11 @@ rnnrt_status rnnrt_bench_make_model(const char *cell, int H, int in_size, uint64
 rnnrt_status rnnrt_bench_make_model_ex(const char *cell, int H, int in_size, uint64_t seed,
                                        const rnnrt_options *o, rnnrt_model **out);
 
+/* The safetensors bytes of that model (malloc'd; NULL for a bad shape or out of memory),
+ * for a benchmark that hands the model to another process (rnnrt serve). */
+unsigned char *rnnrt_bench_model_bytes(const char *cell, int H, int I, uint64_t seed,
+                                       size_t *size);
+
 /* 64-byte aligned, zeroed floats (NULL on failure); free with rnnrt_bench_free(). */
 float *rnnrt_bench_alloc(size_t n);
 void rnnrt_bench_free(float *p);

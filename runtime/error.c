@@ -15,6 +15,9 @@ const char *rnnrt_status_string(rnnrt_status s)
     case RNNRT_E_IO: return "i/o error";
     case RNNRT_E_FORMAT: return "invalid model format";
     case RNNRT_E_UNSUPPORTED: return "unsupported";
+    case RNNRT_E_BUSY: return "busy";
+    case RNNRT_E_TIMEOUT: return "timed out";
+    case RNNRT_E_CLOSED: return "closed";
     }
     return "unknown status";
 }

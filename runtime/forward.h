@@ -49,6 +49,15 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                                    const int *lengths, float *y, int threads,
                                    rnnrt_workspace *ws);
 
+/* rnnrt_forward_blocked with its one-or-several-threads choice (thread_choice.h) measured
+ * in `choice` under `key` instead of the model's table under the batch; choice NULL: no
+ * measurement, the thread count asked for (within the pass's rules). For the batcher
+ * (runtime/batcher.c), whose steps change batch at every step. */
+rnnrt_status rnnrt_forward_blocked_choice(const rnnrt_model *m, const rnnrt_kernels *k,
+                                          float *h, float *c, const float *x, int seq_len,
+                                          int batch, const int *lengths, float *y, int threads,
+                                          rnnrt_workspace *ws, rnnrt_choice *choice, int key);
+
 /* The same for lengths in any order (forward_sorted.c): a batch that is not longest first
  * runs sorted, its copies in order_ws, and comes back in its own order. */
 rnnrt_status rnnrt_forward_blocked_any_order(const rnnrt_model *m, const rnnrt_kernels *k,

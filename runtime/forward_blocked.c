@@ -774,6 +774,15 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
                                    const int *lengths, float *y, int threads,
                                    rnnrt_workspace *ws)
 {
+    return rnnrt_forward_blocked_choice(m, k, h, c, x, seq_len, batch, lengths, y, threads, ws,
+                                        &((rnnrt_model *)m)->choice, batch);
+}
+
+rnnrt_status rnnrt_forward_blocked_choice(const rnnrt_model *m, const rnnrt_kernels *k,
+                                          float *h, float *c, const float *x, int seq_len,
+                                          int batch, const int *lengths, float *y, int threads,
+                                          rnnrt_workspace *ws, rnnrt_choice *choice, int key)
+{
     const rnnrt_packing *pk = rnnrt_model_packing(m, k);
     if (!pk)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_forward: out of memory packing the weights");
@@ -790,8 +799,8 @@ rnnrt_status rnnrt_forward_blocked(const rnnrt_model *m, const rnnrt_kernels *k,
     pl.threads = choose_threads(m, pk, batch, threads);
     pl.watch = pl.threads > 1 && !rnnrt_tuning_threads_exact();
     rnnrt_choice_ticket ticket = {0};
-    if (pl.watch) {
-        ticket = rnnrt_choice_begin(&((rnnrt_model *)m)->choice, batch);
+    if (pl.watch && choice) {
+        ticket = rnnrt_choice_begin(choice, key);
         if (!ticket.several)
             pl.threads = 1;
         pl.watch = pl.threads > 1;

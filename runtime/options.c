@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,8 @@
 const struct rnnrt_options rnnrt_default_options = {
     .threads = 0, .kernels = NULL, .weights = RNNRT_WEIGHTS_F32,
     .activations = RNNRT_ACTIVATIONS_F32,
+    .batcher = {.max_batch = 64, .max_wait_us = 200, .max_streams = 65536,
+                .max_pending = 65536, .idle_timeout_ms = 0},
 };
 
 static const char *const weight_names[] = {"f32", "bf16", "int8"};
@@ -108,6 +111,33 @@ static rnnrt_status set_activations(rnnrt_options *o, const char *value)
                       "\"bf16\", got \"%.64s\"", value);
 }
 
+/* The batcher's integer keys and their ranges (rnnrt.h, "Streams"). */
+static const struct batcher_key {
+    const char *name;
+    size_t offset;
+    long lo, hi;
+} batcher_keys[] = {
+    {"max_batch", offsetof(rnnrt_batcher_limits, max_batch), 1, 65536},
+    {"max_wait_us", offsetof(rnnrt_batcher_limits, max_wait_us), 0, 10000000},
+    {"max_streams", offsetof(rnnrt_batcher_limits, max_streams), 1, 1 << 24},
+    {"max_pending", offsetof(rnnrt_batcher_limits, max_pending), 1, 1 << 30},
+    {"idle_timeout_ms", offsetof(rnnrt_batcher_limits, idle_timeout_ms), 0, 2147483647},
+};
+
+static rnnrt_status set_batcher_key(rnnrt_options *o, const struct batcher_key *k,
+                                    const char *value)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(value, &end, 10);
+    if (!isdigit((unsigned char)value[0]) || *end || errno || n < k->lo || n > k->hi)
+        return rnnrt_fail(RNNRT_E_INVALID,
+                          "rnnrt_options_set: \"%s\" must be an integer in [%ld, %ld], got "
+                          "\"%.64s\"", k->name, k->lo, k->hi, value);
+    *(int *)((char *)&o->batcher + k->offset) = (int)n;
+    return RNNRT_OK;
+}
+
 rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *value)
 {
     rnnrt_clear_error();
@@ -126,9 +156,13 @@ rnnrt_status rnnrt_options_set(rnnrt_options *o, const char *key, const char *va
         return set_weights(o, value);
     if (!strcmp(key, "activations"))
         return set_activations(o, value);
+    for (size_t i = 0; i < sizeof batcher_keys / sizeof batcher_keys[0]; i++)
+        if (!strcmp(key, batcher_keys[i].name))
+            return set_batcher_key(o, &batcher_keys[i], value);
     return rnnrt_fail(RNNRT_E_INVALID,
                       "rnnrt_options_set: unknown key \"%.64s\" (expected threads, isa, "
-                      "weights or activations)", key);
+                      "weights, activations, or for batchers max_batch, max_wait_us, "
+                      "max_streams, max_pending or idle_timeout_ms)", key);
 }
 
 rnnrt_status rnnrt_options_check_load(const char *fn, const struct rnnrt_options *o)

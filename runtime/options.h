@@ -19,11 +19,17 @@ typedef enum rnnrt_activation_type {
     RNNRT_ACTIVATIONS_BF16 = 2,
 } rnnrt_activation_type;
 
+/* The batcher's keys (rnnrt_batcher_create, runtime/batcher.c); a model load ignores them. */
+typedef struct rnnrt_batcher_limits {
+    int max_batch, max_wait_us, max_streams, max_pending, idle_timeout_ms;
+} rnnrt_batcher_limits;
+
 struct rnnrt_options {
     int threads;                  /* 0: the process-wide count at each call */
     const rnnrt_kernels *kernels; /* NULL: the process-wide kernel set at each call */
     rnnrt_weight_type weights;
     rnnrt_activation_type activations;
+    rnnrt_batcher_limits batcher;
 };
 
 /* The type a model's panels are packed in: its weights', or the dot-product panels of its

@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "error.h"
 #include "rnnrt.h"
+#include "sampling.h"
 
 /* --- The generator (Blackman & Vigna, "Scrambled linear pseudorandom number generators",
  * 2021: xoshiro256**, its state filled by splitmix64 as they recommend) ------------------- */
@@ -101,8 +102,19 @@ static int draw(const scored *c, int k, float max, float temperature, rnnrt_rng 
     return last; /* u rounded up to the total */
 }
 
+size_t rnnrt_sample_scratch_size(int n)
+{
+    return (size_t)(n > 0 ? n : 1) * sizeof(scored);
+}
+
 rnnrt_status rnnrt_sample(const float *logits, int n, float temperature, int top_k,
                           rnnrt_rng *rng, int *token)
+{
+    return rnnrt_sample_into(logits, n, temperature, top_k, rng, token, NULL);
+}
+
+rnnrt_status rnnrt_sample_into(const float *logits, int n, float temperature, int top_k,
+                               rnnrt_rng *rng, int *token, void *scratch)
 {
     rnnrt_clear_error();
     if (!logits)
@@ -121,7 +133,7 @@ rnnrt_status rnnrt_sample(const float *logits, int n, float temperature, int top
     }
     if (!rng)
         return rnnrt_fail(RNNRT_E_INVALID, "rnnrt_sample: rng is NULL (needed unless greedy)");
-    scored *c = rnnrt_malloc((size_t)n * sizeof *c);
+    scored *c = scratch ? scratch : rnnrt_malloc((size_t)n * sizeof *c);
     if (!c)
         return rnnrt_fail(RNNRT_E_NOMEM, "rnnrt_sample: out of memory for %d logits", n);
     for (int k = 0; k < n; k++)
@@ -130,6 +142,7 @@ rnnrt_status rnnrt_sample(const float *logits, int n, float temperature, int top
     if (!all)
         qsort(c, (size_t)n, sizeof *c, by_logit);
     *token = draw(c, all ? n : top_k, logits[best], temperature, rng);
-    rnnrt_free(c);
+    if (!scratch)
+        rnnrt_free(c);
     return RNNRT_OK;
 }

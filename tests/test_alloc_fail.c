@@ -1,7 +1,8 @@
 /* Allocation failure, in a build with -Dalloc_fail_hook=true (and -Db_sanitize=address, whose
  * LeakSanitizer fails the run on any leak): loading from memory and from a path, creating a
- * state and forward passes (time-major and batch-first, with and without a state, every cell,
- * multi-layer bidirectional with lengths, 1 and 2 threads, every forward variant) are run with
+ * state, forward passes (time-major and batch-first, with and without a state, every cell,
+ * multi-layer bidirectional with lengths, 1 and 2 threads, every forward variant), creating a
+ * batcher, opening a stream and pushing on it are run with
  * allocation number n failing, for n = 1, 2, ... until the call makes fewer than n allocations.
  * Each run either returns RNNRT_E_NOMEM with a message that says so, leaving its outputs (and
  * the state) untouched, after which the same objects give the expected result; or it absorbs
@@ -524,6 +525,240 @@ static void token_path_fails_cleanly(void **st)
     rnnrt_model_free(m);
 }
 
+/* --- streams (rnnrt_batcher) --------------------------------------------------------- */
+
+enum { ST_T = 6, ST_I = 7, ST_O = 9 };
+static const model_spec stream_spec = {RNNRT_CELL_LSTM, ST_I, 13, ST_O, 2, 1, 1, 41};
+
+/* A batcher where a lone stream stalls (a step waits for max_batch 2 ready streams, or
+ * 10 s), so that pushes queue up; NULL options for the defaults. */
+static rnnrt_status create_batcher(const rnnrt_model *m, int stalling, rnnrt_batcher **b)
+{
+    if (!stalling)
+        return rnnrt_batcher_create(m, NULL, b);
+    rnnrt_options *o;
+    assert_int_equal(rnnrt_options_create(&o), RNNRT_OK);
+    assert_int_equal(rnnrt_options_set(o, "max_batch", "2"), RNNRT_OK);
+    assert_int_equal(rnnrt_options_set(o, "max_wait_us", "10000000"), RNNRT_OK);
+    rnnrt_status st = rnnrt_batcher_create(m, o, b);
+    rnnrt_options_free(o);
+    return st;
+}
+
+/* A stream of b runs x (ST_T steps, in pushes of 1, 2 and 3) to the bytes of y_want. */
+static void expect_stream_runs(rnnrt_batcher *b, const float *x, const float *y_want,
+                               const char *what)
+{
+    rnnrt_stream *s;
+    float y[ST_T * ST_O];
+    if (rnnrt_stream_open(b, &s))
+        fail_msg("%s: open after the failures: %s", what, rnnrt_last_error());
+    for (int t0 = 0, n = 1; t0 < ST_T; t0 += n, n++)
+        assert_int_equal(rnnrt_stream_push(s, x + t0 * ST_I, n, y + t0 * ST_O), RNNRT_OK);
+    assert_int_equal(rnnrt_stream_wait(s, -1), RNNRT_OK);
+    if (memcmp(y, y_want, sizeof y))
+        fail_msg("%s: a stream after the failures differs from its whole sequence", what);
+    rnnrt_stream_free(s);
+}
+
+static void batcher_create_sweep(const rnnrt_model *m, const float *x, const float *y_want,
+                                 int sticky)
+{
+    for (long n = 1;; n++) {
+        rnnrt_batcher *b = NULL;
+        rnnrt_alloc_fail_after(n, sticky);
+        rnnrt_status st = create_batcher(m, 0, &b);
+        long made = rnnrt_alloc_fail_after(0, 0);
+        if (st == RNNRT_OK) {
+            expect_stream_runs(b, x, y_want, "rnnrt_batcher_create");
+            rnnrt_batcher_free(b);
+            if (made < n) {
+                if (!sticky)
+                    sites_failed += n - 1;
+                return;
+            }
+            note_absorbed("rnnrt_batcher_create", n, sticky);
+            continue;
+        }
+        expect_nomem(st, "rnnrt_batcher_create", n, sticky);
+        assert_null(b);
+    }
+}
+
+static void stream_open_sweep(const rnnrt_model *m, const float *x, const float *y_want,
+                              int sticky)
+{
+    rnnrt_batcher *b;
+    assert_int_equal(create_batcher(m, 0, &b), RNNRT_OK);
+    for (long n = 1;; n++) {
+        rnnrt_stream *s = NULL;
+        rnnrt_alloc_fail_after(n, sticky);
+        rnnrt_status st = rnnrt_stream_open(b, &s);
+        long made = rnnrt_alloc_fail_after(0, 0);
+        if (st == RNNRT_OK) {
+            rnnrt_stream_free(s);
+            if (made < n) {
+                if (!sticky)
+                    sites_failed += n - 1;
+                break;
+            }
+            note_absorbed("rnnrt_stream_open", n, sticky);
+            continue;
+        }
+        expect_nomem(st, "rnnrt_stream_open", n, sticky);
+        assert_null(s);
+    }
+    rnnrt_batcher_stats stats;
+    assert_int_equal(rnnrt_batcher_read_stats(b, &stats), RNNRT_OK);
+    assert_int_equal(stats.open_streams, 0); /* failed opens gave their places back */
+    expect_stream_runs(b, x, y_want, "rnnrt_stream_open");
+    rnnrt_batcher_free(b);
+}
+
+/* Pushes of one step on a stalled stream fill its ring (2 pushes) and then grow it: the
+ * third push allocates. A failed push queues nothing; the stream then runs exactly. */
+static void stream_push_sweep(const rnnrt_model *m, const float *x, const float *y_want,
+                              int sticky)
+{
+    for (long n = 1;; n++) {
+        rnnrt_batcher *b;
+        rnnrt_stream *s, *t;
+        assert_int_equal(create_batcher(m, 1, &b), RNNRT_OK);
+        assert_int_equal(rnnrt_stream_open(b, &s), RNNRT_OK);
+        assert_int_equal(rnnrt_stream_open(b, &t), RNNRT_OK);
+        float y[ST_T * ST_O], yt[ST_T * ST_O];
+        for (int k = 0; k < 2; k++)
+            assert_int_equal(rnnrt_stream_push(s, x + k * ST_I, 1, y + k * ST_O), RNNRT_OK);
+        rnnrt_alloc_fail_after(n, sticky);
+        rnnrt_status st = rnnrt_stream_push(s, x + 2 * ST_I, 1, y + 2 * ST_O);
+        long made = rnnrt_alloc_fail_after(0, 0);
+        if (st) {
+            expect_nomem(st, "rnnrt_stream_push", n, sticky);
+            assert_int_equal(rnnrt_stream_push(s, x + 2 * ST_I, 1, y + 2 * ST_O), RNNRT_OK);
+        }
+        assert_int_equal(rnnrt_stream_push(s, x + 3 * ST_I, ST_T - 3, y + 3 * ST_O), RNNRT_OK);
+        assert_int_equal(rnnrt_stream_push(t, x, ST_T, yt), RNNRT_OK); /* unstalls both */
+        assert_int_equal(rnnrt_stream_wait(s, -1), RNNRT_OK);
+        assert_int_equal(rnnrt_stream_wait(t, -1), RNNRT_OK);
+        if (memcmp(y, y_want, sizeof y) || memcmp(yt, y_want, sizeof yt))
+            fail_msg("rnnrt_stream_push, allocation %ld failing%s: the streams differ from "
+                     "their whole sequence", n, sticky ? " (sticky)" : "");
+        rnnrt_batcher_free(b);
+        if (!st && made < n) {
+            if (!sticky)
+                sites_failed += n - 1;
+            return;
+        }
+        if (!st)
+            note_absorbed("rnnrt_stream_push", n, sticky);
+    }
+}
+
+static void batcher_fails_cleanly(void **st)
+{
+    (void)st;
+    hook_off();
+    rnnrt_model *m = build_model(&stream_spec);
+    float x[ST_T * ST_I], y_want[ST_T * ST_O];
+    unsigned seed = 5;
+    fill_uniform(x, ST_T * ST_I, 1.0f, &seed);
+    assert_int_equal(rnnrt_forward(m, NULL, x, ST_T, 1, NULL, y_want), RNNRT_OK);
+    for (int sticky = 0; sticky < 2; sticky++) {
+        batcher_create_sweep(m, x, y_want, sticky);
+        stream_open_sweep(m, x, y_want, sticky);
+        stream_push_sweep(m, x, y_want, sticky);
+    }
+    rnnrt_model_free(m);
+}
+
+/* Once a batcher has run, its steps and pushes that fit the streams' rings allocate nothing:
+ * with every allocation failing, three streams run 40 rounds of pushes of 1-3 steps (steps
+ * of 1 to 3 rows) to the bytes of their whole sequences. */
+static void streams_allocate_nothing(void **st)
+{
+    (void)st;
+    hook_off();
+    rnnrt_model *m = build_model(&stream_spec);
+    enum { ROUNDS = 40, S = 3, T = ROUNDS * 3 };
+    float *x = malloc((size_t)T * ST_I * sizeof *x), *want = malloc((size_t)T * ST_O * 4);
+    float *y = malloc((size_t)S * T * ST_O * sizeof *y);
+    unsigned seed = 6;
+    fill_uniform(x, (size_t)T * ST_I, 1.0f, &seed);
+    rnnrt_batcher *b;
+    rnnrt_stream *s[S];
+    assert_int_equal(create_batcher(m, 0, &b), RNNRT_OK);
+    for (int i = 0; i < S; i++)
+        assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+    int t[S] = {0};
+    rnnrt_alloc_fail_after(1, 1);
+    for (int r = 0; r < ROUNDS; r++)
+        for (int i = 0; i < S; i++) {
+            const int n = 1 + (r + i) % 3;
+            if (t[i] + n > T)
+                continue;
+            if (rnnrt_stream_push(s[i], x + t[i] * ST_I, n, y + ((size_t)i * T + t[i]) * ST_O))
+                fail_msg("round %d, stream %d: %s", r, i, rnnrt_last_error());
+            t[i] += n;
+            if ((r + i) % 2 && rnnrt_stream_wait(s[i], -1))
+                fail_msg("round %d, stream %d: %s", r, i, rnnrt_last_error());
+        }
+    for (int i = 0; i < S; i++)
+        assert_int_equal(rnnrt_stream_wait(s[i], -1), RNNRT_OK);
+    long made = rnnrt_alloc_fail_after(0, 0);
+    if (made)
+        fail_msg("steady pushes and steps made %ld allocations", made);
+    for (int i = 0; i < S; i++) {
+        assert_int_equal(rnnrt_forward(m, NULL, x, t[i], 1, NULL, want), RNNRT_OK);
+        if (memcmp(y + (size_t)i * T * ST_O, want, (size_t)t[i] * ST_O * sizeof(float)))
+            fail_msg("stream %d differs from its whole sequence", i);
+    }
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+    free(x);
+    free(want);
+    free(y);
+}
+
+/* tests/data/stack/lstm_char: embedding, LSTM, head, vocabulary. */
+static rnnrt_model *load_char_model(void)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
+    rnnrt_model *m;
+    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    return m;
+}
+
+/* Token pushes and generation (sampling at temperature 0.8, top-k 3 included) allocate
+ * nothing either once the batcher runs. */
+static void generation_allocates_nothing(void **st)
+{
+    (void)st;
+    hook_off();
+    rnnrt_model *m = load_char_model();
+    rnnrt_batcher *b;
+    rnnrt_stream *s[2];
+    assert_int_equal(create_batcher(m, 0, &b), RNNRT_OK);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rnnrt_stream_open(b, &s[i]), RNNRT_OK);
+    int prompt[3] = {1, 2, 3}, out[2][40];
+    float logits[3 * 12];
+    rnnrt_alloc_fail_after(1, 1);
+    for (int i = 0; i < 2; i++) {
+        if (rnnrt_stream_push_tokens(s[i], prompt, 3, 0, logits, NULL, NULL) ||
+            rnnrt_stream_generate(s[i], prompt, 2, 40, 0.8f, i ? 3 : 0, 7, out[i], NULL, NULL))
+            fail_msg("stream %d: %s", i, rnnrt_last_error());
+    }
+    for (int i = 0; i < 2; i++)
+        if (rnnrt_stream_wait(s[i], -1))
+            fail_msg("stream %d: %s", i, rnnrt_last_error());
+    long made = rnnrt_alloc_fail_after(0, 0);
+    if (made)
+        fail_msg("token pushes and generation made %ld allocations", made);
+    rnnrt_batcher_free(b);
+    rnnrt_model_free(m);
+}
+
 /* --- sizes refused before any allocation --------------------------------------------- */
 
 /* With a state, a whole-model call allocates nothing once a call of its shape has run: its
@@ -532,10 +767,7 @@ static void streaming_allocates_nothing(void **st)
 {
     (void)st;
     hook_off();
-    char path[512];
-    snprintf(path, sizeof path, "%s/stack/lstm_char.model.safetensors", test_data_dir);
-    rnnrt_model *m;
-    assert_int_equal(rnnrt_model_load(path, &m), RNNRT_OK);
+    rnnrt_model *m = load_char_model();
     const int n = rnnrt_model_logits_size(m), in = rnnrt_model_input_size(m);
     int ids[TOK_T * TOK_B] = {0};
     float x[TOK_T * TOK_B * 64] = {0};
@@ -614,6 +846,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(token_path_fails_cleanly),
         cmocka_unit_test(streaming_allocates_nothing),
         cmocka_unit_test(refused_sizes_allocate_nothing),
+        cmocka_unit_test(batcher_fails_cleanly),
+        cmocka_unit_test(streams_allocate_nothing),
+        cmocka_unit_test(generation_allocates_nothing),
     };
     return cmocka_run_group_tests_name("alloc_fail", tests, NULL, report);
 }

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cmocka.h>
 
@@ -40,12 +39,6 @@ typedef struct pool {
     pthread_cond_t done;  /* a chunk finished: a waiting thread may go on */
 } pool;
 
-static unsigned next_random(unsigned *seed)
-{
-    *seed = *seed * 1664525u + 1013904223u;
-    return *seed >> 8;
-}
-
 static size_t state_floats(const rnnrt_model *m, int batch, size_t *nc)
 {
     size_t units = (size_t)rnnrt_model_num_layers(m) * rnnrt_model_num_directions(m);
@@ -58,10 +51,10 @@ static size_t state_floats(const rnnrt_model *m, int batch, size_t *nc)
 static void make_stream(const rnnrt_model *m, stream *s, unsigned *seed)
 {
     int in = rnnrt_model_input_size(m), out = rnnrt_model_output_size(m);
-    s->batch = 1 + (int)(next_random(seed) % 3);
-    s->steps = 1 + (int)(next_random(seed) % MAX_T);
+    s->batch = 1 + (int)(test_random(seed) % 3);
+    s->steps = 1 + (int)(test_random(seed) % MAX_T);
     s->chunks = 0;
-    for (int t = 0; t < s->steps; t += 1 + (int)(next_random(seed) % MAX_CHUNK))
+    for (int t = 0; t < s->steps; t += 1 + (int)(test_random(seed) % MAX_CHUNK))
         s->cut[s->chunks++] = t;
     s->cut[s->chunks] = s->steps;
     size_t nx = (size_t)s->steps * s->batch * in, ny = (size_t)s->steps * s->batch * out, nc;
@@ -100,23 +93,10 @@ static void free_stream(stream *s)
 /* Every chunk of every stream once, shuffled, each stream's chunks in their order. */
 static void shuffle_tasks(pool *p, unsigned *seed)
 {
-    p->tasks = 0;
+    int chunks[STREAMS];
     for (int s = 0; s < STREAMS; s++)
-        p->tasks += p->streams[s].chunks;
-    p->order = malloc((size_t)p->tasks * sizeof *p->order);
-    p->chunk_of = malloc((size_t)p->tasks * sizeof *p->chunk_of);
-    for (int s = 0, k = 0; s < STREAMS; s++)
-        for (int c = 0; c < p->streams[s].chunks; c++)
-            p->order[k++] = s;
-    for (int k = p->tasks - 1; k > 0; k--) {
-        int j = (int)(next_random(seed) % (unsigned)(k + 1)), v = p->order[k];
-        p->order[k] = p->order[j];
-        p->order[j] = v;
-    }
-    int *seen = calloc(STREAMS, sizeof *seen);
-    for (int k = 0; k < p->tasks; k++)
-        p->chunk_of[k] = seen[p->order[k]]++;
-    free(seen);
+        chunks[s] = p->streams[s].chunks;
+    p->tasks = shuffle_chunks(chunks, STREAMS, seed, &p->order, &p->chunk_of);
 }
 
 static void run_chunk(pool *p, stream *s, int chunk)
@@ -166,12 +146,6 @@ static int stream_differs(const rnnrt_model *m, stream *s)
     return memcmp(s->y, s->y_whole, ny * sizeof *s->y) ||
            memcmp(s->h, s->h_whole, nh * sizeof *s->h) ||
            (nc && memcmp(s->c, s->c_whole, nc * sizeof *s->c));
-}
-
-static unsigned test_seed(void)
-{
-    const char *env = getenv("RNNRT_TEST_SEED");
-    return env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
 }
 
 static void streams_equal_single_calls(void **st)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -215,4 +216,39 @@ int per_set_tests(struct CMUnitTest *out, const char *prefix, void (*fn)(void **
                                      (void *)rnnrt_kernel_set_names[i]};
     }
     return n;
+}
+
+unsigned test_random(unsigned *seed)
+{
+    *seed = *seed * 1664525u + 1013904223u;
+    return *seed >> 8;
+}
+
+unsigned test_seed(void)
+{
+    const char *env = getenv("RNNRT_TEST_SEED");
+    return env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
+}
+
+int shuffle_chunks(const int *chunks, int n, unsigned *seed, int **order, int **chunk_of)
+{
+    int tasks = 0;
+    for (int s = 0; s < n; s++)
+        tasks += chunks[s];
+    int *o = malloc((size_t)tasks * sizeof *o), *c = malloc((size_t)tasks * sizeof *c);
+    int *seen = calloc((size_t)n, sizeof *seen);
+    for (int s = 0, k = 0; s < n; s++)
+        for (int j = 0; j < chunks[s]; j++)
+            o[k++] = s;
+    for (int k = tasks - 1; k > 0; k--) {
+        int j = (int)(test_random(seed) % (unsigned)(k + 1)), v = o[k];
+        o[k] = o[j];
+        o[j] = v;
+    }
+    for (int k = 0; k < tasks; k++)
+        c[k] = seen[o[k]]++;
+    free(seen);
+    *order = o;
+    *chunk_of = c;
+    return tasks;
 }

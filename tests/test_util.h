@@ -72,6 +72,15 @@ int wrapping_seq_len(int batch, uint64_t width);
  * time-major [T][B][w] and batch-major [B][T][w] layouts. */
 void swap_axes(float *dst, const float *src, int outer, int inner, size_t w);
 
+/* A seeded linear congruential generator (its high bits), for randomized tests. */
+unsigned test_random(unsigned *seed);
+/* A randomized test's seed: RNNRT_TEST_SEED if set (to replay a failure), else the time. */
+unsigned test_seed(void);
+/* Every chunk of n streams (chunks[s] of stream s) once, shuffled, each stream's chunks in
+ * their order: (*order)[k] is the stream of task k, (*chunk_of)[k] which of its chunks. Returns
+ * the task count; free() both arrays. */
+int shuffle_chunks(const int *chunks, int n, unsigned *seed, int **order, int **chunk_of);
+
 /* The test data directory, from argv[1] (set by meson). */
 extern const char *test_data_dir;
 

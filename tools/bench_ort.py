@@ -28,9 +28,11 @@ import bench_torch  # noqa: E402
 ONNX_ORDER = {"lstm": [0, 3, 1, 2], "gru": [1, 0, 2]}
 
 
-def onnx_model(cell, module):
+def onnx_model(cell, module, state=False):
     """A one-node ONNX model computing `module` (a one-layer, forward torch nn.LSTM/GRU with
-    biases): input x [T, N, I], output y [T, 1, N, H]."""
+    biases): input x [T, N, I], output y [T, 1, N, H]. With state, also the inputs
+    initial_h (and initial_c for LSTM) [1, N, H] and the outputs Y_h (and Y_c), for callers
+    that carry a state across calls (tools/bench_streams_ort.py)."""
     from onnx import TensorProto, helper, numpy_helper
     sd = {k: v.detach().numpy() for k, v in module.state_dict().items()}
     H = module.hidden_size
@@ -44,11 +46,18 @@ def onnx_model(cell, module):
     attrs = {"hidden_size": H}
     if cell == "gru":
         attrs["linear_before_reset"] = 1
-    node = helper.make_node(cell.upper(), ["x", "W", "R", "B"], ["y"], **attrs)
+    ins, outs = ["x", "W", "R", "B"], ["y"]
+    states = (["h"] + (["c"] if cell == "lstm" else [])) if state else []
+    if states:
+        ins += ["", "initial_h"] + (["initial_c"] if cell == "lstm" else [])
+        outs += ["Y_" + n for n in states]
+    node = helper.make_node(cell.upper(), ins, outs, **attrs)
     graph = helper.make_graph(
         [node], cell, [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                     ["T", "N", module.input_size])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+                                                     ["T", "N", module.input_size])] +
+        [helper.make_tensor_value_info("initial_" + n, TensorProto.FLOAT, [1, "N", H])
+         for n in states],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in outs],
         [numpy_helper.from_array(a.astype("float32"), n) for a, n in ((W, "W"), (R, "R"),
                                                                        (B, "B"))])
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
@@ -68,15 +77,24 @@ def session(ort, model, threads, spinning=True):
                                 providers=["CPUExecutionProvider"])
 
 
-def main():
-    a = benchlib.peer_options(__doc__)
+def import_ort(who):
+    """(onnxruntime, torch), or None after saying why on stderr (the caller exits 3)."""
     try:
         import onnxruntime as ort
         import torch
     except ImportError as e:
-        print("bench_ort: %s (tools/setup_peer_venv.sh installs onnxruntime into "
-              ".venv-peers/)" % e, file=sys.stderr)
+        print("%s: %s (tools/setup_peer_venv.sh installs onnxruntime into .venv-peers/)"
+              % (who, e), file=sys.stderr)
+        return None
+    return ort, torch
+
+
+def main():
+    a = benchlib.peer_options(__doc__)
+    peers = import_ort("bench_ort")
+    if not peers:
         return 3
+    ort, torch = peers
     torch.set_num_threads(1)
     context = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing rnnrt needs, from Debian 12's archive (run as root).
+# libmicrohttpd-dev is the HTTP library of `rnnrt serve` (tools/serve.c).
 # Packages already present are left alone, so a second run costs one dpkg query.
 set -euo pipefail
 # The Python packages run the binding and converter tests (Debian's /usr/bin/python3), and
@@ -8,6 +9,7 @@ set -euo pipefail
 # (tools/setup_venv.sh, tests/python/test_package.py and test_batch.py); python3-venv also
 # makes .venv-peers/ for what Debian lacks (below).
 packages=(meson ninja-build gcc g++ libc6-dev pkg-config libcjson-dev libcmocka-dev
+          libmicrohttpd-dev
           python3-numpy python3-torch python3-h5py python3-onnx libonnx-testdata
           python3-mesonpy python3-venv python3-pip python3-pytest python3-distributed)
 missing=()

@@ -11,7 +11,8 @@
  *             --batch-first goes with every form of run: ids [B, T], logits [B, T, N]
  *   rnnrt generate [MODEL] --prompt TEXT [--length N] [--temperature T] [--top-k K]
  *             [--seed S]    (character models; without MODEL the one built into the tool)
- *   rnnrt quantize IN OUT --weights int8|bf16    (tools/quantize.c) */
+ *   rnnrt quantize IN OUT --weights int8|bf16    (tools/quantize.c)
+ *   rnnrt serve MODEL [--port 8080] [--max-batch N] ...    (tools/serve.c) */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 #include "npy.h"
 #include "quantize.h"
 #include "rnnrt.h"
+#include "serve.h"
 #include "tuning.h"
 
 /* Prints "rnnrt run: ..." and returns -1, for the input readers. */
@@ -59,6 +61,7 @@ static int usage(void)
             "to int8 per row at every step, integer dot products; bf16 (with --weights bf16):\n"
             "rounded to bf16, bf16 dot products summed in float32.\n"
             "       rnnrt quantize IN OUT --weights int8|bf16\n"
+            "       rnnrt serve MODEL [--host H] [--port P] [--max-batch N] ... (serve --help)\n"
             "--batch-first: X.npy is [B, T, I], IDS.npy [B, T] and Y.npy or LOGITS.npy\n"
             "[B, T, O] (PyTorch's batch_first=True) instead of [T, B, ...]; with --last-step\n"
             "the output is [B, O] either way. A model whose file says its layout is batch-major\n"
@@ -613,6 +616,8 @@ int main(int argc, char **argv)
         return cmd_generate(argc, argv);
     if (!strcmp(argv[1], "quantize"))
         return rnnrt_cmd_quantize(argc, argv);
+    if (!strcmp(argv[1], "serve"))
+        return rnnrt_cmd_serve(argc, argv);
     if (!strcmp(argv[1], "--version"))
         return printf("rnnrt %s\n", rnnrt_version()), 0;
     return usage();

@@ -2,7 +2,7 @@
 # The hardening checks of docs/reliability.md that need their own builds (the ASan+UBSan
 # build of the whole suite is in .ci/run already):
 #   1. ThreadSanitizer: the threaded tests (threads, golden with its thread-count test,
-#      concurrency) built with clang-14 -fsanitize=thread, OpenMP from clang's libomp with the
+#      concurrency, batcher) built with clang-14 -fsanitize=thread, OpenMP from clang's libomp with the
 #      Archer tool so that OpenMP's own synchronisation is visible to TSan. A canary with a
 #      deliberate race must be reported under the same settings, and one without must not.
 #   2. Allocation failure: -Dalloc_fail_hook=true with ASan+UBSan (LeakSanitizer on), test
@@ -46,7 +46,7 @@ run_tsan() {
   local dir=$root/tsan
   CC=clang-14 setup "$dir" -Db_sanitize=thread -Db_lundef=false -Dbuildtype=debugoptimized \
       -Dwerror=true
-  ninja -C "$dir" tests/test_threads tests/test_golden tests/test_concurrency
+  ninja -C "$dir" tests/test_threads tests/test_golden tests/test_concurrency tests/test_batcher
   # Archer (LLVM's OMPT tool) tells TSan about OpenMP barriers, task and lock hand-offs;
   # ignore_noninstrumented_modules keeps TSan from checking libomp's own (uninstrumented)
   # internals. Nothing is suppressed. Three library threads per call, so that the OpenMP
@@ -72,6 +72,7 @@ run_tsan() {
   "$dir/tests/test_threads" "$data"
   RNNRT_CONCURRENCY_ROUNDS=${TSAN_CONCURRENCY_ROUNDS:-100} "$dir/tests/test_concurrency" "$data"
   "$dir/tests/test_golden" "$data"
+  "$dir/tests/test_batcher" "$data"
   unset OMP_TOOL_LIBRARIES OMP_NUM_THREADS TSAN_OPTIONS
 }
 

@@ -14,6 +14,7 @@ the system's library path. Needs NumPy.
     h, c = s.read(); s.write(h, c)
     logits = m.forward_tokens(np.array([[1], [2]]))    # [T, B, vocab]
     m2 = rnnrt.Model.from_torch(torch.nn.LSTM(8, 16, batch_first=True))  # no file
+    b = rnnrt.Batcher(m2, max_batch=64); s = b.open(); y = s.push(x1)   # streams, batched
 
 Arrays already float32 / int32 and C-contiguous are passed as they are; others are
 converted. Results are new NumPy arrays unless `out=` is given. The GIL is released during
@@ -32,7 +33,7 @@ import numpy as np
 
 __all__ = ["Error", "Model", "State", "Rng", "sample", "version", "isa", "set_isa",
            "variant", "set_variant", "set_num_threads", "num_threads", "library_path",
-           "DEFAULT_MODEL", "has_model_options"]
+           "DEFAULT_MODEL", "has_model_options", "Batcher", "Stream"]
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -599,3 +600,6 @@ class Model:
             logits = self.forward_tokens(step, state=state, last_step_only=True,
                                          batch_first=False)
         return "".join(out)
+
+
+from .streams import E_BUSY, E_CLOSED, E_TIMEOUT, Batcher, Stream  # noqa: E402,F401

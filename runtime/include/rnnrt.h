@@ -51,6 +51,9 @@ typedef enum rnnrt_status {
     RNNRT_E_IO = 3,          /* the file cannot be opened or read */
     RNNRT_E_FORMAT = 4,      /* the file or buffer is not a valid model */
     RNNRT_E_UNSUPPORTED = 5, /* well-formed but not supported (dtype, an ISA this CPU lacks) */
+    RNNRT_E_BUSY = 6,        /* a batcher's limit (max_streams, max_pending) would be exceeded */
+    RNNRT_E_TIMEOUT = 7,     /* a wait ran out of time */
+    RNNRT_E_CLOSED = 8,      /* the stream was closed, evicted, or its batcher freed */
 } rnnrt_status;
 RNNRT_API const char  *rnnrt_status_string(rnnrt_status s);
 RNNRT_API const char  *rnnrt_last_error(void);       /* this thread's last failure, in words */
@@ -283,6 +286,131 @@ RNNRT_API double             rnnrt_rng_uniform(rnnrt_rng *rng); /* in [0, 1), 53
  * temperature, or no finite logit are RNNRT_E_INVALID. */
 RNNRT_API rnnrt_status rnnrt_sample(const float *logits, int n, float temperature, int top_k,
                                     rnnrt_rng *rng, int *token);
+
+/* ---- Streams: many stateful sequences batched into one step ------------------------- */
+
+/* A batcher serves streams: sequences that each keep their own state and arrive a step or a
+ * chunk at a time (an audio feed, a sensor, a chat). Its thread runs batched steps: each
+ * takes the streams that have a step queued, the longest waiting first, up to "max_batch"
+ * of them, gathers their states into one batch, runs one step of every layer on it (the
+ * blocked pass, on "threads" threads) and scatters the states back. A stream in the middle
+ * of a long chunk takes one row of a step like any other, so a stream that has just
+ * arrived runs in the next step. With fewer than max_batch streams ready, a step waits up
+ * to "max_wait_us" (from the time the oldest waiting push was made) for more. An idle
+ * batcher sleeps; a busy one allocates nothing and makes no system call but futex.
+ *
+ * Exactness: a stream's outputs and state are the bytes rnnrt_forward gives its whole input
+ * alone (batch 1, from zeros), with the same model, whatever streams it shared steps with
+ * and however its input was split into pushes (rows never mix, and the tiles used are
+ * row-invariant). This holds for f32, bf16 and int8 weights and for int8 activations; for
+ * bf16 activations it holds on the vector tiles, while a kernel set with AMX tiles (from
+ * RNNRT_MX_ROWS rows) sums in its own order, so there the bytes depend on the step's row
+ * count and stay within float32 rounding of the vector tiles' (docs/streams.md).
+ *
+ * Models with a layer that runs backward in time (bidirectional, or rnnrt_model_layer_reverse)
+ * are refused with RNNRT_E_UNSUPPORTED: their first output needs the last input, which a
+ * stream has not sent yet. Use rnnrt_forward for them.
+ *
+ * Options for rnnrt_batcher_create (rnnrt_options_set; a model load ignores them):
+ *   "max_batch"       rows per batched step, 1..65536 (default 64)
+ *   "max_wait_us"     how long a step waits to gather more streams, 0..10000000 (default 200)
+ *   "max_streams"     open streams, 1..16777216 (default 65536)
+ *   "max_pending"     steps queued per stream, 1..1073741824 (default 65536)
+ *   "idle_timeout_ms" a stream with nothing queued for this long is evicted (its state
+ *                     freed); 0 = never (default 0); up to 2147483647
+ *   "threads"         threads per batched step (default 0: the model's count at each step)
+ * The kernel set and data types are the model's: load it with the options you want. The
+ * model must outlive the batcher. Every function below may be called from any thread. */
+typedef struct rnnrt_batcher rnnrt_batcher;
+typedef struct rnnrt_stream  rnnrt_stream;
+RNNRT_API rnnrt_status rnnrt_batcher_create(const rnnrt_model *m, const rnnrt_options *o,
+                                            rnnrt_batcher **out);
+/* Cancels pending work, stops the batcher's threads (it returns once they have stopped) and
+ * frees every stream that has not been freed. Calls blocked on its streams (waits) return
+ * RNNRT_E_CLOSED first; no call on the batcher or its streams may start once this has. */
+RNNRT_API void         rnnrt_batcher_free(rnnrt_batcher *b);
+/* A new stream with a zero state. RNNRT_E_BUSY when max_streams streams are open. */
+RNNRT_API rnnrt_status rnnrt_stream_open(rnnrt_batcher *b, rnnrt_stream **out);
+/* Queues x [steps][input_size] -> y [steps][output_size]; returns at once. y is written by
+ * the time rnnrt_stream_wait returns RNNRT_OK; x and y must stay valid until then. Pushes
+ * on one stream run in the order made. RNNRT_E_BUSY (nothing queued) when the stream
+ * would hold more than max_pending steps; RNNRT_E_CLOSED when it was closed or evicted. */
+RNNRT_API rnnrt_status rnnrt_stream_push(rnnrt_stream *s, const float *x, int steps, float *y);
+/* Waits until every push made so far on s is done. timeout_ms -1: no limit, 0: a poll.
+ * RNNRT_OK, RNNRT_E_TIMEOUT, or RNNRT_E_CLOSED when the stream was closed (by
+ * rnnrt_stream_close, even while this waits), evicted or its batcher freed (the message says
+ * which); a failed step's status (RNNRT_E_NOMEM, memory running out after create) or a
+ * failed sample's (rnnrt_stream_generate): that push and those queued after it are dropped,
+ * the state is that after the last step done, and waits report it until the next push. */
+RNNRT_API rnnrt_status rnnrt_stream_wait(rnnrt_stream *s, int timeout_ms);
+/* The stream's state after every step done so far, in rnnrt_state_read's layout for a batch
+ * of one (c NULL for GRU and RNN; optional for LSTMs). While a step of the stream runs, it
+ * waits for that step (the next waits for the read). */
+RNNRT_API rnnrt_status rnnrt_stream_state(const rnnrt_stream *s, float *h, float *c);
+/* Cancels the stream's pending steps (a step running now finishes first, and a push in the
+ * middle of its chunk stops there), frees its state and its place among max_streams, and
+ * makes calls on it, those blocked now included, return RNNRT_E_CLOSED. The handle stays
+ * valid (a few hundred bytes) until rnnrt_stream_free or rnnrt_batcher_free. Closing a
+ * closed or evicted stream does nothing; s NULL does nothing. */
+RNNRT_API void         rnnrt_stream_close(rnnrt_stream *s);
+
+/* Additions to the streams API. */
+/* Closes s if it is open and frees its handle. No other call on s may be running or start
+ * later (as with free): a service that closes streams it no longer uses frees them, so that
+ * handles do not pile up until rnnrt_batcher_free. s NULL does nothing. */
+RNNRT_API void         rnnrt_stream_free(rnnrt_stream *s);
+/* Waits until the first `pushes` pushes accepted on s (counted from 1) are done: one push
+ * among several in flight (what rnnrt_stream_wait does for all of them). Statuses as
+ * rnnrt_stream_wait; pushes larger than the count accepted so far is RNNRT_E_INVALID. */
+RNNRT_API rnnrt_status rnnrt_stream_wait_pushes(rnnrt_stream *s, unsigned long long pushes,
+                                                int timeout_ms);
+/* rnnrt_stream_push, and done(user, status) once the push is over, exactly once per push
+ * accepted: RNNRT_OK once y is written, RNNRT_E_CLOSED when the stream was closed or its
+ * batcher freed first, a failed step's status. It runs on the batcher's thread after the
+ * step, or for a push dropped by rnnrt_stream_close, _free or rnnrt_batcher_free on the
+ * thread that called them, before they return; never with the batcher's lock held. It may
+ * push (on any stream) but must not wait on, close or free a stream of this batcher, and it
+ * should be quick: the batcher's next step waits for it. For callers that must not block a
+ * thread per push (a server, a load generator). done NULL: rnnrt_stream_push. */
+typedef void (*rnnrt_push_done)(void *user, rnnrt_status status);
+RNNRT_API rnnrt_status rnnrt_stream_push_notify(rnnrt_stream *s, const float *x, int steps,
+                                                float *y, rnnrt_push_done done, void *user);
+/* Token pushes, for models with an embedding table: ids [steps] (each in [0, vocab_size))
+ * -> the embedding's rows -> the stack -> the head: logits [steps][logits_size], or with
+ * last_step_only != 0 [logits_size] from the last step. The bytes are those of
+ * rnnrt_forward_tokens on the stream's whole input. Queued, ordered, waited for and told
+ * (done, user: NULL or as rnnrt_stream_push_notify) like rnnrt_stream_push; a stream may mix
+ * both kinds. An id out of range, or a model without an embedding, is RNNRT_E_INVALID. */
+RNNRT_API rnnrt_status rnnrt_stream_push_tokens(rnnrt_stream *s, const int *ids, int steps,
+                                                int last_step_only, float *logits,
+                                                rnnrt_push_done done, void *user);
+/* Generation, for models with an embedding and a head of at most vocab_size outputs: feeds
+ * the prompt [prompt_len], then samples n tokens into out [n], each fed back as the next
+ * step; every step is batched with the other streams' steps. Sampling is rnnrt_sample's
+ * (temperature, top_k) with a generator seeded with seed, one draw per token, so the tokens
+ * are those of rnnrt_forward_tokens (last_step_only) and rnnrt_sample in a loop, as
+ * `rnnrt generate` does. prompt_len + n - 1 steps count against max_pending. A sample
+ * refused (NaN logits) fails the push with its status. Waits and callbacks as above. */
+RNNRT_API rnnrt_status rnnrt_stream_generate(rnnrt_stream *s, const int *prompt,
+                                             int prompt_len, int n, float temperature,
+                                             int top_k, unsigned long long seed, int *out,
+                                             rnnrt_push_done done, void *user);
+/* A batcher's counters since it was created, for monitoring. Histograms count by powers of
+ * two: batch_rows[k] the steps of 2^(k-1) + 1 .. 2^k rows ([0]: one row), latency_us[k] the
+ * pushes done within 2^k microseconds of being made but not within 2^(k-1) (the last bucket
+ * takes everything slower). */
+#define RNNRT_STATS_BUCKETS 32
+typedef struct rnnrt_batcher_stats {
+    unsigned long long steps;   /* batched steps run */
+    unsigned long long rows;    /* stream steps run in them: rows / steps is the mean batch */
+    unsigned long long pushes;  /* pushes done */
+    unsigned long long evicted; /* streams evicted after idle_timeout_ms */
+    unsigned long long batch_rows[RNNRT_STATS_BUCKETS];
+    unsigned long long latency_us[RNNRT_STATS_BUCKETS];
+    int open_streams;           /* neither closed nor evicted */
+    int ready_streams;          /* with a step queued, waiting for a step */
+} rnnrt_batcher_stats;
+RNNRT_API rnnrt_status rnnrt_batcher_read_stats(rnnrt_batcher *b, rnnrt_batcher_stats *out);
 
 #ifdef __cplusplus
 }

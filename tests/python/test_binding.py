@@ -11,17 +11,9 @@ import subprocess
 import sys
 import unittest
 
-try:
-    import numpy as np
-except ImportError:
-    print("skipped: NumPy is missing (apt-get install python3-numpy)")
-    sys.exit(77)
+from clone_binding import ROOT, np, rnnrt
 
-sys.dont_write_bytecode = True
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "python"))
 sys.path.insert(0, os.path.join(ROOT, "tools"))
-import rnnrt  # noqa: E402
 import safetensors_io as st  # noqa: E402
 
 DATA = os.path.join(ROOT, "tests", "data")
