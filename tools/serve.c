@@ -25,6 +25,8 @@
  * vanished client never holds the scheduler: the response is written by the polling thread
  * at the client's pace, and a connection that is gone is dropped there. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -556,6 +558,24 @@ static int parse_serve(int argc, char **argv, serve_args *a, rnnrt_options *o)
                    a->max_connections > 0 ? 0 : -1;
 }
 
+/* Small answers to pushes go out at once: with Nagle's algorithm a response may wait for
+ * the ACK of the one before, which the client delays. (Measured with and without it, 1,000
+ * streams pushing 10-step chunks: the best rate within a p99 of 10 ms went from 8,770 to
+ * 11,320 steps/s with JSON and 16,795 to 20,860 raw, one run each; the p99 of the first,
+ * slow rates stayed 50-70 ms either way, docs/streams.md.) */
+static void no_delay(void *cls, struct MHD_Connection *c, void **socket_context,
+                     enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls, (void)socket_context;
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int one = 1;
+    if (info)
+        setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 static struct MHD_Daemon *start_http(server *srv, const serve_args *a)
 {
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)a->port)};
@@ -564,9 +584,10 @@ static struct MHD_Daemon *start_http(server *srv, const serve_args *a)
         return NULL;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t)a->port,
+        MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t)a->port,
         NULL, NULL, handle, srv, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, srv, MHD_OPTION_NOTIFY_CONNECTION, no_delay,
+        NULL, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)a->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, 120u,
         MHD_OPTION_END);
     if (!d)
