@@ -6,8 +6,10 @@
  * Contracts checked (abort when broken):
  *  - rnnrt_options_set accepts exactly: threads = decimal digits with a value <= 4096;
  *    isa = auto or a kernel set this process runs; weights = f32, bf16 or int8;
- *    activations = f32, int8 or bf16. Anything else is INVALID (UNSUPPORTED for a known
- *    kernel set the CPU lacks) with a message;
+ *    activations = f32, int8 or bf16; the batchers' max_batch, max_wait_us, max_streams,
+ *    max_pending and idle_timeout_ms = decimal digits within their ranges (rnnrt.h).
+ *    Anything else is INVALID (UNSUPPORTED for a known kernel set the CPU lacks) with a
+ *    message;
  *  - a load succeeds with every accepted combination but int8 (bf16) activations without
  *    int8 (bf16) weights, which it refuses as INVALID with a message; a loaded model reports the kernel
  *    set, weights, activations and threads the options hold; one forward step gives finite
@@ -129,6 +131,25 @@ static rnnrt_status predict(const char *key, const char *value, expected *e)
             return RNNRT_E_INVALID;
         snprintf(e->activations, sizeof e->activations, "%s", value);
         return RNNRT_OK;
+    }
+    /* the batchers' keys (issue 26): decimal digits only, within each key's range */
+    static const struct {
+        const char *name;
+        long long lo, hi;
+    } batcher[] = {{"max_batch", 1, 65536},        {"max_wait_us", 0, 10000000},
+                   {"max_streams", 1, 1 << 24},    {"max_pending", 1, 1 << 30},
+                   {"idle_timeout_ms", 0, 2147483647}};
+    for (size_t i = 0; i < sizeof batcher / sizeof batcher[0]; i++) {
+        if (strcmp(key, batcher[i].name))
+            continue;
+        long long n = 0;
+        for (const char *p = value; *p; p++) {
+            if (!isdigit((unsigned char)*p))
+                return RNNRT_E_INVALID;
+            n = n > 100000000000LL ? n : n * 10 + (*p - '0'); /* past every range: stays so */
+        }
+        return *value && n >= batcher[i].lo && n <= batcher[i].hi ? RNNRT_OK
+                                                                    : RNNRT_E_INVALID;
     }
     return RNNRT_E_INVALID;
 }
