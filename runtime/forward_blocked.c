@@ -226,7 +226,8 @@ static void clamp_tile(float *t, size_t rows, size_t n, size_t ldt, size_t gs, i
 }
 
 /* The gate kernel on `rows` consecutive rows of one panel's tile, starting at row b of the
- * batch: c in place, h (or the pre-projection h) for the panel's units. The GRU's tile holds
+ * batch, all of them running (a step computes only its running prefix; keep_finished()
+ * carries the others' h over): c in place, h (or the pre-projection h) for the panel's units. The GRU's tile holds
  * U_h h only: the kernel adds the input projection (its row of xrows) and b_hn itself. The
  * RNN's tile holds its one gate block, both products and both biases summed; no c. */
 static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, int b, int rows,
@@ -279,32 +280,6 @@ static void gates_on_rows(const plan *pl, const rnnrt_layer_weights *w, int p, i
                      w->b_hh + 2 * H + u0, h_prev + (size_t)b * hs + u0, h, (size_t)hs);
         break;
     }
-    }
-}
-
-/* Gate math for rows [r0, r0 + mr) of one panel's tile: one kernel call per run of rows
- * whose sequences are still going (all of them without lengths). Finished sequences keep
- * their state: c untouched, h copied from h_prev. */
-static void apply_gates(const plan *pl, const rnnrt_layer_weights *w, int p, int r0, int mr,
-                        float *tile, const float *xrows, int t, const float *h_prev,
-                        float *h_next, float *c_unit)
-{
-    const rnnrt_model *m = pl->m;
-    const int U = pl->pk->units, u0 = p * U, hs = m->h_size;
-    const size_t n = (size_t)(m->hidden - u0 < U ? m->hidden - u0 : U);
-    for (int i = 0; i < mr;) {
-        int b = r0 + i, run = 0;
-        while (i + run < mr && active(pl, b + run, t))
-            run++;
-        if (run) {
-            gates_on_rows(pl, w, p, b, run, tile + (size_t)i * pl->pk->nr, xrows, h_prev,
-                          h_next, c_unit);
-            i += run;
-            continue;
-        }
-        if (!m->proj)
-            memcpy(h_next + (size_t)b * hs + u0, h_prev + (size_t)b * hs + u0, n * sizeof(float));
-        i++;
     }
 }
 
@@ -421,18 +396,14 @@ static size_t projection_width(const plan *pl, int q)
     return (size_t)(pl->m->proj - c0 < pnr ? pl->m->proj - c0 : pnr);
 }
 
-/* Rows [r0, r0 + rows) of projection panel q's tile into h_next; finished sequences keep
- * h_prev. */
-static void keep_projection(const plan *pl, int q, int r0, int rows, const float *tile, int t,
-                            const float *h_prev, float *h_next)
+/* Rows [r0, r0 + rows) of projection panel q's tile into h_next (running rows only). */
+static void keep_projection(const plan *pl, int q, int r0, int rows, const float *tile,
+                            float *h_next)
 {
     const int pnr = pl->pk->proj_gemm.nr, hs = pl->m->h_size, c0 = q * pnr;
     const size_t n = projection_width(pl, q);
-    for (int i = 0; i < rows; i++) {
-        const int b = r0 + i;
-        const float *src = active(pl, b, t) ? tile + (size_t)i * pnr : h_prev + (size_t)b * hs + c0;
-        memcpy(h_next + (size_t)b * hs + c0, src, n * sizeof(float));
-    }
+    for (int i = 0; i < rows; i++)
+        memcpy(h_next + (size_t)(r0 + i) * hs + c0, tile + (size_t)i * pnr, n * sizeof(float));
 }
 
 /* The panels a thread's k-th visit covers in [p0, p1): *count (1, or 2 adjacent ones where
@@ -466,15 +437,15 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
             gemm_pair(pl, &pk->pair, hs, &in, panel, gru ? NULL : xrows + (size_t)p * pk->nr,
                       sh->tile);
             for (int q = 0; q < 2; q++)
-                apply_gates(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, t, h_prev,
-                            h_next, c_unit);
+                gates_on_rows(pl, w, p + q, 0, 1, sh->tile + (size_t)q * pk->nr, xrows, h_prev,
+                              h_next, c_unit);
         } else {
             for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
                 rnnrt_row_block(B, mr, i, &r0, &rows);
                 const float *init = gru ? NULL : xrows + (size_t)r0 * ldx + (size_t)p * pk->nr;
                 gemm_rows(pl, pl->step_gemm, pl->step_kc, r0, rows, hs, &in, panel, init, ldx,
                           sh->tile, (size_t)pk->nr);
-                apply_gates(pl, w, p, r0, rows, sh->tile, xrows, t, h_prev, h_next, c_unit);
+                gates_on_rows(pl, w, p, r0, rows, sh->tile, xrows, h_prev, h_next, c_unit);
             }
         }
         for (int q = p; !m->proj && q < p + count; q++) {
@@ -497,13 +468,13 @@ static void step(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         if (count == 2 && B == 1) {
             gemm_pair(pl, &pk->proj_pair, m->hidden, &full, panel, NULL, sh->tile);
             for (int j = 0; j < 2; j++)
-                keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, t, h_prev, h_next);
+                keep_projection(pl, q + j, 0, 1, sh->tile + (size_t)j * pnr, h_next);
         } else {
             for (int i = 0, r0, rows; i < (B + pmr - 1) / pmr; i++) {
                 rnnrt_row_block(B, pmr, i, &r0, &rows);
                 gemm_rows(pl, pl->proj_step, pk->proj_kc, r0, rows, m->hidden, &full, panel, NULL, 0,
                           sh->tile, (size_t)pnr);
-                keep_projection(pl, q, r0, rows, sh->tile, t, h_prev, h_next);
+                keep_projection(pl, q, r0, rows, sh->tile, h_next);
             }
         }
         for (int j = q; j < q + count; j++) {
@@ -558,10 +529,9 @@ static void rz_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *p
     }
 }
 
-/* The reset-before GRU's second kernel on rows [r0, r0 + rows) of n panel q's tile;
- * finished sequences keep h_prev. */
+/* The reset-before GRU's second kernel on rows [r0, r0 + rows) of n panel q's tile. */
 static void h_gates(const plan *pl, const share *sh, int q, int r0, int rows, float *tile,
-                    int t, const float *h_prev, float *h_next)
+                    const float *h_prev, float *h_next)
 {
     const int nnr = pl->pk->n_gemm.nr, H = pl->m->hidden, u0 = q * nnr;
     const size_t n = (size_t)(H - u0 < nnr ? H - u0 : nnr), at = (size_t)r0 * H + u0;
@@ -571,16 +541,13 @@ static void h_gates(const plan *pl, const share *sh, int q, int r0, int rows, fl
     else
         pl->k->gru_rb_h_gates((size_t)rows, n, tile, (size_t)nnr, pl->z + at, h_prev + at,
                               h_next + at, (size_t)H);
-    for (int b = r0; b < r0 + rows; b++)
-        if (!active(pl, b, t))
-            memcpy(h_next + (size_t)b * H + u0, h_prev + (size_t)b * H + u0, n * sizeof(float));
 }
 
 /* gru_reset_before, second half on n panel q (and q + 1 when count is 2, for a batch of
  * one): W_hn (r * h) onto the input projection and both biases of n, then h. */
 static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu, int q,
-                    int count, int B, const float *xrows, int t, const float *h_prev,
-                    float *h_next, const gemm_input *rh)
+                    int count, int B, const float *xrows, const float *h_prev, float *h_next,
+                    const gemm_input *rh)
 {
     const rnnrt_packing *pk = pl->pk;
     const int mr = pl->n_step->mr, nnr = pk->n_gemm.nr, H = pl->m->hidden;
@@ -590,14 +557,14 @@ static void n_panel(const plan *pl, const share *sh, const rnnrt_packed_unit *pu
     if (count == 2) { /* a batch of one: panels q and q + 1 by a pair tile */
         gemm_pair(pl, &pk->n_pair, H, rh, panel, xn, sh->tile);
         for (int j = 0; j < 2; j++)
-            h_gates(pl, sh, q + j, 0, 1, sh->tile + (size_t)j * nnr, t, h_prev, h_next);
+            h_gates(pl, sh, q + j, 0, 1, sh->tile + (size_t)j * nnr, h_prev, h_next);
         return;
     }
     for (int i = 0, r0, rows; i < (B + mr - 1) / mr; i++) {
         rnnrt_row_block(B, mr, i, &r0, &rows);
         gemm_rows(pl, pl->n_step, pk->n_kc, r0, rows, H, rh, panel, xn + (size_t)r0 * ldx, ldx,
                   sh->tile, (size_t)nnr);
-        h_gates(pl, sh, q, r0, rows, sh->tile, t, h_prev, h_next);
+        h_gates(pl, sh, q, r0, rows, sh->tile, h_prev, h_next);
     }
 }
 
@@ -628,13 +595,12 @@ static void step_reset_before(plan *pl, share *sh, const rnnrt_packed_unit *pu,
         next_panels(sh->n0, sh->n1, k, back, one && rnnrt_pair_present(&pl->pk->n_pair), &q,
                     &count);
         if (B > 0)
-            n_panel(pl, sh, pu, q, count, B, xrows, t, h_prev, h_next, &rh);
-        for (int j = q; j < q + count; j++)
-            keep_finished(pl, B, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr), h_prev,
-                          h_next, (size_t)H);
-        for (int j = q; j < q + count; j++)
-            emit(pl, sp, dir, t, j * nnr, (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr),
-                 h_next);
+            n_panel(pl, sh, pu, q, count, B, xrows, h_prev, h_next, &rh);
+        for (int j = q; j < q + count; j++) {
+            const size_t n = (size_t)(H - j * nnr < nnr ? H - j * nnr : nnr);
+            keep_finished(pl, B, j * nnr, n, h_prev, h_next, (size_t)H);
+            emit(pl, sp, dir, t, j * nnr, n, h_next);
+        }
     }
 }
 
