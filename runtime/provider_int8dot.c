@@ -41,45 +41,6 @@ void rnnrt_quantize_rows(int rows, int K, const float *a, size_t lda, int8_t *q,
     }
 }
 
-/* Quantized rows: [rows][ld], zero from K to ld, and their scales. */
-typedef struct rnnrt_int8_rows {
-    const int8_t *q;
-    const float *scale;
-    size_t ld;
-} rnnrt_int8_rows;
-
-/* rnnrt_gemm_rows on int8dot panels: all of K in one call per row block. */
-static void gemm_rows_int8dot(const rnnrt_gemm_ukernel *uk, int rows, int K, rnnrt_int8_rows a,
-                              rnnrt_panel panel, const float *init, size_t ld_init, float *c,
-                              size_t ldc)
-{
-    (void)K; /* in the asserts only: a.ld carries it */
-    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale);
-    assert(K >= 0 && a.ld == rnnrt_int8dot_k((size_t)K) && a.ld <= RNNRT_INT8DOT_MAX_K);
-    assert(ldc >= (size_t)uk->nr && (!init || ld_init == 0 || ld_init >= (size_t)uk->nr));
-    const int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;
-    for (int i = 0; i < blocks; i++) {
-        int r, n;
-        rnnrt_row_block(rows, uk->mr, i, &r, &n);
-        uk->fn_int8dot((size_t)n, a.ld, a.q + (size_t)r * a.ld, a.ld, a.scale + r,
-                       (const int8_t *)panel.w, panel.scale,
-                       init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL, ld_init,
-                       c + (size_t)r * ldc, ldc);
-    }
-}
-
-/* rnnrt_gemm_pair on int8dot panels, each with its column sums: row 0 of a. */
-static void gemm_pair_int8dot(const rnnrt_gemm_pair_ukernel *uk, int K, rnnrt_int8_rows a,
-                              rnnrt_panel panel, const float *init, float *c)
-{
-    (void)K;
-    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale && K >= 1);
-    assert(a.ld == rnnrt_int8dot_k((size_t)K) && a.ld <= RNNRT_INT8DOT_MAX_K);
-    uk->fn_int8dot(a.ld, a.q, a.scale[0], (const int8_t *)panel.w,
-                   (a.ld + RNNRT_INT8DOT_SUM_ROWS) * (size_t)uk->nr,
-                   panel.scale, init, c);
-}
-
 static size_t int8_row_bytes(size_t K)
 {
     return rnnrt_int8dot_k(K);
@@ -96,21 +57,37 @@ static void quantize(const rnnrt_kernels *k, int rows, int K, const float *a, si
                              .ldq = rnnrt_int8dot_k((size_t)K)};
 }
 
+/* rnnrt_gemm_rows on int8dot panels: all of K in one call per row block. */
 static void int8dot_rows(const rnnrt_gemm_ukernel *uk, int kc, int r0, int rows, int K,
                          const rnnrt_gemm_input *in, rnnrt_panel panel, const float *init,
                          size_t ld_init, float *c, size_t ldc)
 {
-    (void)kc;
-    const rnnrt_int8_rows q = {(const int8_t *)in->q + (size_t)r0 * in->ldq, in->scale + r0,
-                               in->ldq};
-    gemm_rows_int8dot(uk, rows, K, q, panel, init, ld_init, c, ldc);
+    (void)kc, (void)K; /* K in the asserts only: in->ldq carries it */
+    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale);
+    assert(K >= 0 && in->ldq == rnnrt_int8dot_k((size_t)K) && in->ldq <= RNNRT_INT8DOT_MAX_K);
+    assert(ldc >= (size_t)uk->nr && (!init || ld_init == 0 || ld_init >= (size_t)uk->nr));
+    const int8_t *q = (const int8_t *)in->q + (size_t)r0 * in->ldq;
+    const float *scale = in->scale + r0;
+    const int blocks = rows > 0 ? (rows + uk->mr - 1) / uk->mr : 0;
+    for (int i = 0; i < blocks; i++) {
+        int r, n;
+        rnnrt_row_block(rows, uk->mr, i, &r, &n);
+        uk->fn_int8dot((size_t)n, in->ldq, q + (size_t)r * in->ldq, in->ldq, scale + r,
+                       (const int8_t *)panel.w, panel.scale,
+                       init ? init + (ld_init ? (size_t)r * ld_init : 0) : NULL, ld_init,
+                       c + (size_t)r * ldc, ldc);
+    }
 }
 
+/* rnnrt_gemm_pair on int8dot panels, each with its column sums: row 0 of the input. */
 static void int8dot_pair(const rnnrt_gemm_pair_ukernel *uk, int K, const rnnrt_gemm_input *in,
                          rnnrt_panel panel, const float *init, float *c)
 {
-    const rnnrt_int8_rows q = {in->q, in->scale, in->ldq};
-    gemm_pair_int8dot(uk, K, q, panel, init, c);
+    (void)K;
+    assert(uk && uk->dtype == RNNRT_WEIGHTS_INT8DOT && uk->fn_int8dot && panel.scale && K >= 1);
+    assert(in->ldq == rnnrt_int8dot_k((size_t)K) && in->ldq <= RNNRT_INT8DOT_MAX_K);
+    uk->fn_int8dot(in->ldq, in->q, in->scale[0], (const int8_t *)panel.w,
+                   (in->ldq + RNNRT_INT8DOT_SUM_ROWS) * (size_t)uk->nr, panel.scale, init, c);
 }
 
 const rnnrt_provider rnnrt_provider_int8dot = {
