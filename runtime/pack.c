@@ -67,25 +67,29 @@ void rnnrt_matrix_row(const rnnrt_matrix *src, int r, int K, float *dst)
 /* Symmetric int8 for one row: its largest magnitude becomes 127 (a zero row gets scale 1,
  * so that every scale is > 0, as files must hold them).
  * The loader has refused non-finite weights for int8 (model_loader.c). */
-static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, int r, int8_t *dst)
+static float int8_row_scale(const float *row, int K)
 {
     float largest = 0.0f;
     for (int k = 0; k < K; k++)
         largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
-    float scale = largest / 127.0f;
-    if (!(scale > 0.0f)) /* a zero row, or one so small its scale underflows: all zeros */
-        scale = 1.0f;
-    for (int k = 0; k < K; k++) {
-        long q = lrintf(row[k] / scale);
-        dst[rnnrt_panel_index(l, r, k)] = (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
-    }
+    const float scale = largest / 127.0f;
+    return scale > 0.0f ? scale : 1.0f; /* a zero row, or one whose scale underflows */
+}
+
+static int8_t int8_of(float x, float scale)
+{
+    const long q = lrintf(x / scale);
+    return (int8_t)(q > 127 ? 127 : q < -127 ? -127 : q);
+}
+
+static float quantize_row(const float *row, int K, const rnnrt_panel_layout *l, int r, int8_t *dst)
+{
+    const float scale = int8_row_scale(row, K);
+    for (int k = 0; k < K; k++)
+        dst[rnnrt_panel_index(l, r, k)] = int8_of(row[k], scale);
     return scale;
 }
 
-/* Rows [r0, r0 + rows) x K of src into zeroed panels of layout l and type t, as its rows
- * 0, 1, ... (int8: with the rows' scales into scale); `row` is scratch for K floats. An
- * int8 source keeps its values and scales, so every kernel set's packing of an int8 model
- * holds the same weights. */
 /* A file's float row rounded as weights of type t are (bf16, or int8 with the row's scale),
  * back in float32: what a small model's f32 panels hold for bf16 or int8 weights. */
 static void round_row(rnnrt_weight_type t, float *row, int K)
@@ -95,16 +99,9 @@ static void round_row(rnnrt_weight_type t, float *row, int K)
             row[k] = rnnrt_bf16_to_f32(rnnrt_f32_to_bf16(row[k]));
         return;
     }
-    float largest = 0.0f; /* quantize_row's rule, and the int8 tiles' widening */
+    const float scale = int8_row_scale(row, K); /* the int8 tiles' widening: q * scale */
     for (int k = 0; k < K; k++)
-        largest = fabsf(row[k]) > largest ? fabsf(row[k]) : largest;
-    float scale = largest / 127.0f;
-    if (!(scale > 0.0f))
-        scale = 1.0f;
-    for (int k = 0; k < K; k++) {
-        long q = lrintf(row[k] / scale);
-        row[k] = (float)(int8_t)(q > 127 ? 127 : q < -127 ? -127 : q) * scale;
-    }
+        row[k] = (float)int8_of(row[k], scale) * scale;
 }
 
 /* Rows [r0, r0 + rows) x K of src into zeroed panels of layout l and type t, as its rows
@@ -354,7 +351,8 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         return NULL;
     }
     p->kernels = k;
-    p->dtype = p->round_as = rnnrt_options_panel_type(&m->options);
+    const rnnrt_weight_type round_as = rnnrt_options_panel_type(&m->options);
+    p->dtype = round_as;
     /* Weight-only bf16 and int8 save bandwidth, which a model whose f32 matrices fit in
      * half of L2 does not need, and widening them costs (0.75-0.91x f32 at H = 64-128 on
      * the Zen 4, results/amd-epyc-f25m17-2c): such a model keeps its rounded weights in f32
@@ -418,13 +416,13 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         rnnrt_panel_layout l_ih = gate_layout(m, p, w->in_size), l_hh = gate_layout(m, p, m->h_size);
         rnnrt_matrix w_ih = rnnrt_model_matrix(m, u, RNNRT_W_IH);
         rnnrt_matrix w_hh = rnnrt_model_matrix(m, u, RNNRT_W_HH);
-        pack_matrix(&w_ih, G * H, &l_ih, p->dtype, p->round_as, row, pu->w_ih, pu->s_ih);
-        pack_matrix(&w_hh, G * H, &l_hh, p->dtype, p->round_as, row, pu->w_hh, pu->s_hh);
+        pack_matrix(&w_ih, G * H, &l_ih, p->dtype, round_as, row, pu->w_ih, pu->s_ih);
+        pack_matrix(&w_hh, G * H, &l_hh, p->dtype, round_as, row, pu->w_hh, pu->s_hh);
         pack_bias(m, w, p->units, p->panels, pu->bias);
         if (reset_before) {
             rnnrt_panel_layout n_ih = n_layout(m, p, w->in_size), n_hh = n_layout(m, p, m->h_size);
-            pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, p->round_as, row, pu->w_ih_n, pu->s_ih_n);
-            pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, p->round_as, row, pu->w_hh_n, pu->s_hh_n);
+            pack_rows(&w_ih, 2 * H, H, &n_ih, p->dtype, round_as, row, pu->w_ih_n, pu->s_ih_n);
+            pack_rows(&w_hh, 2 * H, H, &n_hh, p->dtype, round_as, row, pu->w_hh_n, pu->s_hh_n);
             write_column_sums(&n_ih, pu->w_ih_n);
             write_column_sums(&n_hh, pu->w_hh_n);
             pack_bias_n(m, w, p->n_gemm.nr, p->n_panels, pu->bias_n);
@@ -432,7 +430,7 @@ rnnrt_packing *rnnrt_pack(const rnnrt_model *m, const rnnrt_kernels *k)
         if (m->proj) {
             rnnrt_panel_layout l_hr = proj_layout(m, p);
             rnnrt_matrix w_hr = rnnrt_model_matrix(m, u, RNNRT_W_HR);
-            pack_matrix(&w_hr, m->proj, &l_hr, p->dtype, p->round_as, row, pu->w_hr, pu->s_hr);
+            pack_matrix(&w_hr, m->proj, &l_hr, p->dtype, round_as, row, pu->w_hr, pu->s_hr);
         }
     }
     const rnnrt_stack *st = m->stack;

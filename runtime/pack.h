@@ -35,9 +35,9 @@ typedef struct rnnrt_packed_unit {
 
 typedef struct rnnrt_packing {
     const rnnrt_kernels *kernels; /* the set this layout is for */
-    rnnrt_weight_type dtype;      /* of every matrix (the model's "weights" option, or f32
-                                   * for a small model's, round_as) */
-    rnnrt_weight_type round_as;   /* what the values are rounded as: the "weights" option */
+    rnnrt_weight_type dtype;      /* of every matrix: the model's "weights" option, or f32
+                                   * holding a small model's values rounded as that option
+                                   * says (rnnrt_pack) */
     rnnrt_gemm_ukernel gemm;      /* gate-panel microkernel (gemm4, gemm3; RNN: gemm_proj) */
     rnnrt_gemm_ukernel proj_gemm; /* projection microkernel (gemm_proj) */
     int units, nr, panels;        /* U, G*U, ceil(H / U); RNN (G = 1): U = gemm_proj's nr */
