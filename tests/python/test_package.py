@@ -205,39 +205,25 @@ def test_reduced_precision_weights():
         assert 0 < err < 0.05, (weights, err)
 
 
-def test_int8_activations():
-    """activations="int8" loads with int8 weights only (the library's message comes through)
-    and stays near PyTorch: rounding each input by at most 1/254 of its row's largest value
-    adds about as much as the int8 weights do (~1e-2 here), so 0.05 still catches a wrong
-    mapping."""
-    torch.manual_seed(4)
-    lstm = nn.LSTM(7, 24)
-    x = np.random.default_rng(4).uniform(-1, 1, (5, 3, 7)).astype(np.float32)
-    want = lstm(torch.from_numpy(x))[0].detach().numpy()
-    m = rnnrt.Model.from_torch(lstm, weights="int8", activations="int8")
-    assert (m.weights, m.activations) == ("int8", "int8")
+@pytest.mark.parametrize("kind, cell, seed, other_weights", [
+    ("int8", nn.LSTM, 4, "f32"), ("bf16", nn.GRU, 5, "int8")])
+def test_reduced_activations(kind, cell, seed, other_weights):
+    """activations="int8" or "bf16" loads with weights of the same type only (the library's
+    message comes through) and stays near PyTorch: rounding each input, by at most 1/254 of
+    its row's largest value (int8) or 2^-9 of itself (bf16), adds about as much as the
+    rounded weights do (~1e-2 and ~5e-3 here), so 0.05 still catches a wrong mapping; and the
+    outputs differ from the weight-only model's, so the inputs were rounded."""
+    torch.manual_seed(seed)
+    net = cell(7, 24)
+    x = np.random.default_rng(seed).uniform(-1, 1, (5, 3, 7)).astype(np.float32)
+    want = net(torch.from_numpy(x))[0].detach().numpy()
+    m = rnnrt.Model.from_torch(net, weights=kind, activations=kind)
+    assert (m.weights, m.activations) == (kind, kind)
     got = m.forward(x)
     assert 0 < np.abs(got - want).max() < 0.05
-    assert not np.array_equal(got, rnnrt.Model.from_torch(lstm, weights="int8").forward(x))
+    assert not np.array_equal(got, rnnrt.Model.from_torch(net, weights=kind).forward(x))
     with pytest.raises(rnnrt.Error) as e:
-        rnnrt.Model.from_torch(lstm, activations="int8")
-    assert e.value.status == rnnrt.E_INVALID and "weights" in str(e.value)
-
-
-def test_bf16_activations():
-    """activations="bf16" loads with bf16 weights only and stays near PyTorch: each input
-    moves by at most 2^-9 of itself, about what the bf16 weights add (~5e-3 here)."""
-    torch.manual_seed(5)
-    gru = nn.GRU(7, 24)
-    x = np.random.default_rng(5).uniform(-1, 1, (5, 3, 7)).astype(np.float32)
-    want = gru(torch.from_numpy(x))[0].detach().numpy()
-    m = rnnrt.Model.from_torch(gru, weights="bf16", activations="bf16")
-    assert (m.weights, m.activations) == ("bf16", "bf16")
-    got = m.forward(x)
-    assert 0 < np.abs(got - want).max() < 0.05
-    assert not np.array_equal(got, rnnrt.Model.from_torch(gru, weights="bf16").forward(x))
-    with pytest.raises(rnnrt.Error) as e:
-        rnnrt.Model.from_torch(gru, weights="int8", activations="bf16")
+        rnnrt.Model.from_torch(net, weights=other_weights, activations=kind)
     assert e.value.status == rnnrt.E_INVALID and "weights" in str(e.value)
 
 
